@@ -1,0 +1,20 @@
+// Shared Vitest settings: resolve workspace packages from their TypeScript source
+// (the "@lovage/source" export condition) so tests never need a build first.
+import { defineConfig } from 'vitest/config';
+
+const conditions = ['@lovage/source', 'node', 'import', 'module', 'default'];
+
+export function lovageVitestConfig(options: { testTimeout?: number; include?: string[] } = {}) {
+  return defineConfig({
+    resolve: { conditions },
+    ssr: { resolve: { conditions, externalConditions: ['@lovage/source'] } },
+    test: {
+      include: options.include ?? ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      testTimeout: options.testTimeout ?? 20_000,
+      hookTimeout: 30_000,
+      pool: 'forks',
+      allowOnly: false,
+      passWithNoTests: false,
+    },
+  });
+}
