@@ -15,6 +15,8 @@ export function lovageVitestConfig(options: { testTimeout?: number; include?: st
       pool: 'forks',
       allowOnly: false,
       passWithNoTests: false,
+      // scripts/test.mjs sums these reports into the run's closing "N passed, N failed" line.
+      reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     },
   });
 }
