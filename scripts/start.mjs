@@ -5,22 +5,10 @@
 //     DATABASE_URL are set) and the dashboard on :3000, side by side
 //   - Ctrl-C stops both
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const dashboard = join(root, 'apps/dashboard');
-
-/** The newest modification time of any file below `dir` (node_modules and build output left out). */
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (['node_modules', '.next', 'test-results'].includes(entry.name)) continue;
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
 
 function runOrExit(label, command, args) {
   console.log(`lovage: ${label}…`);
@@ -34,10 +22,7 @@ function runOrExit(label, command, args) {
 if (!existsSync(join(root, 'apps/gateway/src/generated/prisma'))) {
   runOrExit('generating the Prisma client', 'node', ['scripts/db.mjs', 'generate']);
 }
-const buildId = join(dashboard, '.next/BUILD_ID');
-if (!existsSync(buildId) || statSync(buildId).mtimeMs < newestMtime(dashboard)) {
-  runOrExit('building the dashboard (first start only; about a minute)', 'npm', ['run', 'build', '-w', '@lovage/dashboard']);
-}
+runOrExit('checking the dashboard build', 'node', ['scripts/build-dashboard-if-stale.mjs']);
 
 const children = [
   spawn('npm', ['start', '-w', '@lovage/demo'], { cwd: root, stdio: 'inherit' }),

@@ -89,7 +89,10 @@ clearReports();
 const ok =
   (await stage('prisma client', async () => (await run('node', ['scripts/db.mjs', 'generate'])) === 0)) &&
   (await stage('lint, typecheck, unit and integration tests', async () =>
-    (await run('npx', ['turbo', 'run', 'lint', 'typecheck', 'test', '--concurrency=2', '--output-logs=errors-only'])) === 0,
+    (await run('npx', ['turbo', 'run', 'lint', 'typecheck', 'test', '--filter=!@lovage/e2e', '--concurrency=2', '--output-logs=errors-only'])) === 0,
+  )) &&
+  (await stage('e2e lint and typecheck', async () =>
+    (await run('npx', ['turbo', 'run', 'lint', 'typecheck', '--filter=@lovage/e2e', '--output-logs=errors-only'])) === 0,
   )) &&
   (await stage('end-to-end tests (Playwright, Chromium)', async () => (await run('npm', ['run', 'test:e2e'])) === 0));
 

@@ -1,0 +1,13 @@
+/** The dashboard's sections, in the order the navigation shows them. */
+export const navigation = [
+  { href: '/', label: 'Overview' },
+  { href: '/tasks', label: 'Tasks' },
+  { href: '/workers', label: 'Workers' },
+  { href: '/queues', label: 'Queues' },
+  { href: '/schedules', label: 'Schedules' },
+  { href: '/dead-letters', label: 'Dead letters' },
+  { href: '/audit', label: 'Audit log' },
+  { href: '/settings', label: 'Settings' },
+] as const;
+
+export type NavigationItem = (typeof navigation)[number];

@@ -1,0 +1,172 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  checkBuildFiles,
+  checkCopySources,
+  checkEntryPoints,
+  checkRequiredEnvironment,
+  checkVariablesDocumented,
+  loadCompose,
+  parseCompose,
+  type ComposeDocument,
+} from './compose-checks.js';
+
+const dockerDir = new URL('..', import.meta.url).pathname;
+const compose = loadCompose(join(dockerDir, 'compose.yaml'));
+const envExample = readFileSync(join(dockerDir, '.env.example'), 'utf8');
+
+/**
+ * Entry points that compose already names but that another part of the project has not written yet.
+ * Only a missing file is forgiven; everything else about these paths is still checked.
+ * Remove an entry as soon as its file exists.
+ */
+const writtenLater = ['apps/demo/src/app.ts'];
+
+/** What each service's code reads from the environment and cannot start without. */
+const requiredEnvironment = {
+  migrate: ['DATABASE_URL'],
+  gateway: ['LOVAGE_BROKER_URL', 'DATABASE_URL'],
+  dashboard: ['LOVAGE_GATEWAY_URL'],
+  worker: ['LOVAGE_BROKER_URL'],
+  beat: ['LOVAGE_BROKER_URL'],
+};
+
+function variant(change: (document: ComposeDocument) => void): ComposeDocument {
+  const copy = structuredClone(compose.document);
+  change(copy);
+  return copy;
+}
+
+describe('docker/compose.yaml', () => {
+  it('runs redis, postgres, migrate, gateway, dashboard, worker and beat', () => {
+    expect(Object.keys(compose.document.services).sort()).toEqual(
+      ['beat', 'dashboard', 'gateway', 'migrate', 'postgres', 'redis', 'worker'].sort(),
+    );
+  });
+
+  it('points every built service at an existing context and Dockerfile', () => {
+    expect(checkBuildFiles(compose.document, compose.dir)).toEqual([]);
+  });
+
+  it('copies into the images only files that exist in the build context', () => {
+    expect(checkCopySources(compose.document, compose.dir)).toEqual([]);
+  });
+
+  it('runs only scripts that exist and reach the image (apart from files still being written)', () => {
+    const errors = checkEntryPoints(compose.document, compose.dir).filter(
+      (error) => !writtenLater.some((file) => error.includes(`runs ${file}, which does not exist`)),
+    );
+    expect(errors).toEqual([]);
+  });
+
+  it('lists every interpolated variable in .env.example', () => {
+    expect(checkVariablesDocumented(compose.text, envExample)).toEqual([]);
+  });
+
+  it('gives each service the environment its code needs', () => {
+    expect(checkRequiredEnvironment(compose.document, requiredEnvironment)).toEqual([]);
+  });
+
+  it('keeps Redis durable with the append-only file', () => {
+    expect(compose.document.services.redis?.command).toEqual(expect.arrayContaining(['--appendonly', 'yes']));
+  });
+
+  it('starts the gateway only after the migration completed successfully', () => {
+    expect(compose.document.services.gateway?.depends_on).toMatchObject({
+      migrate: { condition: 'service_completed_successfully' },
+    });
+  });
+
+  it('gives every long-running service a healthcheck or a documented reason for none, and resource limits', () => {
+    for (const [name, service] of Object.entries(compose.document.services)) {
+      const deploy = service.deploy as { resources?: { limits?: { memory?: string } } } | undefined;
+      expect(deploy?.resources?.limits?.memory, `${name} memory limit`).toBeTruthy();
+    }
+    for (const name of ['redis', 'postgres', 'gateway', 'dashboard']) {
+      expect(compose.document.services[name]?.healthcheck?.test, `${name} healthcheck`).toBeTruthy();
+    }
+  });
+});
+
+describe('compose checks on broken documents', () => {
+  it('reports a service whose Dockerfile is missing, naming the service and the path', () => {
+    const broken = variant((document) => {
+      document.services.gateway = {
+        ...document.services.gateway,
+        build: { context: '..', dockerfile: 'docker/missing.Dockerfile' },
+      };
+    });
+    const errors = checkBuildFiles(broken, compose.dir);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('service "gateway"');
+    expect(errors[0]).toContain(join('docker', 'missing.Dockerfile'));
+  });
+
+  it('reports a build context that does not exist', () => {
+    const broken = variant((document) => {
+      document.services.worker = { ...document.services.worker, build: { context: '../no-such-dir' } };
+    });
+    expect(checkBuildFiles(broken, compose.dir)).toEqual([
+      expect.stringMatching(/service "worker": build context .*no-such-dir does not exist/),
+    ]);
+  });
+
+  it('reports a Dockerfile COPY of a file missing from the context', () => {
+    const document = parseCompose(
+      `services:\n  app:\n    build: { context: ., dockerfile: test/fixtures/missing-copy.Dockerfile }\n`,
+    );
+    const errors = checkCopySources(document, dockerDir);
+    expect(errors).toEqual([expect.stringContaining('copies no-such-file.txt')]);
+    expect(errors[0]).toContain('service "app"');
+  });
+
+  it('reports a command that runs a script missing from the repository', () => {
+    const broken = variant((document) => {
+      document.services.migrate = {
+        ...document.services.migrate,
+        command: ['node', 'scripts/no-such-script.mjs'],
+      };
+    });
+    const errors = checkEntryPoints(broken, compose.dir).filter((error) => error.includes('"migrate"'));
+    expect(errors).toEqual([
+      expect.stringMatching(/service "migrate": runs scripts\/no-such-script\.mjs, which does not exist/),
+    ]);
+  });
+
+  it('reports a command whose script no COPY puts in the image', () => {
+    const broken = variant((document) => {
+      document.services.gateway = { ...document.services.gateway, command: ['node', 'bench/src/run.ts'] };
+    });
+    const errors = checkEntryPoints(broken, compose.dir).filter((error) => error.includes('"gateway"'));
+    expect(errors).toEqual([
+      expect.stringMatching(/service "gateway": runs bench\/src\/run\.ts, but no COPY/),
+    ]);
+  });
+
+  it('trusts scripts that a build stage produces', () => {
+    const errors = checkEntryPoints(compose.document, compose.dir).filter((error) =>
+      error.includes('dashboard'),
+    );
+    expect(errors).toEqual([]);
+  });
+
+  it('reports an interpolated variable missing from .env.example, and ignores escaped dollars', () => {
+    const text =
+      'services:\n  a:\n    environment:\n      X: ${UNDOCUMENTED_VAR:-1}\n      Y: $${NOT_A_VARIABLE}\n';
+    expect(checkVariablesDocumented(text, 'OTHER=1\n')).toEqual([
+      'compose.yaml reads ${UNDOCUMENTED_VAR}, which .env.example does not list',
+    ]);
+  });
+
+  it('reports a service that lacks a required environment variable', () => {
+    const broken = variant((document) => {
+      const gateway = document.services.gateway;
+      if (gateway && gateway.environment && !Array.isArray(gateway.environment))
+        delete gateway.environment.DATABASE_URL;
+    });
+    expect(checkRequiredEnvironment(broken, requiredEnvironment)).toEqual([
+      'service "gateway": environment does not set DATABASE_URL',
+    ]);
+  });
+});
