@@ -2,7 +2,9 @@
 // (the "@lovage/source" export condition) so tests never need a build first.
 import { defineConfig } from 'vitest/config';
 
-const conditions = ['@lovage/source', 'node', 'import', 'module', 'default'];
+// No 'import' here: Vitest applies these conditions to require() of CommonJS
+// packages too, and pg's require('pg-pool') would then load pg-pool's ESM build.
+const conditions = ['@lovage/source', 'node', 'module', 'default'];
 
 export function lovageVitestConfig(options: { testTimeout?: number; include?: string[] } = {}) {
   return defineConfig({

@@ -1,3 +1,4 @@
 import { lovageVitestConfig } from '../../vitest.shared.js';
 
-export default lovageVitestConfig();
+// Tests here open PGlite, which takes several seconds on a busy machine.
+export default lovageVitestConfig({ testTimeout: 60_000 });

@@ -1,2 +1,3 @@
 export { redisTest, uniquePrefix, deleteKeysWithPrefix, type RedisFixture } from './redis.js';
 export { testRedisUrl, testPostgresUrl } from './env.js';
+export { postgresTest, createTestDatabase, dropTestDatabase, ensureTemplate, databaseUrl, type PostgresFixture } from './postgres.js';

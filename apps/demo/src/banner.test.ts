@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { banner } from './banner.js';
+import { loadDemoConfig } from './config.js';
+
+describe('banner', () => {
+  it('names the embedded defaults and how to switch to Redis and Postgres', () => {
+    const text = banner(loadDemoConfig({}), 'http://localhost:5555');
+    expect(text).toContain('Dashboard  http://localhost:3000');
+    expect(text).toContain('Gateway    http://localhost:5555');
+    expect(text).toContain('Broker     memory://');
+    expect(text).toMatch(/Database {3}PGlite \(embedded\) at .*\.lovage\/pglite/);
+    expect(text).toContain('LOVAGE_BROKER_URL=redis://');
+    expect(text).toContain('DATABASE_URL=postgresql://');
+  });
+
+  it('shows the configured Redis and Postgres without their passwords and drops the switch hints', () => {
+    const text = banner(
+      loadDemoConfig({ LOVAGE_BROKER_URL: 'redis://:pw@redis:6379/0', DATABASE_URL: 'postgresql://u:pw@db/lovage' }),
+      'http://localhost:5555',
+    );
+    expect(text).toContain('Broker     redis://:***@redis:6379/0');
+    expect(text).toContain('Database   PostgreSQL postgresql://u:***@db/lovage');
+    expect(text).not.toContain('pw@');
+    expect(text).not.toContain('Use Redis');
+  });
+});
+
+describe('loadDemoConfig', () => {
+  it('rejects a port that is not a number, naming the variable', () => {
+    expect(() => loadDemoConfig({ PORT_GATEWAY: 'http' })).toThrow(/^PORT_GATEWAY="http" is invalid/);
+  });
+});

@@ -1,0 +1,28 @@
+// What `npm start` prints once everything listens: where to look, and which
+// embedded defaults are in use with how to switch to the production parts.
+import path from 'node:path';
+import { redactUrl } from '@lovage/gateway';
+import type { DemoConfig } from './config.js';
+
+export function banner(config: DemoConfig, gatewayUrl: string): string {
+  const broker = config.brokerUrl
+    ? `${redactUrl(config.brokerUrl)}`
+    : 'memory:// (in-process; tasks live only as long as this process)';
+  const database = config.databaseUrl
+    ? `PostgreSQL ${redactUrl(config.databaseUrl)}`
+    : `PGlite (embedded) at ${path.resolve(config.dataDir, 'pglite')}`;
+  const lines = [
+    '',
+    '  Lovage demo',
+    '',
+    `  Dashboard  ${config.dashboardUrl}`,
+    `  Gateway    ${gatewayUrl}   (health: ${gatewayUrl}/healthz)`,
+    `  Broker     ${broker}`,
+    `  Database   ${database}`,
+    '',
+  ];
+  if (!config.brokerUrl) lines.push('  Use Redis:      LOVAGE_BROKER_URL=redis://127.0.0.1:6379/0 npm start');
+  if (!config.databaseUrl) lines.push('  Use Postgres:   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/lovage npm start');
+  lines.push('  Stop:           Ctrl-C', '');
+  return lines.join('\n');
+}

@@ -1,0 +1,38 @@
+// `lovage-gateway`: the monitor server on its own, configured from the environment.
+import pino from 'pino';
+import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
+import { createGateway } from './server.js';
+
+let config: GatewayConfig;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`lovage-gateway: ${error.message}`);
+  process.exit(1);
+}
+const logger = pino({ name: 'lovage-gateway', level: config.logLevel });
+try {
+  const gateway = await createGateway({
+    port: config.port,
+    host: config.host,
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    logger,
+  });
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'stopping');
+    gateway.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (error) {
+  logger.fatal({ err: error }, 'gateway failed to start');
+  process.exitCode = 1;
+}
