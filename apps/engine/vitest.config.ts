@@ -1,3 +1,7 @@
 import { lovageVitestConfig } from '../../vitest.shared.js';
 
-export default lovageVitestConfig();
+const config = lovageVitestConfig();
+// The after-commit tests need a Prisma client generated from their small test schema.
+config.test = { ...config.test, globalSetup: ['./test/prisma/generate.ts'] };
+
+export default config;

@@ -25,3 +25,119 @@ export class SerializationError extends LovageError {
     this.path = path;
   }
 }
+
+/** No task with this name is registered on the app. */
+export class NotRegisteredError extends LovageError {
+  readonly taskName: string;
+  constructor(taskName: string) {
+    super('NOT_REGISTERED', `no task named ${JSON.stringify(taskName)} is registered`);
+    this.taskName = taskName;
+  }
+}
+
+/** The remote task failed. Carries the remote error's name, message and stack. */
+export class TaskFailedError extends LovageError {
+  readonly taskId: string;
+  readonly remoteName: string;
+  readonly remoteMessage: string;
+  readonly remoteStack: string | undefined;
+  constructor(taskId: string, remote: { name: string; message: string; stack?: string | undefined }) {
+    super('TASK_FAILED', `task ${taskId} failed: ${remote.name}: ${remote.message}`);
+    this.taskId = taskId;
+    this.remoteName = remote.name;
+    this.remoteMessage = remote.message;
+    this.remoteStack = remote.stack;
+  }
+}
+
+/** The task was revoked (by a user, or because it expired) and will not produce a value. */
+export class TaskRevokedError extends LovageError {
+  readonly taskId: string;
+  readonly reason: string;
+  constructor(taskId: string, reason = 'revoked') {
+    super('TASK_REVOKED', `task ${taskId} was revoked (${reason})`);
+    this.taskId = taskId;
+    this.reason = reason;
+  }
+}
+
+/** Waiting for something (a result, usually) took longer than allowed. */
+export class TimeoutError extends LovageError {
+  constructor(message: string) {
+    super('TIMEOUT', message);
+  }
+}
+
+/** The soft time limit passed: the task's signal fired, and it may catch this to clean up. */
+export class SoftTimeLimitExceeded extends LovageError {
+  constructor(limitMs: number) {
+    super('SOFT_TIME_LIMIT', `soft time limit of ${limitMs}ms exceeded`);
+  }
+}
+
+/** The hard time limit passed: the task failed (and on the threads pool its thread was killed). */
+export class TimeLimitExceeded extends LovageError {
+  constructor(limitMs: number) {
+    super('TIME_LIMIT', `time limit of ${limitMs}ms exceeded`);
+  }
+}
+
+/** Control flow: thrown by `currentTask().retry()`, asks the worker to run the task again later. */
+export class Retry extends LovageError {
+  readonly exc: unknown;
+  readonly when: number | undefined;
+  constructor(message: string, exc?: unknown, when?: number) {
+    super('RETRY', message, exc === undefined ? undefined : { cause: exc });
+    this.exc = exc;
+    this.when = when;
+  }
+}
+
+/** Control flow: the task refuses its message; it goes to the dead-letter queue (or back, with `requeue`). */
+export class Reject extends LovageError {
+  readonly requeue: boolean;
+  constructor(reason: string, options: { requeue?: boolean } = {}) {
+    super('REJECT', reason);
+    this.requeue = options.requeue ?? false;
+  }
+}
+
+/** Thrown from a task to fail at once, without the retries `autoretryFor` would grant. */
+export class NonRetriableError extends LovageError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('NON_RETRIABLE', message, options);
+  }
+}
+
+/** A task was retried more than its `maxRetries` allow. */
+export class MaxRetriesExceededError extends LovageError {
+  constructor(taskName: string, maxRetries: number) {
+    super('MAX_RETRIES', `task ${taskName} exceeded its ${maxRetries} retries`);
+  }
+}
+
+/** A schedule edit was made against a stale version: someone else changed it first. Re-read and retry. */
+export class ScheduleConflictError extends LovageError {
+  readonly schedule: string;
+  readonly expectedVersion: number;
+  /** The version now in the store (0 when the schedule does not exist). */
+  readonly currentVersion: number;
+  constructor(schedule: string, expectedVersion: number, currentVersion: number) {
+    super(
+      'SCHEDULE_CONFLICT',
+      `schedule ${JSON.stringify(schedule)} is at version ${currentVersion}, not ${expectedVersion}: it was changed by someone else`,
+    );
+    this.schedule = schedule;
+    this.expectedVersion = expectedVersion;
+    this.currentVersion = currentVersion;
+  }
+}
+
+/** No schedule with this name is in the schedule store. */
+export class ScheduleNotFoundError extends LovageError {
+  readonly schedule: string;
+  constructor(schedule: string) {
+    super('SCHEDULE_NOT_FOUND', `no schedule named ${JSON.stringify(schedule)}`);
+    this.schedule = schedule;
+  }
+}

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../errors.js';
+import { optionsFromEnv, resolveConfig } from './config.js';
+
+describe('configuration', () => {
+  it('applies defaults: memory broker, results kept a day, 30s leases, 5 deliveries', () => {
+    const c = resolveConfig({});
+    expect(c).toMatchObject({ broker: 'memory://', backend: 'memory://', resultExpiresMs: 86_400_000, visibilityTimeoutMs: 30_000, maxDeliveries: 5, defaultQueue: 'default' });
+  });
+  it('reads LOVAGE_* variables, explicit options winning over the environment', () => {
+    const env = { LOVAGE_BROKER_URL: 'redis://h:6379/0', LOVAGE_RESULT_BACKEND: 'redis://h:6379/1', LOVAGE_TASK_IGNORE_RESULT: 'true', LOVAGE_DEFAULT_QUEUE: 'q' };
+    const c = resolveConfig(optionsFromEnv('LOVAGE', { defaultQueue: 'mine' }, env));
+    expect(c).toMatchObject({ broker: 'redis://h:6379/0', backend: 'redis://h:6379/1', taskIgnoreResult: true, defaultQueue: 'mine' });
+  });
+  it('fails with a ConfigError naming the field and the value', () => {
+    expect(() => resolveConfig({ broker: 'amqp://x' })).toThrow(ConfigError);
+    expect(() => resolveConfig({ broker: 'amqp://x' })).toThrow(/broker: .*"amqp:\/\/x"/);
+    expect(() => resolveConfig(optionsFromEnv('APP', {}, { APP_RESULT_EXPIRES: 'soon' }))).toThrow(/resultExpires: .*"soon"/);
+  });
+});

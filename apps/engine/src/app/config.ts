@@ -1,0 +1,150 @@
+// The one place options are resolved: arguments first, then the environment
+// (only through Lovage.fromEnv), then defaults, all checked by zod. A bad value
+// fails with a ConfigError naming the field and the value.
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { toMs, type Duration } from '../time/duration.js';
+import type { Logger, LogLevel } from './logger.js';
+
+export interface LovageOptions {
+  /** The app's name, used in logs and as the default hostname prefix. */
+  name?: string;
+  /** 'redis://…', 'redis+sentinel://…', 'redis+cluster://…' or 'memory://' (the default). */
+  broker?: string;
+  /** Where results are kept; defaults to the broker. */
+  backend?: string;
+  /** Prefix of every Redis key (and the namespace of a memory broker). Default 'lovage:'. */
+  prefix?: string;
+  taskSerializer?: 'json';
+  /** Do not store results of any task (a task's own `ignoreResult` wins). */
+  taskIgnoreResult?: boolean;
+  /** Record STARTED when a worker starts a task (one more write per task). Default false, as in Celery. */
+  taskTrackStarted?: boolean;
+  /** How long results are kept. Default '1d'. */
+  resultExpires?: Duration;
+  /** Queue of tasks that name none. Default 'default'. */
+  defaultQueue?: string;
+  /** Lease of a reserved message; workers renew it. Default '30s'. */
+  visibilityTimeout?: Duration;
+  /** Deliveries (lease expiries) after which a message goes to the dead-letter queue. Default 5. */
+  maxDeliveries?: number;
+  /** How long a revocation is remembered. Default '1d'. */
+  revokeExpires?: Duration;
+  logger?: Logger;
+  logLevel?: LogLevel;
+  /** Periodic schedules; read by beat. */
+  beatSchedule?: Record<string, unknown>;
+}
+
+export interface ResolvedConfig {
+  name: string;
+  broker: string;
+  backend: string;
+  prefix: string;
+  taskIgnoreResult: boolean;
+  taskTrackStarted: boolean;
+  resultExpiresMs: number;
+  defaultQueue: string;
+  visibilityTimeoutMs: number;
+  maxDeliveries: number;
+  revokeExpiresMs: number;
+  logLevel: LogLevel;
+  beatSchedule: Record<string, unknown>;
+}
+
+const duration = (field: string) =>
+  z.union([z.number(), z.string()]).transform((v, ctx) => {
+    try {
+      return toMs(v, field);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
+
+const boolFromEnv = z.union([
+  z.boolean(),
+  z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']).transform((v) => ['1', 'true', 'yes', 'on'].includes(v)),
+]);
+
+const url = z.string().regex(/^(memory|redis|rediss|redis\+sentinel|redis\+cluster):\/\//, 'must start with memory://, redis://, rediss://, redis+sentinel:// or redis+cluster://');
+
+const schema = z.object({
+  name: z.string().min(1).default('lovage'),
+  broker: url.default('memory://'),
+  backend: url.optional(),
+  prefix: z.string().default('lovage:'),
+  taskSerializer: z.literal('json').default('json'),
+  taskIgnoreResult: boolFromEnv.default(false),
+  taskTrackStarted: boolFromEnv.default(false),
+  resultExpires: duration('resultExpires').default(86_400_000),
+  defaultQueue: z.string().min(1).default('default'),
+  visibilityTimeout: duration('visibilityTimeout').default(30_000),
+  maxDeliveries: z.coerce.number().int().min(1).default(5),
+  revokeExpires: duration('revokeExpires').default(86_400_000),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  beatSchedule: z.record(z.string(), z.unknown()).default({}),
+});
+
+type RawOptions = Record<string, unknown>;
+
+export function resolveConfig(options: LovageOptions | RawOptions): ResolvedConfig {
+  const { logger: _logger, ...rest } = options as RawOptions;
+  const parsed = schema.safeParse(rest);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.join('.');
+    const value = issue.path.reduce<unknown>((o, k) => (o as Record<PropertyKey, unknown> | undefined)?.[k], rest);
+    throw new ConfigError(`${field}: ${issue.message} (got ${JSON.stringify(value)})`);
+  }
+  const o = parsed.data;
+  return {
+    name: o.name,
+    broker: o.broker,
+    backend: o.backend ?? o.broker,
+    prefix: o.prefix,
+    taskIgnoreResult: o.taskIgnoreResult,
+    taskTrackStarted: o.taskTrackStarted,
+    resultExpiresMs: o.resultExpires,
+    defaultQueue: o.defaultQueue,
+    visibilityTimeoutMs: o.visibilityTimeout,
+    maxDeliveries: o.maxDeliveries,
+    revokeExpiresMs: o.revokeExpires,
+    logLevel: o.logLevel,
+    beatSchedule: o.beatSchedule,
+  };
+}
+
+/** Environment variable (after the namespace and `_`) for each option. */
+const envNames: Record<string, string> = {
+  broker: 'BROKER_URL',
+  backend: 'RESULT_BACKEND',
+  prefix: 'PREFIX',
+  taskIgnoreResult: 'TASK_IGNORE_RESULT',
+  taskTrackStarted: 'TASK_TRACK_STARTED',
+  resultExpires: 'RESULT_EXPIRES',
+  defaultQueue: 'DEFAULT_QUEUE',
+  visibilityTimeout: 'VISIBILITY_TIMEOUT',
+  maxDeliveries: 'MAX_DELIVERIES',
+  revokeExpires: 'REVOKE_EXPIRES',
+  logLevel: 'LOG_LEVEL',
+};
+
+/** Reads options from `<NAMESPACE>_*` variables; explicit options win over the environment. */
+export function optionsFromEnv(
+  namespace: string,
+  explicit: LovageOptions,
+  env: Record<string, string | undefined> = process.env,
+): LovageOptions {
+  const fromEnv: RawOptions = {};
+  for (const [option, name] of Object.entries(envNames)) {
+    const value = env[`${namespace}_${name}`];
+    if (value !== undefined && value !== '') fromEnv[option] = /^\d+$/.test(value) && option !== 'prefix' ? Number(value) : value;
+  }
+  return { ...fromEnv, ...explicit };
+}
+
+/** The environment variable a CLI may use to find the app module. */
+export function envValue(name: string): string | undefined {
+  return process.env[name];
+}

@@ -1,0 +1,55 @@
+import { TaskFailedError, TaskRevokedError, TimeoutError } from '../errors.js';
+import { fromJsonValue } from '../task/serialization.js';
+import { toMs, type Duration } from '../time/duration.js';
+import type { ResultBackend } from './backend.js';
+import type { ResultRecord } from './record.js';
+
+/** What AsyncResult needs from the app (kept narrow to avoid an import cycle). */
+export interface ResultHost {
+  readonly backend: ResultBackend;
+  revokeTask(id: string, options: { terminate?: boolean | undefined }): Promise<void>;
+}
+
+/** A handle on a task's outcome. `R` is the handler's return type. */
+export class AsyncResult<R = unknown> {
+  constructor(
+    readonly id: string,
+    private readonly host: ResultHost,
+  ) {}
+
+  /** 'PENDING' when nothing is known (not started yet, ignored, forgotten or expired). */
+  async state(): Promise<string> {
+    return (await this.host.backend.get(this.id))?.state ?? 'PENDING';
+  }
+
+  /** The full record: state, result, error, retries and the attempt history. */
+  async info(): Promise<ResultRecord | undefined> {
+    return this.host.backend.get(this.id);
+  }
+
+  async ready(): Promise<boolean> {
+    return ['SUCCESS', 'FAILURE', 'REVOKED'].includes(await this.state());
+  }
+
+  /**
+   * Waits for the result without polling. Throws TaskFailedError,
+   * TaskRevokedError, or TimeoutError after `timeout` (default: wait 1 day).
+   */
+  async get(options: { timeout?: Duration } = {}): Promise<R> {
+    const timeoutMs = options.timeout === undefined ? 86_400_000 : toMs(options.timeout, 'timeout');
+    const record = await this.host.backend.waitForReady(this.id, timeoutMs);
+    if (!record) throw new TimeoutError(`task ${this.id} was not ready within ${timeoutMs}ms`);
+    if (record.state === 'SUCCESS') return fromJsonValue(record.result) as R;
+    if (record.state === 'REVOKED') throw new TaskRevokedError(this.id, record.reason);
+    throw new TaskFailedError(this.id, record.error ?? { name: 'Error', message: 'unknown failure' });
+  }
+
+  async revoke(options: { terminate?: boolean } = {}): Promise<void> {
+    await this.host.revokeTask(this.id, options);
+  }
+
+  /** Deletes the stored result. */
+  async forget(): Promise<void> {
+    await this.host.backend.forget(this.id);
+  }
+}

@@ -1,0 +1,47 @@
+// What a result backend keeps per task. `attempts` is the complete retry
+// history: one entry per run of the task, written by the worker that ran it.
+
+export type TaskState = 'PENDING' | 'RECEIVED' | 'STARTED' | 'RETRY' | 'SUCCESS' | 'FAILURE' | 'REVOKED';
+export const READY_STATES: ReadonlySet<string> = new Set(['SUCCESS', 'FAILURE', 'REVOKED']);
+
+export interface RemoteError {
+  name: string;
+  message: string;
+  stack?: string | undefined;
+}
+
+export interface AttemptRecord {
+  /** 1 for the first run, 2 for the first retry, ... */
+  attempt: number;
+  hostname: string;
+  startedAt: string;
+  endedAt: string;
+  /** How this attempt ended. */
+  outcome: 'SUCCESS' | 'FAILURE' | 'RETRY' | 'REVOKED';
+  error?: RemoteError | undefined;
+  /** When the next try is due (ISO), for attempts that ended in RETRY. */
+  nextRetryAt?: string | undefined;
+}
+
+export interface ResultRecord {
+  id: string;
+  task?: string | undefined;
+  /** A TaskState, or a custom state set by `updateState`. */
+  state: string;
+  /** The JSON-encoded return value (dates tagged). */
+  result?: unknown;
+  error?: RemoteError | undefined;
+  /** Why a task was revoked: 'revoked' or 'expired'. */
+  reason?: string | undefined;
+  retries: number;
+  attempts: AttemptRecord[];
+  meta?: unknown;
+  queue?: string | undefined;
+  worker?: string | undefined;
+  dateDone?: string | undefined;
+}
+
+export function errorToRemote(err: unknown): RemoteError {
+  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
+  return { name: 'Error', message: String(err) };
+}

@@ -1,0 +1,101 @@
+// Results as JSON strings with a TTL, plus a pub/sub channel per task that
+// announces ready states. Waiters SUBSCRIBE first and GET second: a result
+// stored between the two is caught by the GET, one stored after by the message,
+// so no window exists where a result is missed, and nothing polls.
+import { resultChannel, resultKey } from '../transport/redis/keys.js';
+import { createRedisClient, duplicateClient, type RedisClient } from '../transport/redis/connection.js';
+import type { ResultBackend } from './backend.js';
+import { READY_STATES, type ResultRecord } from './record.js';
+
+export class RedisResultBackend implements ResultBackend {
+  readonly client: RedisClient;
+  private subscriber: RedisClient | undefined;
+  private readonly waiters = new Map<string, Set<(r: ResultRecord) => void>>();
+
+  constructor(
+    url: string,
+    private readonly prefix: string,
+  ) {
+    this.client = createRedisClient(url);
+  }
+
+  async connect(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.subscriber?.disconnect();
+    this.subscriber = undefined;
+    await this.client.quit().catch(() => undefined);
+  }
+
+  async store(record: ResultRecord, ttlMs: number): Promise<void> {
+    const json = JSON.stringify(record);
+    // Plain commands (not an explicit pipeline) so auto-pipelining merges the
+    // writes of many tasks finishing in the same turn into one round trip.
+    const set = this.client.set(resultKey(this.prefix, record.id), json, 'PX', Math.max(1, Math.round(ttlMs)));
+    if (READY_STATES.has(record.state)) await Promise.all([set, this.client.publish(resultChannel(this.prefix, record.id), json)]);
+    else await set;
+  }
+
+  async storeUnlessReady(record: ResultRecord, ttlMs: number): Promise<boolean> {
+    const current = await this.get(record.id);
+    if (current && READY_STATES.has(current.state)) return false;
+    await this.store(record, ttlMs);
+    return true;
+  }
+
+  async get(id: string): Promise<ResultRecord | undefined> {
+    const raw = await this.client.get(resultKey(this.prefix, id));
+    return raw === null ? undefined : (JSON.parse(raw) as ResultRecord);
+  }
+
+  private async subscriberClient(): Promise<RedisClient> {
+    if (!this.subscriber) {
+      const sub = duplicateClient(this.client);
+      this.subscriber = sub;
+      sub.on('message', (channel: string, raw: string) => {
+        const id = channel.slice(resultChannel(this.prefix, '').length);
+        const set = this.waiters.get(id);
+        if (!set) return;
+        const record = JSON.parse(raw) as ResultRecord;
+        for (const w of [...set]) w(record);
+      });
+      await new Promise<void>((resolve) => (sub.status === 'ready' ? resolve() : sub.once('ready', () => resolve())));
+      return sub;
+    }
+    return this.subscriber;
+  }
+
+  async waitForReady(id: string, timeoutMs: number): Promise<ResultRecord | undefined> {
+    const sub = await this.subscriberClient();
+    const channel = resultChannel(this.prefix, id);
+    let set = this.waiters.get(id);
+    const first = !set;
+    if (!set) {
+      set = new Set();
+      this.waiters.set(id, set);
+    }
+    const waiters = set;
+    let resolveFn!: (r: ResultRecord | undefined) => void;
+    const promise = new Promise<ResultRecord | undefined>((resolve) => (resolveFn = resolve));
+    const listener = (r: ResultRecord): void => resolveFn(r);
+    waiters.add(listener);
+    const timer = setTimeout(() => resolveFn(undefined), timeoutMs);
+    try {
+      if (first) await sub.subscribe(channel);
+      const current = await this.get(id);
+      if (current && READY_STATES.has(current.state)) return current;
+      return await promise;
+    } finally {
+      clearTimeout(timer);
+      waiters.delete(listener);
+      if (waiters.size === 0 && this.waiters.get(id) === waiters) {
+        this.waiters.delete(id);
+        await sub.unsubscribe(channel).catch(() => undefined);
+      }
+    }
+  }
+
+  async forget(id: string): Promise<void> {
+    await this.client.del(resultKey(this.prefix, id));
+  }
+}

@@ -1,0 +1,70 @@
+// The running task's context, reachable as currentTask() from anywhere in the
+// handler's async call tree (AsyncLocalStorage), and as `this` in a `function`
+// handler.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { LovageError, MaxRetriesExceededError, Retry } from '../errors.js';
+import { toMs, type Duration } from '../time/duration.js';
+import { retryDelayMs, type RetryPolicy } from './backoff.js';
+
+export interface RetryOptions {
+  exc?: unknown;
+  countdown?: Duration;
+  eta?: Date | number;
+  maxRetries?: number;
+}
+
+export interface TaskContext {
+  readonly id: string;
+  readonly name: string;
+  readonly args: readonly unknown[];
+  /** How many times this task has been retried before this run. */
+  readonly retries: number;
+  readonly hostname: string;
+  readonly queue: string;
+  readonly eta: Date | undefined;
+  readonly headers: Readonly<Record<string, unknown>>;
+  /** Fires on revoke and on the soft time limit; pass it to fetch() and friends. */
+  readonly signal: AbortSignal;
+  /**
+   * Asks for another run later. It throws by itself — a Retry, or past maxRetries
+   * `exc` (or MaxRetriesExceededError) — and is typed as returning the Retry so
+   * that `throw currentTask().retry({ exc })` reads the way Celery's does.
+   */
+  retry(options?: RetryOptions): Retry;
+  /** Stores a custom state (e.g. 'PROGRESS') with metadata for observers. */
+  updateState(state: string, meta?: unknown): Promise<void>;
+}
+
+const storage = new AsyncLocalStorage<TaskContext>();
+
+export function runWithContext<T>(context: TaskContext, fn: () => T): T {
+  return storage.run(context, fn);
+}
+
+export function currentTask(): TaskContext {
+  const ctx = storage.getStore();
+  if (!ctx) throw new LovageError('NO_TASK', 'currentTask() was called outside a running task');
+  return ctx;
+}
+
+/** Builds the Retry a task throws, honouring countdown / eta / maxRetries and the task's backoff policy. */
+export function buildRetry(
+  name: string,
+  retries: number,
+  policy: RetryPolicy & { maxRetries?: number | undefined },
+  options: RetryOptions,
+  now = Date.now(),
+): Retry {
+  const max = options.maxRetries ?? policy.maxRetries ?? 3;
+  if (retries >= max) {
+    // Celery's rule: past maxRetries the original error is what the task fails with.
+    if (options.exc instanceof Error) throw options.exc;
+    throw new MaxRetriesExceededError(name, max);
+  }
+  let when: number;
+  if (options.eta !== undefined) when = options.eta instanceof Date ? options.eta.getTime() : options.eta;
+  else if (options.countdown !== undefined) when = now + toMs(options.countdown, 'countdown');
+  else when = now + retryDelayMs(policy, retries);
+  const reason = options.exc instanceof Error ? `${options.exc.name}: ${options.exc.message}` : 'retry requested';
+  return new Retry(`retry in ${when - now}ms: ${reason}`, options.exc, when);
+}

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { toMs, type Duration } from '../time/duration.js';
+import type { AsyncResult } from '../result/async-result.js';
+import type { RetryPolicy } from './backoff.js';
+import type { TaskContext } from './context.js';
+import { encodeArgs } from './serialization.js';
+import type { TaskMessage } from './message.js';
+import { ConfigError } from '../errors.js';
+
+export type ErrorClass = abstract new (...args: never[]) => Error;
+
+export interface TaskOptions extends RetryPolicy {
+  /** Retries allowed after the first run. Default 3. */
+  maxRetries?: number;
+  /** Errors that retry the task automatically (with the backoff policy). */
+  autoretryFor?: ErrorClass[];
+  /** Hard limit: the task fails with TimeLimitExceeded (its thread is killed on the threads pool). */
+  timeLimit?: Duration;
+  /** Soft limit: the task's signal fires with SoftTimeLimitExceeded, which it may catch. */
+  softTimeLimit?: Duration;
+  /** '100/s', '100/m' or '100/h', shared by every worker. */
+  rateLimit?: string;
+  queue?: string;
+  /** 0 (lowest, default) … 9 (highest). */
+  priority?: number;
+  ignoreResult?: boolean;
+  /** Ack after the task finishes (default), so a crash hands it to another worker. */
+  acksLate?: boolean;
+  /** Default expiry of calls to this task. */
+  expires?: Duration;
+  trackStarted?: boolean;
+}
+
+export interface ApplyOptions {
+  countdown?: Duration;
+  eta?: Date | number;
+  expires?: Duration | Date;
+  queue?: string;
+  priority?: number;
+  taskId?: string;
+  headers?: Record<string, unknown>;
+}
+
+export type TaskHandler<A extends unknown[], R> = (this: TaskContext, ...args: A) => R | Promise<R>;
+
+/** What a Task needs from its app (narrow, to keep the import graph acyclic). */
+export interface TaskHost {
+  defaultQueue(): string;
+  publish<R>(message: TaskMessage): Promise<AsyncResult<R>>;
+  publishBulk<R>(messages: TaskMessage[]): Promise<AsyncResult<R>[]>;
+}
+
+/** A registered task. `A` and `R` come from the handler, so delay() and get() are typed. */
+export class Task<A extends unknown[] = unknown[], R = unknown> {
+  constructor(
+    readonly name: string,
+    readonly handler: TaskHandler<A, R>,
+    readonly options: TaskOptions,
+    private readonly host: TaskHost,
+  ) {}
+
+  /** Sends the task with these arguments. Serialization errors throw here, synchronously. */
+  delay(...args: A): Promise<AsyncResult<Awaited<R>>> {
+    return this.applyAsync(args);
+  }
+
+  /** Sends the task with options. Serialization errors throw here, synchronously. */
+  applyAsync(args: A, options: ApplyOptions = {}): Promise<AsyncResult<Awaited<R>>> {
+    return this.host.publish<Awaited<R>>(this.message(args, options));
+  }
+
+  /** Sends many calls in one round trip per queue. */
+  bulkApply(calls: A[], options: ApplyOptions = {}): Promise<AsyncResult<Awaited<R>>[]> {
+    return this.host.publishBulk<Awaited<R>>(calls.map((args) => this.message(args, { ...options, taskId: undefined })));
+  }
+
+  /** Builds the wire message (exposed for the outbox). */
+  message(args: A, options: ApplyOptions = {}, now = Date.now()): TaskMessage {
+    const encoded = encodeArgs(args);
+    let eta: number | undefined;
+    if (options.eta !== undefined) eta = options.eta instanceof Date ? options.eta.getTime() : options.eta;
+    else if (options.countdown !== undefined) eta = now + toMs(options.countdown, 'countdown');
+    const expiresOpt = options.expires ?? this.options.expires;
+    let expires: number | undefined;
+    if (expiresOpt instanceof Date) expires = expiresOpt.getTime();
+    else if (expiresOpt !== undefined) expires = (eta ?? now) + toMs(expiresOpt, 'expires');
+    const priority = options.priority ?? this.options.priority ?? 0;
+    if (!Number.isInteger(priority) || priority < 0 || priority > 9) {
+      throw new ConfigError(`priority: must be an integer 0-9, got ${String(priority)}`);
+    }
+    return {
+      v: 1,
+      id: options.taskId ?? randomUUID(),
+      task: this.name,
+      args: encoded,
+      queue: options.queue ?? this.options.queue ?? this.host.defaultQueue(),
+      priority,
+      eta,
+      expires,
+      retries: 0,
+      headers: options.headers ?? {},
+      attempts: [],
+      sentAt: now,
+    };
+  }
+}

@@ -1,0 +1,292 @@
+// The in-process broker: the same semantics as the Redis transport (leases,
+// delivery counts, dead letters, revocations, token buckets), held in memory.
+// Apps created with the same `memory://` URL and prefix in one process share it.
+import { EventEmitter } from 'node:events';
+import type {
+  ControlMessage,
+  DeadLetter,
+  Delivery,
+  OutgoingMessage,
+  QueueStats,
+  ReserveResult,
+  Transport,
+} from '../transport.js';
+import { MemoryScheduleStore } from './memory-schedule-store.js';
+
+interface Entry {
+  id: string;
+  body: string;
+  priority: number;
+  seq: number;
+}
+
+class MemoryQueue {
+  ready: Entry[] = [];
+  delayed = new Map<string, { entry: Entry; eta: number }>();
+  leased = new Map<string, { entry: Entry; until: number }>();
+  deliveries = new Map<string, number>();
+  dead: DeadLetter[] = [];
+  /** Ids present in ready, delayed or leased: enqueueing one again is a no-op, as on Redis. */
+  ids = new Set<string>();
+
+  push(entry: Entry): void {
+    // Highest priority first, FIFO within a priority: insert after the last entry of >= priority.
+    let i = this.ready.length;
+    while (i > 0 && this.ready[i - 1]!.priority < entry.priority) i--;
+    this.ready.splice(i, 0, entry);
+  }
+}
+
+class MemoryBroker {
+  queues = new Map<string, MemoryQueue>();
+  revoked = new Map<string, number>();
+  buckets = new Map<string, { tokens: number; at: number }>();
+  seq = 0;
+  readonly events = new EventEmitter();
+  constructor() {
+    this.events.setMaxListeners(0);
+  }
+  queue(name: string): MemoryQueue {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new MemoryQueue();
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+}
+
+const brokers = new Map<string, MemoryBroker>();
+
+export class MemoryTransport implements Transport {
+  readonly kind = 'memory';
+  private readonly broker: MemoryBroker;
+  private readonly waiters = new Set<() => void>();
+  private closed = false;
+
+  constructor(url: string, prefix: string) {
+    const key = `${url}|${prefix}`;
+    let broker = brokers.get(key);
+    if (!broker) {
+      broker = new MemoryBroker();
+      brokers.set(key, broker);
+    }
+    this.broker = broker;
+  }
+
+  connect(): Promise<void> {
+    this.closed = false;
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    for (const wake of this.waiters) wake();
+    return Promise.resolve();
+  }
+
+  private add(message: OutgoingMessage, now: number): void {
+    const q = this.broker.queue(message.queue);
+    if (q.ids.has(message.id)) return;
+    q.ids.add(message.id);
+    const entry: Entry = { id: message.id, body: message.body, priority: message.priority, seq: this.broker.seq++ };
+    if (message.eta !== undefined && message.eta > now) q.delayed.set(message.id, { entry, eta: message.eta });
+    else q.push(entry);
+  }
+
+  enqueue(message: OutgoingMessage): Promise<void> {
+    this.add(message, Date.now());
+    this.broker.events.emit('work');
+    return Promise.resolve();
+  }
+
+  enqueueBulk(messages: OutgoingMessage[]): Promise<void> {
+    const now = Date.now();
+    for (const m of messages) this.add(m, now);
+    this.broker.events.emit('work');
+    return Promise.resolve();
+  }
+
+  promoteDue(queue: string, now = Date.now()): Promise<number> {
+    const q = this.broker.queue(queue);
+    const due = [...q.delayed.values()].filter((d) => d.eta <= now).sort((a, b) => a.eta - b.eta);
+    for (const d of due) {
+      q.delayed.delete(d.entry.id);
+      q.push(d.entry);
+    }
+    if (due.length > 0) this.broker.events.emit('work');
+    return Promise.resolve(due.length);
+  }
+
+  private isRevokedNow(id: string, now: number): boolean {
+    const until = this.broker.revoked.get(id);
+    if (until === undefined) return false;
+    if (until <= now) {
+      this.broker.revoked.delete(id);
+      return false;
+    }
+    return true;
+  }
+
+  reserve(queues: string[], count: number, leaseMs: number): Promise<ReserveResult> {
+    const now = Date.now();
+    const result: ReserveResult = { deliveries: [], revoked: [] };
+    for (const name of queues) {
+      const q = this.broker.queue(name);
+      while (result.deliveries.length < count && q.ready.length > 0) {
+        const entry = q.ready.shift()!;
+        if (this.isRevokedNow(entry.id, now)) {
+          q.deliveries.delete(entry.id);
+          q.ids.delete(entry.id);
+          result.revoked.push({ id: entry.id, queue: name, body: entry.body });
+          continue;
+        }
+        const n = (q.deliveries.get(entry.id) ?? 0) + 1;
+        q.deliveries.set(entry.id, n);
+        q.leased.set(entry.id, { entry, until: now + leaseMs });
+        result.deliveries.push({ id: entry.id, queue: name, body: entry.body, deliveries: n });
+      }
+    }
+    return Promise.resolve(result);
+  }
+
+  waitForWork(queues: string[], timeoutMs: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (queues.some((name) => this.broker.queue(name).ready.length > 0)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.broker.events.off('work', done);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.broker.events.on('work', done);
+      this.waiters.add(done);
+    });
+  }
+
+  renewLeases(deliveries: Delivery[], leaseMs: number): Promise<void> {
+    const until = Date.now() + leaseMs;
+    for (const d of deliveries) {
+      const lease = this.broker.queue(d.queue).leased.get(d.id);
+      if (lease) lease.until = until;
+    }
+    return Promise.resolve();
+  }
+
+  ack(delivery: Delivery): Promise<void> {
+    const q = this.broker.queue(delivery.queue);
+    q.leased.delete(delivery.id);
+    q.deliveries.delete(delivery.id);
+    q.ids.delete(delivery.id);
+    return Promise.resolve();
+  }
+
+  retryLater(delivery: Delivery, body: string, eta: number, options: { keepDeliveries?: boolean } = {}): Promise<void> {
+    const q = this.broker.queue(delivery.queue);
+    const lease = q.leased.get(delivery.id);
+    q.leased.delete(delivery.id);
+    if (options.keepDeliveries) q.deliveries.set(delivery.id, Math.max(0, (q.deliveries.get(delivery.id) ?? 1) - 1));
+    else q.deliveries.delete(delivery.id);
+    const entry: Entry = { id: delivery.id, body, priority: lease?.entry.priority ?? 0, seq: this.broker.seq++ };
+    if (eta > Date.now()) q.delayed.set(delivery.id, { entry, eta });
+    else {
+      q.push(entry);
+      this.broker.events.emit('work');
+    }
+    return Promise.resolve();
+  }
+
+  deadLetter(delivery: Delivery, reason: string): Promise<void> {
+    const q = this.broker.queue(delivery.queue);
+    q.leased.delete(delivery.id);
+    q.deliveries.delete(delivery.id);
+    q.ids.delete(delivery.id);
+    q.dead.push({ id: delivery.id, queue: delivery.queue, body: delivery.body, reason, at: Date.now() });
+    return Promise.resolve();
+  }
+
+  revoke(ids: string[], ttlMs: number): Promise<void> {
+    const until = Date.now() + ttlMs;
+    for (const id of ids) this.broker.revoked.set(id, until);
+    return Promise.resolve();
+  }
+
+  isRevoked(id: string): Promise<boolean> {
+    return Promise.resolve(this.isRevokedNow(id, Date.now()));
+  }
+
+  recoverExpired(queue: string, maxDeliveries: number, now = Date.now()): Promise<{ requeued: number; dead: number }> {
+    const q = this.broker.queue(queue);
+    let requeued = 0;
+    let dead = 0;
+    for (const [id, lease] of [...q.leased]) {
+      if (lease.until > now) continue;
+      q.leased.delete(id);
+      const n = q.deliveries.get(id) ?? 0;
+      if (n >= maxDeliveries) {
+        q.deliveries.delete(id);
+        q.ids.delete(id);
+        q.dead.push({ id, queue, body: lease.entry.body, reason: `lease expired ${n} times (maxDeliveries ${maxDeliveries})`, at: now });
+        dead++;
+      } else {
+        q.push(lease.entry);
+        requeued++;
+      }
+    }
+    if (requeued > 0) this.broker.events.emit('work');
+    return Promise.resolve({ requeued, dead });
+  }
+
+  takeToken(key: string, perMs: number, capacity: number): Promise<number> {
+    const now = Date.now();
+    const bucket = this.broker.buckets.get(key) ?? { tokens: capacity, at: now };
+    bucket.tokens = Math.min(capacity, bucket.tokens + (now - bucket.at) * perMs);
+    bucket.at = now;
+    this.broker.buckets.set(key, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return Promise.resolve(0);
+    }
+    return Promise.resolve(Math.ceil((1 - bucket.tokens) / perMs));
+  }
+
+  publishControl(message: ControlMessage): Promise<void> {
+    // Delivered asynchronously, like pub/sub.
+    const copy = JSON.parse(JSON.stringify(message)) as ControlMessage;
+    setImmediate(() => this.broker.events.emit('control', copy));
+    return Promise.resolve();
+  }
+
+  onControl(listener: (message: ControlMessage) => void): Promise<() => Promise<void>> {
+    this.broker.events.on('control', listener);
+    return Promise.resolve(() => {
+      this.broker.events.off('control', listener);
+      return Promise.resolve();
+    });
+  }
+
+  scheduleStore(): MemoryScheduleStore {
+    return new MemoryScheduleStore(this.broker, this);
+  }
+
+  queueStats(queue: string): Promise<QueueStats> {
+    const q = this.broker.queue(queue);
+    return Promise.resolve({ ready: q.ready.length, delayed: q.delayed.size, leased: q.leased.size, dead: q.dead.length });
+  }
+
+  deadLetters(queue: string, limit = 100): Promise<DeadLetter[]> {
+    return Promise.resolve(this.broker.queue(queue).dead.slice(-limit));
+  }
+
+  purge(queue: string): Promise<number> {
+    const q = this.broker.queue(queue);
+    const n = q.ready.length + q.delayed.size;
+    for (const e of q.ready) q.ids.delete(e.id);
+    for (const id of q.delayed.keys()) q.ids.delete(id);
+    q.ready = [];
+    q.delayed.clear();
+    return Promise.resolve(n);
+  }
+}

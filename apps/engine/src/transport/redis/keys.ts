@@ -1,0 +1,77 @@
+// The only place Redis key names are built. Every key of one queue carries the
+// same hash tag ({q:<name>}), so each Lua script touches a single slot and the
+// layout works unchanged on Redis Cluster. The user's prefix stays outside the
+// tag so `SCAN MATCH <prefix>*` finds (and tests can clean) everything.
+
+export interface QueueKeys {
+  /** Sorted set of ready ids; score = priority band + sequence, lowest first. */
+  ready: string;
+  /** Sorted set of ids waiting for their ETA; score = epoch ms. */
+  delayed: string;
+  /** Sorted set of leased ids; score = lease expiry, epoch ms. */
+  leased: string;
+  /** Hash id → message body. A message exists while its id is here. */
+  messages: string;
+  /** Hash id → priority (only for priority ≠ 0). */
+  priorities: string;
+  /** Hash id → delivery count. */
+  deliveries: string;
+  /** Sorted set of revoked ids; score = when the revocation expires. */
+  revoked: string;
+  /** List of dead letters (JSON), newest last. */
+  dead: string;
+  /** Counter for FIFO order within a priority. */
+  sequence: string;
+  /** List used only to wake blocked workers (BLPOP). */
+  marker: string;
+}
+
+export function queueKeys(prefix: string, queue: string): QueueKeys {
+  const base = `${prefix}{q:${queue}}`;
+  return {
+    ready: `${base}:ready`,
+    delayed: `${base}:delayed`,
+    leased: `${base}:leased`,
+    messages: `${base}:msgs`,
+    priorities: `${base}:prio`,
+    deliveries: `${base}:dlv`,
+    revoked: `${base}:revoked`,
+    dead: `${base}:dead`,
+    sequence: `${base}:seq`,
+    marker: `${base}:marker`,
+  };
+}
+
+/** Set of every queue name this prefix has seen (so revoke can reach each queue's slot). */
+export const queuesKey = (prefix: string): string => `${prefix}queues`;
+/** Plain flag key for a revocation, read by workers for running tasks. */
+export const revokedFlagKey = (prefix: string, id: string): string => `${prefix}revoked:${id}`;
+/** Token bucket of a rate limit shared by every worker. */
+export const rateLimitKey = (prefix: string, name: string): string => `${prefix}{rl:${name}}`;
+/** Pub/sub channel for control messages (revocations now; the remote-control bus later). */
+export const controlChannel = (prefix: string): string => `${prefix}control`;
+/** Result record of a task (JSON string with a TTL). */
+export const resultKey = (prefix: string, id: string): string => `${prefix}result:${id}`;
+/** Pub/sub channel announcing that a task's result became ready. */
+export const resultChannel = (prefix: string, id: string): string => `${prefix}result:${id}`;
+
+// ---------------------------------------------------------------------------
+// Schedule store (beat). Every key shares the {beat} hash tag: the store's
+// scripts touch an entry, the due index and the name set in one slot.
+
+export interface ScheduleKeys {
+  /** Set of every schedule name. */
+  names: string;
+  /** Sorted set name → when beat must look at it (next run or run request), epoch ms. */
+  due: string;
+  /** The beat leader lock: a token string with a TTL. */
+  lock: string;
+}
+
+export function scheduleKeys(prefix: string): ScheduleKeys {
+  const base = `${prefix}{beat}`;
+  return { names: `${base}:names`, due: `${base}:due`, lock: `${base}:lock` };
+}
+
+/** Hash of one schedule entry (definition, version, run state). */
+export const scheduleEntryKey = (prefix: string, name: string): string => `${prefix}{beat}:entry:${name}`;

@@ -1,0 +1,52 @@
+// Loads every Lua script in ./scripts as an ioredis custom command (EVALSHA
+// with a transparent EVAL fallback). The key count comes from the file name:
+// `reserve-7.lua` → command `lovage_reserve`, 7 keys.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { RedisClient } from './connection.js';
+
+export type ScriptName =
+  | 'enqueue'
+  | 'promote'
+  | 'reserve'
+  | 'renew'
+  | 'ack'
+  | 'retry-later'
+  | 'dead-letter'
+  | 'revoke'
+  | 'recover'
+  | 'rate-limit';
+
+// tsc does not copy .lua files: compiled code (dist/) reads them from src/, which the package ships.
+const beside = fileURLToPath(new URL('./scripts/', import.meta.url));
+const dir = existsSync(beside) ? beside : fileURLToPath(new URL('../../../src/transport/redis/scripts/', import.meta.url));
+let cache: { name: string; keys: number; lua: string }[] | undefined;
+
+function scripts(): { name: string; keys: number; lua: string }[] {
+  cache ??= readdirSync(dir)
+    .filter((f) => f.endsWith('.lua'))
+    .map((file) => {
+      const match = /^(.+)-(\d+)\.lua$/.exec(file);
+      if (!match) throw new Error(`script file ${file} must be named <name>-<numKeys>.lua`);
+      return { name: match[1]!, keys: Number(match[2]), lua: readFileSync(dir + file, 'utf8') };
+    });
+  return cache;
+}
+
+export const commandName = (name: ScriptName): string => `lovage_${name.replace(/-/g, '_')}`;
+
+export function defineScripts(client: RedisClient): void {
+  for (const s of scripts()) {
+    client.defineCommand(commandName(s.name as ScriptName), { numberOfKeys: s.keys, lua: s.lua });
+  }
+}
+
+type Arg = string | number;
+type Runner = Record<string, (...args: Arg[]) => Promise<unknown>>;
+
+/** Runs a loaded script on a client or a pipeline. */
+export function runScript(target: object, name: ScriptName, keys: string[], argv: Arg[]): Promise<unknown> {
+  const fn = (target as Runner)[commandName(name)];
+  if (!fn) throw new Error(`script ${name} is not loaded`);
+  return fn.call(target, ...keys, ...argv);
+}

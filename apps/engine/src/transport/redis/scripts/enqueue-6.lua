@@ -1,0 +1,35 @@
+--[[
+  Enqueues messages into one queue (one message, or a batch for bulk enqueue).
+
+  KEYS[1] ready       KEYS[2] delayed    KEYS[3] messages
+  KEYS[4] priorities  KEYS[5] sequence   KEYS[6] marker
+  ARGV[1] now (epoch ms)
+  ARGV[2..] groups of 4: id, body, priority (0-9), eta (epoch ms or '')
+
+  Invariant: an id is in `messages` iff it is in exactly one of ready, delayed
+  or leased. An id already present is left alone, so enqueueing twice with the
+  same task id is idempotent.
+  Returns the number of messages added.
+]]
+local now = tonumber(ARGV[1])
+local added = 0
+local wake = false
+for i = 2, #ARGV, 4 do
+  local id, body, priority, eta = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3]
+  if redis.call('HSETNX', KEYS[3], id, body) == 1 then
+    added = added + 1
+    if priority ~= 0 then redis.call('HSET', KEYS[4], id, priority) end
+    if eta ~= '' and tonumber(eta) > now then
+      redis.call('ZADD', KEYS[2], tonumber(eta), id)
+    else
+      local seq = redis.call('INCR', KEYS[5])
+      redis.call('ZADD', KEYS[1], (9 - priority) * 100000000000000 + seq, id)
+      wake = true
+    end
+  end
+end
+if wake then
+  redis.call('LPUSH', KEYS[6], '1')
+  redis.call('LTRIM', KEYS[6], 0, 0)
+end
+return added

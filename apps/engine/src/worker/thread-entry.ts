@@ -1,0 +1,75 @@
+// Runs inside a worker thread: imports the app module (which registers its
+// tasks), then runs the tasks the pool sends, one at a time.
+import { parentPort, workerData } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import { errorToRemote } from '../result/record.js';
+import { Retry, Reject } from '../errors.js';
+import { runWithContext, buildRetry, type TaskContext } from '../task/context.js';
+import { fromJsonValue, toJsonValue } from '../task/serialization.js';
+import type { Task } from '../task/task.js';
+import type { ThreadRequest, ThreadReply } from './thread-pool.js';
+
+interface AppLike {
+  tasks: Map<string, Task<never[], unknown>>;
+}
+
+function findApp(mod: Record<string, unknown>): AppLike {
+  for (const value of [mod.default, mod.app, ...Object.values(mod)]) {
+    if (typeof value === 'object' && value !== null && (value as { tasks?: unknown }).tasks instanceof Map) return value as AppLike;
+  }
+  throw new Error(`module ${data.appModule} exports no Lovage app`);
+}
+
+const port = parentPort!;
+const data = workerData as { appModule: string };
+const mod = (await import(pathToFileURL(data.appModule).href)) as Record<string, unknown>;
+const app = findApp(mod);
+const controllers = new Map<string, AbortController>();
+
+port.on('message', (req: ThreadRequest) => {
+  if (req.type === 'abort') {
+    controllers.get(req.jobId)?.abort(new Error(req.reason));
+    return;
+  }
+  void run(req);
+});
+port.postMessage({ type: 'ready' } satisfies ThreadReply);
+
+async function run(req: Extract<ThreadRequest, { type: 'run' }>): Promise<void> {
+  const controller = new AbortController();
+  controllers.set(req.jobId, controller);
+  let reply: ThreadReply;
+  try {
+    const task = app.tasks.get(req.task);
+    if (!task) throw new Error(`task ${req.task} is not registered in the app module`);
+    const args = fromJsonValue(req.args) as never[];
+    const context: TaskContext = {
+      ...req.context,
+      name: req.task,
+      args,
+      eta: undefined,
+      signal: controller.signal,
+      retry(options = {}) {
+        throw buildRetry(task.name, req.context.retries, task.options, options);
+      },
+      updateState() {
+        return Promise.resolve();
+      },
+    };
+    const value = await runWithContext(context, () => Promise.resolve(task.handler.apply(context, args)));
+    reply = { type: 'done', jobId: req.jobId, ok: true, value: value === undefined ? null : toJsonValue(value, 'result') };
+  } catch (err) {
+    reply = {
+      type: 'done',
+      jobId: req.jobId,
+      ok: false,
+      error: errorToRemote(err),
+      retryAt: err instanceof Retry ? err.when : undefined,
+      excError: err instanceof Retry && err.exc !== undefined ? errorToRemote(err.exc) : undefined,
+      reject: err instanceof Reject ? { requeue: err.requeue } : undefined,
+    };
+  } finally {
+    controllers.delete(req.jobId);
+  }
+  port.postMessage(reply);
+}

@@ -1,0 +1,133 @@
+// The threads pool: CPU-bound tasks run in worker_threads, one task per thread
+// at a time. Each thread imports the app module to find its handlers. A thread
+// whose task passes its hard time limit (or is revoked with terminate) is
+// killed and replaced, which an event-loop pool cannot do.
+import { randomUUID } from 'node:crypto';
+import { Worker as Thread } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { Reject, Retry } from '../errors.js';
+import type { RemoteError } from '../result/record.js';
+
+export type ThreadRequest =
+  | {
+      type: 'run';
+      jobId: string;
+      task: string;
+      args: unknown[];
+      context: { id: string; retries: number; hostname: string; queue: string; headers: Record<string, unknown> };
+    }
+  | { type: 'abort'; jobId: string; reason: string };
+
+export type ThreadReply =
+  | { type: 'ready' }
+  | {
+      type: 'done';
+      jobId: string;
+      ok: boolean;
+      value?: unknown;
+      error?: RemoteError;
+      retryAt?: number | undefined;
+      excError?: RemoteError | undefined;
+      reject?: { requeue: boolean } | undefined;
+    };
+
+/** An error rebuilt from a thread's report, keeping the remote name and stack. */
+class RemoteTaskError extends Error {
+  constructor(remote: RemoteError) {
+    super(remote.message);
+    this.name = remote.name;
+    if (remote.stack) this.stack = remote.stack;
+  }
+}
+
+interface Slot {
+  thread: Thread;
+  busy: boolean;
+  ready: Promise<void>;
+}
+
+export class ThreadPool {
+  private slots: Slot[] = [];
+  private readonly entry: string;
+  private readonly bootstrap: URL;
+
+  constructor(
+    private readonly appModule: string,
+    private readonly size: number,
+  ) {
+    const ts = fileURLToPath(new URL('./thread-entry.ts', import.meta.url));
+    this.entry = existsSync(ts) ? ts : fileURLToPath(new URL('./thread-entry.js', import.meta.url));
+    // tsc does not copy .mjs files: compiled code (dist/) uses the one in src/, which the package ships.
+    const beside = new URL('./thread-bootstrap.mjs', import.meta.url);
+    this.bootstrap = existsSync(beside) ? beside : new URL('../../src/worker/thread-bootstrap.mjs', import.meta.url);
+  }
+
+  private spawn(): Slot {
+    const thread = new Thread(this.bootstrap, {
+      workerData: { entry: this.entry, appModule: this.appModule },
+      execArgv: ['--conditions=@lovage/source'],
+    });
+    const ready = new Promise<void>((resolve, reject) => {
+      const onMessage = (m: ThreadReply): void => {
+        if (m.type === 'ready') {
+          thread.off('message', onMessage);
+          resolve();
+        }
+      };
+      thread.on('message', onMessage);
+      thread.once('error', reject);
+    });
+    return { thread, busy: false, ready };
+  }
+
+  async start(): Promise<void> {
+    this.slots = Array.from({ length: this.size }, () => this.spawn());
+    await Promise.all(this.slots.map((s) => s.ready));
+  }
+
+  async run(job: Omit<Extract<ThreadRequest, { type: 'run' }>, 'type' | 'jobId'>, signal: AbortSignal, limits: Promise<never>): Promise<unknown> {
+    const index = this.slots.findIndex((s) => !s.busy);
+    if (index < 0) throw new Error('threads pool has no idle thread');
+    const slot = this.slots[index]!;
+    slot.busy = true;
+    await slot.ready;
+    const jobId = randomUUID();
+    const onAbort = (): void => slot.thread.postMessage({ type: 'abort', jobId, reason: String((signal.reason as Error | undefined)?.message ?? 'aborted') } satisfies ThreadRequest);
+    signal.addEventListener('abort', onAbort);
+    const done = new Promise<unknown>((resolve, reject) => {
+      const onMessage = (m: ThreadReply): void => {
+        if (m.type !== 'done' || m.jobId !== jobId) return;
+        slot.thread.off('message', onMessage);
+        if (m.ok) return resolve(m.value);
+        const remote = m.error ?? { name: 'Error', message: 'thread failed' };
+        if (m.retryAt !== undefined) return reject(new Retry(remote.message, m.excError ? new RemoteTaskError(m.excError) : undefined, m.retryAt));
+        if (m.reject) return reject(new Reject(remote.message, m.reject));
+        reject(new RemoteTaskError(remote));
+      };
+      slot.thread.on('message', onMessage);
+      slot.thread.once('exit', (code) => reject(new Error(`task thread exited with code ${code}`)));
+    });
+    slot.thread.postMessage({ type: 'run', jobId, ...job } satisfies ThreadRequest);
+    try {
+      return await Promise.race([done, limits]);
+    } catch (err) {
+      if (!(await Promise.race([done.then(() => true, () => true), Promise.resolve(false)]))) {
+        // The limit (or terminate) won: kill the thread and put a fresh one in its slot.
+        await slot.thread.terminate();
+        this.slots[index] = this.spawn();
+        await this.slots[index].ready.catch(() => undefined);
+        throw err;
+      }
+      throw err;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      slot.busy = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.thread.terminate()));
+    this.slots = [];
+  }
+}

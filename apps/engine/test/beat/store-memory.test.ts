@@ -1,0 +1,3 @@
+import { storeConformance } from './store-suite.js';
+
+storeConformance('memory');

@@ -1,0 +1,374 @@
+// The conformance suite: every behaviour the app, worker and results promise,
+// run unchanged against each transport. Nothing here knows which one it has.
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  Reject,
+  SerializationError,
+  SoftTimeLimitExceeded,
+  TaskFailedError,
+  TaskRevokedError,
+  TimeoutError,
+  currentTask,
+} from '../../src/index.js';
+import { harness, sleep, until, type Harness, type Kind } from '../support.js';
+
+class PaymentGatewayTimeout extends Error {
+  override name = 'PaymentGatewayTimeout';
+}
+
+export function conformance(kind: Kind): void {
+  describe(`conformance on the ${kind} transport`, () => {
+    let h: Harness;
+    afterEach(async () => {
+      await h.close();
+    });
+    const setup = (): Harness => (h = harness(kind));
+
+    it('runs a delayed call and returns its typed value, dates round-tripping', async () => {
+      const app = setup().app();
+      const add = app.task('math.add', (a: number, b: number, when: Date) => ({ sum: a + b, year: when.getUTCFullYear(), when }));
+      await h.worker(app);
+      const when = new Date('2026-01-02T03:04:05.000Z');
+      const result = await add.delay(2, 3, when);
+      const value = await result.get({ timeout: 10_000 });
+      expect(value.sum).toBe(5);
+      expect(value.year).toBe(2026);
+      expect(value.when).toEqual(when);
+      expect(await result.state()).toBe('SUCCESS');
+      const info = await app.asyncResult(result.id).info();
+      expect(info?.attempts).toHaveLength(1);
+    });
+
+    it('throws SerializationError at the call site naming the argument path', () => {
+      const app = setup().app();
+      const send = app.task('users.send', (_payload: unknown) => 'ok');
+      expect(() => send.delay({ user: { callback: () => 1 } })).toThrow(SerializationError);
+      try {
+        void send.delay({ user: { callback: () => 1 } });
+      } catch (err) {
+        expect((err as SerializationError).path).toBe('args[0].user.callback');
+      }
+    });
+
+    it('delivers higher priorities first within a queue, FIFO within a priority', async () => {
+      const app = setup().app();
+      const seen: string[] = [];
+      const t = app.task('prio.record', (label: string) => void seen.push(label));
+      await t.applyAsync(['low-1'], { priority: 0 });
+      await t.applyAsync(['high'], { priority: 9 });
+      await t.applyAsync(['low-2'], { priority: 0 });
+      await t.applyAsync(['mid'], { priority: 5 });
+      await h.worker(app, { concurrency: 1, prefetch: 1 });
+      await until(() => seen.length === 4);
+      expect(seen).toEqual(['high', 'mid', 'low-1', 'low-2']);
+    });
+
+    it('keeps countdown tasks in the delayed set until due, then runs them', async () => {
+      const app = setup().app();
+      const t = app.task('later.run', () => Date.now());
+      await h.worker(app);
+      const sent = Date.now();
+      const result = await t.applyAsync([], { countdown: 400 });
+      const stats = await (await app.transport()).queueStats('default');
+      expect(stats.delayed).toBe(1);
+      const ranAt = await result.get({ timeout: 10_000 });
+      expect(ranAt - sent).toBeGreaterThanOrEqual(380);
+    });
+
+    it('reports a failure with the remote error name, message and stack', async () => {
+      const app = setup().app();
+      const t = app.task('fail.now', () => {
+        throw new PaymentGatewayTimeout('gateway took too long');
+      }, { maxRetries: 0 });
+      await h.worker(app);
+      const result = await t.delay();
+      const err = await result.get({ timeout: 10_000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TaskFailedError);
+      expect((err as TaskFailedError).remoteName).toBe('PaymentGatewayTimeout');
+      expect((err as TaskFailedError).remoteMessage).toBe('gateway took too long');
+      expect((err as TaskFailedError).remoteStack).toContain('PaymentGatewayTimeout');
+      expect(await result.state()).toBe('FAILURE');
+    });
+
+    it('retries through currentTask().retry() and records every attempt', async () => {
+      const app = setup().app();
+      let calls = 0;
+      const pay = app.task('payments.call', (orderId: number) => {
+        calls++;
+        try {
+          if (calls < 3) throw new PaymentGatewayTimeout(`timeout ${calls}`);
+          return `paid ${orderId}`;
+        } catch (exc) {
+          throw currentTask().retry({ exc, countdown: 50 });
+        }
+      }, { maxRetries: 3 });
+      const worker = await h.worker(app);
+      const result = await pay.delay(7);
+      expect(await result.get({ timeout: 10_000 })).toBe('paid 7');
+      const info = await result.info();
+      expect(info?.attempts.map((a) => a.outcome)).toEqual(['RETRY', 'RETRY', 'SUCCESS']);
+      expect(info?.attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
+      expect(info?.attempts[0]?.error?.name).toBe('PaymentGatewayTimeout');
+      expect(info?.attempts[0]?.error?.message).toBe('timeout 1');
+      expect(info?.attempts[0]?.error?.stack).toContain('PaymentGatewayTimeout');
+      expect(info?.attempts[0]?.hostname).toBe(worker.hostname);
+      expect(info?.attempts[0]?.nextRetryAt).toBeDefined();
+      expect(Date.parse(info!.attempts[1]!.startedAt)).toBeGreaterThanOrEqual(Date.parse(info!.attempts[0]!.nextRetryAt!) - 5);
+      expect(info?.retries).toBe(2);
+    });
+
+    it('autoretries listed errors with backoff and fails after maxRetries with the last error', async () => {
+      const app = setup().app();
+      let calls = 0;
+      const flaky = app.task('flaky.call', function (this: { retries: number }) {
+        calls++;
+        throw new PaymentGatewayTimeout(`try ${this.retries}`);
+      }, { autoretryFor: [PaymentGatewayTimeout], maxRetries: 2, retryBackoff: 20, retryJitter: false });
+      await h.worker(app);
+      const result = await flaky.delay();
+      const err = await result.get({ timeout: 10_000 }).catch((e: unknown) => e);
+      expect((err as TaskFailedError).remoteMessage).toBe('try 2');
+      expect(calls).toBe(3);
+      const info = await result.info();
+      expect(info?.attempts.map((a) => a.outcome)).toEqual(['RETRY', 'RETRY', 'FAILURE']);
+      const gap = Date.parse(info!.attempts[1]!.nextRetryAt!) - Date.parse(info!.attempts[1]!.endedAt);
+      expect(gap).toBeGreaterThanOrEqual(39); // 20ms × 2^1
+    });
+
+    it('stores nothing for ignoreResult tasks or with taskIgnoreResult', async () => {
+      const app = setup().app();
+      const ran: string[] = [];
+      const quiet = app.task('quiet.one', () => void ran.push('quiet'), { ignoreResult: true });
+      await h.worker(app);
+      const r1 = await quiet.delay();
+      await until(() => ran.length === 1);
+      await sleep(50);
+      expect(await r1.state()).toBe('PENDING');
+
+      const app2 = h.app({ taskIgnoreResult: true, defaultQueue: 'other' });
+      const quiet2 = app2.task('quiet.two', () => void ran.push('two'));
+      await h.worker(app2);
+      const r2 = await quiet2.delay();
+      await until(() => ran.length === 2);
+      await sleep(50);
+      expect(await r2.state()).toBe('PENDING');
+    });
+
+    it('never starts a revoked queued task and reports REVOKED', async () => {
+      const app = setup().app();
+      const ran: string[] = [];
+      const t = app.task('revoke.queued', (x: string) => void ran.push(x));
+      const doomed = await t.delay('doomed');
+      const later = await t.applyAsync(['delayed-doomed'], { countdown: 200 });
+      await doomed.revoke();
+      await app.control.revoke(later.id);
+      const kept = await t.delay('kept');
+      await h.worker(app);
+      await kept.get({ timeout: 10_000 });
+      await sleep(400);
+      expect(ran).toEqual(['kept']);
+      await expect(doomed.get({ timeout: 1_000 })).rejects.toBeInstanceOf(TaskRevokedError);
+      expect(await later.state()).toBe('REVOKED');
+    });
+
+    it('aborts a running task on revoke and ends it REVOKED', async () => {
+      const app = setup().app();
+      let started = false;
+      const t = app.task('revoke.running', async () => {
+        started = true;
+        const signal = currentTask().signal;
+        await new Promise((resolve) => signal.addEventListener('abort', resolve));
+        return 'aborted-cleanly';
+      });
+      await h.worker(app);
+      const result = await t.delay();
+      await until(() => started);
+      await result.revoke({ terminate: true });
+      await expect(result.get({ timeout: 5_000 })).rejects.toBeInstanceOf(TaskRevokedError);
+      await sleep(100);
+      expect(await result.state()).toBe('REVOKED');
+    });
+
+    it('ends a task whose expiry passed before it started as REVOKED (expired), never run', async () => {
+      const app = setup().app();
+      let ran = false;
+      const t = app.task('expiring.task', () => void (ran = true));
+      const result = await t.applyAsync([], { expires: 50 });
+      await sleep(120);
+      await h.worker(app);
+      const err = await result.get({ timeout: 5_000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TaskRevokedError);
+      expect((err as TaskRevokedError).reason).toBe('expired');
+      expect(ran).toBe(false);
+    });
+
+    it('fires the signal on the soft time limit with a catchable SoftTimeLimitExceeded', async () => {
+      const app = setup().app();
+      const t = app.task('soft.limit', async () => {
+        const signal = currentTask().signal;
+        await new Promise((resolve) => signal.addEventListener('abort', resolve));
+        return signal.reason instanceof SoftTimeLimitExceeded ? 'cleaned up' : 'other';
+      }, { softTimeLimit: 100 });
+      await h.worker(app);
+      expect(await (await t.delay()).get({ timeout: 5_000 })).toBe('cleaned up');
+    });
+
+    it('fails a task past its hard time limit with TimeLimitExceeded', async () => {
+      const app = setup().app();
+      const t = app.task('hard.limit', () => sleep(5_000), { timeLimit: 100 });
+      await h.worker(app);
+      const err = await (await t.delay()).get({ timeout: 5_000 }).catch((e: unknown) => e);
+      expect((err as TaskFailedError).remoteName).toBe('TimeLimitExceeded');
+    });
+
+    it('holds a rate limit across all workers, parking excess tasks instead of dropping them', async () => {
+      const app = setup().app();
+      const starts: number[] = [];
+      const t = app.task('limited.call', () => void starts.push(Date.now()), { rateLimit: '10/s' });
+      await h.worker(app, { concurrency: 4 });
+      // A second worker (its own app, as in another process) shares the same bucket.
+      const other = h.app();
+      other.task('limited.call', () => void starts.push(Date.now()), { rateLimit: '10/s' });
+      await h.worker(other, { concurrency: 4 });
+      const results = await t.bulkApply([[], [], [], [], [], []]);
+      await Promise.all(results.map((r) => r.get({ timeout: 10_000 })));
+      starts.sort((a, b) => a - b);
+      expect(starts).toHaveLength(6);
+      expect(starts[5]! - starts[0]!).toBeGreaterThanOrEqual(400);
+    });
+
+    it('times out get() with TimeoutError and forgets results', async () => {
+      const app = setup().app();
+      const t = app.task('never.run', () => 1);
+      const result = await t.delay();
+      await expect(result.get({ timeout: 100 })).rejects.toBeInstanceOf(TimeoutError);
+      const ok = app.task('forget.me', () => 'x');
+      await h.worker(app);
+      const r = await ok.delay();
+      await r.get({ timeout: 5_000 });
+      await r.forget();
+      expect(await r.state()).toBe('PENDING');
+    });
+
+    it('drops results after resultExpires', async () => {
+      const app = setup().app({ resultExpires: 150 });
+      const t = app.task('short.lived', () => 1);
+      await h.worker(app);
+      const r = await t.delay();
+      await r.get({ timeout: 5_000 });
+      await sleep(250);
+      expect(await r.state()).toBe('PENDING');
+    });
+
+    it('gives `this` and currentTask() the same context', async () => {
+      const app = setup().app();
+      const t = app.task('ctx.echo', function (this: { id: string }, x: number) {
+        return { same: this.id === currentTask().id, name: currentTask().name, args: currentTask().args, x };
+      });
+      await h.worker(app);
+      const r = await t.applyAsync([4], { headers: { trace: 'abc' } });
+      expect(await r.get({ timeout: 5_000 })).toEqual({ same: true, name: 'ctx.echo', args: [4], x: 4 });
+    });
+
+    it('expires leases back to the queue with a delivery count, then dead-letters after maxDeliveries', async () => {
+      const app = setup().app();
+      const transport = await app.transport();
+      await transport.enqueue({ id: 'm1', queue: 'leases', priority: 0, body: '{}' });
+      for (let n = 1; n <= 3; n++) {
+        const got = await transport.reserve(['leases'], 10, 30);
+        expect(got.deliveries.map((d) => d.deliveries)).toEqual([n]);
+        await sleep(50);
+        const rec = await transport.recoverExpired('leases', 3);
+        expect(rec).toEqual(n < 3 ? { requeued: 1, dead: 0 } : { requeued: 0, dead: 1 });
+      }
+      const dead = await transport.deadLetters('leases');
+      expect(dead).toHaveLength(1);
+      expect(dead[0]?.reason).toContain('maxDeliveries 3');
+      expect((await transport.queueStats('leases')).ready).toBe(0);
+    });
+
+    it('renews leases so a long task is not handed to another worker', async () => {
+      const app = setup().app();
+      let runs = 0;
+      const t = app.task('long.task', async () => {
+        runs++;
+        await sleep(700);
+      });
+      await h.worker(app, { lease: 200 });
+      await h.worker(h.app({ defaultQueue: 'default' }), { lease: 200 });
+      await (await t.delay()).get({ timeout: 5_000 });
+      expect(runs).toBe(1);
+    });
+
+    it('dead-letters malformed and unknown messages with a reason and keeps serving', async () => {
+      const app = setup().app();
+      const t = app.task('ok.task', () => 'fine');
+      const transport = await app.transport();
+      await transport.enqueue({ id: 'bad-json', queue: 'default', priority: 0, body: '{not json' });
+      await transport.enqueue({ id: 'missing', queue: 'default', priority: 0, body: '{"v":1,"id":"missing"}' });
+      const unknown = t.message([]);
+      await transport.enqueue({ id: unknown.id, queue: 'default', priority: 0, body: JSON.stringify({ ...unknown, task: 'no.such.task' }) });
+      await h.worker(app);
+      expect(await (await t.delay()).get({ timeout: 5_000 })).toBe('fine');
+      await until(async () => (await transport.deadLetters('default')).length === 3);
+      const reasons = new Map((await transport.deadLetters('default')).map((d) => [d.id, d.reason]));
+      expect(reasons.get('bad-json')).toMatch(/^malformed message: invalid JSON/);
+      expect(reasons.get('missing')).toMatch(/^malformed message: /);
+      expect(reasons.get(unknown.id)).toBe('unknown task "no.such.task"');
+    });
+
+    it('sends a Rejected task to the dead-letter queue', async () => {
+      const app = setup().app();
+      const t = app.task('reject.me', () => {
+        throw new Reject('bad input');
+      });
+      await h.worker(app);
+      const r = await t.delay();
+      await expect(r.get({ timeout: 5_000 })).rejects.toBeInstanceOf(TaskFailedError);
+      const dead = await (await app.transport()).deadLetters('default');
+      expect(dead.map((d) => d.reason)).toEqual(['rejected: bad input']);
+    });
+
+    it('enqueues in bulk and treats a repeated taskId as the same message', async () => {
+      const app = setup().app();
+      const ran: number[] = [];
+      const t = app.task('bulk.item', (n: number) => void ran.push(n));
+      await t.bulkApply(Array.from({ length: 200 }, (_, i) => [i] as [number]));
+      await t.applyAsync([999], { taskId: 'fixed-id' });
+      await t.applyAsync([999], { taskId: 'fixed-id' });
+      expect((await (await app.transport()).queueStats('default')).ready).toBe(201);
+      await h.worker(app, { concurrency: 20 });
+      await until(() => ran.length === 201);
+    });
+
+    it('routes tasks to queues and only serves the queues a worker consumes', async () => {
+      const app = setup().app();
+      const ran: string[] = [];
+      const t = app.task('route.me', (q: string) => void ran.push(q), { queue: 'emails' });
+      await t.delay('emails');
+      await t.applyAsync(['reports'], { queue: 'reports' });
+      await h.worker(app, { queues: ['emails'] });
+      await until(() => ran.length === 1);
+      await sleep(100);
+      expect(ran).toEqual(['emails']);
+      expect((await (await app.transport()).queueStats('reports')).ready).toBe(1);
+    });
+
+    it('hands back tasks it has not started when closed, so another worker runs them', async () => {
+      const app = setup().app();
+      const ran: number[] = [];
+      const t = app.task('slowish', async (n: number) => {
+        await sleep(100);
+        ran.push(n);
+      });
+      const w1 = await h.worker(app, { concurrency: 1, prefetch: 10 });
+      await t.bulkApply(Array.from({ length: 10 }, (_, i) => [i] as [number]));
+      await sleep(50);
+      await w1.close();
+      expect(ran.length).toBeLessThan(10);
+      await h.worker(app, { concurrency: 5 });
+      await until(() => ran.length === 10);
+      expect(new Set(ran).size).toBe(10);
+    });
+  });
+}

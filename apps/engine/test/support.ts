@@ -1,0 +1,53 @@
+// Test helpers: an app on a fresh prefix of the chosen transport, and a worker
+// that is always closed after the test.
+import { Redis } from 'ioredis';
+import { deleteKeysWithPrefix, uniquePrefix } from '@lovage/test-support/redis';
+import { Lovage, type LovageOptions, type WorkerOptions, type Worker } from '../src/index.js';
+
+export type Kind = 'memory' | 'redis';
+export const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+
+export interface Harness {
+  kind: Kind;
+  prefix: string;
+  app(options?: LovageOptions): Lovage;
+  worker(app: Lovage, options?: WorkerOptions): Promise<Worker>;
+  close(): Promise<void>;
+}
+
+export function harness(kind: Kind, prefix = uniquePrefix('engine')): Harness {
+  const apps: Lovage[] = [];
+  const broker = kind === 'memory' ? `memory://${prefix}` : redisUrl;
+  return {
+    kind,
+    prefix,
+    app(options = {}) {
+      const app = new Lovage({ broker, prefix, logLevel: 'silent', ...options });
+      apps.push(app);
+      return app;
+    },
+    async worker(app, options = {}) {
+      const worker = app.worker({ maintenanceInterval: 50, ...options });
+      await worker.start();
+      return worker;
+    },
+    async close() {
+      await Promise.all(apps.map((a) => a.close()));
+      if (kind === 'redis') {
+        const client = new Redis(redisUrl);
+        await deleteKeysWithPrefix(client, prefix);
+        client.disconnect();
+      }
+    },
+  };
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await sleep(20);
+  }
+}

@@ -1,0 +1,46 @@
+// The threads pool on real Redis: handlers run in worker_threads that load the
+// app module, and a thread past its hard time limit is killed and replaced.
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { deleteKeysWithPrefix, uniquePrefix } from '@lovage/test-support/redis';
+import { TaskFailedError, type Worker } from '../src/index.js';
+import { redisUrl } from './support.js';
+import type * as FaultApp from './fixtures/fault-app.js';
+
+const appModule = fileURLToPath(new URL('./fixtures/fault-app.ts', import.meta.url));
+const prefix = uniquePrefix('threads');
+
+describe('threads pool', () => {
+  let fixture: typeof FaultApp;
+  let worker: Worker;
+  beforeAll(async () => {
+    process.env.LOVAGE_BROKER_URL = redisUrl;
+    process.env.LOVAGE_PREFIX = prefix;
+    fixture = await import('./fixtures/fault-app.js');
+    worker = fixture.app.worker({ pool: 'threads', concurrency: 2, appModule, maintenanceInterval: 50 });
+    await worker.start();
+  }, 60_000);
+  afterAll(async () => {
+    await fixture.app.close();
+    const client = new Redis(redisUrl);
+    await deleteKeysWithPrefix(client, prefix);
+    client.disconnect();
+    delete process.env.LOVAGE_BROKER_URL;
+    delete process.env.LOVAGE_PREFIX;
+  });
+
+  it('runs a CPU-bound task in a thread that loaded the app module', async () => {
+    let expected = 0;
+    for (let i = 0; i < 200_000; i++) expected = (expected * 31 + i) % 1_000_003;
+    expect(await (await fixture.hash.delay(200_000)).get({ timeout: 20_000 })).toBe(expected);
+  });
+
+  it('kills a thread stuck past its hard time limit and keeps serving with a fresh one', async () => {
+    const stuck = await fixture.spin.delay();
+    const err = await stuck.get({ timeout: 20_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TaskFailedError);
+    expect((err as TaskFailedError).remoteName).toBe('TimeLimitExceeded');
+    expect(await (await fixture.hash.delay(10)).get({ timeout: 20_000 })).toBeTypeOf('number');
+  }, 40_000);
+});
