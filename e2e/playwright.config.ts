@@ -1,4 +1,5 @@
 import { defineConfig, devices } from '@playwright/test';
+import { admin, adminStorageState } from './tests/accounts.js';
 
 const repoRoot = new URL('..', import.meta.url).pathname;
 export const gatewayUrl = 'http://127.0.0.1:5555';
@@ -11,6 +12,11 @@ for (const name of ['LOVAGE_BROKER_URL', 'LOVAGE_RESULT_BACKEND', 'DATABASE_URL'
   const value = process.env[name];
   if (value) passThrough[name] = value;
 }
+
+// A fresh embedded database per run, so the first admin below is created with this password
+// (with DATABASE_URL set, the admin must already have it or be absent).
+const demoDataDir = new URL('./test-results/demo-data', import.meta.url).pathname;
+const accountSpecs = /(auth|settings)\.spec\.ts$/;
 
 export default defineConfig({
   testDir: './tests',
@@ -38,16 +44,37 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: 'light', use: { ...devices['Desktop Chrome'], colorScheme: 'light' } },
-    { name: 'dark', use: { ...devices['Desktop Chrome'], colorScheme: 'dark' } },
+    // Signs in as the admin once and saves the browser state the other projects start from.
+    { name: 'setup', testMatch: /\.setup\.ts$/, use: { ...devices['Desktop Chrome'] } },
+    // Sign-in, sign-out and account management: once, not per colour scheme (failed sign-ins
+    // count towards the gateway's login rate limit, and these tests change data).
+    {
+      name: 'accounts',
+      testMatch: accountSpecs,
+      dependencies: ['setup'],
+      use: { ...devices['Desktop Chrome'], colorScheme: 'light' },
+    },
+    ...(['light', 'dark'] as const).map((colorScheme) => ({
+      name: colorScheme,
+      testIgnore: accountSpecs,
+      dependencies: ['setup'],
+      use: { ...devices['Desktop Chrome'], colorScheme, storageState: adminStorageState },
+    })),
   ],
   webServer: [
     {
       name: 'demo',
-      command: 'npm start -w @lovage/demo',
+      command: `rm -rf '${demoDataDir}' && npm start -w @lovage/demo`,
       cwd: repoRoot,
       url: `${gatewayUrl}/healthz`,
-      env: passThrough,
+      env: {
+        ...passThrough,
+        LOVAGE_DATA_DIR: demoDataDir,
+        LOVAGE_ADMIN_EMAIL: admin.email,
+        LOVAGE_ADMIN_PASSWORD: admin.password,
+        // The gateway refuses state-changing requests from origins other than the dashboard's.
+        LOVAGE_DASHBOARD_URL: dashboardUrl,
+      },
       reuseExistingServer: !process.env.CI,
       timeout: 120_000,
       stdout: 'pipe',

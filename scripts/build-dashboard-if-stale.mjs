@@ -11,6 +11,7 @@ const sources = [
   'components',
   'lib',
   'public',
+  'proxy.ts',
   'next.config.ts',
   'postcss.config.mjs',
   'package.json',

@@ -93,6 +93,33 @@ async function benchLovage(): Promise<Numbers> {
   return { enqueuePerS: TASKS / enqueueS, processedPerS: TASKS / processS, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
+/** Processed/s for TASKS no-op tasks on a fresh prefix, with events on or off. */
+async function processedWith(events: boolean): Promise<number> {
+  const app = new Lovage({ broker: REDIS_URL, prefix: `${lovagePrefix}ev${events ? 1 : 0}:`, logLevel: 'warn', events });
+  const noop = app.task('bench.noop', (_n: number) => null);
+  for (let i = 0; i < TASKS; i += BATCH) {
+    await noop.bulkApply(Array.from({ length: Math.min(BATCH, TASKS - i) }, () => [0] as [number]));
+  }
+  const worker = app.worker({ concurrency: CONCURRENCY, prefetch: CONCURRENCY * 4 });
+  const t = performance.now();
+  await worker.start();
+  await waitFor(() => worker.stats.processed >= TASKS);
+  const s = (performance.now() - t) / 1000;
+  await app.close();
+  return TASKS / s;
+}
+
+/** Events on versus off in the same run, alternating to spread the machine's noise; best of three each. */
+async function benchEventsOverhead(): Promise<{ on: number; off: number }> {
+  let on = 0;
+  let off = 0;
+  for (let round = 0; round < 3; round++) {
+    off = Math.max(off, await processedWith(false));
+    on = Math.max(on, await processedWith(true));
+  }
+  return { on, off };
+}
+
 async function benchBull(): Promise<Numbers> {
   const name = 'noop';
   const queue = new Queue(name, { connection, prefix: bullPrefix });
@@ -148,16 +175,21 @@ async function main(): Promise<void> {
     const lv = await benchLovage();
     log('bullmq…');
     const bq = await benchBull();
+    log('lovage events on vs off…');
+    const ev = await benchEventsOverhead();
     const rows = [
-      { name: 'processed', unit: 'tasks/s', lovage: lv.processedPerS, peerValue: bq.processedPerS, ratio: lv.processedPerS / bq.processedPerS },
+      { name: 'processed', unit: 'tasks/s', peer: undefined as string | undefined, lovage: lv.processedPerS, peerValue: bq.processedPerS, ratio: lv.processedPerS / bq.processedPerS },
       { name: 'bulk_enqueue', unit: 'tasks/s', lovage: lv.enqueuePerS, peerValue: bq.enqueuePerS, ratio: lv.enqueuePerS / bq.enqueuePerS },
       { name: 'latency_p50', unit: 'ms', lovage: lv.p50, peerValue: bq.p50, ratio: bq.p50 / Math.max(lv.p50, 0.5) },
       { name: 'latency_p99', unit: 'ms', lovage: lv.p99, peerValue: bq.p99, ratio: bq.p99 / Math.max(lv.p99, 0.5) },
+      // Cost of the event stream: processed/s lost with events on, versus the same engine with events off.
+      { name: 'events_overhead', unit: '%', lovage: (1 - ev.on / ev.off) * 100, peer: 'lovage-events-off', peerValue: 0, ratio: ev.on / ev.off },
+      { name: 'processed_events_on', unit: 'tasks/s', lovage: ev.on, peer: 'lovage-events-off', peerValue: ev.off, ratio: ev.on / ev.off },
     ];
     for (const r of rows) {
-      const out = { name: r.name, unit: r.unit, lovage: Math.round(r.lovage * 10) / 10, peer: 'bullmq', peerValue: Math.round(r.peerValue * 10) / 10, ratio: Math.round(r.ratio * 100) / 100 };
+      const out = { name: r.name, unit: r.unit, lovage: Math.round(r.lovage * 10) / 10, peer: r.peer ?? 'bullmq', peerValue: Math.round(r.peerValue * 10) / 10, ratio: Math.round(r.ratio * 100) / 100 };
       if (json) process.stdout.write(`${JSON.stringify(out)}\n`);
-      else process.stdout.write(`${out.name.padEnd(14)} ${String(out.lovage).padStart(10)} ${out.unit.padEnd(8)} bullmq ${String(out.peerValue).padStart(10)}  ratio ${out.ratio}\n`);
+      else process.stdout.write(`${out.name.padEnd(20)} ${String(out.lovage).padStart(10)} ${out.unit.padEnd(8)} ${out.peer.padEnd(17)} ${String(out.peerValue).padStart(10)}  ratio ${out.ratio}\n`);
     }
   } finally {
     await cleanup();

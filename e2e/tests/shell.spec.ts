@@ -1,9 +1,15 @@
 import { expect, test } from '@playwright/test';
+import { admin } from './accounts.js';
 import { pages } from './pages.js';
+
+// Signed in as the admin (the project's storageState from auth.setup.ts).
 
 test('the home page shows the Lovage header and a main navigation with every section', async ({ page }) => {
   await page.goto('/');
-  await expect(page.getByRole('banner').getByRole('link', { name: 'Lovage' })).toBeVisible();
+  const banner = page.getByRole('banner');
+  await expect(banner.getByRole('link', { name: 'Lovage' })).toBeVisible();
+  await expect(banner.getByLabel('Signed in as')).toHaveText(`${admin.email} admin`);
+  await expect(banner.getByRole('button', { name: 'Sign out' })).toBeVisible();
   const nav = page.getByRole('navigation', { name: 'Main' });
   await expect(nav).toBeVisible();
   for (const { name } of pages) {
@@ -50,4 +56,19 @@ test('an unknown address shows a not-found page with a way back', async ({ page 
   expect(response?.status()).toBe(404);
   await expect(page.getByRole('heading', { level: 1, name: 'Page not found' })).toBeVisible();
   await expect(page.getByRole('link', { name: 'Back to the overview' })).toBeVisible();
+});
+
+test('every page loads without errors in the browser console', async ({ page }) => {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`${page.url()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`${page.url()}: ${error.message}`));
+  for (const { path, heading } of pages) {
+    await page.goto(path);
+    await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
+  }
+  // Give late client-side requests (react-query) time to settle.
+  await page.waitForLoadState('networkidle');
+  expect(problems).toEqual([]);
 });

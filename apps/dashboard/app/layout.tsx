@@ -1,7 +1,6 @@
 import type { Metadata, Viewport } from 'next';
 import type { ReactNode } from 'react';
-import Link from 'next/link';
-import { SiteNav } from '@/components/site-nav';
+import { Providers } from '@/components/providers';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -17,28 +16,12 @@ export const viewport: Viewport = {
   ],
 };
 
+// The signed-in console lives in app/(console)/layout.tsx; the sign-in page in app/login.
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body className="min-h-screen antialiased">
-        <a
-          href="#main"
-          className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:rounded focus:bg-surface-raised focus:px-3 focus:py-2"
-        >
-          Skip to content
-        </a>
-        <header className="bg-surface-raised">
-          <div className="mx-auto flex max-w-6xl items-center gap-3 px-4 py-3">
-            <Link href="/" className="text-xl font-bold text-accent">
-              Lovage
-            </Link>
-            <span className="text-sm text-ink-muted">task monitor</span>
-          </div>
-        </header>
-        <SiteNav />
-        <main id="main" className="mx-auto max-w-6xl px-4 py-8">
-          {children}
-        </main>
+        <Providers>{children}</Providers>
       </body>
     </html>
   );

@@ -25,6 +25,29 @@ describe('banner', () => {
   });
 });
 
+describe('banner login line', () => {
+  const config = loadDemoConfig({});
+
+  it('prints the generated first-admin password once it was generated', () => {
+    const text = banner(config, 'http://localhost:5555', {
+      email: 'admin@lovage.local',
+      password: { source: 'generated', value: 'Xy7-generated-pass' },
+    });
+    expect(text).toContain('Login      admin@lovage.local / Xy7-generated-pass   (generated now, shown only this once)');
+  });
+
+  it('points at LOVAGE_ADMIN_PASSWORD without printing it', () => {
+    const text = banner(config, 'http://localhost:5555', { email: 'ops@example.com', password: { source: 'environment' } });
+    expect(text).toContain('Login      ops@example.com   (password from LOVAGE_ADMIN_PASSWORD)');
+  });
+
+  it('prints no password on later starts', () => {
+    const text = banner(config, 'http://localhost:5555', { email: 'admin@lovage.local', password: { source: 'existing' } });
+    expect(text).toContain('Login      with an existing user');
+    expect(text).not.toContain(' / ');
+  });
+});
+
 describe('loadDemoConfig', () => {
   it('rejects a port that is not a number, naming the variable', () => {
     expect(() => loadDemoConfig({ PORT_GATEWAY: 'http' })).toThrow(/^PORT_GATEWAY="http" is invalid/);

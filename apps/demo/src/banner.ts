@@ -1,10 +1,10 @@
 // What `npm start` prints once everything listens: where to look, and which
 // embedded defaults are in use with how to switch to the production parts.
 import path from 'node:path';
-import { redactUrl } from '@lovage/gateway';
+import { redactUrl, type AdminLogin } from '@lovage/gateway';
 import type { DemoConfig } from './config.js';
 
-export function banner(config: DemoConfig, gatewayUrl: string): string {
+export function banner(config: DemoConfig, gatewayUrl: string, admin?: AdminLogin): string {
   const broker = config.brokerUrl
     ? `${redactUrl(config.brokerUrl)}`
     : 'memory:// (in-process; tasks live only as long as this process)';
@@ -19,10 +19,23 @@ export function banner(config: DemoConfig, gatewayUrl: string): string {
     `  Gateway    ${gatewayUrl}   (health: ${gatewayUrl}/healthz)`,
     `  Broker     ${broker}`,
     `  Database   ${database}`,
-    '',
   ];
+  if (admin) lines.push(`  Login      ${loginLine(admin)}`);
+  lines.push('');
   if (!config.brokerUrl) lines.push('  Use Redis:      LOVAGE_BROKER_URL=redis://127.0.0.1:6379/0 npm start');
   if (!config.databaseUrl) lines.push('  Use Postgres:   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/lovage npm start');
   lines.push('  Stop:           Ctrl-C', '');
   return lines.join('\n');
+}
+
+/** How to sign in: a generated password is printed this one time (only its hash is stored). */
+function loginLine(admin: AdminLogin): string {
+  switch (admin.password.source) {
+    case 'generated':
+      return `${admin.email} / ${admin.password.value}   (generated now, shown only this once)`;
+    case 'environment':
+      return `${admin.email}   (password from LOVAGE_ADMIN_PASSWORD)`;
+    case 'existing':
+      return 'with an existing user (the first admin was created at an earlier start)';
+  }
 }

@@ -30,6 +30,6 @@ export function loadDemoConfig(env: Record<string, string | undefined> = process
     brokerUrl: read('LOVAGE_BROKER_URL'),
     dataDir: read('LOVAGE_DATA_DIR') ?? defaultDataDir,
     logLevel: read('LOG_LEVEL') ?? 'warn',
-    dashboardUrl: read('DASHBOARD_URL') ?? 'http://localhost:3000',
+    dashboardUrl: read('LOVAGE_DASHBOARD_URL') ?? 'http://localhost:3000',
   };
 }

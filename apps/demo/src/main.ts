@@ -27,7 +27,7 @@ try {
   process.exit(1);
 }
 
-console.log(banner(config, gateway.url));
+console.log(banner(config, gateway.url, gateway.admin));
 
 let stopping = false;
 function stop(signal: NodeJS.Signals): void {

@@ -141,3 +141,10 @@ export class ScheduleNotFoundError extends LovageError {
     this.schedule = schedule;
   }
 }
+
+/** The broker could not be reached (wrong URL, server down). The CLI prints it on one line and exits 1. */
+export class BrokerUnreachableError extends LovageError {
+  constructor(url: string, cause: unknown) {
+    super('BROKER_UNREACHABLE', `cannot reach the broker at ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}

@@ -27,7 +27,44 @@ export { AsyncResult } from './result/async-result.js';
 export type { ResultRecord, AttemptRecord, TaskState, RemoteError } from './result/record.js';
 export type { ResultBackend } from './result/backend.js';
 export { Worker, type WorkerOptions } from './worker/worker.js';
-export { Control } from './control/control.js';
+export {
+  Control,
+  Inspector,
+  INSPECT_METHODS,
+  type ControlOptions,
+  type ControlCommand,
+  type ControlOk,
+  type Replies,
+  type TaskInfo,
+  type WorkerStats,
+  type InspectReplies,
+  type InspectWhat,
+  type WorkerStatus,
+} from './control/control.js';
+export { Queues, type QueueInfo, type DeadLetterInfo, type BulkOptions } from './control/queues.js';
+export {
+  Events,
+  EventProducer,
+  type LovageEvent,
+  type LovageEventType,
+  type EventHeader,
+  type TaskEventFields,
+  type EventError,
+  type EventBatch,
+  type SubscribeOptions,
+  type TailOptions,
+  type WorkerHeartbeat,
+  type TaskSentEvent,
+  type TaskReceivedEvent,
+  type TaskStartedEvent,
+  type TaskSucceededEvent,
+  type TaskFailedEvent,
+  type TaskRetriedEvent,
+  type TaskRevokedEvent,
+  type TaskRejectedEvent,
+  type WorkerEvent,
+  type ScheduleEvent,
+} from './events/events.js';
 export type {
   Transport,
   OutgoingMessage,
@@ -36,6 +73,10 @@ export type {
   DeadLetter,
   QueueStats,
   ControlMessage,
+  StreamEntry,
+  ReadGroupOptions,
+  WorkerRecord,
+  ControlReplyEnvelope,
 } from './transport/transport.js';
 export { createTransport } from './transport/create-transport.js';
 export * from './beat/index.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, loadSecurityConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('defaults to port 5555, embedded PGlite under .lovage and no broker URL', () => {
@@ -10,6 +10,14 @@ describe('loadConfig', () => {
       dataDir: '.lovage',
       brokerUrl: undefined,
       logLevel: 'info',
+      security: {
+        adminEmail: 'admin@lovage.local',
+        adminPassword: undefined,
+        dashboardUrl: 'http://localhost:3000',
+        metricsToken: undefined,
+        trustProxy: false,
+        sessionTtlMs: 12 * 3_600_000,
+      },
     });
   });
 
@@ -21,5 +29,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: 'abc' })).toThrow(ConfigError);
     expect(() => loadConfig({ PORT: 'abc' })).toThrow(/^PORT="abc" is invalid/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL="mysql:\/\/x" is invalid: must start with postgres/);
+  });
+
+  it('reads the security settings and never echoes a secret in an error', () => {
+    const security = loadSecurityConfig({
+      LOVAGE_ADMIN_EMAIL: ' Ops@Example.com ',
+      LOVAGE_ADMIN_PASSWORD: 'correct horse battery',
+      LOVAGE_TRUST_PROXY: 'true',
+      LOVAGE_SESSION_TTL_HOURS: '2',
+    });
+    expect(security).toMatchObject({ adminEmail: 'ops@example.com', trustProxy: true, sessionTtlMs: 7_200_000 });
+    expect(() => loadSecurityConfig({ LOVAGE_ADMIN_PASSWORD: 'short' })).toThrow(
+      /^LOVAGE_ADMIN_PASSWORD=<hidden> is invalid: must be at least 8 characters/,
+    );
+    expect(() => loadSecurityConfig({ LOVAGE_DASHBOARD_URL: 'ftp://x' })).toThrow(/^LOVAGE_DASHBOARD_URL="ftp:\/\/x" is invalid/);
+    expect(() => loadSecurityConfig({ LOVAGE_TRUST_PROXY: 'maybe' })).toThrow(/LOVAGE_TRUST_PROXY="maybe" is invalid: expected true or false/);
   });
 });

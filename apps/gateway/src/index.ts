@@ -18,3 +18,11 @@ export {
   type MigrationResult,
   type SqlSession,
 } from './store/migrate.js';
+export type { SecurityConfig } from './config.js';
+export { loadSecurityConfig } from './config.js';
+export type { FirstRunLogin, AdminLogin } from './auth/first-admin.js';
+export { AuditLog, type AuditRecord, type AuditOutcome } from './audit/audit-log.js';
+export { requireRole } from './auth/require-role.js';
+export type { Principal } from './auth/principal.js';
+export type { GatewayMetrics } from './metrics/registry.js';
+export { GatewayError, ValidationError, UnauthenticatedError, ForbiddenError, NotFoundError, ConflictError, RateLimitedError } from './errors.js';

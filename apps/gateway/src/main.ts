@@ -18,8 +18,13 @@ try {
     host: config.host,
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    security: config.security,
     logger,
   });
+  if (gateway.firstRun) {
+    // Shown once: only its hash is kept. Printed on stdout rather than in the log stream on purpose.
+    console.log(`lovage-gateway: created admin ${gateway.firstRun.email} with password ${gateway.firstRun.password} (shown once)`);
+  }
   const stop = (signal: string) => {
     logger.info({ signal }, 'stopping');
     gateway.close().then(

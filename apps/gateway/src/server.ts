@@ -5,11 +5,44 @@
 //   auth/     users, sessions, API tokens
 //   ingest/   event-stream consumer into the database
 //   metrics/  Prometheus /metrics and per-minute buckets
+import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { installErrorHandlers } from './api/error-handler.js';
+import { API_PREFIX, apiPlugin } from './api/plugin.js';
+import type { Role } from './api/schemas.js';
+import { AuditLog } from './audit/audit-log.js';
+import { ensureFirstAdmin, type AdminLogin, type FirstRunLogin } from './auth/first-admin.js';
+import { LoginRateLimiter, type LoginRateLimitOptions } from './auth/login-rate-limiter.js';
+import type { Principal } from './auth/principal.js';
+import { DEFAULT_PASSWORD_COST } from './auth/password.js';
+import { SessionStore } from './auth/session-store.js';
+import { loadSecurityConfig, type SecurityConfig } from './config.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { registerHealth } from './health.js';
+import { registerMetrics } from './metrics/plugin.js';
+import { createMetrics, type GatewayMetrics } from './metrics/registry.js';
 import { openDatabase, type Database } from './store/database.js';
+
+/** How many more failed logins one client address may make than one email. */
+const IP_LIMIT_FACTOR = 10;
+
+/**
+ * The dashboard's origin, plus the same origin spelled with the other loopback name
+ * (localhost ↔ 127.0.0.1), so a browser opened on either address may sign in.
+ */
+function sameHostAliases(url: string): string[] {
+  const origin = new URL(url);
+  const aliases = { localhost: '127.0.0.1', '127.0.0.1': 'localhost' } as Record<string, string | undefined>;
+  const other = aliases[origin.hostname];
+  if (!other) return [origin.origin];
+  const alias = new URL(origin.origin);
+  alias.hostname = other;
+  return [origin.origin, alias.origin];
+}
+
+const API_VERSION = '1.0.0';
+const SESSION_SWEEP_INTERVAL_MS = 3_600_000;
 
 export interface GatewayOptions {
   /** postgres:// URL; when absent the embedded PGlite database under `dataDir` is used. */
@@ -23,6 +56,19 @@ export interface GatewayOptions {
   logger?: Logger;
   logLevel?: string;
   migrationsDir?: string;
+  /**
+   * Authentication and exposure settings. Fields left out are read from the
+   * environment (LOVAGE_ADMIN_EMAIL, LOVAGE_ADMIN_PASSWORD, LOVAGE_DASHBOARD_URL,
+   * LOVAGE_METRICS_TOKEN, LOVAGE_TRUST_PROXY, LOVAGE_SESSION_TTL_HOURS).
+   */
+  security?: Partial<SecurityConfig>;
+  /** Failed logins allowed per email and per IP in the window (default 5 per 15 min). */
+  loginRateLimit?: LoginRateLimitOptions;
+  /**
+   * scrypt's N for new password hashes (default 16384). Tests lower it to run
+   * fast; existing hashes keep the cost they were made with.
+   */
+  passwordCost?: number;
 }
 
 export interface Gateway {
@@ -32,11 +78,24 @@ export interface Gateway {
   prisma: PrismaClient;
   database: Database;
   app: FastifyInstance;
+  /** The first admin's login when this start generated its password (shown once), else null. */
+  firstRun: FirstRunLogin | null;
+  /** The admin email and where its password comes from, for the start banner. */
+  admin: AdminLogin;
+  /** Records an action in the audit log (later modules: task, worker, schedule actions). */
+  audit: AuditLog;
+  /** The Prometheus registry behind /metrics; other modules add their metrics here. */
+  metrics: GatewayMetrics;
   close(): Promise<void>;
 }
 
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? pino({ name: 'lovage-gateway', level: options.logLevel ?? 'info' });
+  const given = options.security ?? {};
+  const security: SecurityConfig = { ...loadSecurityConfig(), ...stripUndefined(given) };
+  // An optional secret passed explicitly as undefined means "none", not "read the environment".
+  if ('adminPassword' in given) security.adminPassword = given.adminPassword;
+  if ('metricsToken' in given) security.metricsToken = given.metricsToken;
   const database = await openDatabase({
     databaseUrl: options.databaseUrl,
     dataDir: options.dataDir,
@@ -46,14 +105,51 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   // Typed with Fastify's base logger so plugins see the default FastifyInstance type.
   const loggerInstance: FastifyBaseLogger = logger;
-  const app: FastifyInstance = Fastify({ loggerInstance });
+  const app: FastifyInstance = Fastify({ loggerInstance, trustProxy: security.trustProxy });
+  const audit = new AuditLog(database.prisma, logger);
+  const metrics = createMetrics();
+  const sessions = new SessionStore(database.prisma, security.sessionTtlMs);
+  const passwordCost = options.passwordCost ?? DEFAULT_PASSWORD_COST;
+  // Failed logins are limited per email, and far more loosely per client address: every
+  // browser reaches the gateway through the dashboard's server, so many people share one.
+  const emailLimit = options.loginRateLimit ?? { maxFailures: 5, windowMs: 15 * 60_000 };
+  const limiters = {
+    email: new LoginRateLimiter(emailLimit),
+    ip: new LoginRateLimiter({ ...emailLimit, maxFailures: emailLimit.maxFailures * IP_LIMIT_FACTOR }),
+  };
+  let admin: AdminLogin;
+  try {
+    admin = await ensureFirstAdmin(database.prisma, { email: security.adminEmail, password: security.adminPassword, passwordCost }, logger);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+
   app.decorate('database', database);
+  app.decorate('audit', audit);
+  app.decorateRequest('principal', null);
+  installErrorHandlers(app);
+  await app.register(fastifyCookie);
   registerHealth(app, database);
+  registerMetrics(app, metrics, security.metricsToken);
+  await app.register(apiPlugin, {
+    prefix: API_PREFIX,
+    sessions,
+    limiters,
+    allowedOrigins: sameHostAliases(security.dashboardUrl),
+    version: API_VERSION,
+    passwordCost,
+  });
+  const sweep = setInterval(() => {
+    sessions.deleteExpired().catch((error: unknown) => logger.warn({ err: error }, 'could not delete expired sessions'));
+  }, SESSION_SWEEP_INTERVAL_MS);
+  sweep.unref();
 
   const host = options.host ?? '0.0.0.0';
   try {
     await app.listen({ port: options.port, host });
   } catch (error) {
+    clearInterval(sweep);
     await app.close();
     await database.close();
     throw error;
@@ -71,8 +167,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     prisma: database.prisma,
     database,
     app,
+    firstRun: admin.password.source === 'generated' ? { email: admin.email, password: admin.password.value } : null,
+    admin,
+    audit,
+    metrics,
     close() {
       closing ??= (async () => {
+        clearInterval(sweep);
         await app.close();
         await database.close();
       })();
@@ -81,8 +182,23 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
 }
 
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     database: Database;
+    audit: AuditLog;
+  }
+  interface FastifyRequest {
+    /** The authenticated caller, set by the API's authenticate hook. */
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** The least role a route needs, or public. */
+    access?: Role | 'public';
+    /** The audit action of a state-changing route. */
+    action?: string | undefined;
   }
 }

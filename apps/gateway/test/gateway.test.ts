@@ -8,18 +8,43 @@ import pg from 'pg';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createGateway } from '../src/server.js';
+import { Client } from './support.js';
 
 const logger = pino({ level: 'silent' });
 
 describe('createGateway', () => {
-  it('answers /healthz with the embedded PGlite database', async () => {
+  // One PGlite database for both checks: opening PGlite costs seconds on a busy machine.
+  it('answers /healthz with the embedded PGlite database, where the first admin signs in and manages users', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'lovage-gw-'));
-    const gateway = await createGateway({ dataDir, port: 0, host: '127.0.0.1', logger });
+    const gateway = await createGateway({
+      dataDir,
+      port: 0,
+      host: '127.0.0.1',
+      logger,
+      security: { adminEmail: 'admin@lovage.local', adminPassword: undefined, metricsToken: undefined },
+    });
     try {
       const response = await fetch(`${gateway.url}/healthz`);
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ status: 'ok', database: { ok: true, kind: 'pglite' } });
       expect(await gateway.prisma.task.count()).toBe(0);
+
+      expect(gateway.firstRun?.email).toBe('admin@lovage.local');
+      const admin = new Client(gateway.url);
+      expect((await admin.login('admin@lovage.local', gateway.firstRun!.password)).status).toBe(200);
+      const created = await admin.request('POST', '/api/v1/users', { body: { email: 'admin2@example.com', password: 'password-123', role: 'admin' } });
+      expect(created.status).toBe(201);
+      const { user } = (await created.json()) as { user: { id: string } };
+      expect((await admin.request('DELETE', `/api/v1/users/${user.id}`)).status).toBe(204);
+      const me = (await (await admin.request('GET', '/api/v1/auth/me')).json()) as { user: { id: string } };
+      expect((await admin.request('PATCH', `/api/v1/users/${me.user.id}`, { body: { role: 'viewer' } })).status).toBe(409);
+      const audit = (await (await admin.request('GET', '/api/v1/audit?limit=10')).json()) as { entries: { action: string; outcome: string }[] };
+      expect(audit.entries.map((entry) => `${entry.action}:${entry.outcome}`)).toEqual([
+        'user.update:failed',
+        'user.delete:ok',
+        'user.create:ok',
+        'auth.login:ok',
+      ]);
     } finally {
       await gateway.close();
       await rm(dataDir, { recursive: true, force: true });

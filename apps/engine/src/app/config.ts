@@ -34,6 +34,14 @@ export interface LovageOptions {
   logLevel?: LogLevel;
   /** Periodic schedules; read by beat. */
   beatSchedule?: Record<string, unknown>;
+  /** Emit task, worker and beat events to the event stream. Default true. */
+  events?: boolean;
+  /** Approximate bound of the event stream (MAXLEN ~). Default 1,000,000. */
+  eventsMaxLen?: number;
+  /** How long events are buffered before one batched append. Default 5 ms; 0: at the end of the current event-loop turn (stricter ordering, costlier). */
+  eventsFlushInterval?: Duration;
+  /** How often workers publish a heartbeat. Default '2s'. A worker is offline after two missed intervals plus a margin. */
+  heartbeatInterval?: Duration;
 }
 
 export interface ResolvedConfig {
@@ -50,6 +58,10 @@ export interface ResolvedConfig {
   revokeExpiresMs: number;
   logLevel: LogLevel;
   beatSchedule: Record<string, unknown>;
+  events: boolean;
+  eventsMaxLen: number;
+  eventsFlushIntervalMs: number;
+  heartbeatIntervalMs: number;
 }
 
 const duration = (field: string) =>
@@ -84,6 +96,10 @@ const schema = z.object({
   revokeExpires: duration('revokeExpires').default(86_400_000),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   beatSchedule: z.record(z.string(), z.unknown()).default({}),
+  events: boolFromEnv.default(true),
+  eventsMaxLen: z.coerce.number().int().min(100).default(1_000_000),
+  eventsFlushInterval: duration('eventsFlushInterval').default(5),
+  heartbeatInterval: duration('heartbeatInterval').default(2_000),
 });
 
 type RawOptions = Record<string, unknown>;
@@ -112,6 +128,10 @@ export function resolveConfig(options: LovageOptions | RawOptions): ResolvedConf
     revokeExpiresMs: o.revokeExpires,
     logLevel: o.logLevel,
     beatSchedule: o.beatSchedule,
+    events: o.events,
+    eventsMaxLen: o.eventsMaxLen,
+    eventsFlushIntervalMs: o.eventsFlushInterval,
+    heartbeatIntervalMs: o.heartbeatInterval,
   };
 }
 
@@ -128,6 +148,9 @@ const envNames: Record<string, string> = {
   maxDeliveries: 'MAX_DELIVERIES',
   revokeExpires: 'REVOKE_EXPIRES',
   logLevel: 'LOG_LEVEL',
+  events: 'EVENTS',
+  eventsMaxLen: 'EVENTS_MAX_LEN',
+  heartbeatInterval: 'HEARTBEAT_INTERVAL',
 };
 
 /** Reads options from `<NAMESPACE>_*` variables; explicit options win over the environment. */

@@ -5,6 +5,8 @@ import { Beat, type BeatOptions } from '../beat/beat.js';
 import { Schedules } from '../beat/schedules.js';
 import { Control } from '../control/control.js';
 import { NotRegisteredError, ConfigError } from '../errors.js';
+import { Events, preview } from '../events/events.js';
+import { Queues } from '../control/queues.js';
 import { AsyncResult, type ResultHost } from '../result/async-result.js';
 import { createResultBackend, type ResultBackend } from '../result/backend.js';
 import type { TaskMessage } from '../task/message.js';
@@ -25,9 +27,14 @@ export class Lovage implements TaskHost, ResultHost {
   readonly logger: Logger;
   readonly tasks = new Map<string, Task<never[], unknown>>();
   readonly control: Control;
+  /** The event stream: `emit`, `subscribe` (consumer group), `tail`, `beatSink`. */
+  readonly events: Events;
+  /** Queue introspection: list, stats, dead letters (list, requeue, drop), purge. */
+  readonly queues: Queues;
   private transportPromise: Promise<Transport> | undefined;
   private backendInstance: ResultBackend | undefined;
   private readonly openWorkers = new Set<Worker>();
+  private readonly openBeats = new Set<Beat>();
 
   constructor(options: LovageOptions = {}) {
     this.config = resolveConfig(options);
@@ -37,6 +44,29 @@ export class Lovage implements TaskHost, ResultHost {
       backend: () => Promise.resolve(this.backend),
       revokeExpiresMs: this.config.revokeExpiresMs,
       resultExpiresMs: this.config.resultExpiresMs,
+    });
+    this.events = new Events(
+      { enabled: this.config.events, maxLen: this.config.eventsMaxLen, flushMs: this.config.eventsFlushIntervalMs },
+      { transport: () => this.transport(), logger: this.logger, hostname: () => this.hostname() },
+    );
+    this.queues = new Queues(() => this.transport());
+  }
+
+  /** task-sent, buffered and appended with the next batch: no extra round trip per delay(). */
+  private emitSent(m: TaskMessage): void {
+    if (!this.config.events) return;
+    this.events.app.emit({
+      type: 'task-sent',
+      id: m.id,
+      name: m.task,
+      queue: m.queue,
+      retries: m.retries,
+      eta: m.eta,
+      expires: m.expires,
+      priority: m.priority,
+      args: preview(m.args),
+      parentId: typeof m.headers.parentId === 'string' ? m.headers.parentId : undefined,
+      rootId: typeof m.headers.rootId === 'string' ? m.headers.rootId : undefined,
     });
   }
 
@@ -95,12 +125,14 @@ export class Lovage implements TaskHost, ResultHost {
   async publish<R>(message: TaskMessage): Promise<AsyncResult<R>> {
     const transport = await this.transport();
     await transport.enqueue(toOutgoing(message));
+    this.emitSent(message);
     return new AsyncResult<R>(message.id, this);
   }
 
   async publishBulk<R>(messages: TaskMessage[]): Promise<AsyncResult<R>[]> {
     const transport = await this.transport();
     await transport.enqueueBulk(messages.map(toOutgoing));
+    for (const m of messages) this.emitSent(m);
     return messages.map((m) => new AsyncResult<R>(m.id, this));
   }
 
@@ -108,6 +140,7 @@ export class Lovage implements TaskHost, ResultHost {
   async publishRaw(message: TaskMessage): Promise<void> {
     const transport = await this.transport();
     await transport.enqueue(toOutgoing(message));
+    this.emitSent(message);
   }
 
   asyncResult<R = unknown>(id: string): AsyncResult<R> {
@@ -132,18 +165,25 @@ export class Lovage implements TaskHost, ResultHost {
   }
   private schedulesFacade: Schedules | undefined;
 
-  /** A beat service for this app: `await app.beat().start()`; close it before the app. */
+  /** A beat service for this app: `await app.beat().start()`; `app.close()` closes it too. */
   beat(options: BeatOptions = {}): Beat {
-    return new Beat(this, options);
+    const beat = new Beat(this, options);
+    this.openBeats.add(beat);
+    // Beat's schedule events go onto the event stream (unless `events: false`).
+    beat.onEvent(this.events.beatSink());
+    return beat;
   }
 
   hostname(): string {
     return `${this.config.name}@${hostname()}:${process.pid}`;
   }
 
-  /** Closes workers, the broker and the result backend. */
+  /** Closes beats, workers, the broker and the result backend. */
   async close(): Promise<void> {
+    await Promise.all([...this.openBeats].map((b) => b.close()));
+    this.openBeats.clear();
     await Promise.all([...this.openWorkers].map((w) => w.close()));
+    await this.events.close();
     if (this.transportPromise) await (await this.transportPromise).close();
     this.transportPromise = undefined;
     await this.backendInstance?.close();

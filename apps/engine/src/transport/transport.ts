@@ -50,6 +50,52 @@ export interface QueueStats {
   delayed: number;
   leased: number;
   dead: number;
+  /** Body of the message at the head of the ready queue (for its age), if any. */
+  headBody?: string | undefined;
+  /** Messages enqueued / acknowledged per minute, keyed by minute (epoch ms / 60000), recent minutes only. */
+  enqueuedByMinute?: Record<number, number> | undefined;
+  dequeuedByMinute?: Record<number, number> | undefined;
+}
+
+/** One entry of the event stream, as stored: the transport does not look inside `event`. */
+export interface StreamEntry {
+  /** Stream id ("<ms>-<n>"), increasing. */
+  id: string;
+  /** The JSON-encoded event. */
+  event: string;
+}
+
+export interface ReadGroupOptions {
+  group: string;
+  consumer: string;
+  /** Where a new group starts: '$' (only new events, the default) or '0' (everything kept). */
+  fromId?: string | undefined;
+  count: number;
+  /** Longest wait for new events. */
+  blockMs: number;
+  /**
+   * Set: re-read this consumer's pending (delivered, unacknowledged) entries
+   * after this id ('0' for all) instead of new ones.
+   */
+  pendingAfter?: string | undefined;
+}
+
+/** A live worker as its last heartbeat described it (the registry, not the stream). */
+export interface WorkerRecord {
+  hostname: string;
+  /** Epoch ms of the last heartbeat. */
+  lastHeartbeat: number;
+  /** Epoch ms after which the worker counts as offline. */
+  expiresAt: number;
+  /** The JSON-encoded heartbeat (see WorkerHeartbeat in src/events). */
+  info: string;
+}
+
+/** A reply to a control request, as sent by one worker. */
+export interface ControlReplyEnvelope {
+  hostname: string;
+  /** JSON-encoded reply. */
+  reply: string;
 }
 
 /** A message on the transport's broadcast channel (revocations today; remote control later). */
@@ -94,6 +140,33 @@ export interface Transport {
   queueStats(queue: string): Promise<QueueStats>;
   deadLetters(queue: string, limit?: number): Promise<DeadLetter[]>;
   purge(queue: string): Promise<number>;
+  /** Every queue name this prefix has seen. */
+  listQueues(): Promise<string[]>;
+  /** Moves dead letters (the given ids, or up to `limit` of the oldest) back into the ready queue. Returns how many moved. */
+  requeueDead(queue: string, ids: string[] | undefined, limit: number): Promise<number>;
+  /** Deletes dead letters (the given ids, or up to `limit` of the oldest). Returns how many were deleted. */
+  dropDead(queue: string, ids: string[] | undefined, limit: number): Promise<number>;
+
+  // Event stream (bounded, approximate MAXLEN)
+  /** Appends events in one round trip. */
+  appendEvents(events: string[], maxLen: number): Promise<void>;
+  /** Reads through a consumer group (created on first use at `fromId`). */
+  readEvents(options: ReadGroupOptions): Promise<StreamEntry[]>;
+  ackEvents(group: string, ids: string[]): Promise<void>;
+  /** Reads entries after `afterId` ('$' = only new ones) without a group, waiting up to `blockMs`. */
+  tailEvents(afterId: string, count: number, blockMs: number): Promise<StreamEntry[]>;
+  /** The id of the newest entry ('0-0' when empty). */
+  lastEventId(): Promise<string>;
+
+  // Worker registry (heartbeats)
+  heartbeat(hostname: string, info: string, ttlMs: number): Promise<void>;
+  removeWorker(hostname: string): Promise<void>;
+  listWorkers(): Promise<WorkerRecord[]>;
+
+  // Control replies: a per-request list the caller drains
+  sendReply(replyTo: string, reply: ControlReplyEnvelope): Promise<void>;
+  /** Collects replies until `timeoutMs` passes or `expected` replies arrived. */
+  collectReplies(replyTo: string, timeoutMs: number, expected?: number): Promise<ControlReplyEnvelope[]>;
 
   /** Optional capability: the schedule store beat and the dashboard share (see src/beat/schedule-store.ts). */
   scheduleStore?(): ScheduleStore;

@@ -1,3 +1,5 @@
+import { observability } from './observability-suite.js';
 import { conformance } from './suite.js';
 
 conformance('memory');
+observability('memory');

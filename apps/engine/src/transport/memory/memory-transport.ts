@@ -4,13 +4,18 @@
 import { EventEmitter } from 'node:events';
 import type {
   ControlMessage,
+  ControlReplyEnvelope,
   DeadLetter,
   Delivery,
   OutgoingMessage,
   QueueStats,
+  ReadGroupOptions,
   ReserveResult,
+  StreamEntry,
   Transport,
+  WorkerRecord,
 } from '../transport.js';
+import { extrasOf } from './memory-extras.js';
 import { MemoryScheduleStore } from './memory-schedule-store.js';
 
 interface Entry {
@@ -89,6 +94,7 @@ export class MemoryTransport implements Transport {
     const q = this.broker.queue(message.queue);
     if (q.ids.has(message.id)) return;
     q.ids.add(message.id);
+    this.count(message.queue, 'in', 1);
     const entry: Entry = { id: message.id, body: message.body, priority: message.priority, seq: this.broker.seq++ };
     if (message.eta !== undefined && message.eta > now) q.delayed.set(message.id, { entry, eta: message.eta });
     else q.push(entry);
@@ -177,6 +183,7 @@ export class MemoryTransport implements Transport {
 
   ack(delivery: Delivery): Promise<void> {
     const q = this.broker.queue(delivery.queue);
+    if (q.leased.has(delivery.id)) this.count(delivery.queue, 'out', 1);
     q.leased.delete(delivery.id);
     q.deliveries.delete(delivery.id);
     q.ids.delete(delivery.id);
@@ -273,7 +280,111 @@ export class MemoryTransport implements Transport {
 
   queueStats(queue: string): Promise<QueueStats> {
     const q = this.broker.queue(queue);
-    return Promise.resolve({ ready: q.ready.length, delayed: q.delayed.size, leased: q.leased.size, dead: q.dead.length });
+    const rate = this.rates.get(queue) ?? { in: {}, out: {} };
+    return Promise.resolve({
+      ready: q.ready.length,
+      delayed: q.delayed.size,
+      leased: q.leased.size,
+      dead: q.dead.length,
+      headBody: q.ready[0]?.body,
+      enqueuedByMinute: { ...rate.in },
+      dequeuedByMinute: { ...rate.out },
+    });
+  }
+
+  // ---- queues, dead letters, events, worker registry, control replies (memory-extras.ts)
+
+  private get rates(): Map<string, { in: Record<number, number>; out: Record<number, number> }> {
+    return extrasOf(this.broker).rates;
+  }
+
+  /** Counts enqueues ('in') and acks ('out') per minute, like the Redis scripts do. */
+  private count(queue: string, dir: 'in' | 'out', n: number): void {
+    const rate = this.rates.get(queue) ?? { in: {}, out: {} };
+    const minute = Math.floor(Date.now() / 60_000);
+    rate[dir][minute] = (rate[dir][minute] ?? 0) + n;
+    this.rates.set(queue, rate);
+  }
+
+  listQueues(): Promise<string[]> {
+    return Promise.resolve([...this.broker.queues.keys()].sort());
+  }
+
+  requeueDead(queue: string, ids: string[] | undefined, limit: number): Promise<number> {
+    const q = this.broker.queue(queue);
+    const wanted = ids ? new Set(ids) : undefined;
+    const max = ids ? ids.length : limit;
+    let moved = 0;
+    q.dead = q.dead.filter((d) => {
+      if (moved >= max || (wanted && !wanted.has(d.id))) return true;
+      moved++;
+      if (!q.ids.has(d.id)) {
+        q.ids.add(d.id);
+        q.deliveries.delete(d.id);
+        q.push({ id: d.id, body: d.body, priority: 0, seq: this.broker.seq++ });
+      }
+      return false;
+    });
+    if (moved > 0) this.broker.events.emit('work');
+    return Promise.resolve(moved);
+  }
+
+  dropDead(queue: string, ids: string[] | undefined, limit: number): Promise<number> {
+    const q = this.broker.queue(queue);
+    const wanted = ids ? new Set(ids) : undefined;
+    const max = ids ? ids.length : limit;
+    let dropped = 0;
+    q.dead = q.dead.filter((d) => {
+      if (dropped >= max || (wanted && !wanted.has(d.id))) return true;
+      dropped++;
+      return false;
+    });
+    return Promise.resolve(dropped);
+  }
+
+  appendEvents(events: string[], maxLen: number): Promise<void> {
+    extrasOf(this.broker).append(events, maxLen);
+    return Promise.resolve();
+  }
+
+  readEvents(options: ReadGroupOptions): Promise<StreamEntry[]> {
+    return extrasOf(this.broker).readGroup({ ...options, blockMs: this.closed ? 0 : options.blockMs });
+  }
+
+  ackEvents(group: string, ids: string[]): Promise<void> {
+    extrasOf(this.broker).ack(group, ids);
+    return Promise.resolve();
+  }
+
+  tailEvents(afterId: string, count: number, blockMs: number): Promise<StreamEntry[]> {
+    return extrasOf(this.broker).tail(afterId, count, this.closed ? 0 : blockMs);
+  }
+
+  lastEventId(): Promise<string> {
+    return Promise.resolve(extrasOf(this.broker).lastId());
+  }
+
+  heartbeat(hostname: string, info: string, ttlMs: number): Promise<void> {
+    extrasOf(this.broker).heartbeat(hostname, info, ttlMs);
+    return Promise.resolve();
+  }
+
+  removeWorker(hostname: string): Promise<void> {
+    extrasOf(this.broker).removeWorker(hostname);
+    return Promise.resolve();
+  }
+
+  listWorkers(): Promise<WorkerRecord[]> {
+    return Promise.resolve(extrasOf(this.broker).listWorkers());
+  }
+
+  sendReply(replyTo: string, reply: ControlReplyEnvelope): Promise<void> {
+    extrasOf(this.broker).sendReply(replyTo, reply);
+    return Promise.resolve();
+  }
+
+  collectReplies(replyTo: string, timeoutMs: number, expected?: number): Promise<ControlReplyEnvelope[]> {
+    return extrasOf(this.broker).collectReplies(replyTo, timeoutMs, expected);
   }
 
   deadLetters(queue: string, limit = 100): Promise<DeadLetter[]> {

@@ -24,6 +24,8 @@ export interface QueueKeys {
   sequence: string;
   /** List used only to wake blocked workers (BLPOP). */
   marker: string;
+  /** Hash of per-minute counters: 'in:<minute>' (enqueued) and 'out:<minute>' (acknowledged). */
+  rate: string;
 }
 
 export function queueKeys(prefix: string, queue: string): QueueKeys {
@@ -39,6 +41,7 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
     dead: `${base}:dead`,
     sequence: `${base}:seq`,
     marker: `${base}:marker`,
+    rate: `${base}:rate`,
   };
 }
 
@@ -50,6 +53,14 @@ export const revokedFlagKey = (prefix: string, id: string): string => `${prefix}
 export const rateLimitKey = (prefix: string, name: string): string => `${prefix}{rl:${name}}`;
 /** Pub/sub channel for control messages (revocations now; the remote-control bus later). */
 export const controlChannel = (prefix: string): string => `${prefix}control`;
+/** The event stream (a Redis Stream of task, worker and beat events). */
+export const eventsKey = (prefix: string): string => `${prefix}{events}:stream`;
+/** Sorted set hostname → heartbeat expiry (epoch ms): the live-worker registry. */
+export const workersKey = (prefix: string): string => `${prefix}{workers}:alive`;
+/** Hash hostname → last heartbeat (JSON). */
+export const workersInfoKey = (prefix: string): string => `${prefix}{workers}:info`;
+/** List one control request's replies are pushed to (the caller pops them). */
+export const replyKey = (prefix: string, requestId: string): string => `${prefix}reply:${requestId}`;
 /** Result record of a task (JSON string with a TTL). */
 export const resultKey = (prefix: string, id: string): string => `${prefix}result:${id}`;
 /** Pub/sub channel announcing that a task's result became ready. */

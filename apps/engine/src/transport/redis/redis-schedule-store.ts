@@ -18,22 +18,13 @@ import { runScript, type ScriptName } from './scripts.js';
 /** The message announcing an edit on the control channel. */
 const SCHEDULE_CHANGED = 'schedule-changed';
 
-type StoreScript =
-  | 'schedule-save'
-  | 'schedule-delete'
-  | 'schedule-claim'
-  | 'schedule-request-run'
-  | 'beat-lock'
-  | 'beat-unlock';
+type StoreScript = Extract<
+  ScriptName,
+  'schedule-save' | 'schedule-delete' | 'schedule-claim' | 'schedule-request-run' | 'beat-lock' | 'beat-unlock'
+>;
 
-// scripts.ts loads every .lua file of ./scripts; its ScriptName union predates
-// the schedule store, hence the cast.
-const run = (
-  client: RedisClient,
-  name: StoreScript,
-  keys: string[],
-  argv: (string | number)[],
-): Promise<unknown> => runScript(client, name as unknown as ScriptName, keys, argv);
+const run = (client: RedisClient, name: StoreScript, keys: string[], argv: (string | number)[]): Promise<unknown> =>
+  runScript(client, name, keys, argv);
 
 const num = (value: string | undefined): number | null =>
   value === undefined || value === '' ? null : Number(value);

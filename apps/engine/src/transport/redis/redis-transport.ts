@@ -3,15 +3,29 @@
 import type { Redis } from 'ioredis';
 import type {
   ControlMessage,
+  ControlReplyEnvelope,
   DeadLetter,
   Delivery,
   OutgoingMessage,
   QueueStats,
+  ReadGroupOptions,
   ReserveResult,
+  StreamEntry,
   Transport,
+  WorkerRecord,
 } from '../transport.js';
 import { createRedisClient, duplicateClient, type RedisClient } from './connection.js';
-import { controlChannel, queueKeys, queuesKey, rateLimitKey, revokedFlagKey } from './keys.js';
+import {
+  controlChannel,
+  eventsKey,
+  queueKeys,
+  queuesKey,
+  rateLimitKey,
+  replyKey,
+  revokedFlagKey,
+  workersInfoKey,
+  workersKey,
+} from './keys.js';
 import { defineScripts, runScript } from './scripts.js';
 import { RedisScheduleStore } from './redis-schedule-store.js';
 
@@ -40,6 +54,8 @@ export class RedisTransport implements Transport {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const c of this.readers.values()) c.disconnect();
+    this.readers.clear();
     this.blocking?.disconnect();
     this.blocking = undefined;
     if (this.subscriber) {
@@ -59,7 +75,7 @@ export class RedisTransport implements Transport {
 
   private enqueueKeys(queue: string): string[] {
     const k = queueKeys(this.prefix, queue);
-    return [k.ready, k.delayed, k.messages, k.priorities, k.sequence, k.marker];
+    return [k.ready, k.delayed, k.messages, k.priorities, k.sequence, k.marker, k.rate];
   }
 
   async enqueue(m: OutgoingMessage): Promise<void> {
@@ -150,7 +166,7 @@ export class RedisTransport implements Transport {
         setImmediate(() => {
           this.ackBatches.delete(d.queue);
           const k = queueKeys(this.prefix, d.queue);
-          runScript(this.client, 'ack', [k.leased, k.messages, k.deliveries, k.priorities], ids).then(() => resolve(), reject);
+          runScript(this.client, 'ack', [k.leased, k.messages, k.deliveries, k.priorities, k.rate], [Math.floor(Date.now() / 60_000), ...ids]).then(() => resolve(), reject);
         });
       });
       batch = { ids, promise };
@@ -232,13 +248,157 @@ export class RedisTransport implements Transport {
 
   async queueStats(queue: string): Promise<QueueStats> {
     const k = queueKeys(this.prefix, queue);
-    const [ready, delayed, leased, dead] = await Promise.all([
+    const [ready, delayed, leased, dead, head, rate] = await Promise.all([
       this.client.zcard(k.ready),
       this.client.zcard(k.delayed),
       this.client.zcard(k.leased),
       this.client.llen(k.dead),
+      this.client.zrange(k.ready, '0', '0'),
+      this.client.hgetall(k.rate),
     ]);
-    return { ready, delayed, leased, dead };
+    const headBody = head[0] === undefined ? undefined : ((await this.client.hget(k.messages, head[0])) ?? undefined);
+    const enqueuedByMinute: Record<number, number> = {};
+    const dequeuedByMinute: Record<number, number> = {};
+    const oldest = Math.floor(Date.now() / 60_000) - 60;
+    const stale: string[] = [];
+    for (const [field, value] of Object.entries(rate)) {
+      const [dir, minute] = field.split(':');
+      const m = Number(minute);
+      if (m < oldest) stale.push(field);
+      else (dir === 'in' ? enqueuedByMinute : dequeuedByMinute)[m] = Number(value);
+    }
+    // Counters older than an hour are dropped here, so the hash stays small.
+    if (stale.length > 0) await this.client.hdel(k.rate, ...stale);
+    return { ready, delayed, leased, dead, headBody, enqueuedByMinute, dequeuedByMinute };
+  }
+
+  async listQueues(): Promise<string[]> {
+    return (await this.client.smembers(queuesKey(this.prefix))).sort();
+  }
+
+  async requeueDead(queue: string, ids: string[] | undefined, limit: number): Promise<number> {
+    const k = queueKeys(this.prefix, queue);
+    return Number(
+      await runScript(this.client, 'requeue-dead', [k.dead, k.messages, k.ready, k.sequence, k.marker, k.deliveries], [limit, ...(ids ?? [])]),
+    );
+  }
+
+  async dropDead(queue: string, ids: string[] | undefined, limit: number): Promise<number> {
+    return Number(await runScript(this.client, 'drop-dead', [queueKeys(this.prefix, queue).dead], [limit, ...(ids ?? [])]));
+  }
+
+  async appendEvents(events: string[], maxLen: number): Promise<void> {
+    if (events.length === 0) return;
+    // One script call per chunk: one reply to parse instead of one per event.
+    const key = eventsKey(this.prefix);
+    for (let i = 0; i < events.length; i += 1_000) {
+      await runScript(this.client, 'append-events', [key], [maxLen, ...events.slice(i, i + 1_000)]);
+    }
+  }
+
+  private readonly readers = new Map<string, RedisClient>();
+
+  /** A connection of its own for each blocking reader (XREADGROUP/XREAD BLOCK hold it). */
+  private reader(name: string): RedisClient {
+    let c = this.readers.get(name);
+    if (!c) {
+      c = duplicateClient(this.client);
+      this.readers.set(name, c);
+    }
+    return c;
+  }
+
+  async readEvents(o: ReadGroupOptions): Promise<StreamEntry[]> {
+    const key = eventsKey(this.prefix);
+    const client = this.reader(`group:${o.group}:${o.consumer}`);
+    const read = async (): Promise<unknown> =>
+      o.pendingAfter !== undefined
+        ? client.xreadgroup('GROUP', o.group, o.consumer, 'COUNT', o.count, 'STREAMS', key, o.pendingAfter)
+        : client.xreadgroup('GROUP', o.group, o.consumer, 'COUNT', o.count, 'BLOCK', Math.max(1, o.blockMs), 'STREAMS', key, '>');
+    let reply: unknown;
+    try {
+      reply = await read();
+    } catch (err) {
+      if (!String(err).includes('NOGROUP')) throw err;
+      await this.client.xgroup('CREATE', key, o.group, o.fromId ?? '$', 'MKSTREAM').catch((e: unknown) => {
+        if (!String(e).includes('BUSYGROUP')) throw e;
+      });
+      reply = await read();
+    }
+    return parseStreamReply(reply);
+  }
+
+  async ackEvents(group: string, ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.client.xack(eventsKey(this.prefix), group, ...ids);
+  }
+
+  async tailEvents(afterId: string, count: number, blockMs: number): Promise<StreamEntry[]> {
+    const client = this.reader('tail');
+    const reply = await client.xread('COUNT', count, 'BLOCK', Math.max(1, blockMs), 'STREAMS', eventsKey(this.prefix), afterId);
+    return parseStreamReply(reply);
+  }
+
+  async lastEventId(): Promise<string> {
+    const last = (await this.client.xrevrange(eventsKey(this.prefix), '+', '-', 'COUNT', 1)) as [string, string[]][];
+    return last[0]?.[0] ?? '0-0';
+  }
+
+  async heartbeat(hostname: string, info: string, ttlMs: number): Promise<void> {
+    const now = Date.now();
+    await this.client
+      .pipeline()
+      .zadd(workersKey(this.prefix), now + ttlMs, hostname)
+      .hset(workersInfoKey(this.prefix), hostname, JSON.stringify({ at: now, info }))
+      .exec();
+  }
+
+  async removeWorker(hostname: string): Promise<void> {
+    await this.client.pipeline().zrem(workersKey(this.prefix), hostname).hdel(workersInfoKey(this.prefix), hostname).exec();
+  }
+
+  async listWorkers(): Promise<WorkerRecord[]> {
+    const now = Date.now();
+    const flat = await this.client.zrangebyscore(workersKey(this.prefix), now, '+inf', 'WITHSCORES');
+    const out: WorkerRecord[] = [];
+    if (flat.length > 0) {
+      const names = flat.filter((_, i) => i % 2 === 0);
+      const infos = await this.client.hmget(workersInfoKey(this.prefix), ...names);
+      names.forEach((hostname, i) => {
+        const raw = infos[i];
+        if (!raw) return;
+        const { at, info } = JSON.parse(raw) as { at: number; info: string };
+        out.push({ hostname, lastHeartbeat: at, expiresAt: Number(flat[i * 2 + 1]), info });
+      });
+    }
+    // Forget workers that expired long ago (an hour): their last heartbeat is of no use any more.
+    const gone = await this.client.zrangebyscore(workersKey(this.prefix), '-inf', now - 3_600_000);
+    if (gone.length > 0) await this.client.pipeline().zrem(workersKey(this.prefix), ...gone).hdel(workersInfoKey(this.prefix), ...gone).exec();
+    return out.sort((a, b) => a.hostname.localeCompare(b.hostname));
+  }
+
+  async sendReply(replyTo: string, reply: ControlReplyEnvelope): Promise<void> {
+    const key = replyKey(this.prefix, replyTo);
+    await this.client.pipeline().rpush(key, JSON.stringify(reply)).pexpire(key, 60_000).exec();
+  }
+
+  async collectReplies(replyTo: string, timeoutMs: number, expected?: number): Promise<ControlReplyEnvelope[]> {
+    const key = replyKey(this.prefix, replyTo);
+    const client = duplicateClient(this.client);
+    const out: ControlReplyEnvelope[] = [];
+    const deadline = Date.now() + timeoutMs;
+    try {
+      while (expected === undefined || out.length < expected) {
+        const left = deadline - Date.now();
+        if (left <= 0) break;
+        const got = await (client as Redis).blpop(key, Math.max(0.01, left / 1000));
+        if (!got) break;
+        out.push(JSON.parse(got[1]) as ControlReplyEnvelope);
+      }
+      await client.del(key);
+    } finally {
+      client.disconnect();
+    }
+    return out;
   }
 
   async deadLetters(queue: string, limit = 100): Promise<DeadLetter[]> {
@@ -264,4 +424,18 @@ export class RedisTransport implements Transport {
   toString(): string {
     return `RedisTransport(${this.url})`;
   }
+}
+
+/** XREAD / XREADGROUP reply → entries (events are stored in the single field 'e'). */
+function parseStreamReply(reply: unknown): StreamEntry[] {
+  if (!Array.isArray(reply)) return [];
+  const out: StreamEntry[] = [];
+  for (const [, entries] of reply as [string, [string, string[] | null][]][]) {
+    for (const [id, fields] of entries) {
+      // A pending entry trimmed away by MAXLEN comes back with no fields: acknowledge-only.
+      const i = fields ? fields.indexOf('e') : -1;
+      out.push({ id, event: i >= 0 ? fields![i + 1]! : '' });
+    }
+  }
+  return out;
 }

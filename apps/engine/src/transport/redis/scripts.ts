@@ -15,7 +15,16 @@ export type ScriptName =
   | 'dead-letter'
   | 'revoke'
   | 'recover'
-  | 'rate-limit';
+  | 'rate-limit'
+  | 'requeue-dead'
+  | 'drop-dead'
+  | 'append-events'
+  | 'schedule-save'
+  | 'schedule-delete'
+  | 'schedule-claim'
+  | 'schedule-request-run'
+  | 'beat-lock'
+  | 'beat-unlock';
 
 // tsc does not copy .lua files: compiled code (dist/) reads them from src/, which the package ships.
 const beside = fileURLToPath(new URL('./scripts/', import.meta.url));

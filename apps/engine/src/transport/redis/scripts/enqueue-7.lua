@@ -3,6 +3,7 @@
 
   KEYS[1] ready       KEYS[2] delayed    KEYS[3] messages
   KEYS[4] priorities  KEYS[5] sequence   KEYS[6] marker
+  KEYS[7] rate (per-minute counters)
   ARGV[1] now (epoch ms)
   ARGV[2..] groups of 4: id, body, priority (0-9), eta (epoch ms or '')
 
@@ -28,6 +29,7 @@ for i = 2, #ARGV, 4 do
     end
   end
 end
+if added > 0 then redis.call('HINCRBY', KEYS[7], 'in:' .. math.floor(now / 60000), added) end
 if wake then
   redis.call('LPUSH', KEYS[6], '1')
   redis.call('LTRIM', KEYS[6], 0, 0)

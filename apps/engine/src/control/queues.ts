@@ -1,0 +1,135 @@
+// `app.queues`: what the broker page shows. Counts per queue, the age of the
+// message at the head, enqueue/dequeue rates from per-minute counters the
+// enqueue and ack scripts keep, and the dead-letter list (inspect, requeue,
+// drop). Bulk operations go in chunks so a caller can show progress.
+import type { DeadLetter, Transport } from '../transport/transport.js';
+
+export interface QueueInfo {
+  name: string;
+  ready: number;
+  delayed: number;
+  /** Leased to a worker (running or prefetched). */
+  reserved: number;
+  dead: number;
+  /** Age in ms of the message at the head of the ready queue (next to be delivered), or null when empty. */
+  oldestAgeMs: number | null;
+  /** Messages enqueued in the last full minute and the current one, per minute (average of the two). */
+  enqueuedPerMinute: number;
+  /** Messages acknowledged per minute, same window. */
+  dequeuedPerMinute: number;
+  /** Per-minute counters for the last hour: epoch minute → count. */
+  history: { enqueued: Record<number, number>; dequeued: Record<number, number> };
+}
+
+export interface DeadLetterInfo extends DeadLetter {
+  /** Task name, when the body is a readable task message. */
+  task?: string | undefined;
+}
+
+export interface BulkOptions {
+  /** Called after each chunk with (done, total). */
+  onProgress?: ((done: number, total: number) => void) | undefined;
+}
+
+const CHUNK = 500;
+
+function perMinute(counters: Record<number, number>): number {
+  const now = Math.floor(Date.now() / 60_000);
+  const last = counters[now - 1] ?? 0;
+  const current = counters[now] ?? 0;
+  // The current minute is partial: weigh it by how much of it has passed.
+  const fraction = (Date.now() % 60_000) / 60_000;
+  return Math.round((last + current) / (1 + fraction));
+}
+
+export class Queues {
+  constructor(private readonly transport: () => Promise<Transport>) {}
+
+  /** Every queue the broker has seen, with its stats. */
+  async list(): Promise<QueueInfo[]> {
+    const t = await this.transport();
+    const names = await t.listQueues();
+    return Promise.all(names.map((n) => this.stats(n)));
+  }
+
+  async stats(name: string): Promise<QueueInfo> {
+    const t = await this.transport();
+    const s = await t.queueStats(name);
+    let oldestAgeMs: number | null = null;
+    if (s.headBody) {
+      try {
+        const sentAt = (JSON.parse(s.headBody) as { sentAt?: unknown }).sentAt;
+        if (typeof sentAt === 'number') oldestAgeMs = Math.max(0, Date.now() - sentAt);
+      } catch {
+        // A body that is not a task message has no age we can tell.
+      }
+    }
+    const enqueued = s.enqueuedByMinute ?? {};
+    const dequeued = s.dequeuedByMinute ?? {};
+    return {
+      name,
+      ready: s.ready,
+      delayed: s.delayed,
+      reserved: s.leased,
+      dead: s.dead,
+      oldestAgeMs,
+      enqueuedPerMinute: perMinute(enqueued),
+      dequeuedPerMinute: perMinute(dequeued),
+      history: { enqueued, dequeued },
+    };
+  }
+
+  /** The newest `limit` dead letters of a queue (default 100), oldest first. */
+  async deadLetters(name: string, limit = 100): Promise<DeadLetterInfo[]> {
+    const t = await this.transport();
+    return (await t.deadLetters(name, limit)).map((d) => {
+      let task: string | undefined;
+      try {
+        const parsed = JSON.parse(d.body) as { task?: unknown };
+        if (typeof parsed.task === 'string') task = parsed.task;
+      } catch {
+        // unreadable body: that is often why it was dead-lettered
+      }
+      return { ...d, task };
+    });
+  }
+
+  /** Puts dead letters back in the queue: the given ids, or all of them. Returns how many moved. */
+  requeueDead(name: string, ids?: string[], options: BulkOptions = {}): Promise<number> {
+    return this.bulk(name, ids, options, (t, chunk, limit) => t.requeueDead(name, chunk, limit));
+  }
+
+  /** Deletes dead letters: the given ids, or all of them. Returns how many were deleted. */
+  dropDead(name: string, ids?: string[], options: BulkOptions = {}): Promise<number> {
+    return this.bulk(name, ids, options, (t, chunk, limit) => t.dropDead(name, chunk, limit));
+  }
+
+  /** Deletes every ready and delayed message of a queue (leased ones finish). Returns how many. */
+  async purge(name: string): Promise<number> {
+    return (await this.transport()).purge(name);
+  }
+
+  private async bulk(
+    name: string,
+    ids: string[] | undefined,
+    options: BulkOptions,
+    step: (t: Transport, chunk: string[] | undefined, limit: number) => Promise<number>,
+  ): Promise<number> {
+    const t = await this.transport();
+    let done = 0;
+    if (ids) {
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        done += await step(t, ids.slice(i, i + CHUNK), CHUNK);
+        options.onProgress?.(Math.min(i + CHUNK, ids.length), ids.length);
+      }
+      return done;
+    }
+    const total = (await t.queueStats(name)).dead;
+    for (;;) {
+      const n = await step(t, undefined, CHUNK);
+      done += n;
+      options.onProgress?.(Math.min(done, total), Math.max(total, done));
+      if (n < CHUNK) return done;
+    }
+  }
+}

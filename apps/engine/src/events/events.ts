@@ -1,0 +1,316 @@
+// The event stream: every task transition and worker heartbeat becomes one
+// event appended to a bounded stream on the transport. Producers buffer events
+// for a few milliseconds and append a whole batch in one round trip, so the hot
+// path never waits on an event. Readers use a consumer group with explicit
+// acknowledgement (a monitor that restarts resumes where it stopped) or tail.
+import { hostname as osHostname } from 'node:os';
+import type { BeatEvent, BeatEventSink } from '../beat/schedule-store.js';
+import type { Logger } from '../app/logger.js';
+import type { StreamEntry, Transport } from '../transport/transport.js';
+
+/** Fields every event carries. (hostname, pid, seq) identifies an event: use it to de-duplicate. */
+export interface EventHeader {
+  type: string;
+  /** Epoch ms when the event was produced. */
+  timestamp: number;
+  /** The producer: a worker's hostname, or the app's for task-sent and beat events. */
+  hostname: string;
+  pid: number;
+  /** Per-producer sequence, 1, 2, 3… in the order the producer emitted. */
+  seq: number;
+}
+
+export interface TaskEventFields {
+  /** Task id. */
+  id: string;
+  /** Task name. */
+  name: string;
+  queue: string;
+  retries: number;
+  eta?: number | undefined;
+  expires?: number | undefined;
+  parentId?: string | undefined;
+  rootId?: string | undefined;
+}
+
+export interface EventError {
+  name: string;
+  message: string;
+  stack?: string | undefined;
+}
+
+export type TaskSentEvent = EventHeader & TaskEventFields & { type: 'task-sent'; args: string; priority: number };
+export type TaskReceivedEvent = EventHeader & TaskEventFields & { type: 'task-received'; args: string; deliveries: number };
+export type TaskStartedEvent = EventHeader & TaskEventFields & { type: 'task-started' };
+export type TaskSucceededEvent = EventHeader & TaskEventFields & { type: 'task-succeeded'; runtime: number; result: string };
+export type TaskFailedEvent = EventHeader & TaskEventFields & { type: 'task-failed'; runtime: number; error: EventError };
+export type TaskRetriedEvent = EventHeader &
+  TaskEventFields & { type: 'task-retried'; attempt: number; error: EventError; nextEta: number };
+export type TaskRevokedEvent = EventHeader & TaskEventFields & { type: 'task-revoked'; terminated: boolean; expired: boolean };
+export type TaskRejectedEvent = EventHeader &
+  Partial<TaskEventFields> & { type: 'task-rejected'; id: string; queue: string; deadLettered: boolean; reason: string };
+
+/** What a worker reports about itself in worker-online, worker-heartbeat and worker-offline. */
+export interface WorkerHeartbeat {
+  hostname: string;
+  pid: number;
+  software: { name: 'lovage'; version: string };
+  queues: string[];
+  pool: { kind: 'async' | 'threads'; size: number };
+  active: number;
+  reserved: number;
+  processed: number;
+  succeeded: number;
+  failed: number;
+  retried: number;
+  /** os.loadavg(). */
+  loadavg: number[];
+  /** process.memoryUsage().rss, bytes. */
+  rss: number;
+  /** Seconds since the worker started. */
+  uptime: number;
+  /** The interval the worker promises between heartbeats, ms. */
+  heartbeatInterval: number;
+}
+
+export type WorkerEvent = EventHeader &
+  Omit<WorkerHeartbeat, 'hostname' | 'pid'> & { type: 'worker-online' | 'worker-heartbeat' | 'worker-offline' };
+
+/** Beat's events (schedule-fired, schedule-changed, beat-leadership), carried as they are. */
+export type ScheduleEvent = EventHeader & BeatEvent;
+
+export type LovageEvent =
+  | TaskSentEvent
+  | TaskReceivedEvent
+  | TaskStartedEvent
+  | TaskSucceededEvent
+  | TaskFailedEvent
+  | TaskRetriedEvent
+  | TaskRevokedEvent
+  | TaskRejectedEvent
+  | WorkerEvent
+  | ScheduleEvent;
+
+export type LovageEventType = LovageEvent['type'];
+
+/** Fields of an event without its header (the producer adds it). */
+type Body<E> = E extends EventHeader ? Omit<E, keyof EventHeader> : never;
+export type EventInput = Body<LovageEvent> & { type: LovageEventType };
+
+export interface EventsOptions {
+  enabled: boolean;
+  /** Approximate bound of the stream in entries (MAXLEN ~); an entry is one producer flush. */
+  maxLen: number;
+  /** How long events wait in the buffer before being appended. */
+  flushMs: number;
+}
+
+/** One batch read through a consumer group: acknowledge it once handled. */
+export interface EventBatch {
+  events: LovageEvent[];
+  /** Stream ids of the entries read (an entry holds one producer flush: one or more events). */
+  ids: string[];
+  /** true for entries re-delivered from this consumer's pending list (read before, never acknowledged). */
+  redelivered: boolean;
+  ack(): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  group: string;
+  /** This reader's name within the group; a restarted reader with the same name gets its pending entries first. */
+  consumer: string;
+  /** Where a new group starts: '$' (new events only, the default) or '0' (everything the stream still holds). */
+  fromId?: string | undefined;
+  /** Largest batch. Default 500. */
+  count?: number | undefined;
+  /** Longest wait for new events before checking `signal` again. Default 1000 ms. */
+  blockMs?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface TailOptions {
+  /** Stream id to start after: '$' (only new events, the default) or '0' (everything kept). */
+  fromId?: string | undefined;
+  count?: number | undefined;
+  blockMs?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+const PREVIEW = 256;
+
+/** A short, single-line JSON preview of a value (args, result) for monitors. */
+export function preview(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? 'undefined';
+  } catch {
+    text = String(value);
+  }
+  return text.length > PREVIEW ? `${text.slice(0, PREVIEW - 1)}…` : text;
+}
+
+/**
+ * One stream entry holds one flush of one producer: a JSON array of events
+ * (a single event object is accepted too). Batching entries is what keeps the
+ * stream cheap: one XADD per flush instead of one per event.
+ */
+function decode(entry: StreamEntry): LovageEvent[] {
+  if (entry.event === '') return [];
+  try {
+    const parsed = JSON.parse(entry.event) as LovageEvent | LovageEvent[];
+    return Array.isArray(parsed) ? parsed : [parsed];
+  } catch {
+    return [];
+  }
+}
+
+/** One producer: its own hostname and sequence. */
+export class EventProducer {
+  private seq = 0;
+  constructor(
+    private readonly events: Events,
+    readonly hostname: string,
+  ) {}
+
+  get enabled(): boolean {
+    return this.events.options.enabled;
+  }
+
+  emit(event: EventInput): void {
+    if (!this.events.options.enabled) return;
+    // The caller's object is fresh for each event: stamping it in place saves a copy on the hot path.
+    const stamped = event as EventInput & EventHeader;
+    stamped.timestamp = Date.now();
+    stamped.hostname = this.hostname;
+    stamped.pid = process.pid;
+    stamped.seq = ++this.seq;
+    this.events.push(JSON.stringify(stamped));
+  }
+}
+
+/** `app.events`: emit, subscribe, tail, and the sink beat plugs into. */
+export class Events {
+  private buffer: string[] = [];
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  private inflight = new Set<Promise<void>>();
+  private defaultProducer: EventProducer | undefined;
+
+  constructor(
+    readonly options: EventsOptions,
+    private readonly deps: { transport: () => Promise<Transport>; logger: Logger; hostname: () => string },
+  ) {}
+
+  /** A producer with its own hostname and sequence (each worker has one). */
+  producer(hostname: string): EventProducer {
+    return new EventProducer(this, hostname);
+  }
+
+  /** The app's own producer (task-sent, beat events). */
+  get app(): EventProducer {
+    this.defaultProducer ??= this.producer(this.deps.hostname());
+    return this.defaultProducer;
+  }
+
+  /** Emits an event from the app's producer (buffered; appended within `flushMs`). The object is stamped with the header in place. */
+  emit(event: EventInput): void {
+    this.app.emit(event);
+  }
+
+  /** A BeatEventSink that puts beat's events on the stream: `app.beat({ onEvent: app.events.beatSink() })`. */
+  beatSink(): BeatEventSink {
+    // A copy: beat hands the same object to every sink, and emit stamps its argument.
+    return (event: BeatEvent) => this.emit({ ...event });
+  }
+
+  /** @internal buffered append */
+  push(encoded: string): void {
+    this.buffer.push(encoded);
+    if (this.buffer.length >= 1_000) void this.flush();
+    // 0 (the default): flush at the end of this event-loop turn, before any
+    // state change queued after the event (acks are batched the same way), so
+    // an event reaches Redis no later than the transition it describes.
+    else this.timer ??= this.options.flushMs === 0 ? setImmediate(() => void this.flush()) : setTimeout(() => void this.flush(), this.options.flushMs);
+  }
+
+  /** Appends everything buffered now, in one round trip. */
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer as NodeJS.Timeout);
+      clearImmediate(this.timer as NodeJS.Immediate);
+    }
+    this.timer = undefined;
+    if (this.buffer.length > 0) {
+      const batch = this.buffer;
+      this.buffer = [];
+      // The events are JSON already: the entry is their concatenation as an array.
+      const entry = `[${batch.join(',')}]`;
+      const p = this.deps
+        .transport()
+        .then((t) => t.appendEvents([entry], this.options.maxLen))
+        .catch((err: unknown) => this.deps.logger.error({ err, lost: batch.length }, 'appending events failed'))
+        .finally(() => this.inflight.delete(p));
+      this.inflight.add(p);
+    }
+    await Promise.all([...this.inflight]);
+  }
+
+  /**
+   * Reads through a consumer group, in batches. Entries this consumer read
+   * before and never acknowledged come first (`redelivered: true`), then new
+   * ones. Call `batch.ack()` once a batch is handled.
+   */
+  async *subscribe(options: SubscribeOptions): AsyncGenerator<EventBatch, void, undefined> {
+    const transport = await this.deps.transport();
+    const { group, consumer, fromId, signal } = options;
+    const count = options.count ?? 500;
+    const blockMs = options.blockMs ?? 1_000;
+    const batchOf = (entries: StreamEntry[], redelivered: boolean): EventBatch => {
+      const ids = entries.map((e) => e.id);
+      const events = entries.flatMap(decode);
+      return { events, ids, redelivered, ack: () => transport.ackEvents(group, ids) };
+    };
+    let after = '0';
+    while (!signal?.aborted) {
+      const entries = await transport.readEvents({ group, consumer, fromId, count, blockMs, pendingAfter: after });
+      if (entries.length === 0) break;
+      after = entries.at(-1)!.id;
+      yield batchOf(entries, true);
+    }
+    while (!signal?.aborted) {
+      let entries: StreamEntry[];
+      try {
+        entries = await transport.readEvents({ group, consumer, fromId, count, blockMs });
+      } catch (err) {
+        if (signal?.aborted) break;
+        throw err;
+      }
+      if (entries.length > 0) yield batchOf(entries, false);
+    }
+  }
+
+  /** Follows the stream without a group (nothing to acknowledge): for `lovage events`. */
+  async *tail(options: TailOptions = {}): AsyncGenerator<LovageEvent[], void, undefined> {
+    const transport = await this.deps.transport();
+    let after = options.fromId ?? '$';
+    if (after === '$') after = await transport.lastEventId();
+    while (!options.signal?.aborted) {
+      let entries: StreamEntry[];
+      try {
+        entries = await transport.tailEvents(after, options.count ?? 500, options.blockMs ?? 1_000);
+      } catch (err) {
+        if (options.signal?.aborted) break;
+        throw err;
+      }
+      if (entries.length === 0) continue;
+      after = entries.at(-1)!.id;
+      yield entries.flatMap(decode);
+    }
+  }
+
+  /** Flushes and stops the timer. */
+  async close(): Promise<void> {
+    await this.flush();
+  }
+}
+
+export const defaultEventHostname = (): string => `${osHostname()}:${process.pid}`;

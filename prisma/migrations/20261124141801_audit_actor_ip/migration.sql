@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "audit_log" ADD COLUMN     "actor_id" TEXT,
+ADD COLUMN     "ip" TEXT;
