@@ -31,13 +31,20 @@ const beside = fileURLToPath(new URL('./scripts/', import.meta.url));
 const dir = existsSync(beside) ? beside : fileURLToPath(new URL('../../../src/transport/redis/scripts/', import.meta.url));
 let cache: { name: string; keys: number; lua: string }[] | undefined;
 
+/** Replaces each `--!include NAME` line with scripts/includes/NAME.lua: Lua shared by several scripts. */
+function withIncludes(lua: string): string {
+  return lua.replace(/^--!include ([\w-]+)$/gm, (_line, name: string) =>
+    readFileSync(`${dir}includes/${name}.lua`, 'utf8'),
+  );
+}
+
 function scripts(): { name: string; keys: number; lua: string }[] {
   cache ??= readdirSync(dir)
     .filter((f) => f.endsWith('.lua'))
     .map((file) => {
       const match = /^(.+)-(\d+)\.lua$/.exec(file);
       if (!match) throw new Error(`script file ${file} must be named <name>-<numKeys>.lua`);
-      return { name: match[1]!, keys: Number(match[2]), lua: readFileSync(dir + file, 'utf8') };
+      return { name: match[1]!, keys: Number(match[2]), lua: withIncludes(readFileSync(dir + file, 'utf8')) };
     });
   return cache;
 }

@@ -19,19 +19,7 @@
   send with the definition it read, never a stale one after an edit.
   Returns 1 when claimed, 0 when someone else did (or the entry changed).
 ]]
-local function reindex(entry, due, name)
-  local at = nil
-  if redis.call('HGET', entry, 'enabled') == '1' then
-    local nxt = redis.call('HGET', entry, 'next')
-    if nxt and nxt ~= '' then at = tonumber(nxt) end
-  end
-  local req = redis.call('HGET', entry, 'runReq')
-  if req and req ~= '' then
-    local r = tonumber(req)
-    if at == nil or r < at then at = r end
-  end
-  if at == nil then redis.call('ZREM', due, name) else redis.call('ZADD', due, at, name) end
-end
+--!include reindex
 
 local version = redis.call('HGET', KEYS[1], 'version')
 if not version or version ~= ARGV[3] then return 0 end

@@ -16,19 +16,7 @@
   enabled with a next run; its score is the earlier of the two.
   Returns {1, new version} | {0, current version} (stale) | {2, version} (moved).
 ]]
-local function reindex(entry, due, name)
-  local at = nil
-  if redis.call('HGET', entry, 'enabled') == '1' then
-    local nxt = redis.call('HGET', entry, 'next')
-    if nxt and nxt ~= '' then at = tonumber(nxt) end
-  end
-  local req = redis.call('HGET', entry, 'runReq')
-  if req and req ~= '' then
-    local r = tonumber(req)
-    if at == nil or r < at then at = r end
-  end
-  if at == nil then redis.call('ZREM', due, name) else redis.call('ZADD', due, at, name) end
-end
+--!include reindex
 
 local version = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
 if version ~= tonumber(ARGV[2]) then return {0, version} end
