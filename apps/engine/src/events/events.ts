@@ -138,8 +138,18 @@ export interface TailOptions {
 
 const PREVIEW = 256;
 
+/** JSON of null, a boolean or a finite number without a stringify (the common small results); else undefined. */
+function scalarJson(value: unknown): string | undefined {
+  if (value === null) return 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
 /** A short, single-line JSON preview of a value (args, result) for monitors. */
 export function preview(value: unknown): string {
+  const scalar = scalarJson(value);
+  if (scalar !== undefined) return scalar;
   let text: string;
   try {
     text = JSON.stringify(value) ?? 'undefined';
@@ -167,10 +177,13 @@ function decode(entry: StreamEntry): LovageEvent[] {
 /** One producer: its own hostname and sequence. */
 export class EventProducer {
   private seq = 0;
+  private readonly hostnameJson: string;
   constructor(
     private readonly events: Events,
     readonly hostname: string,
-  ) {}
+  ) {
+    this.hostnameJson = JSON.stringify(hostname);
+  }
 
   get enabled(): boolean {
     return this.events.options.enabled;
@@ -186,6 +199,23 @@ export class EventProducer {
     stamped.seq = ++this.seq;
     this.events.push(JSON.stringify(stamped));
   }
+
+  /**
+   * The hot path's emit: `members` are the event's fields already encoded as
+   * JSON object members (`"id":"…","name":"…",…`, see encodeMembers), so a
+   * task's fields are serialized once for all its events. The entry is the
+   * same JSON emit() would write for the object `{ type, ...fields }`.
+   */
+  emitEncoded(type: LovageEventType, members: string): void {
+    if (!this.events.options.enabled) return;
+    const seq = ++this.seq;
+    this.events.push(`{"type":"${type}"${members === '' ? '' : ','}${members},"timestamp":${Date.now()},"hostname":${this.hostnameJson},"pid":${process.pid},"seq":${seq}}`);
+  }
+}
+
+/** An object's JSON members without the braces (`"a":1,"b":"x"`), for EventProducer.emitEncoded. */
+export function encodeMembers(fields: object): string {
+  return JSON.stringify(fields).slice(1, -1);
 }
 
 /** `app.events`: emit, subscribe, tail, and the sink beat plugs into. */

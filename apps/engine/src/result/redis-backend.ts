@@ -3,7 +3,9 @@
 // stored between the two is caught by the GET, one stored after by the message,
 // so no window exists where a result is missed, and nothing polls.
 import { resultChannel, resultKey } from '../transport/redis/keys.js';
+import { Cluster } from 'ioredis';
 import { createRedisClient, duplicateClient, type RedisClient } from '../transport/redis/connection.js';
+import { defineScripts, runScript } from '../transport/redis/scripts.js';
 import type { ResultBackend } from './backend.js';
 import { READY_STATES, type ResultRecord } from './record.js';
 
@@ -11,12 +13,18 @@ export class RedisResultBackend implements ResultBackend {
   readonly client: RedisClient;
   private subscriber: RedisClient | undefined;
   private readonly waiters = new Map<string, Set<(r: ResultRecord) => void>>();
+  /** Records stored in this event-loop turn, written together by one store-results call (single-server Redis only). */
+  private batch: { keys: string[]; argv: (string | number)[]; promise: Promise<void> } | undefined;
+  private readonly batched: boolean;
 
   constructor(
     url: string,
     private readonly prefix: string,
   ) {
     this.client = createRedisClient(url);
+    // On Cluster the records' keys live in different slots, which one script may not touch.
+    this.batched = !(this.client instanceof Cluster);
+    if (this.batched) defineScripts(this.client);
   }
 
   async connect(): Promise<void> {}
@@ -29,11 +37,38 @@ export class RedisResultBackend implements ResultBackend {
 
   async store(record: ResultRecord, ttlMs: number): Promise<void> {
     const json = JSON.stringify(record);
+    if (this.batched) return this.storeBatched(record, json, ttlMs);
     // Plain commands (not an explicit pipeline) so auto-pipelining merges the
     // writes of many tasks finishing in the same turn into one round trip.
     const set = this.client.set(resultKey(this.prefix, record.id), json, 'PX', Math.max(1, Math.round(ttlMs)));
     if (READY_STATES.has(record.state)) await Promise.all([set, this.client.publish(resultChannel(this.prefix, record.id), json)]);
     else await set;
+  }
+
+  /**
+   * The records of one event-loop turn (a busy worker settles many tasks per
+   * turn) go out as one script call: one command and one reply for the whole
+   * batch instead of a SET and a PUBLISH per record, each record's JSON sent once.
+   */
+  private storeBatched(record: ResultRecord, json: string, ttlMs: number): Promise<void> {
+    let batch = this.batch;
+    if (!batch) {
+      const keys: string[] = [];
+      const argv: (string | number)[] = [];
+      const promise = new Promise<void>((resolve, reject) => {
+        setImmediate(() => {
+          if (this.batch === batch) this.batch = undefined;
+          runScript(this.client, 'store-results', keys, argv).then(() => resolve(), reject);
+        });
+      });
+      batch = { keys, argv, promise };
+      this.batch = batch;
+    }
+    batch.keys.push(resultKey(this.prefix, record.id));
+    batch.argv.push(Math.max(1, Math.round(ttlMs)), READY_STATES.has(record.state) ? resultChannel(this.prefix, record.id) : '', json);
+    // Bounded, so one call never holds Redis for long: the next record starts a new batch.
+    if (batch.keys.length >= 500) this.batch = undefined;
+    return batch.promise;
   }
 
   async storeUnlessReady(record: ResultRecord, ttlMs: number): Promise<boolean> {

@@ -16,7 +16,7 @@ import {
   TimeLimitExceeded,
 } from '../errors.js';
 import { INSPECT_METHODS, type ControlRequest, type InspectWhat, type TaskInfo, type WorkerStats } from '../control/control.js';
-import { preview, type EventProducer, type TaskEventFields, type WorkerHeartbeat } from '../events/events.js';
+import { encodeMembers, preview, type EventProducer, type TaskEventFields, type WorkerHeartbeat } from '../events/events.js';
 import { errorToRemote, type AttemptRecord, type ResultRecord } from '../result/record.js';
 import { buildRetry, runWithContext, type TaskContext } from '../task/context.js';
 import { parseMessage, type TaskMessage } from '../task/message.js';
@@ -54,6 +54,8 @@ interface Job {
   delivery: Delivery;
   /** The parsed message (parsed once, when reserved). */
   parsed?: ReturnType<typeof parseMessage>;
+  /** The task's event fields as JSON members, encoded once for all of its events (events on only). */
+  fields?: string;
   /** Epoch ms when its handler started. */
   startedAt?: number;
   /** Frees the job's concurrency slot once its handler is done (settling continues). */
@@ -62,6 +64,12 @@ interface Job {
   revoked?: boolean;
   terminated?: boolean;
   terminate?: () => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -423,7 +431,8 @@ export class Worker {
         const job: Job = { delivery, parsed };
         if (parsed.ok && this.events.enabled) {
           const m = parsed.message;
-          this.events.emit({ type: 'task-received', ...taskFields(m), args: preview(m.args), deliveries: delivery.deliveries });
+          job.fields = encodeMembers(taskFields(m));
+          this.events.emitEncoded('task-received', `${job.fields},"args":${JSON.stringify(preview(m.args))},"deliveries":${delivery.deliveries}`);
         }
         this.reserved.set(delivery.id, job);
         this.waiting.push(job);
@@ -450,17 +459,19 @@ export class Worker {
         this.executing--;
         this.pump();
       };
-      const done = this.process(job)
-        .catch((err: unknown) => this.app.logger.error({ err, id: job.delivery.id }, 'settling a message failed'))
-        .finally(() => {
-          job.release?.();
-          this.executingDone.delete(done);
-          this.reserved.delete(job.delivery.id);
-          const waiter = this.slotWaiter;
-          this.slotWaiter = undefined;
-          waiter?.();
-          this.pump();
-        });
+      const settled = (): void => {
+        job.release?.();
+        this.executingDone.delete(done);
+        this.reserved.delete(job.delivery.id);
+        const waiter = this.slotWaiter;
+        this.slotWaiter = undefined;
+        waiter?.();
+        this.pump();
+      };
+      const done = this.process(job).then(settled, (err: unknown) => {
+        this.app.logger.error({ err, id: job.delivery.id }, 'settling a message failed');
+        settled();
+      });
       this.executingDone.add(done);
     }
   }
@@ -501,18 +512,19 @@ export class Worker {
     const msg = parsed.message;
     const task = this.app.tasks.get(msg.task);
     if (!task) return this.deadLetter(d, `unknown task ${JSON.stringify(msg.task)}`, msg);
-    const fields = this.events.enabled ? taskFields(msg) : undefined;
+    // Rare transitions build their event from taskFields(); the common ones (started, succeeded) reuse the encoded job.fields.
+    const ev = this.events.enabled;
     const base = { id: msg.id, task: msg.task, queue: msg.queue, retries: msg.retries, worker: this.hostname };
 
     if (msg.expires !== undefined && Date.now() > msg.expires) {
       this.stats.revoked++;
-      if (fields) this.events.emit({ type: 'task-revoked', ...fields, terminated: false, expired: true });
+      if (ev) this.events.emit({ type: 'task-revoked', ...taskFields(msg), terminated: false, expired: true });
       await this.store(task, { ...base, state: 'REVOKED', reason: 'expired', attempts: msg.attempts, dateDone: new Date().toISOString() });
       return this.transport.ack(d);
     }
     if (this.isRevoked(msg.id)) {
       this.stats.revoked++;
-      if (fields) this.events.emit({ type: 'task-revoked', ...fields, terminated: false, expired: false });
+      if (ev) this.events.emit({ type: 'task-revoked', ...taskFields(msg), terminated: false, expired: false });
       await this.store(task, { ...base, state: 'REVOKED', reason: 'revoked', attempts: msg.attempts, dateDone: new Date().toISOString() });
       return this.transport.ack(d);
     }
@@ -527,20 +539,24 @@ export class Worker {
     }
 
     const trackStarted = task.options.trackStarted ?? this.app.config.taskTrackStarted;
-    const startedAt = new Date();
-    job.startedAt = startedAt.getTime();
-    if (fields) this.events.emit({ type: 'task-started', ...fields });
+    const startedMs = Date.now();
+    job.startedAt = startedMs;
+    if (ev) {
+      job.fields ??= encodeMembers(taskFields(msg));
+      this.events.emitEncoded('task-started', job.fields);
+    }
     if (trackStarted) await this.store(task, { ...base, state: 'STARTED', attempts: msg.attempts });
     const outcome = await this.run(job, task, msg);
     job.release?.();
-    const endedAt = new Date();
-    const runtime = endedAt.getTime() - job.startedAt;
+    const endedMs = Date.now();
+    const runtime = endedMs - startedMs;
+    const endedIso = new Date(endedMs).toISOString();
     this.totals.set(task.name, (this.totals.get(task.name) ?? 0) + 1);
     const attempt: AttemptRecord = {
       attempt: msg.attempts.length + 1,
       hostname: this.hostname,
-      startedAt: startedAt.toISOString(),
-      endedAt: endedAt.toISOString(),
+      startedAt: new Date(startedMs).toISOString(),
+      endedAt: endedIso,
       outcome: 'SUCCESS',
     };
     this.stats.processed++;
@@ -548,8 +564,8 @@ export class Worker {
     if (job.revoked || this.isRevoked(msg.id)) {
       attempt.outcome = 'REVOKED';
       this.stats.revoked++;
-      if (fields) this.events.emit({ type: 'task-revoked', ...fields, terminated: job.terminated === true, expired: false });
-      await this.store(task, { ...base, state: 'REVOKED', reason: 'revoked', attempts: [...msg.attempts, attempt], dateDone: endedAt.toISOString() });
+      if (ev) this.events.emit({ type: 'task-revoked', ...taskFields(msg), terminated: job.terminated === true, expired: false });
+      await this.store(task, { ...base, state: 'REVOKED', reason: 'revoked', attempts: [...msg.attempts, attempt], dateDone: endedIso });
       return this.transport.ack(d);
     }
     if (outcome.ok) {
@@ -560,8 +576,8 @@ export class Worker {
         return this.fail(d, task, base, msg, attempt, err, runtime);
       }
       this.stats.succeeded++;
-      if (fields) this.events.emit({ type: 'task-succeeded', ...fields, runtime, result: preview(encoded) });
-      await this.store(task, { ...base, state: 'SUCCESS', result: encoded, attempts: [...msg.attempts, attempt], dateDone: endedAt.toISOString() });
+      if (ev) this.events.emitEncoded('task-succeeded', `${job.fields},"runtime":${runtime},"result":${JSON.stringify(preview(encoded))}`);
+      await this.store(task, { ...base, state: 'SUCCESS', result: encoded, attempts: [...msg.attempts, attempt], dateDone: endedIso });
       return this.transport.ack(d);
     }
 
@@ -570,10 +586,10 @@ export class Worker {
       attempt.outcome = 'FAILURE';
       attempt.error = errorToRemote(err);
       if (err.requeue) {
-        if (fields) this.events.emit({ type: 'task-rejected', ...fields, deadLettered: false, reason: `requeued: ${err.message}` });
+        if (ev) this.events.emit({ type: 'task-rejected', ...taskFields(msg), deadLettered: false, reason: `requeued: ${err.message}` });
         return this.transport.retryLater(d, d.body, Date.now());
       }
-      await this.store(task, { ...base, state: 'FAILURE', error: errorToRemote(err), attempts: [...msg.attempts, attempt], dateDone: endedAt.toISOString() });
+      await this.store(task, { ...base, state: 'FAILURE', error: errorToRemote(err), attempts: [...msg.attempts, attempt], dateDone: endedIso });
       return this.deadLetter(d, `rejected: ${err.message}`, msg);
     }
     if (!(err instanceof Retry) && !(err instanceof NonRetriableError) && task.options.autoretryFor?.some((c) => err instanceof c)) {
@@ -589,7 +605,7 @@ export class Worker {
       attempt.nextRetryAt = new Date(err.when).toISOString();
       const next: TaskMessage = { ...msg, retries: msg.retries + 1, eta: err.when, attempts: [...msg.attempts, attempt] };
       this.stats.retried++;
-      if (fields) this.events.emit({ type: 'task-retried', ...fields, attempt: attempt.attempt, error: attempt.error, nextEta: err.when });
+      if (ev) this.events.emit({ type: 'task-retried', ...taskFields(msg), attempt: attempt.attempt, error: attempt.error, nextEta: err.when });
       await this.store(task, { ...base, state: 'RETRY', error: attempt.error, attempts: next.attempts });
       return this.transport.retryLater(d, JSON.stringify(next), err.when);
     }
@@ -620,31 +636,13 @@ export class Worker {
   }
 
   /** Runs the handler with its context, soft and hard time limits, and terminate. */
-  private async run(job: Job, task: Task<never[], unknown>, msg: TaskMessage): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }> {
+  private run(job: Job, task: Task<never[], unknown>, msg: TaskMessage): Promise<Outcome> {
     const controller = new LazyAbort();
     job.controller = controller;
     const args = fromJsonValue(msg.args) as never[];
-    const timers: NodeJS.Timeout[] = [];
     const override = this.timeLimits.get(task.name);
     const softMs = override ? (override.soft ?? undefined) : task.options.softTimeLimit === undefined ? undefined : toMs(task.options.softTimeLimit, 'softTimeLimit');
     const hardMs = override ? (override.hard ?? undefined) : task.options.timeLimit === undefined ? undefined : toMs(task.options.timeLimit, 'timeLimit');
-    if (softMs !== undefined) timers.push(setTimeout(() => controller.abort(new SoftTimeLimitExceeded(softMs)), softMs));
-    const limits = new Promise<never>((_, reject) => {
-      if (hardMs !== undefined) {
-        timers.push(
-          setTimeout(() => {
-            const err = new TimeLimitExceeded(hardMs);
-            controller.abort(err);
-            reject(err);
-          }, hardMs),
-        );
-      }
-      job.terminate = () => {
-        job.terminated = true;
-        reject(new TaskRevokedError(msg.id, 'terminated'));
-      };
-    });
-    limits.catch(() => undefined);
     const app = this.app;
     const context: TaskContext = {
       id: msg.id,
@@ -669,20 +667,59 @@ export class Worker {
         );
       },
     };
-    try {
-      let running: Promise<unknown>;
-      if (this.threads) {
-        running = this.threads.run({ task: msg.task, args: msg.args, context: { id: msg.id, retries: msg.retries, hostname: this.hostname, queue: msg.queue, headers: msg.headers } }, controller.signal, limits);
-      } else {
-        running = runWithContext(context, () => Promise.resolve(task.handler.apply(context, args)));
+    // One promise settles with whichever comes first: the handler, the hard
+    // time limit or terminate. (No race over a limits promise per task: a
+    // no-op task then costs one promise here, and no timer unless it has limits.)
+    return new Promise<Outcome>((resolve) => {
+      let soft: NodeJS.Timeout | undefined;
+      let hard: NodeJS.Timeout | undefined;
+      let settled = false;
+      // The threads pool watches this one to kill a thread that the hard limit or terminate stopped.
+      let stopThread: ((err: unknown) => void) | undefined;
+      const limits = this.threads ? new Promise<never>((_, reject) => (stopThread = reject)) : undefined;
+      limits?.catch(() => undefined);
+      const finish = (outcome: Outcome): void => {
+        if (settled) return;
+        settled = true;
+        if (soft !== undefined) clearTimeout(soft);
+        if (hard !== undefined) clearTimeout(hard);
+        resolve(outcome);
+      };
+      if (softMs !== undefined) soft = setTimeout(() => controller.abort(new SoftTimeLimitExceeded(softMs)), softMs);
+      if (hardMs !== undefined) {
+        hard = setTimeout(() => {
+          const err = new TimeLimitExceeded(hardMs);
+          controller.abort(err);
+          stopThread?.(err);
+          finish({ ok: false, error: err });
+        }, hardMs);
       }
-      const value = await Promise.race([running, limits]);
-      return { ok: true, value };
-    } catch (error) {
-      return { ok: false, error };
-    } finally {
-      for (const t of timers) clearTimeout(t);
-    }
+      job.terminate = () => {
+        job.terminated = true;
+        const err = new TaskRevokedError(msg.id, 'terminated');
+        stopThread?.(err);
+        finish({ ok: false, error: err });
+      };
+      let value: unknown;
+      try {
+        if (this.threads && limits) {
+          value = this.threads.run({ task: msg.task, args: msg.args, context: { id: msg.id, retries: msg.retries, hostname: this.hostname, queue: msg.queue, headers: msg.headers } }, controller.signal, limits);
+        } else {
+          value = runWithContext(context, () => task.handler.apply(context, args));
+        }
+      } catch (error) {
+        finish({ ok: false, error });
+        return;
+      }
+      if (isThenable(value)) {
+        Promise.resolve(value).then(
+          (v) => finish({ ok: true, value: v }),
+          (error: unknown) => finish({ ok: false, error }),
+        );
+      } else {
+        finish({ ok: true, value });
+      }
+    });
   }
 
   /**

@@ -1,6 +1,7 @@
 // Loads every Lua script in ./scripts as an ioredis custom command (EVALSHA
 // with a transparent EVAL fallback). The key count comes from the file name:
-// `reserve-7.lua` → command `lovage_reserve`, 7 keys.
+// `reserve-7.lua` → command `lovage_reserve`, 7 keys; `store-results-n.lua` →
+// a variable count (runScript passes keys.length).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RedisClient } from './connection.js';
@@ -19,6 +20,7 @@ export type ScriptName =
   | 'requeue-dead'
   | 'drop-dead'
   | 'append-events'
+  | 'store-results'
   | 'schedule-save'
   | 'schedule-delete'
   | 'schedule-claim'
@@ -29,7 +31,8 @@ export type ScriptName =
 // tsc does not copy .lua files: compiled code (dist/) reads them from src/, which the package ships.
 const beside = fileURLToPath(new URL('./scripts/', import.meta.url));
 const dir = existsSync(beside) ? beside : fileURLToPath(new URL('../../../src/transport/redis/scripts/', import.meta.url));
-let cache: { name: string; keys: number; lua: string }[] | undefined;
+/** keys: the fixed key count, or undefined for a variable one (`-n.lua`). */
+let cache: { name: string; keys: number | undefined; lua: string }[] | undefined;
 
 /** Replaces each `--!include NAME` line with scripts/includes/NAME.lua: Lua shared by several scripts. */
 function withIncludes(lua: string): string {
@@ -38,22 +41,25 @@ function withIncludes(lua: string): string {
   );
 }
 
-function scripts(): { name: string; keys: number; lua: string }[] {
+function scripts(): { name: string; keys: number | undefined; lua: string }[] {
   cache ??= readdirSync(dir)
     .filter((f) => f.endsWith('.lua'))
     .map((file) => {
-      const match = /^(.+)-(\d+)\.lua$/.exec(file);
-      if (!match) throw new Error(`script file ${file} must be named <name>-<numKeys>.lua`);
-      return { name: match[1]!, keys: Number(match[2]), lua: withIncludes(readFileSync(dir + file, 'utf8')) };
+      const match = /^(.+)-(\d+|n)\.lua$/.exec(file);
+      if (!match) throw new Error(`script file ${file} must be named <name>-<numKeys>.lua (or <name>-n.lua)`);
+      return { name: match[1]!, keys: match[2] === 'n' ? undefined : Number(match[2]), lua: withIncludes(readFileSync(dir + file, 'utf8')) };
     });
   return cache;
 }
 
 export const commandName = (name: ScriptName): string => `lovage_${name.replace(/-/g, '_')}`;
 
+const variable = new Set<string>();
+
 export function defineScripts(client: RedisClient): void {
   for (const s of scripts()) {
-    client.defineCommand(commandName(s.name as ScriptName), { numberOfKeys: s.keys, lua: s.lua });
+    client.defineCommand(commandName(s.name as ScriptName), s.keys === undefined ? { lua: s.lua } : { numberOfKeys: s.keys, lua: s.lua });
+    if (s.keys === undefined) variable.add(s.name);
   }
 }
 
@@ -64,5 +70,5 @@ type Runner = Record<string, (...args: Arg[]) => Promise<unknown>>;
 export function runScript(target: object, name: ScriptName, keys: string[], argv: Arg[]): Promise<unknown> {
   const fn = (target as Runner)[commandName(name)];
   if (!fn) throw new Error(`script ${name} is not loaded`);
-  return fn.call(target, ...keys, ...argv);
+  return variable.has(name) ? fn.call(target, keys.length, ...keys, ...argv) : fn.call(target, ...keys, ...argv);
 }
