@@ -2,6 +2,9 @@
 export { createGateway, type Gateway, type GatewayOptions } from './server.js';
 export { loadConfig, ConfigError, type GatewayConfig } from './config.js';
 export { openDatabase, DatabaseError, redactUrl, type Database, type DatabaseKind } from './store/database.js';
+export { Ingest, type IngestOptions, type IngestStatus, type IngestLag, type BatchResult, type BatchListener } from './ingest/ingest.js';
+export { Retention, type RetentionOptions, type RetentionReport } from './retention/retention.js';
+export { taskListSql, type TaskFilter } from './store/task-queries.js';
 export {
   applyMigrations,
   checksumOf,

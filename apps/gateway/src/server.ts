@@ -6,6 +6,7 @@
 //   ingest/   event-stream consumer into the database
 //   metrics/  Prometheus /metrics and per-minute buckets
 import fastifyCookie from '@fastify/cookie';
+import type { Lovage } from '@lovage/engine';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { installErrorHandlers } from './api/error-handler.js';
@@ -19,9 +20,15 @@ import { DEFAULT_PASSWORD_COST } from './auth/password.js';
 import { SessionStore } from './auth/session-store.js';
 import { loadSecurityConfig, type SecurityConfig } from './config.js';
 import type { PrismaClient } from './generated/prisma/client.js';
+import { FLOWER_READ_PREFIX, flowerReadPlugin } from './flower/read.js';
 import { registerHealth } from './health.js';
+import { Ingest, type IngestOptions } from './ingest/ingest.js';
+import type { LiveFeedOptions } from './live/live-feed.js';
+import { mountOperatorFeatures } from './live/mount.js';
 import { registerMetrics } from './metrics/plugin.js';
 import { createMetrics, type GatewayMetrics } from './metrics/registry.js';
+import { loadRetentionConfig } from './retention/config.js';
+import { Retention, type RetentionOptions } from './retention/retention.js';
 import { openDatabase, type Database } from './store/database.js';
 
 /** How many more failed logins one client address may make than one email. */
@@ -69,6 +76,22 @@ export interface GatewayOptions {
    * fast; existing hashes keep the cost they were made with.
    */
   passwordCost?: number;
+  /**
+   * The engine app whose event stream the gateway ingests into the database.
+   * Without it the gateway serves what the database holds and ingests nothing.
+   * The gateway never closes it: its owner does, after `gateway.close()`.
+   */
+  app?: Lovage | undefined;
+  /** Consumer group, consumer name and batch size of the ingest. */
+  ingest?: IngestOptions;
+  /** Live feed tuning (coalescing interval, polling, session re-checks). */
+  live?: LiveFeedOptions;
+  /**
+   * Background pruning of old history. Fields left out are read from the
+   * environment (LOVAGE_RETENTION, LOVAGE_RETENTION_MAX_TASKS,
+   * LOVAGE_METRICS_RETENTION); false turns pruning off.
+   */
+  retention?: RetentionOptions | false;
 }
 
 export interface Gateway {
@@ -86,6 +109,10 @@ export interface Gateway {
   audit: AuditLog;
   /** The Prometheus registry behind /metrics; other modules add their metrics here. */
   metrics: GatewayMetrics;
+  /** The event-stream ingest, when an engine app was given. */
+  ingest: Ingest | null;
+  /** The background pruning of old history, unless turned off. */
+  retention: Retention | null;
   close(): Promise<void>;
 }
 
@@ -130,7 +157,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   app.decorateRequest('principal', null);
   installErrorHandlers(app);
   await app.register(fastifyCookie);
-  registerHealth(app, database);
+  const retention =
+    options.retention === false
+      ? null
+      : new Retention(database.prisma, logger.child({ component: 'retention' }), { ...loadRetentionConfig(), ...stripUndefined(options.retention ?? {}) });
+  const ingest = options.app ? new Ingest(options.app, database.prisma, logger.child({ component: 'ingest' }), options.ingest) : null;
+  registerHealth(app, database, ingest);
   registerMetrics(app, metrics, security.metricsToken);
   await app.register(apiPlugin, {
     prefix: API_PREFIX,
@@ -139,6 +171,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     allowedOrigins: sameHostAliases(security.dashboardUrl),
     version: API_VERSION,
     passwordCost,
+    engine: options.app ?? null,
+    ingest,
+  });
+  // Flower's read endpoints (/api/workers, /api/tasks, /api/task/info|result/:id, /api/queues/length).
+  await app.register(flowerReadPlugin, { prefix: FLOWER_READ_PREFIX, sessions, allowedOrigins: sameHostAliases(security.dashboardUrl), engine: options.app ?? null });
+  // Operator actions (/api/v1, Flower's /api/task/...) and the socket.io live feed on this server.
+  const operator = await mountOperatorFeatures(app, {
+    engine: options.app ?? null,
+    ingest: ingest && { onApplied: (listener) => ingest.onApplied(listener) },
+    sessions,
+    allowedOrigins: sameHostAliases(security.dashboardUrl),
+    logger,
+    ...(options.live ? { live: options.live } : {}),
   });
   const sweep = setInterval(() => {
     sessions.deleteExpired().catch((error: unknown) => logger.warn({ err: error }, 'could not delete expired sessions'));
@@ -147,9 +192,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const host = options.host ?? '0.0.0.0';
   try {
+    await ingest?.start();
     await app.listen({ port: options.port, host });
   } catch (error) {
+    await ingest?.close();
     clearInterval(sweep);
+    await operator.close();
     await app.close();
     await database.close();
     throw error;
@@ -159,6 +207,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const publicHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   const url = `http://${publicHost.includes(':') ? `[${publicHost}]` : publicHost}:${port}`;
   logger.info({ url, database: database.kind }, 'gateway listening');
+  retention?.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -171,9 +220,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     admin,
     audit,
     metrics,
+    ingest,
+    retention,
     close() {
       closing ??= (async () => {
         clearInterval(sweep);
+        await retention?.stop();
+        await ingest?.close();
+        await operator.close();
         await app.close();
         await database.close();
       })();

@@ -1,14 +1,22 @@
 // The versioned REST API under /api/v1. Every route here is authenticated (the
 // `authenticate` hook) except POST /auth/login; each feature folder adds its routes.
+import type { Lovage } from '@lovage/engine';
 import type { FastifyPluginCallback } from 'fastify';
 import { authenticate } from '../auth/authenticate.js';
 import type { LoginLimiters } from '../auth/routes.js';
 import { registerAuthRoutes } from '../auth/routes.js';
 import type { SessionStore } from '../auth/session-store.js';
 import { registerAuditRoutes } from '../audit/routes.js';
+import type { Ingest } from '../ingest/ingest.js';
 import { OpenApiRegistry } from './openapi.js';
+import { registerOverviewRoutes } from './overview.js';
+import { registerQueueRoutes } from './queues.js';
+import { registerScheduleRoutes } from './schedules.js';
+import { registerTaskRoutes } from './tasks.js';
+import { registerThroughputRoutes } from './throughput.js';
 import { registerTokenRoutes } from './tokens.js';
 import { registerUserRoutes } from './users.js';
+import { registerWorkerRoutes } from './workers.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -18,6 +26,9 @@ export interface ApiPluginOptions {
   allowedOrigins: string[];
   version: string;
   passwordCost: number;
+  /** The engine app (queues, dead letters, schedules come from its broker); null serves the database only. */
+  engine?: Lovage | null;
+  ingest?: Ingest | null;
 }
 
 export const apiPlugin: FastifyPluginCallback<ApiPluginOptions> = (app, options, done) => {
@@ -35,6 +46,12 @@ export const apiPlugin: FastifyPluginCallback<ApiPluginOptions> = (app, options,
   registerUserRoutes(registrar, { sessions: options.sessions, passwordCost: options.passwordCost });
   registerTokenRoutes(registrar);
   registerAuditRoutes(registrar);
+  registerTaskRoutes(registrar);
+  registerWorkerRoutes(registrar);
+  registerQueueRoutes(registrar, options.engine ?? null);
+  registerScheduleRoutes(registrar, options.engine ?? null);
+  registerThroughputRoutes(registrar);
+  registerOverviewRoutes(registrar, { engine: options.engine ?? null, ingest: options.ingest ?? null });
 
   let document: Record<string, unknown> | undefined;
   app.get('/openapi.json', { config: { access: 'viewer' } }, (_request, reply) => {

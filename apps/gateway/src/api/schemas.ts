@@ -160,3 +160,12 @@ export type AuditQuery = z.input<typeof AuditQuerySchema>;
 
 export const AuditPageSchema = z.object({ entries: z.array(AuditEntrySchema), nextCursor: z.string().nullable() });
 export type AuditPage = z.infer<typeof AuditPageSchema>;
+
+// ---------- monitor (tasks, workers, queues, schedules, metrics, overview) ----------
+
+export * from './monitor-schemas.js';
+
+// ---------- operator actions and the live feed (socket.io protocol) ----------
+
+export * from '../actions/schemas.js';
+export * from '../live/schemas.js';

@@ -1,0 +1,383 @@
+// The operator actions under /api/v1. Each checks the role, validates its input,
+// acts through the engine app, and is audited with its target and outcome.
+import type { Duration, Lovage, Replies, ControlOk } from '@lovage/engine';
+import { actorName } from '../auth/principal.js';
+import { roleAllows } from '../auth/principal.js';
+import { ConflictError, ForbiddenError, GatewayError, NotFoundError } from '../errors.js';
+import type { RouteRegistrar } from '../api/route.js';
+import { defineRoute } from '../api/route.js';
+import { ScheduleParamsSchema, TaskIdParamsSchema, WorkerParamsSchema } from '../api/monitor-schemas.js';
+import type { BulkJobs } from './bulk-jobs.js';
+import { defineAction } from './define-action.js';
+import { toGatewayError } from './engine-errors.js';
+import {
+  ApplyTaskBodySchema,
+  ApplyTaskResponseSchema,
+  BulkJobListSchema,
+  BulkJobResponseSchema,
+  BulkTaskBodySchema,
+  CreateScheduleBodySchema,
+  DeadLetterBodySchema,
+  DeadLetterResponseSchema,
+  JobIdParamsSchema,
+  PurgeQueueResponseSchema,
+  QueueNameParamsSchema,
+  RetryTaskResponseSchema,
+  RevokeTaskBodySchema,
+  RevokeTaskResponseSchema,
+  ScheduleResponseSchema,
+  ScheduleVersionBodySchema,
+  ScheduleVersionQuerySchema,
+  UpdateScheduleBodySchema,
+  WorkerControlBodySchema,
+  WorkerControlResponseSchema,
+  type WorkerControlBody,
+} from './schemas.js';
+import type { TaskActions } from './task-actions.js';
+
+/** How long worker control waits for the worker's reply. */
+const CONTROL_TIMEOUT_MS = 3_000;
+
+export interface ActionServices {
+  app: Lovage;
+  tasks: TaskActions;
+  jobs: BulkJobs;
+  /** Called after a schedule edit through the API (the live feed refreshes its schedules room). */
+  onScheduleEdited?: (name: string) => void;
+}
+
+const param = (name: string) => (params: Record<string, string | undefined>) => params[name] ?? null;
+const field = (name: string) => (_params: unknown, body: Record<string, unknown>) => (typeof body[name] === 'string' ? body[name] : null);
+
+export function registerActionRoutes(registrar: RouteRegistrar, services: ActionServices): void {
+  registerTaskActions(registrar, services);
+  registerQueueActions(registrar, services);
+  registerWorkerActions(registrar, services);
+  registerScheduleActions(registrar, services);
+}
+
+function registerTaskActions(registrar: RouteRegistrar, { tasks, jobs }: ActionServices): void {
+  defineAction(registrar, {
+    method: 'POST',
+    url: '/tasks/:id/revoke',
+    summary: 'Revoke a task (with terminate: also stop it if it is running)',
+    tag: 'tasks',
+    access: 'operator',
+    action: 'task.revoke',
+    params: TaskIdParamsSchema,
+    body: RevokeTaskBodySchema,
+    response: RevokeTaskResponseSchema,
+    target: param('id'),
+    async handler({ params, body }) {
+      const { previousState } = await tasks.revoke(params.id, body.terminate);
+      return { response: { id: params.id, terminate: body.terminate, previousState } };
+    },
+  });
+
+  defineAction(registrar, {
+    method: 'POST',
+    url: '/tasks/:id/retry',
+    summary: 'Send a failed or revoked task again as a new task (same name, args, queue, priority), linked both ways',
+    tag: 'tasks',
+    access: 'operator',
+    action: 'task.retry',
+    params: TaskIdParamsSchema,
+    status: 201,
+    response: RetryTaskResponseSchema,
+    target: param('id'),
+    async handler({ params }) {
+      const { retriedIntoId } = await tasks.retry(params.id);
+      return { response: { id: params.id, retriedIntoId }, audit: { retriedIntoId } };
+    },
+  });
+
+  defineAction(registrar, {
+    method: 'POST',
+    url: '/tasks',
+    summary: 'Send a task by name with JSON args',
+    tag: 'tasks',
+    access: 'operator',
+    action: 'task.apply',
+    body: ApplyTaskBodySchema,
+    status: 201,
+    response: ApplyTaskResponseSchema,
+    target: field('task'),
+    async handler({ body }) {
+      if (!(await tasks.isKnownTask(body.task))) {
+        throw new NotFoundError(`no task named ${JSON.stringify(body.task)} is known: no worker registers it and it never ran`);
+      }
+      const { options } = body;
+      const sent = await tasks.send(body.task, body.args, {
+        queue: options.queue,
+        priority: options.priority,
+        countdown: options.countdown,
+        eta: options.eta === undefined ? undefined : new Date(options.eta),
+        expires: options.expires,
+        taskId: options.taskId,
+      });
+      return { response: { id: sent.id, task: body.task, queue: sent.queue, state: 'PENDING' as const }, audit: { taskId: sent.id } };
+    },
+  });
+
+  defineAction(registrar, {
+    method: 'POST',
+    url: '/tasks/bulk',
+    summary: 'Retry or revoke many tasks (by ids or by a filter) as a background job; answers with the job to follow',
+    tag: 'jobs',
+    access: 'operator',
+    action: 'tasks.bulk',
+    body: BulkTaskBodySchema,
+    status: 202,
+    response: BulkJobResponseSchema,
+    target: () => null,
+    handler({ body, principal, request }) {
+      const job = jobs.start({ action: body.action, ids: body.ids, filter: body.filter, terminate: body.terminate }, principal, request.ip);
+      return Promise.resolve({ response: { job }, audit: { jobId: job.id, ids: body.ids?.length } });
+    },
+  });
+
+  defineRoute(registrar, {
+    method: 'GET',
+    url: '/jobs',
+    summary: 'Recent bulk jobs of this gateway process, newest first',
+    tag: 'jobs',
+    access: 'viewer',
+    response: BulkJobListSchema,
+    async handler() {
+      return Promise.resolve({ jobs: jobs.list() });
+    },
+  });
+
+  defineRoute(registrar, {
+    method: 'GET',
+    url: '/jobs/:id',
+    summary: "A bulk job's progress",
+    tag: 'jobs',
+    access: 'viewer',
+    params: JobIdParamsSchema,
+    response: BulkJobResponseSchema,
+    async handler({ params }) {
+      const job = jobs.get(params.id);
+      if (!job) throw new NotFoundError(`no job with id ${params.id} (jobs are kept in memory until the gateway restarts)`);
+      return Promise.resolve({ job });
+    },
+  });
+}
+
+async function mustBeQueue(app: Lovage, name: string): Promise<void> {
+  const known = await (await app.transport()).listQueues();
+  if (!known.includes(name)) throw new NotFoundError(`no queue named ${JSON.stringify(name)} (known: ${known.slice(0, 20).join(', ') || 'none'})`);
+}
+
+function registerQueueActions(registrar: RouteRegistrar, { app }: ActionServices): void {
+  defineAction(registrar, {
+    method: 'POST',
+    url: '/queues/:name/purge',
+    summary: 'Delete every ready and delayed message of a queue (running ones finish)',
+    tag: 'queues',
+    access: 'admin',
+    action: 'queue.purge',
+    params: QueueNameParamsSchema,
+    response: PurgeQueueResponseSchema,
+    target: param('name'),
+    async handler({ params }) {
+      await mustBeQueue(app, params.name);
+      const purged = await app.queues.purge(params.name);
+      return { response: { queue: params.name, purged }, audit: { purged } };
+    },
+  });
+
+  for (const [verb, action] of [
+    ['requeue', 'deadLetters.requeue'],
+    ['drop', 'deadLetters.drop'],
+  ] as const) {
+    defineAction(registrar, {
+      method: 'POST',
+      url: `/dead-letters/${verb}`,
+      summary: verb === 'requeue' ? 'Put dead letters back in their queue (given ids, or all)' : 'Delete dead letters (given ids, or all)',
+      tag: 'queues',
+      access: 'operator',
+      action,
+      body: DeadLetterBodySchema,
+      response: DeadLetterResponseSchema,
+      target: field('queue'),
+      async handler({ body }) {
+        await mustBeQueue(app, body.queue);
+        const count = verb === 'requeue' ? await app.queues.requeueDead(body.queue, body.ids) : await app.queues.dropDead(body.queue, body.ids);
+        const missing = body.ids ? body.ids.length - count : 0;
+        if (body.ids && count === 0) {
+          throw new NotFoundError(`none of the ${body.ids.length} given ids is a dead letter of queue ${JSON.stringify(body.queue)} (any more)`);
+        }
+        return { response: { queue: body.queue, count, missing }, audit: { count, missing } };
+      },
+    });
+  }
+}
+
+/** Runs a worker-control command on one worker and returns its reply. */
+async function runCommand(app: Lovage, hostname: string, body: WorkerControlBody): Promise<Replies<ControlOk>> {
+  const options = { destination: hostname, timeout: CONTROL_TIMEOUT_MS };
+  switch (body.command) {
+    case 'pool_grow':
+      return app.control.poolGrow(body.arguments?.n ?? 1, options);
+    case 'pool_shrink':
+      return app.control.poolShrink(body.arguments?.n ?? 1, options);
+    case 'add_consumer':
+      return app.control.addConsumer(body.arguments.queue, options);
+    case 'cancel_consumer':
+      return app.control.cancelConsumer(body.arguments.queue, options);
+    case 'rate_limit':
+      return app.control.rateLimit(body.arguments.task, body.arguments.rate, options);
+    case 'time_limit':
+      return app.control.timeLimit(
+        body.arguments.task,
+        { soft: body.arguments.soft as Duration | null | undefined, hard: body.arguments.hard as Duration | null | undefined },
+        options,
+      );
+    case 'shutdown':
+      return app.control.shutdown(options);
+  }
+}
+
+function registerWorkerActions(registrar: RouteRegistrar, { app }: ActionServices): void {
+  defineAction(registrar, {
+    method: 'POST',
+    url: '/workers/:hostname/control',
+    summary: 'Send a control command to one worker (pool_grow, pool_shrink, add_consumer, cancel_consumer, rate_limit, time_limit; shutdown needs admin)',
+    tag: 'workers',
+    access: 'operator',
+    action: 'worker.control',
+    params: WorkerParamsSchema,
+    body: WorkerControlBodySchema,
+    response: WorkerControlResponseSchema,
+    target: param('hostname'),
+    async handler({ params, body, principal }) {
+      if (body.command === 'shutdown' && !roleAllows(principal.role, 'admin')) {
+        throw new ForbiddenError(`shutting a worker down needs the admin role; you have ${principal.role}`);
+      }
+      const live = await app.control.workers();
+      if (!live.some((worker) => worker.hostname === params.hostname)) {
+        throw new NotFoundError(`no live worker named ${JSON.stringify(params.hostname)} (it stopped, or never ran)`);
+      }
+      const replies = await runCommand(app, params.hostname, body);
+      const reply = replies[params.hostname];
+      if (!reply) throw new GatewayError('WORKER_NO_REPLY', 504, `worker ${params.hostname} did not answer within ${CONTROL_TIMEOUT_MS / 1000} s`);
+      if ('error' in reply) throw new ConflictError(`worker ${params.hostname} refused ${body.command}: ${reply.error}`, 'WORKER_REFUSED');
+      return { response: { hostname: params.hostname, command: body.command, reply: reply.ok }, audit: { reply: reply.ok } };
+    },
+  });
+}
+
+function registerScheduleActions(registrar: RouteRegistrar, services: ActionServices): void {
+  const schedules = services.app.schedules;
+  // Read at call time: the live feed attaches its listener after the routes are registered.
+  const edited = (name: string) => services.onScheduleEdited?.(name);
+  const engine = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      throw toGatewayError(error, { scheduleName: name });
+    }
+  };
+
+  defineAction(registrar, {
+    method: 'POST',
+    url: '/schedules',
+    summary: 'Create a schedule (409 when the name is taken)',
+    tag: 'schedules',
+    access: 'operator',
+    action: 'schedule.create',
+    body: CreateScheduleBodySchema,
+    status: 201,
+    response: ScheduleResponseSchema,
+    target: field('name'),
+    async handler({ body, principal }) {
+      const { name, ...definition } = body;
+      const schedule = await engine(name, () => schedules.upsert(name, definition, { actor: actorName(principal), expectedVersion: 0, source: 'api' }));
+      edited(name);
+      return { response: { schedule }, audit: { name, version: schedule.version } };
+    },
+  });
+
+  defineAction(registrar, {
+    method: 'PUT',
+    url: '/schedules/:id',
+    summary: "Replace a schedule's definition; `version` must be the one the edit started from (409 otherwise)",
+    tag: 'schedules',
+    access: 'operator',
+    action: 'schedule.update',
+    params: ScheduleParamsSchema,
+    body: UpdateScheduleBodySchema,
+    response: ScheduleResponseSchema,
+    target: param('id'),
+    async handler({ params, body, principal }) {
+      const { version, ...definition } = body;
+      const schedule = await engine(params.id, async () => {
+        if (!(await schedules.get(params.id))) throw new NotFoundError(`no schedule named ${JSON.stringify(params.id)}`);
+        return schedules.upsert(params.id, definition, { actor: actorName(principal), expectedVersion: version });
+      });
+      edited(params.id);
+      return { response: { schedule }, audit: { version: schedule.version } };
+    },
+  });
+
+  defineAction(registrar, {
+    method: 'DELETE',
+    url: '/schedules/:id',
+    summary: 'Delete a schedule (give ?version= to refuse deleting one changed since)',
+    tag: 'schedules',
+    access: 'operator',
+    action: 'schedule.delete',
+    params: ScheduleParamsSchema,
+    query: ScheduleVersionQuerySchema,
+    status: 204,
+    target: param('id'),
+    async handler({ params, query, principal }) {
+      const removed = await engine(params.id, () =>
+        schedules.remove(params.id, { actor: actorName(principal), ...(query.version === undefined ? {} : { expectedVersion: query.version }) }),
+      );
+      if (!removed) throw new NotFoundError(`no schedule named ${JSON.stringify(params.id)}`);
+      edited(params.id);
+      return { response: undefined };
+    },
+  });
+
+  for (const verb of ['enable', 'disable'] as const) {
+    defineAction(registrar, {
+      method: 'POST',
+      url: `/schedules/:id/${verb}`,
+      summary: verb === 'enable' ? 'Resume a schedule' : 'Pause a schedule',
+      tag: 'schedules',
+      access: 'operator',
+      action: `schedule.${verb}`,
+      params: ScheduleParamsSchema,
+      body: ScheduleVersionBodySchema,
+      response: ScheduleResponseSchema,
+      target: param('id'),
+      async handler({ params, body, principal }) {
+        const options = { actor: actorName(principal), ...(body.version === undefined ? {} : { expectedVersion: body.version }) };
+        const schedule = await engine(params.id, () => (verb === 'enable' ? schedules.enable(params.id, options) : schedules.disable(params.id, options)));
+        edited(params.id);
+        return { response: { schedule }, audit: { version: schedule.version } };
+      },
+    });
+  }
+
+  defineAction(registrar, {
+    method: 'POST',
+    url: '/schedules/:id/run',
+    summary: "Run a schedule's task now, once (the beat leader sends it within a second)",
+    tag: 'schedules',
+    access: 'operator',
+    action: 'schedule.run',
+    params: ScheduleParamsSchema,
+    status: 202,
+    response: ScheduleResponseSchema,
+    target: param('id'),
+    async handler({ params, principal }) {
+      const schedule = await engine(params.id, () => schedules.runNow(params.id, { actor: actorName(principal) }));
+      edited(params.id);
+      return { response: { schedule } };
+    },
+  });
+}

@@ -1,0 +1,229 @@
+// Request and response shapes of the operator actions (revoke, retry, apply,
+// bulk jobs, queues, dead letters, worker control, schedules). Re-exported by
+// api/schemas.ts, so the dashboard reads them from `@lovage/gateway/api-types`:
+// this module imports zod and nothing else.
+import { z } from 'zod';
+import { ScheduleParamsSchema, ScheduleSchema, TaskIdParamsSchema, TaskStateSchema, taskStates } from '../api/monitor-schemas.js';
+
+const duration = z.union([
+  z.number().int('must be whole milliseconds').min(0, 'must not be negative'),
+  z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, "must be a duration such as '500ms', '30s', '5m', '1h' or milliseconds"),
+]);
+const isoDateTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' });
+const timestamp = z.iso.datetime({ offset: true });
+
+const taskName = z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters');
+const queueName = z.string().min(1, 'is required').max(200, 'must be at most 200 characters');
+
+// ---------- single-task actions ----------
+
+export const RevokeTaskBodySchema = z
+  .object({
+    /** Also stop it if it is running (its signal aborts; it is cut loose after a grace period). */
+    terminate: z.boolean().default(false),
+  })
+  .default({ terminate: false });
+export type RevokeTaskBody = z.input<typeof RevokeTaskBodySchema>;
+
+export const RevokeTaskResponseSchema = z.object({
+  id: z.string(),
+  terminate: z.boolean(),
+  /** The state the monitor knew when the revoke was sent. */
+  previousState: TaskStateSchema,
+});
+export type RevokeTaskResponse = z.infer<typeof RevokeTaskResponseSchema>;
+
+export const RetryTaskResponseSchema = z.object({
+  /** The original task (its retriedIntoId now points at the new one). */
+  id: z.string(),
+  /** The new task: same name, args, queue and priority; its retriedFromId points back. */
+  retriedIntoId: z.string(),
+});
+export type RetryTaskResponse = z.infer<typeof RetryTaskResponseSchema>;
+
+export const ApplyOptionsSchema = z
+  .object({
+    queue: queueName.optional(),
+    priority: z.number().int('must be an integer').min(0, 'must be 0-9').max(9, 'must be 0-9').optional(),
+    /** Run after this delay (ms or '30s'). */
+    countdown: duration.optional(),
+    /** Run at this time. */
+    eta: isoDateTime.optional(),
+    /** Do not start after this duration (from the ETA) or this instant. */
+    expires: z.union([duration, isoDateTime]).optional(),
+    /** Choose the task id (sending the same id again while it is queued is a no-op). */
+    taskId: z.string().min(1).max(200).optional(),
+  })
+  .strict()
+  .refine((options) => options.countdown === undefined || options.eta === undefined, { message: 'give countdown or eta, not both', path: ['eta'] });
+export type ApplyOptions = z.input<typeof ApplyOptionsSchema>;
+
+export const ApplyTaskBodySchema = z.object({
+  task: taskName,
+  args: z.array(z.unknown()).max(10_000, 'must have at most 10,000 items').default([]),
+  options: ApplyOptionsSchema.default({}),
+});
+export type ApplyTaskBody = z.input<typeof ApplyTaskBodySchema>;
+
+export const ApplyTaskResponseSchema = z.object({
+  id: z.string(),
+  task: z.string(),
+  queue: z.string(),
+  state: z.literal('PENDING'),
+});
+export type ApplyTaskResponse = z.infer<typeof ApplyTaskResponseSchema>;
+
+// ---------- bulk jobs ----------
+
+export const TaskFilterSchema = z
+  .object({
+    state: z.union([TaskStateSchema, z.array(TaskStateSchema).min(1).max(taskStates.length)]).optional(),
+    name: taskName.optional(),
+    worker: z.string().min(1).max(300).optional(),
+    queue: queueName.optional(),
+    since: isoDateTime.optional(),
+    until: isoDateTime.optional(),
+  })
+  .strict()
+  .meta({ id: 'BulkTaskFilter', description: 'Tasks created in [since, until) matching every given field' });
+export type TaskFilter = z.input<typeof TaskFilterSchema>;
+
+export const BULK_MAX_TASKS = 100_000;
+
+export const BulkTaskBodySchema = z
+  .object({
+    action: z.enum(['retry', 'revoke']),
+    ids: z.array(TaskIdParamsSchema.shape.id).min(1, 'must not be empty').max(BULK_MAX_TASKS, `must have at most ${BULK_MAX_TASKS} ids`).optional(),
+    filter: TaskFilterSchema.optional(),
+    /** revoke only. */
+    terminate: z.boolean().default(false),
+  })
+  .refine((body) => (body.ids === undefined) !== (body.filter === undefined), { message: 'give ids or filter (one of them)', path: ['ids'] });
+export type BulkTaskBody = z.input<typeof BulkTaskBodySchema>;
+
+export const jobStates = ['running', 'succeeded', 'failed'] as const;
+
+export const BulkJobSchema = z
+  .object({
+    id: z.string(),
+    /** 'tasks.retry' or 'tasks.revoke'. */
+    kind: z.string(),
+    state: z.enum(jobStates),
+    createdBy: z.string(),
+    createdAt: timestamp,
+    finishedAt: timestamp.nullable(),
+    /** Targets found (ids given, or tasks the filter matched, capped at BULK_MAX_TASKS). */
+    total: z.number().int(),
+    /** Targets handled so far (succeeded + failed + skipped). */
+    done: z.number().int(),
+    succeeded: z.number().int(),
+    failed: z.number().int(),
+    /** Targets that no longer qualify (already finished, already retried, gone). */
+    skipped: z.number().int(),
+    /** The first errors, per target. */
+    errors: z.array(z.object({ id: z.string(), code: z.string(), message: z.string() })),
+    /** Why the whole job stopped, when state is failed. */
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'BulkJob' });
+export type BulkJob = z.infer<typeof BulkJobSchema>;
+
+export const BulkJobResponseSchema = z.object({ job: BulkJobSchema });
+export type BulkJobResponse = z.infer<typeof BulkJobResponseSchema>;
+export const BulkJobListSchema = z.object({ jobs: z.array(BulkJobSchema) });
+export type BulkJobList = z.infer<typeof BulkJobListSchema>;
+export const JobIdParamsSchema = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
+
+// ---------- queues and dead letters ----------
+
+export const QueueNameParamsSchema = z.object({ name: queueName });
+
+export const PurgeQueueResponseSchema = z.object({ queue: z.string(), purged: z.number().int() });
+export type PurgeQueueResponse = z.infer<typeof PurgeQueueResponseSchema>;
+
+export const DeadLetterBodySchema = z
+  .object({
+    queue: queueName,
+    ids: z.array(z.string().min(1).max(200)).min(1, 'must not be empty').max(10_000, 'must have at most 10,000 ids').optional(),
+    /** Every dead letter of the queue: must be given explicitly instead of ids. */
+    all: z.literal(true).optional(),
+  })
+  .refine((body) => (body.ids === undefined) !== (body.all === undefined), { message: 'give ids or all: true (one of them)', path: ['ids'] });
+export type DeadLetterBody = z.input<typeof DeadLetterBodySchema>;
+
+export const DeadLetterResponseSchema = z.object({
+  queue: z.string(),
+  /** Moved back to the queue (requeue) or deleted (drop). */
+  count: z.number().int(),
+  /** Of the given ids, how many were not (or no longer) dead letters. */
+  missing: z.number().int(),
+});
+export type DeadLetterResponse = z.infer<typeof DeadLetterResponseSchema>;
+
+// ---------- worker control ----------
+
+const poolSize = z.object({ n: z.number().int('must be an integer').min(1, 'must be at least 1').max(1_000, 'must be at most 1000').default(1) }).strict();
+const queueArgument = z.object({ queue: queueName }).strict();
+const rate = z
+  .string()
+  .regex(/^\d+(\.\d+)?\/(s|m|h)$/, "must be a rate such as '10/s', '100/m' or '1000/h'")
+  .nullable()
+  .meta({ description: 'null removes the override' });
+
+export const WorkerControlBodySchema = z.discriminatedUnion('command', [
+  z.object({ command: z.literal('pool_grow'), arguments: poolSize.default({ n: 1 }) }),
+  z.object({ command: z.literal('pool_shrink'), arguments: poolSize.default({ n: 1 }) }),
+  z.object({ command: z.literal('add_consumer'), arguments: queueArgument }),
+  z.object({ command: z.literal('cancel_consumer'), arguments: queueArgument }),
+  z.object({ command: z.literal('rate_limit'), arguments: z.object({ task: taskName, rate }).strict() }),
+  z.object({
+    command: z.literal('time_limit'),
+    arguments: z
+      .object({ task: taskName, soft: duration.nullable().optional(), hard: duration.nullable().optional() })
+      .strict()
+      .refine((value) => value.soft !== undefined || value.hard !== undefined, { message: 'give soft or hard', path: ['soft'] }),
+  }),
+  z.object({ command: z.literal('shutdown'), arguments: z.object({}).strict().default({}) }),
+]);
+export type WorkerControlBody = z.input<typeof WorkerControlBodySchema>;
+export type WorkerCommand = WorkerControlBody['command'];
+
+export const WorkerControlResponseSchema = z.object({
+  hostname: z.string(),
+  command: z.string(),
+  /** The worker's reply, e.g. "pool grown to 5". */
+  reply: z.string(),
+});
+export type WorkerControlResponse = z.infer<typeof WorkerControlResponseSchema>;
+
+// ---------- schedules ----------
+
+const scheduleVersion = z.number().int('must be an integer').min(1, 'must be at least 1');
+
+/**
+ * The definition as beat takes it (task, schedule, args, kwargs, queue, priority,
+ * expires, enabled, oneOff, startAt, endAt, description, timezone, catchUp);
+ * the engine validates each field and a bad one is a 400 naming it.
+ */
+const scheduleDefinition = {
+  task: taskName,
+  schedule: z.unknown().refine((value) => value !== undefined && value !== null, 'is required').meta({
+    description: "An interval ('1h', ms), a crontab ('0 8 * * *') or { clocked: ISO date-time }",
+  }),
+};
+
+export const CreateScheduleBodySchema = z.looseObject({ name: ScheduleParamsSchema.shape.id, ...scheduleDefinition });
+export type CreateScheduleBody = z.input<typeof CreateScheduleBodySchema>;
+
+export const UpdateScheduleBodySchema = z.looseObject({
+  /** The version the edit was based on: a schedule changed since answers 409. */
+  version: scheduleVersion,
+  ...scheduleDefinition,
+});
+export type UpdateScheduleBody = z.input<typeof UpdateScheduleBodySchema>;
+
+export const ScheduleVersionBodySchema = z.object({ version: scheduleVersion.optional() }).strict().default({});
+export const ScheduleVersionQuerySchema = z.object({ version: z.coerce.number().pipe(scheduleVersion).optional() });
+
+export const ScheduleResponseSchema = z.object({ schedule: ScheduleSchema });
+export type ScheduleResponse = z.infer<typeof ScheduleResponseSchema>;

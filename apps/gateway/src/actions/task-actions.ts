@@ -1,0 +1,129 @@
+// What an operator can do to one task: revoke it, retry it, or send a new one by
+// name. Used by the REST routes, the bulk jobs and the Flower-compatible routes.
+import { randomUUID } from 'node:crypto';
+import { Task, toMs, type Lovage } from '@lovage/engine';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+
+export type TaskStateName = 'PENDING' | 'RECEIVED' | 'STARTED' | 'RETRY' | 'SUCCESS' | 'FAILURE' | 'REVOKED' | 'REJECTED';
+
+/** States after which a task will not run again by itself. */
+export const FINISHED_STATES: readonly TaskStateName[] = ['SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED'];
+/** States a retry starts from: the task ran and failed, or was stopped. */
+export const RETRIABLE_STATES: readonly TaskStateName[] = ['FAILURE', 'REVOKED'];
+
+export interface SendOptions {
+  queue?: string | undefined;
+  priority?: number | undefined;
+  /** ms or a duration string. */
+  countdown?: number | string | undefined;
+  eta?: Date | undefined;
+  /** A duration from the ETA (or now), or an instant. */
+  expires?: number | string | Date | undefined;
+  taskId?: string | undefined;
+  headers?: Record<string, unknown> | undefined;
+}
+
+/** How long the apply route waits for workers to say which task names they know. */
+const REGISTERED_TIMEOUT_MS = 1_000;
+
+export class TaskActions {
+  constructor(
+    private readonly app: Lovage,
+    private readonly prisma: PrismaClient,
+  ) {}
+
+  /** Revokes a task the monitor knows and that has not finished. */
+  async revoke(id: string, terminate: boolean): Promise<{ previousState: TaskStateName }> {
+    const row = await this.prisma.task.findUnique({ where: { id }, select: { state: true } });
+    if (!row) throw new NotFoundError(`no task with id ${JSON.stringify(id)}`);
+    if (FINISHED_STATES.includes(row.state)) {
+      throw new ConflictError(`task ${id} already finished (${row.state}): there is nothing to revoke`, 'TASK_FINISHED');
+    }
+    await this.app.control.revoke(id, { terminate });
+    return { previousState: row.state };
+  }
+
+  /** Revokes by id without looking the task up (Flower's semantics: it may not be ingested yet). */
+  async revokeAny(id: string, terminate: boolean): Promise<void> {
+    await this.app.control.revoke(id, { terminate });
+  }
+
+  /**
+   * Sends a failed or revoked task again as a new task (same name, args, queue,
+   * priority) and links the two rows both ways. The original is claimed first
+   * (retried_into_id set only while still empty), so two operators retrying the
+   * same task at once produce one new task, not two.
+   */
+  async retry(id: string): Promise<{ retriedIntoId: string }> {
+    const row = await this.prisma.task.findUnique({
+      where: { id },
+      select: { name: true, state: true, args: true, kwargs: true, queue: true, priority: true, retriedIntoId: true },
+    });
+    if (!row) throw new NotFoundError(`no task with id ${JSON.stringify(id)}`);
+    if (row.retriedIntoId) throw new ConflictError(`task ${id} was already retried as ${row.retriedIntoId}`, 'ALREADY_RETRIED');
+    if (!RETRIABLE_STATES.includes(row.state)) {
+      throw new ConflictError(`only a failed or revoked task can be retried; task ${id} is ${row.state}`, 'TASK_NOT_RETRIABLE');
+    }
+    // The monitor keeps the args preview the events carry (cut at 256 characters);
+    // a cut preview is stored as a JSON string, and a retry must not run with it.
+    if (!Array.isArray(row.args)) {
+      throw new ConflictError(`the arguments of task ${id} were too long to keep in the monitor, so it cannot be retried from here`, 'ARGS_UNAVAILABLE');
+    }
+    const newId = randomUUID();
+    const claimed = await this.prisma.task.updateMany({
+      where: { id, retriedIntoId: null, state: { in: [...RETRIABLE_STATES] } },
+      data: { retriedIntoId: newId },
+    });
+    if (claimed.count === 0) throw new ConflictError(`task ${id} changed while it was being retried; reload it`, 'TASK_CHANGED');
+    const headers: Record<string, unknown> = { retriedFrom: id };
+    if (row.kwargs !== null && typeof row.kwargs === 'object') headers.kwargs = row.kwargs;
+    try {
+      await this.send(row.name, row.args, { queue: row.queue, priority: row.priority ?? undefined, taskId: newId, headers });
+    } catch (error) {
+      await this.prisma.task.updateMany({ where: { id, retriedIntoId: newId }, data: { retriedIntoId: null } });
+      throw error;
+    }
+    // The ingest never writes retried_from_id, so this link survives its upserts of the new task.
+    await this.prisma.task.upsert({
+      where: { id: newId },
+      create: { id: newId, name: row.name, args: row.args as unknown[] as never, queue: row.queue, priority: row.priority, retriedFromId: id },
+      update: { retriedFromId: id },
+    });
+    return { retriedIntoId: newId };
+  }
+
+  /** Is this a task name something knows: this process, the monitor's history, or a live worker. */
+  async isKnownTask(name: string): Promise<boolean> {
+    if (this.app.tasks.has(name)) return true;
+    if (await this.prisma.task.findFirst({ where: { name }, select: { id: true } })) return true;
+    const registered = await this.app.control.inspect({ timeout: REGISTERED_TIMEOUT_MS }).registered();
+    return Object.values(registered).some((names) => Array.isArray(names) && names.includes(name));
+  }
+
+  /**
+   * Sends a task by name. The gateway does not import task code, so an
+   * unregistered name is sent as beat sends it (Celery's send_task).
+   */
+  async send(name: string, args: unknown[], options: SendOptions = {}): Promise<{ id: string; queue: string }> {
+    const task = this.app.tasks.get(name) ?? new Task<never[], unknown>(name, () => undefined, {}, this.app);
+    // An ISO date-time is an instant; any other string is a duration ('10m').
+    const expires = typeof options.expires === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(options.expires) ? new Date(options.expires) : options.expires;
+    let countdown: number | undefined;
+    if (options.countdown !== undefined) countdown = toMs(options.countdown, 'countdown');
+    const message = task.message(args as never[], {
+      queue: options.queue,
+      priority: options.priority,
+      ...(options.eta ? { eta: options.eta } : {}),
+      ...(countdown !== undefined ? { countdown } : {}),
+      ...(expires !== undefined ? { expires: expires as never } : {}),
+      ...(options.taskId ? { taskId: options.taskId } : {}),
+      ...(options.headers ? { headers: options.headers } : {}),
+    });
+    if (message.eta !== undefined && message.expires !== undefined && message.expires <= message.eta) {
+      throw new ValidationError('expires: must be after the time the task is due', 'expires', [{ path: 'body.options.expires', message: 'must be after the time the task is due' }]);
+    }
+    await this.app.publish(message);
+    return { id: message.id, queue: message.queue };
+  }
+}

@@ -1,0 +1,72 @@
+// GET /queues and /dead-letters: the broker's view, through the engine's
+// `app.queues` (the database knows nothing of queue depth). A gateway started
+// without an engine app answers with `available: false` and empty lists.
+import type { DeadLetterInfo, Lovage, QueueInfo } from '@lovage/engine';
+import { defineRoute, type RouteRegistrar } from './route.js';
+import { DeadLetterListSchema, DeadLetterQuerySchema, QueueListSchema, type DeadLetter, type QueueSummary } from './schemas.js';
+
+const BODY_PREVIEW = 4_096;
+
+export function toQueueSummary(info: QueueInfo): QueueSummary {
+  const minutes = new Set([...Object.keys(info.history.enqueued), ...Object.keys(info.history.dequeued)].map(Number));
+  const history = [...minutes]
+    .filter((minute) => Number.isFinite(minute))
+    .sort((a, b) => a - b)
+    .map((minute) => ({ minute: new Date(minute * 60_000).toISOString(), enqueued: info.history.enqueued[minute] ?? 0, dequeued: info.history.dequeued[minute] ?? 0 }));
+  return {
+    name: info.name,
+    ready: info.ready,
+    delayed: info.delayed,
+    reserved: info.reserved,
+    dead: info.dead,
+    oldestAgeMs: info.oldestAgeMs,
+    enqueuedPerMinute: info.enqueuedPerMinute,
+    dequeuedPerMinute: info.dequeuedPerMinute,
+    history,
+  };
+}
+
+function toDeadLetter(info: DeadLetterInfo): DeadLetter {
+  return {
+    id: info.id,
+    queue: info.queue,
+    task: info.task ?? null,
+    reason: info.reason,
+    at: new Date(info.at).toISOString(),
+    body: info.body.length > BODY_PREVIEW ? info.body.slice(0, BODY_PREVIEW) : info.body,
+    bodyTruncated: info.body.length > BODY_PREVIEW,
+  };
+}
+
+export function registerQueueRoutes(registrar: RouteRegistrar, engine: Lovage | null): void {
+  defineRoute(registrar, {
+    method: 'GET',
+    url: '/queues',
+    summary: 'Every queue the broker knows, with depth, age of the oldest message and rates',
+    tag: 'queues',
+    access: 'viewer',
+    response: QueueListSchema,
+    async handler() {
+      if (!engine) return { available: false, queues: [] };
+      const queues = await engine.queues.list();
+      return { available: true, queues: queues.sort((a, b) => a.name.localeCompare(b.name)).map(toQueueSummary) };
+    },
+  });
+
+  defineRoute(registrar, {
+    method: 'GET',
+    url: '/dead-letters',
+    summary: 'Dead-lettered messages of one queue or of every queue, newest last',
+    tag: 'queues',
+    access: 'viewer',
+    query: DeadLetterQuerySchema,
+    response: DeadLetterListSchema,
+    async handler({ query }) {
+      if (!engine) return { available: false, deadLetters: [] };
+      const names = query.queue !== undefined ? [query.queue] : (await engine.queues.list()).filter((q) => q.dead > 0).map((q) => q.name);
+      const lists = await Promise.all(names.map((name) => engine.queues.deadLetters(name, query.limit)));
+      const letters = lists.flat().sort((a, b) => a.at - b.at).slice(-query.limit);
+      return { available: true, deadLetters: letters.map(toDeadLetter) };
+    },
+  });
+}

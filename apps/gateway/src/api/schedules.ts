@@ -1,0 +1,102 @@
+// GET /schedules and /schedules/:id: the schedule store beat and the dashboard
+// share (through the engine's `app.schedules`), plus each schedule's run
+// history and edit audit from the database (the ingest writes both from beat's
+// schedule-fired and schedule-changed events).
+import type { Lovage, ScheduleEntry } from '@lovage/engine';
+import { GatewayError, NotFoundError } from '../errors.js';
+import { defineRoute, type RouteRegistrar } from './route.js';
+import { ScheduleDetailSchema, ScheduleListSchema, ScheduleParamsSchema, type Schedule } from './schemas.js';
+
+const HISTORY = 50;
+
+/** The store's entry is already JSON-safe; this pins it to the API's shape. */
+export function toSchedule(entry: ScheduleEntry): Schedule {
+  return {
+    name: entry.name,
+    task: entry.task,
+    schedule: entry.schedule,
+    args: entry.args,
+    kwargs: entry.kwargs,
+    queue: entry.queue,
+    priority: entry.priority,
+    expiresMs: entry.expiresMs,
+    enabled: entry.enabled,
+    oneOff: entry.oneOff,
+    startAt: entry.startAt,
+    endAt: entry.endAt,
+    description: entry.description,
+    timezone: entry.timezone,
+    catchUp: entry.catchUp,
+    source: entry.source,
+    version: entry.version,
+    lastRunAt: entry.lastRunAt,
+    totalRunCount: entry.totalRunCount,
+    nextRunAt: entry.nextRunAt,
+    lastDueAt: entry.lastDueAt,
+    runRequestedAt: entry.runRequestedAt,
+    createdAt: entry.createdAt,
+    updatedAt: entry.updatedAt,
+    updatedBy: entry.updatedBy,
+  };
+}
+
+class NoEngineError extends GatewayError {
+  constructor() {
+    super('NO_ENGINE', 404, 'This gateway has no engine app: schedules live in the broker it does not know');
+  }
+}
+
+export function registerScheduleRoutes(registrar: RouteRegistrar, engine: Lovage | null): void {
+  const prisma = registrar.app.database.prisma;
+
+  defineRoute(registrar, {
+    method: 'GET',
+    url: '/schedules',
+    summary: 'Every schedule in the store, by name',
+    tag: 'schedules',
+    access: 'viewer',
+    response: ScheduleListSchema,
+    async handler() {
+      if (!engine) return { available: false, schedules: [] };
+      const entries = await engine.schedules.list();
+      return { available: true, schedules: entries.sort((a, b) => a.name.localeCompare(b.name)).map(toSchedule) };
+    },
+  });
+
+  defineRoute(registrar, {
+    method: 'GET',
+    url: '/schedules/:id',
+    summary: 'One schedule with its next run times, its last runs and its edit history',
+    tag: 'schedules',
+    access: 'viewer',
+    params: ScheduleParamsSchema,
+    response: ScheduleDetailSchema,
+    async handler({ params }) {
+      if (!engine) throw new NoEngineError();
+      const entry = await engine.schedules.get(params.id);
+      if (!entry) throw new NotFoundError(`No schedule ${params.id}`);
+      const [nextRuns, runs, changes] = await Promise.all([
+        engine.schedules.nextRuns(params.id, 5),
+        prisma.scheduleRun.findMany({
+          where: { scheduleName: params.id },
+          orderBy: { dueAt: 'desc' },
+          take: HISTORY,
+          include: { task: { select: { state: true, runtime: true } } },
+        }),
+        prisma.scheduleChange.findMany({ where: { scheduleName: params.id }, orderBy: [{ at: 'desc' }, { id: 'desc' }], take: HISTORY }),
+      ]);
+      return {
+        schedule: toSchedule(entry),
+        nextRuns: nextRuns.map((date) => date.toISOString()),
+        runs: runs.map((run) => ({
+          dueAt: run.dueAt.toISOString(),
+          firedAt: run.firedAt?.toISOString() ?? null,
+          taskId: run.taskId,
+          taskState: run.task?.state ?? null,
+          runtime: run.task?.runtime ?? null,
+        })),
+        changes: changes.map((change) => ({ action: change.action, actor: change.actor, at: change.at.toISOString(), before: change.before ?? null, after: change.after ?? null })),
+      };
+    },
+  });
+}

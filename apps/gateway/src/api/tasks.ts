@@ -1,0 +1,181 @@
+// GET /tasks, /tasks/facets, /tasks/:id: the task history the ingest keeps.
+import type { Task, TaskAttempt as AttemptRow } from '../generated/prisma/client.js';
+import { NotFoundError } from '../errors.js';
+import { listTasks, taskFacets, type TaskListRow } from '../store/task-queries.js';
+import { decodeCursor, pageOf } from './pagination.js';
+import { defineRoute, type RouteRegistrar } from './route.js';
+import {
+  TaskDetailResponseSchema,
+  TaskFacetsSchema,
+  TaskIdParamsSchema,
+  TaskListQuerySchema,
+  TaskPageSchema,
+  taskStates,
+  type TaskAttempt,
+  type TaskLink,
+  type TaskSummary,
+} from './schemas.js';
+
+const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
+
+export function toTaskSummary(row: TaskListRow): TaskSummary {
+  return {
+    id: row.id,
+    name: row.name,
+    state: row.state,
+    queue: row.queue,
+    worker: row.worker,
+    args: row.args,
+    retries: row.retries,
+    priority: row.priority,
+    eta: iso(row.eta),
+    resultPreview: row.result_preview,
+    errorName: row.error_name,
+    errorMessage: row.error_message,
+    runtime: row.runtime,
+    parentId: row.parent_id,
+    rootId: row.root_id,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    sentAt: iso(row.sent_at),
+    receivedAt: iso(row.received_at),
+    startedAt: iso(row.started_at),
+    succeededAt: iso(row.succeeded_at),
+    failedAt: iso(row.failed_at),
+    retriedAt: iso(row.retried_at),
+    revokedAt: iso(row.revoked_at),
+    rejectedAt: iso(row.rejected_at),
+  };
+}
+
+function toAttempt(row: AttemptRow): TaskAttempt {
+  return {
+    attempt: row.attempt,
+    worker: row.worker,
+    startedAt: row.startedAt.toISOString(),
+    endedAt: iso(row.endedAt),
+    outcome: row.outcome,
+    errorName: row.errorName,
+    errorMessage: row.errorMessage,
+    errorStack: row.errorStack,
+    nextRetryAt: iso(row.nextRetryAt),
+    runtime: row.runtime,
+  };
+}
+
+const LINK_SELECT = { id: true, name: true, state: true, createdAt: true } as const;
+type LinkRow = Pick<Task, 'id' | 'name' | 'state' | 'createdAt'>;
+const toLink = (row: LinkRow): TaskLink => ({ id: row.id, name: row.name, state: row.state, createdAt: row.createdAt.toISOString() });
+
+export function registerTaskRoutes(registrar: RouteRegistrar): void {
+  const prisma = registrar.app.database.prisma;
+
+  defineRoute(registrar, {
+    method: 'GET',
+    url: '/tasks',
+    summary: 'List tasks, newest first, filtered by state, name, worker, queue, text and time',
+    tag: 'tasks',
+    access: 'viewer',
+    query: TaskListQuerySchema,
+    response: TaskPageSchema,
+    async handler({ query }) {
+      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+      const rows = await listTasks(prisma, {
+        states: query.state,
+        name: query.name,
+        worker: query.worker,
+        queue: query.queue,
+        q: query.q,
+        since: query.since ? new Date(query.since) : undefined,
+        until: query.until ? new Date(query.until) : undefined,
+        after,
+        limit: query.limit,
+      });
+      const page = pageOf(rows, query.limit, (row) => ({ at: row.created_at, id: row.id }));
+      return { tasks: page.rows.map(toTaskSummary), nextCursor: page.nextCursor };
+    },
+  });
+
+  defineRoute(registrar, {
+    method: 'GET',
+    url: '/tasks/facets',
+    summary: 'Distinct task names, queues and workers, for filter menus',
+    tag: 'tasks',
+    access: 'viewer',
+    response: TaskFacetsSchema,
+    async handler() {
+      return { ...(await taskFacets(prisma)), states: [...taskStates] };
+    },
+  });
+
+  defineRoute(registrar, {
+    method: 'GET',
+    url: '/tasks/:id',
+    summary: 'One task with its attempts (the retry history) and its related tasks',
+    tag: 'tasks',
+    access: 'viewer',
+    params: TaskIdParamsSchema,
+    response: TaskDetailResponseSchema,
+    async handler({ params }) {
+      const task = await prisma.task.findUnique({ where: { id: params.id }, include: { attempts: { orderBy: { attempt: 'asc' } } } });
+      if (!task) throw new NotFoundError(`No task ${params.id}`);
+      const linked = [task.parentId, task.rootId, task.retriedFromId, task.retriedIntoId].filter((id): id is string => id !== null && id !== task.id);
+      const [links, children, run] = await Promise.all([
+        linked.length > 0 ? prisma.task.findMany({ where: { id: { in: linked } }, select: LINK_SELECT }) : Promise.resolve([]),
+        prisma.task.findMany({ where: { parentId: task.id, NOT: { id: task.id } }, select: LINK_SELECT, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: 100 }),
+        prisma.scheduleRun.findFirst({ where: { taskId: task.id }, select: { scheduleName: true, dueAt: true } }),
+      ]);
+      const byId = new Map(links.map((link) => [link.id, link]));
+      const link = (id: string | null): TaskLink | null => {
+        if (id === null) return null;
+        const row = id === task.id ? task : byId.get(id);
+        return row ? toLink(row) : null;
+      };
+      const summary = toTaskSummary({
+        id: task.id,
+        name: task.name,
+        state: task.state,
+        queue: task.queue,
+        worker: task.worker,
+        args: task.args,
+        retries: task.retries,
+        priority: task.priority,
+        eta: task.eta,
+        result_preview: task.resultPreview,
+        error_name: task.errorName,
+        error_message: task.errorMessage,
+        runtime: task.runtime,
+        parent_id: task.parentId,
+        root_id: task.rootId,
+        created_at: task.createdAt,
+        updated_at: task.updatedAt,
+        sent_at: task.sentAt,
+        received_at: task.receivedAt,
+        started_at: task.startedAt,
+        succeeded_at: task.succeededAt,
+        failed_at: task.failedAt,
+        retried_at: task.retriedAt,
+        revoked_at: task.revokedAt,
+        rejected_at: task.rejectedAt,
+      });
+      return {
+        task: {
+          ...summary,
+          kwargs: task.kwargs ?? null,
+          errorStack: task.errorStack,
+          expires: iso(task.expires),
+          groupId: task.groupId,
+          retriedFromId: task.retriedFromId,
+          retriedIntoId: task.retriedIntoId,
+          attempts: task.attempts.map(toAttempt),
+          parent: link(task.parentId),
+          root: link(task.rootId),
+          children: children.map(toLink),
+          retriedFrom: link(task.retriedFromId),
+          retriedInto: link(task.retriedIntoId),
+          schedule: run ? { name: run.scheduleName, dueAt: run.dueAt.toISOString() } : null,
+        },
+      };
+    },
+  });
+}

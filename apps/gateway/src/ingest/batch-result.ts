@@ -1,0 +1,72 @@
+// What one committed ingest batch changed: handed to `ingest.onApplied(listener)`
+// after the batch's transaction committed and the stream was acknowledged, so
+// the live feed can push the changes without querying the database again.
+//
+// STABLE API: the live feed (apps/gateway/src/live) and the actions module
+// depend on these shapes. Add optional fields freely; rename or remove one only
+// together with its consumers. Instants are epoch milliseconds (numbers),
+// runtimes are seconds, as in the rows the ingest writes.
+import type { AttemptRow, TaskRow } from './task-merge.js';
+
+export type { AttemptRow, TaskRow, TaskStateName, AttemptOutcomeName } from './task-merge.js';
+
+/** A worker row as the batch left it. */
+export interface WorkerSnapshot {
+  hostname: string;
+  pid: number | null;
+  version: string | null;
+  queues: string[];
+  poolKind: string | null;
+  poolSize: number | null;
+  firstSeen: number;
+  lastHeartbeat: number;
+  online: boolean;
+  active: number;
+  processed: number;
+  succeeded: number;
+  failed: number;
+  loadavg: number[];
+  /** Bytes. */
+  memoryRss: number | null;
+}
+
+/** Beat sent a schedule's task (a `schedule-fired` event). */
+export interface ScheduleRunEvent {
+  schedule: string;
+  task: string;
+  taskId: string;
+  dueAt: number;
+  firedAt: number;
+  manual: boolean;
+}
+
+/** An edit of a schedule (a `schedule-changed` event). */
+export interface ScheduleChangeEvent {
+  schedule: string;
+  action: string;
+  actor: string;
+  at: number;
+}
+
+export interface BatchResult {
+  /** Events in the batch after validation and de-duplication (0 for the offline sweep). */
+  events: number;
+  /** Events dropped as malformed. */
+  invalid: number;
+  /**
+   * Task rows this batch changed, as stored after it: id, name, state, queue,
+   * worker, retries, runtime, every state's timestamp, args / result / error
+   * previews. A replayed batch that changed nothing lists nothing.
+   */
+  tasks: TaskRow[];
+  /** Attempt rows (retry history) this batch created or changed. */
+  attempts: AttemptRow[];
+  /** Worker rows this batch changed (heartbeats, online/offline, including the offline sweep). */
+  workers: WorkerSnapshot[];
+  /** Schedules beat fired in this batch. */
+  scheduleRuns: ScheduleRunEvent[];
+  /** Schedule edits in this batch. */
+  scheduleChanges: ScheduleChangeEvent[];
+}
+
+export type BatchListener = (result: BatchResult) => void;

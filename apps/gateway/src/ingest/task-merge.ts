@@ -1,0 +1,398 @@
+// Folding task events into the `tasks` and `task_attempts` rows, whatever order
+// they arrive in and however often. Every rule here is order-independent and
+// idempotent: applying an event already reflected in a row yields the same row,
+// which is what lets the ingest replay a batch after a crash without harm.
+//
+// State precedence is decided per attempt: an event's key is
+// (retries, rank of its state), so a later attempt always wins over an earlier
+// one, and within one attempt the ranks follow Celery's precedence with RETRY
+// placed above STARTED (a retry ends the attempt that started):
+//   PENDING < RECEIVED < STARTED < REJECTED < RETRY < REVOKED < FAILURE < SUCCESS
+// A late `task-received` therefore never overwrites `task-succeeded`, but may
+// fill in fields the row lacks (name, args, queue, priority...).
+import type { LovageEvent } from '@lovage/engine';
+
+export type TaskStateName = 'PENDING' | 'RECEIVED' | 'STARTED' | 'RETRY' | 'SUCCESS' | 'FAILURE' | 'REVOKED' | 'REJECTED';
+export type AttemptOutcomeName = 'RUNNING' | 'SUCCESS' | 'RETRY' | 'FAILURE' | 'REVOKED' | 'LOST';
+
+const RANK: Record<TaskStateName, number> = {
+  PENDING: 0,
+  RECEIVED: 1,
+  STARTED: 2,
+  REJECTED: 3,
+  RETRY: 4,
+  REVOKED: 5,
+  FAILURE: 6,
+  SUCCESS: 7,
+};
+
+const OUTCOME_RANK: Record<AttemptOutcomeName, number> = { RUNNING: 0, LOST: 1, RETRY: 2, REVOKED: 3, FAILURE: 4, SUCCESS: 5 };
+
+/** The columns of `tasks` the ingest owns; instants are epoch ms. */
+export interface TaskRow {
+  id: string;
+  name: string;
+  state: TaskStateName;
+  /** JSON text of the args preview, or null when no event carried args yet. */
+  args: string | null;
+  queue: string;
+  worker: string | null;
+  priority: number | null;
+  eta: number | null;
+  expires: number | null;
+  retries: number;
+  parentId: string | null;
+  rootId: string | null;
+  resultPreview: string | null;
+  errorName: string | null;
+  errorMessage: string | null;
+  errorStack: string | null;
+  runtime: number | null;
+  createdAt: number;
+  sentAt: number | null;
+  receivedAt: number | null;
+  startedAt: number | null;
+  succeededAt: number | null;
+  failedAt: number | null;
+  retriedAt: number | null;
+  revokedAt: number | null;
+  rejectedAt: number | null;
+}
+
+export interface AttemptRow {
+  taskId: string;
+  attempt: number;
+  worker: string | null;
+  startedAt: number;
+  endedAt: number | null;
+  outcome: AttemptOutcomeName;
+  errorName: string | null;
+  errorMessage: string | null;
+  errorStack: string | null;
+  nextRetryAt: number | null;
+  /** Seconds. */
+  runtime: number | null;
+}
+
+/** A task event as the ingest sees it (validated). */
+export type TaskEvent = Extract<LovageEvent, { type: `task-${string}` }>;
+
+/** What beat tells about a task it sent (schedule-fired), before any task event arrives. */
+export interface ScheduledTask {
+  id: string;
+  name: string;
+  at: number;
+}
+
+const STATE_TIMESTAMP = {
+  'task-sent': 'sentAt',
+  'task-received': 'receivedAt',
+  'task-started': 'startedAt',
+  'task-succeeded': 'succeededAt',
+  'task-failed': 'failedAt',
+  'task-retried': 'retriedAt',
+  'task-revoked': 'revokedAt',
+  'task-rejected': 'rejectedAt',
+} as const satisfies Record<TaskEvent['type'], keyof TaskRow>;
+
+/** The state an event sets, or null when it sets none (a rejection that requeued the task). */
+export function stateOf(event: TaskEvent): TaskStateName | null {
+  switch (event.type) {
+    case 'task-sent':
+      return 'PENDING';
+    case 'task-received':
+      return 'RECEIVED';
+    case 'task-started':
+      return 'STARTED';
+    case 'task-succeeded':
+      return 'SUCCESS';
+    case 'task-failed':
+      return 'FAILURE';
+    case 'task-retried':
+      return 'RETRY';
+    case 'task-revoked':
+      return 'REVOKED';
+    case 'task-rejected':
+      return event.deadLettered ? 'REJECTED' : null;
+  }
+}
+
+/** Events a worker emits: their hostname is the task's worker. task-sent comes from the producer. */
+function fromWorker(event: TaskEvent): boolean {
+  return event.type !== 'task-sent';
+}
+
+function keyOf(retries: number, state: TaskStateName): number {
+  return retries * 16 + RANK[state];
+}
+
+/** A row no real task event has touched yet (only beat's schedule-fired made it). */
+function isStub(row: TaskRow): boolean {
+  return (
+    row.sentAt === null &&
+    row.receivedAt === null &&
+    row.startedAt === null &&
+    row.succeededAt === null &&
+    row.failedAt === null &&
+    row.retriedAt === null &&
+    row.revokedAt === null &&
+    row.rejectedAt === null
+  );
+}
+
+/** The timestamp the row keeps for its current state (for ties between equal keys). */
+function stateTimestamp(row: TaskRow): number {
+  const field = {
+    PENDING: row.sentAt,
+    RECEIVED: row.receivedAt,
+    STARTED: row.startedAt,
+    REJECTED: row.rejectedAt,
+    RETRY: row.retriedAt,
+    REVOKED: row.revokedAt,
+    FAILURE: row.failedAt,
+    SUCCESS: row.succeededAt,
+  }[row.state];
+  return field ?? row.createdAt;
+}
+
+function argsText(preview: string): string {
+  // The engine's preview is JSON cut at 256 characters: keep it as JSON when it
+  // still parses, else as a JSON string so the column always holds valid JSON.
+  try {
+    JSON.parse(preview);
+    return preview;
+  } catch {
+    return JSON.stringify(preview);
+  }
+}
+
+function maxOf(a: number | null, b: number): number {
+  return a === null || b > a ? b : a;
+}
+
+export function emptyTask(id: string, at: number): TaskRow {
+  return {
+    id,
+    name: '',
+    state: 'PENDING',
+    args: null,
+    queue: 'default',
+    worker: null,
+    priority: null,
+    eta: null,
+    expires: null,
+    retries: 0,
+    parentId: null,
+    rootId: null,
+    resultPreview: null,
+    errorName: null,
+    errorMessage: null,
+    errorStack: null,
+    runtime: null,
+    createdAt: at,
+    sentAt: null,
+    receivedAt: null,
+    startedAt: null,
+    succeededAt: null,
+    failedAt: null,
+    retriedAt: null,
+    revokedAt: null,
+    rejectedAt: null,
+  };
+}
+
+/** Folds beat's knowledge of a task it sent into a row (name and creation time, nothing else). */
+export function applyScheduled(row: TaskRow, scheduled: ScheduledTask): void {
+  if (row.name === '') row.name = scheduled.name;
+  if (scheduled.at < row.createdAt) row.createdAt = scheduled.at;
+}
+
+/** Folds one task event into a row, in place. */
+export function applyTaskEvent(row: TaskRow, event: TaskEvent): void {
+  const stub = isStub(row);
+  const previousStateAt = stateTimestamp(row);
+  const ts = event.timestamp;
+  if (ts < row.createdAt) row.createdAt = ts;
+  const retries = typeof event.retries === 'number' ? event.retries : row.retries;
+
+  // Descriptive fields: filled when missing, whatever the event's precedence.
+  if (event.name && (row.name === '' || stub)) row.name = event.name;
+  if (event.queue && stub) row.queue = event.queue;
+  if ((event.type === 'task-sent' || event.type === 'task-received') && row.args === null) row.args = argsText(event.args);
+  if (event.type === 'task-sent' && row.priority === null) row.priority = event.priority;
+  if (row.expires === null && typeof event.expires === 'number') row.expires = event.expires;
+  if (row.parentId === null && event.parentId) row.parentId = event.parentId;
+  if (row.rootId === null && event.rootId) row.rootId = event.rootId;
+
+  const timestampField = STATE_TIMESTAMP[event.type];
+  row[timestampField] = maxOf(row[timestampField], ts);
+
+  // Errors come from the latest error-carrying event; a success clears them below.
+  const error = event.type === 'task-failed' || event.type === 'task-retried' ? event.error : undefined;
+
+  const state = stateOf(event);
+  const rowKey = stub ? -1 : keyOf(row.retries, row.state);
+  const eventKey = state === null ? -1 : keyOf(retries, state);
+  const wins = state !== null && (eventKey > rowKey || (eventKey === rowKey && ts >= previousStateAt));
+  if (wins) {
+    row.state = state;
+    row.retries = Math.max(row.retries, retries);
+    if (event.queue) row.queue = event.queue;
+    if (fromWorker(event)) row.worker = event.hostname;
+    row.eta = event.type === 'task-retried' ? event.nextEta : typeof event.eta === 'number' ? event.eta : row.eta;
+    if (event.type === 'task-succeeded') {
+      row.resultPreview = event.result;
+      row.runtime = event.runtime / 1_000;
+    }
+    if (event.type === 'task-failed') row.runtime = event.runtime / 1_000;
+    if (error) {
+      row.errorName = error.name;
+      row.errorMessage = error.message;
+      row.errorStack = error.stack ?? null;
+    } else if (event.type === 'task-rejected') {
+      row.errorName = 'Rejected';
+      row.errorMessage = event.reason;
+      row.errorStack = null;
+    }
+  } else {
+    row.retries = Math.max(row.retries, retries);
+    if (error && row.errorName === null) {
+      // An earlier attempt's error arriving late: still the latest error the row knows.
+      row.errorName = error.name;
+      row.errorMessage = error.message;
+      row.errorStack = error.stack ?? null;
+    }
+  }
+  if (row.state === 'SUCCESS') {
+    row.errorName = null;
+    row.errorMessage = null;
+    row.errorStack = null;
+  }
+}
+
+/** The attempt an event belongs to: 1 for the first run, retries + 1 in general. */
+export function attemptNumberOf(event: TaskEvent): number | null {
+  switch (event.type) {
+    case 'task-retried':
+      return event.attempt;
+    case 'task-started':
+    case 'task-succeeded':
+    case 'task-failed':
+    case 'task-revoked':
+      return (typeof event.retries === 'number' ? event.retries : 0) + 1;
+    case 'task-rejected':
+      return event.deadLettered ? (event.retries ?? 0) + 1 : null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Folds one event into an attempt row (null when none exists yet), returning the
+ * row or null. `task-revoked` and `task-rejected` only close an attempt that
+ * started: a task revoked in the queue never ran, so it has no attempt.
+ */
+export function applyAttemptEvent(row: AttemptRow | null, event: TaskEvent, attempt: number): AttemptRow | null {
+  const ts = event.timestamp;
+  if (event.type === 'task-started') {
+    if (row === null) {
+      return {
+        taskId: event.id,
+        attempt,
+        worker: event.hostname,
+        startedAt: ts,
+        endedAt: null,
+        outcome: 'RUNNING',
+        errorName: null,
+        errorMessage: null,
+        errorStack: null,
+        nextRetryAt: null,
+        runtime: null,
+      };
+    }
+    if (row.outcome === 'RUNNING') {
+      // A redelivery of the same attempt (its first worker was lost): the latest start wins.
+      if (ts > row.startedAt) {
+        row.startedAt = ts;
+        row.worker = event.hostname;
+      }
+    } else if (row.worker === event.hostname || row.worker === null) {
+      // The real start of an attempt first seen by its end: replace the estimate.
+      row.startedAt = ts;
+      if (row.endedAt !== null && row.runtime === null) row.runtime = Math.max(0, row.endedAt - ts) / 1_000;
+    }
+    return row;
+  }
+
+  let outcome: AttemptOutcomeName;
+  let error: { name: string; message: string; stack?: string | undefined } | undefined;
+  let runtime: number | null = null;
+  let nextRetryAt: number | null = null;
+  switch (event.type) {
+    case 'task-succeeded':
+      outcome = 'SUCCESS';
+      runtime = event.runtime / 1_000;
+      break;
+    case 'task-failed':
+      outcome = 'FAILURE';
+      error = event.error;
+      runtime = event.runtime / 1_000;
+      break;
+    case 'task-retried':
+      outcome = 'RETRY';
+      error = event.error;
+      nextRetryAt = event.nextEta;
+      break;
+    case 'task-revoked':
+      if (row === null || row.outcome !== 'RUNNING') return row;
+      outcome = 'REVOKED';
+      break;
+    case 'task-rejected':
+      if (row === null || row.outcome !== 'RUNNING') return row;
+      outcome = 'FAILURE';
+      error = { name: 'Rejected', message: event.reason };
+      break;
+    default:
+      return row;
+  }
+  if (row !== null && row.outcome !== 'RUNNING' && OUTCOME_RANK[row.outcome] >= OUTCOME_RANK[outcome]) return row;
+  // Read before `next` (which may be `row` itself) is overwritten below.
+  const wasRunning = row !== null && row.outcome === 'RUNNING';
+  const startedAt = row?.startedAt ?? (runtime === null ? ts : ts - Math.round(runtime * 1_000));
+  const next: AttemptRow = row ?? {
+    taskId: event.id,
+    attempt,
+    worker: event.hostname,
+    startedAt,
+    endedAt: null,
+    outcome: 'RUNNING',
+    errorName: null,
+    errorMessage: null,
+    errorStack: null,
+    nextRetryAt: null,
+    runtime: null,
+  };
+  if (row !== null && wasRunning && row.worker !== event.hostname) {
+    // Ended on another worker than the start we know of: that start belonged to a lost run.
+    next.startedAt = runtime === null ? ts : ts - Math.round(runtime * 1_000);
+  }
+  next.worker = event.hostname;
+  next.endedAt = ts;
+  next.outcome = outcome;
+  next.errorName = error?.name ?? null;
+  next.errorMessage = error?.message ?? null;
+  next.errorStack = error?.stack ?? null;
+  next.nextRetryAt = nextRetryAt;
+  next.runtime = runtime ?? (wasRunning ? Math.max(0, ts - next.startedAt) / 1_000 : null);
+  return next;
+}
+
+export function sameTask(a: TaskRow, b: TaskRow): boolean {
+  for (const key of Object.keys(a) as (keyof TaskRow)[]) if (a[key] !== b[key]) return false;
+  return true;
+}
+
+export function sameAttempt(a: AttemptRow, b: AttemptRow): boolean {
+  for (const key of Object.keys(a) as (keyof AttemptRow)[]) if (a[key] !== b[key]) return false;
+  return true;
+}

@@ -1,0 +1,64 @@
+// Mounts the operator actions (/api/v1 and Flower's /api/task/...) and the
+// socket.io live feed on a gateway's Fastify instance, and wires the feed to
+// its sources. createGateway calls this once; close() undoes it (before the
+// HTTP server closes, so sockets end first).
+import type { Lovage } from '@lovage/engine';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { Actions } from '../actions/actions.js';
+import { actionsPlugin } from '../actions/plugin.js';
+import type { SessionStore } from '../auth/session-store.js';
+import { FLOWER_PREFIX, flowerActionsPlugin } from '../flower/actions.js';
+import { LiveFeed, type AppliedBatch, type LiveFeedOptions } from './live-feed.js';
+
+export interface OperatorFeatures {
+  actions: Actions | null;
+  live: LiveFeed;
+  close(): Promise<void>;
+}
+
+export interface MountOptions {
+  /** The engine app; without one there is nothing to act on, and only the database-fed rooms work. */
+  engine: Lovage | null;
+  /** The ingest's hook for committed batches. */
+  ingest: { onApplied(listener: (batch: AppliedBatch) => void): () => void } | null;
+  sessions: SessionStore;
+  /** Origins besides the gateway's own allowed to act and to open sockets (the dashboard's). */
+  allowedOrigins: string[];
+  logger: Logger;
+  live?: LiveFeedOptions;
+}
+
+export async function mountOperatorFeatures(app: FastifyInstance, options: MountOptions): Promise<OperatorFeatures> {
+  const prisma = app.database.prisma;
+  const actions = options.engine ? new Actions(options.engine, { prisma, audit: app.audit, logger: options.logger.child({ component: 'actions' }) }) : null;
+  if (actions) {
+    await app.register(actionsPlugin, { prefix: '/api/v1', sessions: options.sessions, allowedOrigins: options.allowedOrigins, services: actions });
+    await app.register(flowerActionsPlugin, { prefix: FLOWER_PREFIX, sessions: options.sessions, allowedOrigins: options.allowedOrigins, tasks: actions.tasks });
+  }
+  const live = new LiveFeed(
+    app.server,
+    {
+      prisma,
+      sessions: options.sessions,
+      allowedOrigins: new Set(options.allowedOrigins.map((url) => new URL(url).origin)),
+      parseCookie: (header) => app.parseCookie(header),
+      app: options.engine,
+      logger: options.logger.child({ component: 'live' }),
+    },
+    options.live,
+  );
+  if (options.ingest) live.follow(options.ingest);
+  if (actions) {
+    live.followJobs(actions.jobs);
+    actions.onScheduleEdited = () => live.scheduleEdited();
+  }
+  return {
+    actions,
+    live,
+    async close() {
+      await live.close();
+      await actions?.close();
+    },
+  };
+}

@@ -1,0 +1,113 @@
+// Rows as the live feed sends them: the same shapes as the REST API's
+// (TaskSummary, TaskAttempt, WorkerSummary, QueueSummary), so the dashboard can
+// fold a live update straight into what it fetched.
+import type { QueueInfo } from '@lovage/engine';
+import type { QueueSummary, TaskAttempt, TaskSummary, WorkerSummary } from '../api/monitor-schemas.js';
+import type { AttemptRow, TaskRow, WorkerSnapshot } from '../ingest/batch-result.js';
+import type { LiveTaskFilter, LiveTaskUpdate } from './schemas.js';
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+function parseArgs(text: string | null): unknown {
+  if (text === null) return [];
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+export function taskSummary(row: TaskRow, updatedAt: number): TaskSummary {
+  return {
+    id: row.id,
+    name: row.name,
+    state: row.state,
+    queue: row.queue,
+    worker: row.worker,
+    args: parseArgs(row.args),
+    retries: row.retries,
+    priority: row.priority,
+    eta: iso(row.eta),
+    resultPreview: row.resultPreview,
+    errorName: row.errorName,
+    errorMessage: row.errorMessage,
+    runtime: row.runtime,
+    parentId: row.parentId,
+    rootId: row.rootId,
+    createdAt: new Date(row.createdAt).toISOString(),
+    updatedAt: new Date(updatedAt).toISOString(),
+    sentAt: iso(row.sentAt),
+    receivedAt: iso(row.receivedAt),
+    startedAt: iso(row.startedAt),
+    succeededAt: iso(row.succeededAt),
+    failedAt: iso(row.failedAt),
+    retriedAt: iso(row.retriedAt),
+    revokedAt: iso(row.revokedAt),
+    rejectedAt: iso(row.rejectedAt),
+  };
+}
+
+export function taskDetail(row: TaskRow, updatedAt: number): LiveTaskUpdate['task'] {
+  return { ...taskSummary(row, updatedAt), errorStack: row.errorStack, expires: iso(row.expires) };
+}
+
+export function taskAttempt(row: AttemptRow): TaskAttempt {
+  return {
+    attempt: row.attempt,
+    worker: row.worker,
+    startedAt: new Date(row.startedAt).toISOString(),
+    endedAt: iso(row.endedAt),
+    outcome: row.outcome,
+    errorName: row.errorName,
+    errorMessage: row.errorMessage,
+    errorStack: row.errorStack,
+    nextRetryAt: iso(row.nextRetryAt),
+    runtime: row.runtime,
+  };
+}
+
+export function workerSummary(row: WorkerSnapshot): WorkerSummary {
+  return {
+    ...row,
+    firstSeen: new Date(row.firstSeen).toISOString(),
+    lastHeartbeat: new Date(row.lastHeartbeat).toISOString(),
+  };
+}
+
+export function queueSummary(info: QueueInfo): QueueSummary {
+  const minutes = new Set([...Object.keys(info.history.enqueued), ...Object.keys(info.history.dequeued)].map(Number));
+  return {
+    name: info.name,
+    ready: info.ready,
+    delayed: info.delayed,
+    reserved: info.reserved,
+    dead: info.dead,
+    oldestAgeMs: info.oldestAgeMs,
+    enqueuedPerMinute: info.enqueuedPerMinute,
+    dequeuedPerMinute: info.dequeuedPerMinute,
+    history: [...minutes]
+      .sort((a, b) => a - b)
+      .map((minute) => ({ minute: new Date(minute * 60_000).toISOString(), enqueued: info.history.enqueued[minute] ?? 0, dequeued: info.history.dequeued[minute] ?? 0 })),
+  };
+}
+
+export function matchesFilter(task: TaskRow, filter: LiveTaskFilter | undefined): boolean {
+  if (!filter) return true;
+  if (filter.state && !filter.state.includes(task.state)) return false;
+  if (filter.name !== undefined && task.name !== filter.name) return false;
+  if (filter.worker !== undefined && task.worker !== filter.worker) return false;
+  if (filter.queue !== undefined && task.queue !== filter.queue) return false;
+  return true;
+}
+
+/** A stable room name per distinct filter, so sockets with the same filter share one emit. */
+export function tasksRoomOf(filter: LiveTaskFilter | undefined): string {
+  if (!filter || Object.keys(filter).length === 0) return 'tasks';
+  const normalized = {
+    state: filter.state ? [...new Set(filter.state)].sort() : undefined,
+    name: filter.name,
+    worker: filter.worker,
+    queue: filter.queue,
+  };
+  return `tasks?${JSON.stringify(normalized)}`;
+}

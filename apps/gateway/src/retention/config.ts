@@ -1,0 +1,32 @@
+// Retention settings from the environment: LOVAGE_RETENTION (how long task
+// records are kept, default 7d), LOVAGE_RETENTION_MAX_TASKS (a row budget,
+// default 10,000,000) and LOVAGE_METRICS_RETENTION (metric buckets, default 90d).
+import { toMs } from '@lovage/engine';
+import { ConfigError } from '../config.js';
+import type { RetentionOptions } from './retention.js';
+
+function duration(env: Record<string, string | undefined>, name: string, fallback: string): number {
+  const value = env[name];
+  const text = value === undefined || value === '' ? fallback : value;
+  let ms: number;
+  try {
+    ms = toMs(/^\d+$/.test(text) ? Number(text) : text, name);
+  } catch (error) {
+    throw new ConfigError(`${name}=${JSON.stringify(value)} is invalid: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (ms < 60_000) throw new ConfigError(`${name}=${JSON.stringify(value)} is invalid: keep at least one minute`);
+  return ms;
+}
+
+export function loadRetentionConfig(env: Record<string, string | undefined> = process.env): RetentionOptions {
+  const budget = env.LOVAGE_RETENTION_MAX_TASKS;
+  const maxTasks = budget === undefined || budget === '' ? 10_000_000 : Number(budget);
+  if (!Number.isInteger(maxTasks) || maxTasks < 1) {
+    throw new ConfigError(`LOVAGE_RETENTION_MAX_TASKS=${JSON.stringify(budget)} is invalid: must be a positive whole number`);
+  }
+  return {
+    taskRetentionMs: duration(env, 'LOVAGE_RETENTION', '7d'),
+    metricRetentionMs: duration(env, 'LOVAGE_METRICS_RETENTION', '90d'),
+    maxTasks,
+  };
+}

@@ -1,0 +1,78 @@
+// Flower's action endpoints, called the way a Flower script calls them (a
+// bearer token here, JSON or form bodies): the responses keep Flower's shapes.
+import { postgresTest } from '@lovage/test-support/postgres';
+import { describe, expect } from 'vitest';
+import { startStack, taskInState } from './actions-support.js';
+import { errorOf, signedIn } from './support.js';
+
+describe('Flower-compatible actions', () => {
+  postgresTest('async-apply sends a task by name and revoke revokes it, in Flower\'s shapes; viewers and bad input are refused', async ({ postgres }) => {
+    const stack = await startStack(postgres.url, 'gw-flower');
+    try {
+      const { gateway, producer } = stack;
+      await stack.startWorker();
+      const admin = await signedIn(gateway, 'admin');
+      const tokenOf = async (role: string) => ((await (await admin.request('POST', '/api/v1/tokens', { body: { name: role, role } })).json()) as { token: string }).token;
+      const operator = await tokenOf('operator');
+      const viewer = await tokenOf('viewer');
+      const post = (path: string, token: string, body?: string, type = 'application/json') =>
+        fetch(`${gateway.url}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': type }) },
+          ...(body === undefined ? {} : { body }),
+        });
+
+      const applied = await post('/api/task/async-apply/tests.add', operator, JSON.stringify({ args: [20, 22] }));
+      expect(applied.status).toBe(200);
+      const body = (await applied.json()) as Record<string, string>;
+      expect(Object.keys(body).sort()).toEqual(['state', 'task-id']);
+      expect(body.state).toBe('PENDING');
+      expect(await taskInState(gateway, body['task-id']!, ['SUCCESS'])).toMatchObject({ name: 'tests.add', resultPreview: '42' });
+
+      // countdown in seconds, as Flower takes it.
+      const later = await post('/api/task/async-apply/tests.add', operator, JSON.stringify({ args: [1, 1], countdown: 3600 }));
+      const laterId = ((await later.json()) as Record<string, string>)['task-id']!;
+      const row = await taskInState(gateway, laterId, ['PENDING']);
+      expect(row.eta!.getTime() - Date.now()).toBeGreaterThan(3_500_000);
+
+      const revoked = await post(`/api/task/revoke/${laterId}?terminate=true`, operator);
+      expect(revoked.status).toBe(200);
+      expect(await revoked.json()).toEqual({ message: `Revoked '${laterId}'` });
+      expect(await producer.asyncResult(laterId).state()).toBe('REVOKED');
+
+      // Form bodies, as `requests.post(url, data={'terminate': 'true'})` sends them.
+      const other = await producer.sendTask('tests.add', [2, 2], { countdown: '1h' });
+      const formRevoke = await post(`/api/task/revoke/${other.id}`, operator, 'terminate=true', 'application/x-www-form-urlencoded');
+      expect(formRevoke.status).toBe(200);
+      expect(await producer.asyncResult(other.id).state()).toBe('REVOKED');
+
+      const denied = await post('/api/task/async-apply/tests.add', viewer, JSON.stringify({ args: [1, 2] }));
+      expect(denied.status).toBe(403);
+      const unknown = await post('/api/task/async-apply/tests.unknown', operator, JSON.stringify({ args: [] }));
+      expect(unknown.status).toBe(404);
+      expect((await errorOf(unknown)).message).toBe("Unknown task 'tests.unknown'");
+      const kwargs = await post('/api/task/async-apply/tests.add', operator, JSON.stringify({ kwargs: { a: 1 } }));
+      expect({ status: kwargs.status, field: (await errorOf(kwargs)).field }).toEqual({ status: 400, field: 'kwargs' });
+      const badCountdown = await post('/api/task/async-apply/tests.add', operator, JSON.stringify({ countdown: 'soon' }));
+      expect({ status: badCountdown.status, field: (await errorOf(badCountdown)).field }).toEqual({ status: 400, field: 'countdown' });
+      const badTerminate = await post(`/api/task/revoke/${laterId}?terminate=maybe`, operator);
+      expect({ status: badTerminate.status, field: (await errorOf(badTerminate)).field }).toEqual({ status: 400, field: 'terminate' });
+      expect((await fetch(`${gateway.url}/api/task/revoke/${laterId}`, { method: 'POST' })).status).toBe(401);
+
+      const audit = await gateway.prisma.auditLog.findMany({ where: { action: { in: ['task.apply', 'task.revoke'] } }, orderBy: { id: 'asc' } });
+      expect(audit.map((entry) => `${entry.action}:${entry.outcome}:${entry.actor}`)).toEqual([
+        'task.apply:ok:token:operator',
+        'task.apply:ok:token:operator',
+        'task.revoke:ok:token:operator',
+        'task.revoke:ok:token:operator',
+        'task.apply:denied:token:viewer',
+        'task.apply:failed:token:operator',
+        'task.apply:failed:token:operator',
+        'task.apply:failed:token:operator',
+        'task.revoke:failed:token:operator',
+      ]);
+    } finally {
+      await stack.close();
+    }
+  });
+});

@@ -1,0 +1,170 @@
+// The ingest end to end: a real engine (Redis) runs tasks that succeed, retry
+// and fail while the gateway consumes the event stream into a real Postgres.
+// The ground truth is the engine's result backend, which records every task's
+// final state and its attempts as the workers saw them.
+import { currentTask, type Lovage } from '@lovage/engine';
+import { testRedisUrl } from '@lovage/test-support';
+import { Redis } from 'ioredis';
+import { postgresTest } from '@lovage/test-support/postgres';
+import { describe, expect } from 'vitest';
+import type { BatchResult } from '../src/ingest/ingest.js';
+import type { Gateway } from '../src/server.js';
+import { engineHarness, until } from './ingest-support.js';
+import { startGateway } from './support.js';
+
+/** Tasks whose outcome follows from their argument: n % 3 retries before success, or a failure for n % 10 === 9. */
+function defineTasks(app: Lovage) {
+  const add = app.task('math.add', (a: number, b: number) => a + b);
+  const flaky = app.task(
+    'net.flaky',
+    (n: number) => {
+      if (n % 10 === 9) throw new TypeError(`bad input ${n}`);
+      const task = currentTask();
+      if (task.retries < n % 3) throw task.retry({ exc: new Error(`busy ${n}`), countdown: 5 });
+      return n;
+    },
+    { maxRetries: 3 },
+  );
+  return { add, flaky };
+}
+
+async function groundTruthMatches(gateway: Gateway, app: Lovage, ids: string[]): Promise<void> {
+  const rows = await gateway.prisma.task.findMany({ where: { id: { in: ids } }, include: { attempts: { orderBy: { attempt: 'asc' } } } });
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  let retriedAttempts = 0;
+  let attempts = 0;
+  let succeeded = 0;
+  let failed = 0;
+  for (const id of ids) {
+    const truth = await app.asyncResult(id).info();
+    const row = byId.get(id);
+    expect(truth, `result of ${id}`).toBeDefined();
+    expect(row, `row of ${id}`).toBeDefined();
+    expect({ id, state: row!.state, retries: row!.retries, worker: row!.worker }).toEqual({ id, state: truth!.state, retries: truth!.retries, worker: truth!.worker });
+    expect(row!.attempts.map((a) => ({ attempt: a.attempt, outcome: a.outcome, worker: a.worker, errorName: a.errorName }))).toEqual(
+      truth!.attempts.map((a) => ({ attempt: a.attempt, outcome: a.outcome, worker: a.hostname, errorName: a.error?.name ?? null })),
+    );
+    attempts += truth!.attempts.length;
+    retriedAttempts += truth!.attempts.filter((a) => a.outcome === 'RETRY').length;
+    if (truth!.state === 'SUCCESS') succeeded++;
+    if (truth!.state === 'FAILURE') failed++;
+  }
+  // Counted once each, however often a batch was replayed.
+  const sums = await gateway.prisma.metricBucket.aggregate({ _sum: { started: true, succeeded: true, failed: true, retried: true } });
+  expect(sums._sum).toEqual({ started: attempts, succeeded, failed, retried: retriedAttempts });
+}
+
+async function allReady(app: Lovage, ids: string[]): Promise<boolean> {
+  for (const id of ids) if (!(await app.asyncResult(id).ready())) return false;
+  return true;
+}
+
+describe('ingest from the engine event stream', () => {
+  postgresTest('every task ends in the database as the result backend has it, with its attempts', async ({ postgres }) => {
+    const harness = engineHarness();
+    const app = harness.app();
+    const { add, flaky } = defineTasks(app);
+    const gateway = await startGateway(postgres.url, { app, ingest: { consumer: 'gw-a', count: 10, blockMs: 100 } });
+    const worker = app.worker({ concurrency: 20, hostname: 'ingest-worker-1' });
+    try {
+      await worker.start();
+      const results = await Promise.all([...Array.from({ length: 40 }, (_, i) => flaky.delay(i)), ...Array.from({ length: 20 }, (_, i) => add.delay(i, 1))]);
+      const ids = results.map((r) => r.id);
+      await until(() => allReady(app, ids), 60_000, 'all tasks finished');
+      await until(async () => (await gateway.prisma.task.count({ where: { id: { in: ids }, state: { in: ['SUCCESS', 'FAILURE'] } } })) === ids.length, 30_000, 'all tasks ingested');
+      await until(async () => (await gateway.ingest!.lag()).caughtUp, 30_000, 'ingest caught up');
+      await groundTruthMatches(gateway, app, ids);
+      const failedRow = await gateway.prisma.task.findFirstOrThrow({ where: { id: { in: ids }, state: 'FAILURE' } });
+      expect(failedRow).toMatchObject({ name: 'net.flaky', errorName: 'TypeError', queue: 'default', worker: 'ingest-worker-1' });
+      expect(failedRow.errorMessage).toMatch(/^bad input \d+$/);
+      const workerRow = await gateway.prisma.worker.findUniqueOrThrow({ where: { hostname: 'ingest-worker-1' } });
+      expect(workerRow.online).toBe(true);
+    } finally {
+      await worker.close();
+      await gateway.close();
+      await harness.close();
+    }
+  });
+
+  postgresTest('a gateway stopped mid-load without acknowledging resumes on restart: nothing lost, nothing doubled', async ({ postgres }) => {
+    const harness = engineHarness();
+    const app = harness.app();
+    const { add, flaky } = defineTasks(app);
+    const worker = app.worker({ concurrency: 20, hostname: 'crash-worker-1' });
+    // Tiny batches, so the stop lands between many of them.
+    const ingestOptions = { consumer: 'gw-crash', count: 2, blockMs: 50 };
+    let gateway = await startGateway(postgres.url, { app, ingest: ingestOptions });
+    try {
+      await worker.start();
+      const results = await Promise.all([...Array.from({ length: 150 }, (_, i) => flaky.delay(i)), ...Array.from({ length: 50 }, (_, i) => add.delay(i, 2))]);
+      const ids = results.map((r) => r.id);
+      await until(() => gateway.ingest!.status().batches >= 3, 30_000, 'a few batches applied');
+      // Stop as a crash would: the batch in flight (and the one read ahead) is never acknowledged.
+      await gateway.ingest!.abandon();
+      await gateway.close();
+      expect(gateway.ingest!.status().state).toBe('stopped');
+      // Entries the stopped consumer read and never acknowledged wait for it in the group.
+      const redis = new Redis(testRedisUrl);
+      const pending = (await redis.xpending(`${harness.prefix}{events}:stream`, 'lovage-gateway')) as [number, ...unknown[]];
+      redis.disconnect();
+      expect(pending[0]).toBeGreaterThan(0);
+
+      await until(() => allReady(app, ids), 60_000, 'all tasks finished');
+      const finalBeforeRestart = await gateway.prisma.task.count({ where: { id: { in: ids }, state: { in: ['SUCCESS', 'FAILURE'] } } });
+      expect(finalBeforeRestart).toBeLessThan(ids.length);
+      gateway = await startGateway(postgres.url, { app, ingest: ingestOptions });
+      const restarted = gateway;
+      await until(async () => (await restarted.prisma.task.count({ where: { id: { in: ids }, state: { in: ['SUCCESS', 'FAILURE'] } } })) === ids.length, 60_000, 'all tasks ingested after the restart');
+      await until(async () => (await restarted.ingest!.lag()).caughtUp, 30_000, 'ingest caught up');
+      await groundTruthMatches(restarted, app, ids);
+    } finally {
+      await worker.close();
+      await gateway.close();
+      await harness.close();
+    }
+  });
+
+  postgresTest('a worker that stops sending heartbeats is marked offline, and listeners hear of it', async ({ postgres }) => {
+    const harness = engineHarness();
+    const app = harness.app();
+    const gateway = await startGateway(postgres.url, { app, ingest: { consumer: 'gw-offline', blockMs: 50, offlineSweepMs: 100 } });
+    const heard: BatchResult[] = [];
+    const unsubscribe = gateway.ingest!.onApplied((result) => heard.push(result));
+    try {
+      const ghost = app.events.producer('ghost-worker');
+      ghost.emit({
+        type: 'worker-heartbeat',
+        queues: ['default'],
+        pool: { kind: 'async', size: 4 },
+        software: { name: 'lovage', version: '9.9.9' },
+        active: 0,
+        reserved: 0,
+        processed: 3,
+        succeeded: 3,
+        failed: 0,
+        retried: 0,
+        loadavg: [0, 0, 0],
+        rss: 1_000_000,
+        uptime: 1,
+        heartbeatInterval: 200,
+      });
+      await app.events.flush();
+      await until(async () => (await gateway.prisma.worker.findUnique({ where: { hostname: 'ghost-worker' } }))?.online === true, 20_000, 'worker online');
+      expect(heard.some((r) => r.workers.some((w) => w.hostname === 'ghost-worker' && w.online && w.version === '9.9.9'))).toBe(true);
+      // Two intervals plus a margin (0.9 s here) without a heartbeat: offline.
+      await until(async () => (await gateway.prisma.worker.findUniqueOrThrow({ where: { hostname: 'ghost-worker' } })).online === false, 20_000, 'worker offline');
+      await until(() => heard.some((r) => r.events === 0 && r.workers.some((w) => w.hostname === 'ghost-worker' && !w.online)), 5_000, 'offline notified');
+      const count = heard.length;
+      unsubscribe();
+      ghost.emit({ type: 'worker-heartbeat', queues: ['default'], pool: { kind: 'async', size: 4 }, software: { name: 'lovage', version: '9.9.9' }, active: 0, reserved: 0, processed: 4, succeeded: 4, failed: 0, retried: 0, loadavg: [0, 0, 0], rss: 1_000_000, uptime: 2, heartbeatInterval: 200 });
+      await app.events.flush();
+      // A fresh heartbeat brings it back online; the unsubscribed listener hears nothing.
+      await until(async () => (await gateway.prisma.worker.findUniqueOrThrow({ where: { hostname: 'ghost-worker' } })).online, 20_000, 'worker back online');
+      expect(heard.length).toBe(count);
+    } finally {
+      unsubscribe();
+      await gateway.close();
+      await harness.close();
+    }
+  });
+});

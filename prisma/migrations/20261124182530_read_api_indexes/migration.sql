@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "schedule_runs_task_id_idx" ON "schedule_runs"("task_id");
