@@ -9,6 +9,13 @@ const nextConfig: NextConfig = {
   outputFileTracingRoot: new URL('../..', import.meta.url).pathname,
   poweredByHeader: false,
   reactStrictMode: true,
+  // The schedule form runs beat's own schedule math from the engine's TypeScript sources, which
+  // import each other NodeNext-style ('./crontab.js' for crontab.ts). Turbopack cannot map that
+  // yet (vercel/next.js#82945), so the production build uses webpack with this alias.
+  webpack: (config: { resolve: { extensionAlias?: Record<string, string[]> } }) => {
+    config.resolve.extensionAlias = { ...config.resolve.extensionAlias, '.js': ['.ts', '.tsx', '.js'] };
+    return config;
+  },
 };
 
 export default nextConfig;

@@ -1,5 +1,7 @@
 // Every react-query key in one place, so invalidation after a mutation or a live event
 // names exactly what it means to refresh.
+import type { TaskFilters } from './task-filters';
+
 export const queryKeys = {
   auth: {
     me: () => ['auth', 'me'] as const,
@@ -17,5 +19,35 @@ export const queryKeys = {
     list: (filters: { actor?: string; action?: string; cursor?: string; limit?: number }) =>
       ['audit', 'list', filters] as const,
   },
+  tasks: {
+    all: () => ['tasks'] as const,
+    lists: () => ['tasks', 'list'] as const,
+    list: (filters: TaskFilters) => ['tasks', 'list', filters] as const,
+    facets: () => ['tasks', 'facets'] as const,
+    detail: (id: string) => ['tasks', 'detail', id] as const,
+  },
+  jobs: {
+    detail: (id: string) => ['jobs', id] as const,
+  },
+  workers: {
+    all: () => ['workers'] as const,
+    list: () => ['workers', 'list'] as const,
+    detail: (hostname: string) => ['workers', 'detail', hostname] as const,
+  },
+  queues: {
+    all: () => ['queues'] as const,
+    list: () => ['queues', 'list'] as const,
+  },
+  deadLetters: {
+    all: () => ['dead-letters'] as const,
+    list: (queue: string) => ['dead-letters', 'list', queue] as const,
+  },
+  schedules: {
+    all: () => ['schedules'] as const,
+    list: () => ['schedules', 'list'] as const,
+    detail: (name: string) => ['schedules', 'detail', name] as const,
+  },
+  overview: () => ['overview'] as const,
+  throughput: (window: string) => ['throughput', window] as const,
   health: () => ['health'] as const,
 } as const;

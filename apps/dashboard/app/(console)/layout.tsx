@@ -7,6 +7,7 @@ import { Card } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
 import { StatusBadge } from '@/components/ui/status-badge';
 import { UserMenu } from '@/components/user-menu';
+import { LiveIndicator } from '@/components/live-indicator';
 import { getSession, redirectToLogin } from '@/lib/session';
 
 // Every page here is for a signed-in user, and who that is can only be known per request.
@@ -41,7 +42,10 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
     <CurrentUserProvider user={session.user}>
       <SkipLink />
       <SiteHeader>
-        <UserMenu />
+        <div className="ml-auto flex flex-wrap items-center gap-4">
+          <LiveIndicator />
+          <UserMenu />
+        </div>
       </SiteHeader>
       <SiteNav />
       <main id="main" className="mx-auto max-w-6xl px-4 py-8">

@@ -1,7 +1,10 @@
-import { Card } from '@/components/ui/card';
+import type { Metadata } from 'next';
 import { PageHeader } from '@/components/ui/page-header';
 import { StatusBadge } from '@/components/ui/status-badge';
 import { fetchGatewayHealth } from '@/lib/gateway-health';
+import { OverviewView } from './overview-view';
+
+export const metadata: Metadata = { title: 'Overview' };
 
 // The health is a live fact: render on every request, never at build time.
 export const dynamic = 'force-dynamic';
@@ -10,9 +13,11 @@ export default async function OverviewPage() {
   const health = await fetchGatewayHealth();
   return (
     <>
-      <PageHeader title="Overview">Throughput, failures and workers at a glance.</PageHeader>
-      <div className="grid gap-4 md:grid-cols-2">
-        <Card title="Gateway">
+      <div className="flex flex-wrap items-start gap-4">
+        <div className="flex-1">
+          <PageHeader title="Overview">Throughput, failures, runtimes, queues and workers, live.</PageHeader>
+        </div>
+        <div className="text-sm" title={`Checked at ${health.checkedAt}`}>
           {health.state === 'ok' ? (
             <StatusBadge tone="ok" label="Gateway health">
               Gateway: ok
@@ -22,17 +27,12 @@ export default async function OverviewPage() {
               <StatusBadge tone="bad" label="Gateway health">
                 Gateway: unreachable
               </StatusBadge>
-              <p className="mt-2 text-sm text-ink-muted">{health.reason}</p>
+              <p className="mt-1 text-xs text-ink-muted">{health.reason}</p>
             </>
           )}
-          <p className="mt-2 text-xs text-ink-muted">
-            Checked at <time dateTime={health.checkedAt}>{health.checkedAt}</time>
-          </p>
-        </Card>
-        <Card title="Activity">
-          <p className="text-ink-muted">Live task rates and charts arrive with the gateway&apos;s API.</p>
-        </Card>
+        </div>
       </div>
+      <OverviewView />
     </>
   );
 }

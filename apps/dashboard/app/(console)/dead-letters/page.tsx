@@ -1,18 +1,18 @@
 import type { Metadata } from 'next';
-import { PlaceholderPage } from '@/components/placeholder-page';
+import { Suspense } from 'react';
+import { PageHeader } from '@/components/ui/page-header';
+import { Skeleton } from '@/components/ui/states';
+import { DeadLettersView } from './dead-letters-view';
 
 export const metadata: Metadata = { title: 'Dead letters' };
 
 export default function DeadLettersPage() {
   return (
-    <PlaceholderPage
-      title="Dead letters"
-      summary="Messages that could not be processed, with the reason."
-      plans={[
-        'Rejected and poison messages with their delivery count',
-        'Inspect the raw message',
-        'Requeue or discard',
-      ]}
-    />
+    <>
+      <PageHeader title="Dead letters">Messages the broker gave up on: why, what they carried, and a way back.</PageHeader>
+      <Suspense fallback={<Skeleton rows={4} label="Loading dead letters" />}>
+        <DeadLettersView />
+      </Suspense>
+    </>
   );
 }

@@ -1,14 +1,14 @@
 import type { Metadata } from 'next';
-import { PlaceholderPage } from '@/components/placeholder-page';
+import { PageHeader } from '@/components/ui/page-header';
+import { QueuesView } from './queues-view';
 
 export const metadata: Metadata = { title: 'Queues' };
 
 export default function QueuesPage() {
   return (
-    <PlaceholderPage
-      title="Queues"
-      summary="Broker queues: depth, delayed tasks and consumers."
-      plans={['Waiting, delayed and leased counts per queue', 'Depth over time', 'Purge with confirmation']}
-    />
+    <>
+      <PageHeader title="Queues">What waits in the broker, per queue: ready, delayed, reserved and dead letters.</PageHeader>
+      <QueuesView />
+    </>
   );
 }

@@ -1,18 +1,18 @@
 import type { Metadata } from 'next';
-import { PlaceholderPage } from '@/components/placeholder-page';
+import { Suspense } from 'react';
+import { PageHeader } from '@/components/ui/page-header';
+import { Skeleton } from '@/components/ui/states';
+import { TasksView } from './tasks-view';
 
 export const metadata: Metadata = { title: 'Tasks' };
 
 export default function TasksPage() {
   return (
-    <PlaceholderPage
-      title="Tasks"
-      summary="Every task the gateway has seen, newest first."
-      plans={[
-        'Search and filter by name, state, queue, worker and time range',
-        'Each task’s attempts, arguments, result or traceback',
-        'Retry, revoke and terminate actions',
-      ]}
-    />
+    <>
+      <PageHeader title="Tasks">Every task the gateway has seen, newest first, updating live.</PageHeader>
+      <Suspense fallback={<Skeleton rows={8} label="Loading tasks" />}>
+        <TasksView />
+      </Suspense>
+    </>
   );
 }

@@ -1,0 +1,169 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useId, useMemo, useState } from 'react';
+import { chartColors, TimeChart } from '@/components/charts';
+import { RequireRole } from '@/components/current-user';
+import { Button } from '@/components/ui/button';
+import { Card } from '@/components/ui/card';
+import { TypedConfirmDialog } from '@/components/ui/dialog';
+import { Select } from '@/components/ui/input';
+import { Label } from '@/components/ui/label';
+import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { useToast } from '@/components/ui/toast';
+import { api } from '@/lib/api-client';
+import { formatCount, formatSeconds } from '@/lib/format';
+import { useLiveRoom, type LivePayload } from '@/lib/live';
+import { paths, type PurgeQueueResponse, type QueueList, type QueueSummary } from '@/lib/monitor';
+import { queryKeys } from '@/lib/query-keys';
+import { useSocketState } from '@/lib/socket';
+
+/** Purging cannot be undone, so the operator types the queue's name to confirm. */
+function PurgeButton({ queue }: { queue: string }) {
+  const queryClient = useQueryClient();
+  const { toast } = useToast();
+  const [open, setOpen] = useState(false);
+  const purge = useMutation({
+    mutationFn: () => api.post<PurgeQueueResponse>(paths.purgeQueue(queue)),
+    onSuccess: (result) => {
+      toast({ tone: 'success', title: `Purged ${queue}`, description: `${formatCount(result.purged)} messages removed.` });
+      setOpen(false);
+      void queryClient.invalidateQueries({ queryKey: queryKeys.queues.all() });
+    },
+    onError: (error) => toast({ tone: 'error', title: `Could not purge ${queue}`, description: error instanceof Error ? error.message : undefined }),
+  });
+  return (
+    <>
+      <Button size="sm" variant="danger" aria-label={`Purge ${queue}`} onClick={() => setOpen(true)}>
+        Purge
+      </Button>
+      <TypedConfirmDialog
+        open={open}
+        title={`Purge ${queue}?`}
+        expected={queue}
+        inputLabel="Type the queue name to confirm"
+        confirmLabel="Purge queue"
+        busy={purge.isPending}
+        onCancel={() => setOpen(false)}
+        onConfirm={() => purge.mutate()}
+      >
+        Every ready message in {queue} is deleted and will never run. Delayed and running tasks are kept. This cannot be undone.
+      </TypedConfirmDialog>
+    </>
+  );
+}
+
+function DepthChart({ queues }: { queues: QueueSummary[] }) {
+  const id = useId();
+  const [selected, setSelected] = useState(queues[0]?.name ?? '');
+  const queue = queues.find((item) => item.name === selected) ?? queues[0];
+  const rows = useMemo(
+    () => (queue?.history ?? []).map((point) => ({ at: Date.parse(point.minute), enqueued: point.enqueued, dequeued: point.dequeued })),
+    [queue],
+  );
+  if (!queue) return null;
+  return (
+    <Card title="Rates">
+      <div className="mb-3 max-w-xs">
+        <Label htmlFor={`${id}-queue`}>Queue</Label>
+        <Select id={`${id}-queue`} value={queue.name} onChange={(event) => setSelected(event.target.value)}>
+          {queues.map((item) => (
+            <option key={item.name} value={item.name}>
+              {item.name}
+            </option>
+          ))}
+        </Select>
+      </div>
+      {rows.length > 1 ? (
+        <TimeChart
+          title={`${queue.name}: messages in and out per minute (last hour)`}
+          data={rows}
+          series={[
+            { key: 'enqueued', label: 'Enqueued', color: chartColors.blue },
+            { key: 'dequeued', label: 'Dequeued', color: chartColors.succeeded },
+          ]}
+        />
+      ) : (
+        <p className="text-sm text-ink-muted">No traffic recorded for {queue.name} in the last hour.</p>
+      )}
+    </Card>
+  );
+}
+
+export function QueuesView() {
+  const queryClient = useQueryClient();
+  const socketState = useSocketState();
+  const list = useQuery({
+    queryKey: queryKeys.queues.list(),
+    queryFn: ({ signal }) => api.get<QueueList>(paths.queues, { signal }),
+    refetchInterval: socketState === 'connected' ? 30_000 : 5_000,
+  });
+  useLiveRoom('queues', {
+    onEvent: (event, payload) => {
+      if (event !== 'queues:update') return;
+      const { queues } = payload as LivePayload<'queues:update'>;
+      queryClient.setQueryData<QueueList>(queryKeys.queues.list(), { available: true, queues });
+    },
+    onReconnect: () => void queryClient.invalidateQueries({ queryKey: queryKeys.queues.list() }),
+  });
+
+  if (list.isPending) return <Skeleton rows={4} label="Loading queues" />;
+  if (list.isError) return <ErrorState what="queues" error={list.error} onRetry={() => void list.refetch()} />;
+  if (!list.data.available) {
+    return <EmptyState title="No broker connected">This gateway runs without an engine app, so it cannot look into queues.</EmptyState>;
+  }
+  const queues = list.data.queues;
+  if (queues.length === 0) return <EmptyState title="No queues yet">Queues appear once a task is sent to them or a worker consumes them.</EmptyState>;
+
+  return (
+    <div className="space-y-6">
+      <div className="overflow-x-auto rounded-lg border border-line bg-surface-raised">
+        <table className="w-full min-w-[720px] text-left text-sm">
+          <caption className="sr-only">Queues</caption>
+          <thead className="text-xs text-ink-muted uppercase">
+            <tr>
+              {['Queue', 'Ready', 'Delayed', 'Reserved', 'Dead letters', 'Oldest waiting', 'In / min', 'Out / min', ''].map((heading, index) => (
+                <th key={index} scope="col" className="px-3 py-2 font-medium">
+                  {heading || <span className="sr-only">Actions</span>}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {queues.map((queue) => (
+              <tr key={queue.name} className="border-t border-line">
+                <th scope="row" className="px-3 py-2 font-medium">
+                  <Link href={`/tasks?queue=${encodeURIComponent(queue.name)}`} className="text-accent hover:underline">
+                    {queue.name}
+                  </Link>
+                </th>
+                <td className="px-3 py-2 tabular-nums">{formatCount(queue.ready)}</td>
+                <td className="px-3 py-2 tabular-nums">{formatCount(queue.delayed)}</td>
+                <td className="px-3 py-2 tabular-nums">{formatCount(queue.reserved)}</td>
+                <td className="px-3 py-2 tabular-nums">
+                  {queue.dead > 0 ? (
+                    <Link href={`/dead-letters?queue=${encodeURIComponent(queue.name)}`} className="text-bad hover:underline">
+                      {formatCount(queue.dead)}
+                    </Link>
+                  ) : (
+                    '0'
+                  )}
+                </td>
+                <td className="px-3 py-2 tabular-nums">{queue.oldestAgeMs === null ? '—' : formatSeconds(queue.oldestAgeMs / 1000)}</td>
+                <td className="px-3 py-2 tabular-nums">{queue.enqueuedPerMinute.toFixed(1)}</td>
+                <td className="px-3 py-2 tabular-nums">{queue.dequeuedPerMinute.toFixed(1)}</td>
+                <td className="px-3 py-2 text-right">
+                  <RequireRole role="operator">
+                    <PurgeButton queue={queue.name} />
+                  </RequireRole>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <DepthChart queues={queues} />
+    </div>
+  );
+}

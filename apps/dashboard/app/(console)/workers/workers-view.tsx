@@ -1,0 +1,103 @@
+'use client';
+
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useEffect, useState } from 'react';
+import { Sparkline } from '@/components/charts';
+import { RelativeTime } from '@/components/ui/relative-time';
+import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { api } from '@/lib/api-client';
+import { formatBytes, formatCount } from '@/lib/format';
+import { createBatcher, useLiveRoom } from '@/lib/live';
+import { paths, type WorkerList } from '@/lib/monitor';
+import { queryKeys } from '@/lib/query-keys';
+import { useSocketState } from '@/lib/socket';
+import { foldWorkerPatches, recordWorkerSamples, workerPatchesOf, workerSamples, type WorkerPatch } from '@/lib/worker-cache';
+
+export function WorkersView() {
+  const queryClient = useQueryClient();
+  const socketState = useSocketState();
+  const [hideOffline, setHideOffline] = useState(false);
+  const list = useQuery({
+    queryKey: queryKeys.workers.list(),
+    queryFn: ({ signal }) => api.get<WorkerList>(paths.workers, { signal }),
+    refetchInterval: socketState === 'connected' ? false : 10_000,
+  });
+  const [batcher] = useState(() => createBatcher<WorkerPatch>(500, (patches) => foldWorkerPatches(queryClient, patches)));
+  useEffect(() => () => batcher.cancel(), [batcher]);
+  useLiveRoom('workers', {
+    onEvent: (event, payload) => {
+      if (event !== 'workers:update') return;
+      for (const patch of workerPatchesOf(payload)) batcher.push(patch);
+    },
+    onReconnect: () => void queryClient.invalidateQueries({ queryKey: queryKeys.workers.list() }),
+  });
+  // Idempotent per heartbeat, so recording while rendering keeps the sparklines current.
+  if (list.data) recordWorkerSamples(list.data.workers);
+
+  if (list.isPending) return <Skeleton rows={4} label="Loading workers" />;
+  if (list.isError) return <ErrorState what="workers" error={list.error} onRetry={() => void list.refetch()} />;
+  const all = [...list.data.workers].sort((a, b) => Number(b.online) - Number(a.online) || a.hostname.localeCompare(b.hostname));
+  const workers = hideOffline ? all.filter((worker) => worker.online) : all;
+  const offline = all.length - all.filter((worker) => worker.online).length;
+
+  return (
+    <div className="space-y-3">
+      <div className="flex flex-wrap items-center gap-4 text-sm">
+        <p className="text-ink-muted">
+          {all.length - offline} online, {offline} offline
+        </p>
+        <label className="ml-auto inline-flex items-center gap-2">
+          <input type="checkbox" checked={hideOffline} onChange={(event) => setHideOffline(event.target.checked)} />
+          Hide offline workers
+        </label>
+      </div>
+      {workers.length === 0 ? (
+        <EmptyState title={all.length === 0 ? 'No workers yet' : 'Every worker is offline'}>
+          {all.length === 0
+            ? 'Start one with `lovage worker -A ./app.ts`: it appears here with its first heartbeat.'
+            : 'Untick "Hide offline workers" to see them.'}
+        </EmptyState>
+      ) : (
+        <div className="overflow-x-auto rounded-lg border border-line bg-surface-raised">
+          <table className="w-full min-w-[760px] text-left text-sm">
+            <caption className="sr-only">Workers</caption>
+            <thead className="text-xs text-ink-muted uppercase">
+              <tr>
+                {['Worker', 'Status', 'Last heartbeat', 'Active', 'Processed', 'Failed', 'Load', 'Memory', 'Activity'].map((heading) => (
+                  <th key={heading} scope="col" className="px-3 py-2 font-medium">
+                    {heading}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {workers.map((worker) => (
+                <tr key={worker.hostname} className={`border-t border-line ${worker.online ? '' : 'opacity-55'}`}>
+                  <td className="px-3 py-2">
+                    <Link href={`/workers/${encodeURIComponent(worker.hostname)}`} className="font-medium text-accent hover:underline">
+                      {worker.hostname}
+                    </Link>
+                    <p className="text-xs text-ink-muted">{worker.queues.join(', ')}</p>
+                  </td>
+                  <td className={`px-3 py-2 ${worker.online ? 'text-ok' : 'text-ink-muted'}`}>{worker.online ? 'Online' : 'Offline'}</td>
+                  <td className="px-3 py-2">
+                    <RelativeTime value={worker.lastHeartbeat} />
+                  </td>
+                  <td className="px-3 py-2 tabular-nums">{formatCount(worker.active)}</td>
+                  <td className="px-3 py-2 tabular-nums">{formatCount(worker.processed)}</td>
+                  <td className={`px-3 py-2 tabular-nums ${worker.failed > 0 ? 'text-bad' : ''}`}>{formatCount(worker.failed)}</td>
+                  <td className="px-3 py-2 tabular-nums">{worker.loadavg.map((value) => value.toFixed(2)).join(' ') || '—'}</td>
+                  <td className="px-3 py-2 tabular-nums">{formatBytes(worker.memoryRss)}</td>
+                  <td className="px-3 py-2">
+                    <Sparkline values={workerSamples(worker.hostname)} label={`Active tasks on ${worker.hostname} over recent heartbeats`} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,148 @@
+'use client';
+
+// Time-series charts on recharts, sized by their container. Colours are mid-tones readable on
+// both themes; axis text follows the page's muted ink through currentColor.
+import { Area, AreaChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+
+export interface Series {
+  key: string;
+  label: string;
+  color: string;
+}
+
+export const chartColors = {
+  succeeded: '#16a34a',
+  failed: '#dc2626',
+  retried: '#f59e0b',
+  revoked: '#9333ea',
+  blue: '#2563eb',
+  teal: '#0d9488',
+  grey: '#64748b',
+} as const;
+
+function timeTick(value: unknown): string {
+  const date = new Date(typeof value === 'number' || typeof value === 'string' ? value : 0);
+  return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+}
+
+function tooltipLabel(value: unknown): string {
+  const date = new Date(typeof value === 'number' || typeof value === 'string' ? value : 0);
+  return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+const tooltipStyle = {
+  background: 'var(--lv-surface-raised)',
+  border: '1px solid var(--lv-line)',
+  borderRadius: 6,
+  color: 'var(--lv-ink)',
+  fontSize: 12,
+};
+
+/** A labelled chart: `data` rows keyed by `at` (ms) plus one number (or null) per series. */
+export function TimeChart({
+  title,
+  data,
+  series,
+  kind = 'line',
+  stacked = false,
+  height = 220,
+  formatValue = (value: number) => value.toLocaleString(),
+}: {
+  title: string;
+  data: Record<string, number | null>[];
+  series: Series[];
+  kind?: 'line' | 'area';
+  stacked?: boolean;
+  height?: number;
+  formatValue?: (value: number) => string;
+}) {
+  const axis = { stroke: 'currentColor', tick: { fill: 'currentColor', fontSize: 11 } };
+  const common = {
+    data,
+    margin: { top: 8, right: 12, bottom: 0, left: 0 },
+  };
+  const tooltip = (
+    <Tooltip
+      contentStyle={tooltipStyle}
+      labelFormatter={tooltipLabel}
+      formatter={(value) => (typeof value === 'number' ? formatValue(value) : String(value ?? '—'))}
+    />
+  );
+  const xAxis = <XAxis dataKey="at" type="number" scale="time" domain={['dataMin', 'dataMax']} tickFormatter={timeTick} {...axis} />;
+  const yAxis = <YAxis width={48} tickFormatter={(value: number) => formatValue(value)} {...axis} />;
+  return (
+    <figure aria-label={title} className="text-ink-muted">
+      <figcaption className="mb-2 text-sm font-medium text-ink">{title}</figcaption>
+      <div style={{ height }}>
+        <ResponsiveContainer width="100%" height="100%">
+          {kind === 'area' ? (
+            <AreaChart {...common}>
+              <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.15} />
+              {xAxis}
+              {yAxis}
+              {tooltip}
+              {series.map((item) => (
+                <Area
+                  key={item.key}
+                  type="monotone"
+                  dataKey={item.key}
+                  name={item.label}
+                  stroke={item.color}
+                  fill={item.color}
+                  fillOpacity={0.35}
+                  isAnimationActive={false}
+                  {...(stacked ? { stackId: 'all' } : {})}
+                />
+              ))}
+            </AreaChart>
+          ) : (
+            <LineChart {...common}>
+              <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.15} />
+              {xAxis}
+              {yAxis}
+              {tooltip}
+              {series.map((item) => (
+                <Line
+                  key={item.key}
+                  type="monotone"
+                  dataKey={item.key}
+                  name={item.label}
+                  stroke={item.color}
+                  dot={false}
+                  connectNulls
+                  isAnimationActive={false}
+                />
+              ))}
+            </LineChart>
+          )}
+        </ResponsiveContainer>
+      </div>
+      <ul className="mt-2 flex flex-wrap gap-3 text-xs">
+        {series.map((item) => (
+          <li key={item.key} className="inline-flex items-center gap-1.5">
+            <span aria-hidden="true" className="inline-block size-2.5 rounded-sm" style={{ background: item.color }} />
+            {item.label}
+          </li>
+        ))}
+      </ul>
+    </figure>
+  );
+}
+
+/** A tiny line with no axes, for table cells. */
+export function Sparkline({ values, label, color = chartColors.blue }: { values: number[]; label: string; color?: string }) {
+  if (values.length < 2) return <span className="text-xs text-ink-muted">—</span>;
+  const width = 80;
+  const height = 20;
+  const max = Math.max(...values, 1);
+  const min = Math.min(...values, 0);
+  const span = max - min || 1;
+  const points = values
+    .map((value, index) => `${((index / (values.length - 1)) * width).toFixed(1)},${(height - ((value - min) / span) * height).toFixed(1)}`)
+    .join(' ');
+  return (
+    <svg role="img" aria-label={label} width={width} height={height} viewBox={`0 0 ${width} ${height}`} className="overflow-visible">
+      <polyline points={points} fill="none" stroke={color} strokeWidth={1.5} />
+    </svg>
+  );
+}

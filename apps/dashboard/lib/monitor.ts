@@ -1,0 +1,113 @@
+// The monitor API's shapes and paths in one place. Types come from the gateway's own schemas
+// (type-only imports: nothing server-side reaches the browser bundle), so a changed API stops
+// the dashboard compiling instead of drifting.
+import type {
+  DeadLetter,
+  DeadLetterList,
+  HeartbeatSample,
+  Overview,
+  QueueList,
+  QueueSummary,
+  Schedule,
+  ScheduleChange,
+  ScheduleDetail,
+  ScheduleList,
+  ScheduleRun,
+  TaskAttempt,
+  TaskDetail,
+  TaskDetailResponse,
+  TaskFacets,
+  TaskLink,
+  TaskPage,
+  TaskState,
+  TaskSummary,
+  Throughput,
+  ThroughputPoint,
+  WorkerDetail,
+  WorkerDetailResponse,
+  WorkerList,
+  WorkerSummary,
+} from '@lovage/gateway/api-types';
+
+export type {
+  DeadLetter,
+  DeadLetterList,
+  HeartbeatSample,
+  Overview,
+  QueueList,
+  QueueSummary,
+  Schedule,
+  ScheduleChange,
+  ScheduleDetail,
+  ScheduleList,
+  ScheduleRun,
+  TaskAttempt,
+  TaskDetail,
+  TaskDetailResponse,
+  TaskFacets,
+  TaskLink,
+  TaskPage,
+  TaskState,
+  TaskSummary,
+  Throughput,
+  ThroughputPoint,
+  WorkerDetail,
+  WorkerDetailResponse,
+  WorkerList,
+  WorkerSummary,
+};
+
+export const taskStates = [
+  'PENDING',
+  'RECEIVED',
+  'STARTED',
+  'RETRY',
+  'SUCCESS',
+  'FAILURE',
+  'REVOKED',
+  'REJECTED',
+] as const satisfies readonly TaskState[];
+
+/** States a task does not leave on its own. */
+export const finishedStates: ReadonlySet<TaskState> = new Set(['SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED']);
+
+export const throughputWindows = ['15m', '1h', '6h', '24h', '7d', '30d'] as const;
+export type ThroughputWindow = (typeof throughputWindows)[number];
+
+// ---------- operator actions ----------
+
+export type {
+  BulkJob,
+  DeadLetterResponse,
+  PurgeQueueResponse,
+  RetryTaskResponse,
+  RevokeTaskResponse,
+  ScheduleResponse,
+  TaskFilter as BulkTaskFilter,
+  WorkerControlBody,
+  WorkerControlResponse,
+} from '@lovage/gateway/api-types';
+
+/** Every gateway path the monitor pages use (under the dashboard's same-origin /api proxy). */
+export const paths = {
+  tasks: '/api/v1/tasks',
+  taskFacets: '/api/v1/tasks/facets',
+  task: (id: string) => `/api/v1/tasks/${encodeURIComponent(id)}`,
+  revokeTask: (id: string) => `/api/v1/tasks/${encodeURIComponent(id)}/revoke`,
+  retryTask: (id: string) => `/api/v1/tasks/${encodeURIComponent(id)}/retry`,
+  bulkTasks: '/api/v1/tasks/bulk',
+  job: (id: string) => `/api/v1/jobs/${encodeURIComponent(id)}`,
+  workers: '/api/v1/workers',
+  worker: (hostname: string) => `/api/v1/workers/${encodeURIComponent(hostname)}`,
+  workerControl: (hostname: string) => `/api/v1/workers/${encodeURIComponent(hostname)}/control`,
+  queues: '/api/v1/queues',
+  purgeQueue: (name: string) => `/api/v1/queues/${encodeURIComponent(name)}/purge`,
+  deadLetters: '/api/v1/dead-letters',
+  requeueDeadLetters: '/api/v1/dead-letters/requeue',
+  dropDeadLetters: '/api/v1/dead-letters/drop',
+  schedules: '/api/v1/schedules',
+  schedule: (name: string) => `/api/v1/schedules/${encodeURIComponent(name)}`,
+  runSchedule: (name: string) => `/api/v1/schedules/${encodeURIComponent(name)}/run`,
+  throughput: '/api/v1/metrics/throughput',
+  overview: '/api/v1/overview',
+} as const;
