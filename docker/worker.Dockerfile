@@ -19,6 +19,10 @@ COPY test-support/package.json test-support/
 COPY docker/package.json docker/
 # The engine loads TypeScript app modules through tsx, one of its runtime dependencies.
 RUN npm ci --omit=dev --workspace @lovage/engine --workspace @lovage/demo --include-workspace-root --ignore-scripts
+# The demo's tasks use its own Prisma client (users, orders, outbox), generated from its schema.
+COPY apps/demo/prisma apps/demo/prisma
+COPY apps/demo/scripts apps/demo/scripts
+RUN node apps/demo/scripts/generate-client.mjs --force
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 ENV NODE_ENV=production \
@@ -28,6 +32,7 @@ COPY --from=deps --chown=node:node /repo/node_modules ./node_modules
 COPY --chown=node:node package.json tsconfig.base.json ./
 COPY --chown=node:node apps/engine apps/engine
 COPY --chown=node:node apps/demo apps/demo
+COPY --from=deps --chown=node:node /repo/apps/demo/src/generated apps/demo/src/generated
 USER node
 # A worker answers `lovage inspect ping`; beat has no port, so compose overrides the check per service.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \

@@ -11,6 +11,14 @@ describe('banner', () => {
     expect(text).toMatch(/Database {3}PGlite \(embedded\) at .*\.lovage\/pglite/);
     expect(text).toContain('LOVAGE_BROKER_URL=redis://');
     expect(text).toContain('DATABASE_URL=postgresql://');
+    expect(text).toContain('Runs here  worker (async, queue default), worker (threads, queue images), beat, outbox relay');
+    expect(text).toContain('Traffic    3 actions/s');
+  });
+
+  it('says which pieces run elsewhere and when the load generator is off', () => {
+    const text = banner(loadDemoConfig({ LOVAGE_DEMO_RATE: '0' }, ['--no-worker', '--no-beat']), 'http://localhost:5555');
+    expect(text).toContain('Runs here  outbox relay');
+    expect(text).toContain('Traffic    none (load generator off');
   });
 
   it('shows the configured Redis and Postgres without their passwords and drops the switch hints', () => {
@@ -51,5 +59,23 @@ describe('banner login line', () => {
 describe('loadDemoConfig', () => {
   it('rejects a port that is not a number, naming the variable', () => {
     expect(() => loadDemoConfig({ PORT_GATEWAY: 'http' })).toThrow(/^PORT_GATEWAY="http" is invalid/);
+  });
+
+  it('takes the rate from --rate over LOVAGE_DEMO_RATE, and names the source of a bad one', () => {
+    expect(loadDemoConfig({ LOVAGE_DEMO_RATE: '7' }).rate).toBe(7);
+    expect(loadDemoConfig({ LOVAGE_DEMO_RATE: '7' }, ['--rate', '0.5']).rate).toBe(0.5);
+    expect(() => loadDemoConfig({}, ['--rate=fast'])).toThrow(/^--rate="fast" is invalid: expected actions per second/);
+    expect(() => loadDemoConfig({ LOVAGE_DEMO_RATE: '-1' })).toThrow(/^LOVAGE_DEMO_RATE="-1" is invalid/);
+  });
+
+  it('rejects a DATABASE_URL or LOVAGE_BROKER_URL of the wrong kind, without printing its password', () => {
+    expect(() => loadDemoConfig({ DATABASE_URL: 'mysql://root:secret@db/app' })).toThrow(
+      /^DATABASE_URL="mysql:\/\/root:\*\*\*@db\/app" is not a PostgreSQL URL: expected postgresql:\/\//,
+    );
+    expect(() => loadDemoConfig({ LOVAGE_BROKER_URL: 'amqp://guest@rabbit//' })).toThrow(/^LOVAGE_BROKER_URL="amqp:.*" is not a broker URL/);
+  });
+
+  it('rejects an unknown flag with the usage', () => {
+    expect(() => loadDemoConfig({}, ['--fast'])).toThrow(/Unknown option '--fast'[\s\S]*usage: npm start/);
   });
 });

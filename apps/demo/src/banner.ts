@@ -21,6 +21,8 @@ export function banner(config: DemoConfig, gatewayUrl: string, admin?: AdminLogi
     `  Database   ${database}`,
   ];
   if (admin) lines.push(`  Login      ${loginLine(admin)}`);
+  lines.push(`  Runs here  ${pieces(config)}`);
+  lines.push(`  Traffic    ${traffic(config.rate)}`);
   lines.push('');
   if (!config.brokerUrl) lines.push('  Use Redis:      LOVAGE_BROKER_URL=redis://127.0.0.1:6379/0 npm start');
   if (!config.databaseUrl) lines.push('  Use Postgres:   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/lovage npm start');
@@ -38,4 +40,17 @@ function loginLine(admin: AdminLogin): string {
     case 'existing':
       return 'with an existing user (the first admin was created at an earlier start)';
   }
+}
+
+function pieces(config: DemoConfig): string {
+  const parts = [];
+  if (config.worker) parts.push('worker (async, queue default)', 'worker (threads, queue images)');
+  if (config.beat) parts.push('beat');
+  parts.push('outbox relay');
+  return parts.join(', ');
+}
+
+function traffic(rate: number): string {
+  if (rate === 0) return 'none (load generator off; --rate N or LOVAGE_DEMO_RATE=N to turn it on)';
+  return `${rate} actions/s of sign-ups, orders, thumbnails and exports (--rate N or LOVAGE_DEMO_RATE=N; 0 = off)`;
 }
