@@ -17,6 +17,9 @@ for (const name of ['LOVAGE_BROKER_URL', 'LOVAGE_RESULT_BACKEND', 'DATABASE_URL'
 // (with DATABASE_URL set, the admin must already have it or be absent).
 const demoDataDir = new URL('./test-results/demo-data', import.meta.url).pathname;
 const accountSpecs = /(auth|settings)\.spec\.ts$/;
+// The console's behaviour (live tasks, actions, schedules, queues, roles): once, in light, since
+// these tests change data and the colour scheme does not change what they prove.
+const consoleSpecs = /(tasks|schedules|queues|viewer)\.spec\.ts$/;
 
 export default defineConfig({
   testDir: './tests',
@@ -54,9 +57,15 @@ export default defineConfig({
       dependencies: ['setup'],
       use: { ...devices['Desktop Chrome'], colorScheme: 'light' },
     },
+    {
+      name: 'console',
+      testMatch: consoleSpecs,
+      dependencies: ['setup'],
+      use: { ...devices['Desktop Chrome'], colorScheme: 'light', storageState: adminStorageState },
+    },
     ...(['light', 'dark'] as const).map((colorScheme) => ({
       name: colorScheme,
-      testIgnore: accountSpecs,
+      testIgnore: [accountSpecs, consoleSpecs],
       dependencies: ['setup'],
       use: { ...devices['Desktop Chrome'], colorScheme, storageState: adminStorageState },
     })),
