@@ -43,4 +43,18 @@ describe('threads pool', () => {
     expect((err as TaskFailedError).remoteName).toBe('TimeLimitExceeded');
     expect(await (await fixture.hash.delay(10)).get({ timeout: 20_000 })).toBeTypeOf('number');
   }, 40_000);
+
+  it('leaves no listeners behind on a thread after its jobs, however many it runs', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      // Twelve jobs per thread: past Node's limit of ten listeners if each job left one.
+      const results = await Promise.all(Array.from({ length: 24 }, async (_, i) => (await fixture.hash.delay(i)).get({ timeout: 20_000 })));
+      expect(results).toHaveLength(24);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+  }, 40_000);
 });

@@ -49,6 +49,8 @@ interface Slot {
 
 export class ThreadPool {
   private slots: Slot[] = [];
+  /** Jobs waiting for a thread to come free (see acquire). */
+  private readonly waiters: Array<() => void> = [];
   private readonly entry: string;
   private readonly bootstrap: URL;
 
@@ -87,26 +89,33 @@ export class ThreadPool {
   }
 
   async run(job: Omit<Extract<ThreadRequest, { type: 'run' }>, 'type' | 'jobId'>, signal: AbortSignal, limits: Promise<never>): Promise<unknown> {
-    const index = this.slots.findIndex((s) => !s.busy);
-    if (index < 0) throw new Error('threads pool has no idle thread');
-    const slot = this.slots[index]!;
-    slot.busy = true;
+    const slot = await this.acquire();
     await slot.ready;
     const jobId = randomUUID();
     const onAbort = (): void => slot.thread.postMessage({ type: 'abort', jobId, reason: String((signal.reason as Error | undefined)?.message ?? 'aborted') } satisfies ThreadRequest);
     signal.addEventListener('abort', onAbort);
+    // Both listeners are removed when the job settles, so a long-lived thread does not collect them.
+    let detach = (): void => undefined;
     const done = new Promise<unknown>((resolve, reject) => {
+      const onExit = (code: number): void => {
+        detach();
+        reject(new Error(`task thread exited with code ${code}`));
+      };
       const onMessage = (m: ThreadReply): void => {
         if (m.type !== 'done' || m.jobId !== jobId) return;
-        slot.thread.off('message', onMessage);
+        detach();
         if (m.ok) return resolve(m.value);
         const remote = m.error ?? { name: 'Error', message: 'thread failed' };
         if (m.retryAt !== undefined) return reject(new Retry(remote.message, m.excError ? new RemoteTaskError(m.excError) : undefined, m.retryAt));
         if (m.reject) return reject(new Reject(remote.message, m.reject));
         reject(new RemoteTaskError(remote));
       };
+      detach = () => {
+        slot.thread.off('message', onMessage);
+        slot.thread.off('exit', onExit);
+      };
       slot.thread.on('message', onMessage);
-      slot.thread.once('exit', (code) => reject(new Error(`task thread exited with code ${code}`)));
+      slot.thread.once('exit', onExit);
     });
     slot.thread.postMessage({ type: 'run', jobId, ...job } satisfies ThreadRequest);
     try {
@@ -115,14 +124,32 @@ export class ThreadPool {
       if (!(await Promise.race([done.then(() => true, () => true), Promise.resolve(false)]))) {
         // The limit (or terminate) won: kill the thread and put a fresh one in its slot.
         await slot.thread.terminate();
-        this.slots[index] = this.spawn();
-        await this.slots[index].ready.catch(() => undefined);
+        const fresh = this.spawn();
+        this.slots[this.slots.indexOf(slot)] = fresh;
+        await fresh.ready.catch(() => undefined);
         throw err;
       }
       throw err;
     } finally {
       signal.removeEventListener('abort', onAbort);
       slot.busy = false;
+      this.waiters.shift()?.();
+    }
+  }
+
+  /**
+   * An idle thread, marked busy. The worker frees a job's concurrency as soon
+   * as a hard limit or terminate fires, while the pool is still replacing the
+   * killed thread: a job that arrives then waits for a thread instead of failing.
+   */
+  private async acquire(): Promise<Slot> {
+    for (;;) {
+      const slot = this.slots.find((s) => !s.busy);
+      if (slot) {
+        slot.busy = true;
+        return slot;
+      }
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }
 
