@@ -328,3 +328,102 @@ export function checkRequiredEnvironment(
   }
   return errors;
 }
+
+/** The image of every built service runs as a user other than root (the final stage's last USER). */
+export function checkNonRootImages(document: ComposeDocument, composeDir: string): string[] {
+  const errors: string[] = [];
+  for (const target of buildTargets(document, composeDir)) {
+    if (!existsSync(target.dockerfile)) continue;
+    const users = finalStage(parseDockerfile(readFileSync(target.dockerfile, 'utf8'))).filter(
+      (instruction) => instruction.keyword === 'USER',
+    );
+    const user = users.at(-1)?.args.trim().split(':')[0];
+    if (user === undefined || user === 'root' || user === '0') {
+      errors.push(`service "${target.service}": ${target.dockerfile} runs as ${user ?? 'root (no USER)'}`);
+    }
+  }
+  return errors;
+}
+
+/** Environment values as written, with `KEY=value` list entries split. */
+function environmentEntries(service: ComposeService): [string, string][] {
+  const environment = service.environment;
+  if (environment === undefined) return [];
+  if (Array.isArray(environment)) {
+    return environment.map((entry) => [entry.split('=')[0] ?? entry, entry.split('=').slice(1).join('=')]);
+  }
+  return Object.entries(environment).map(([key, value]) => [key, value === null ? '' : String(value)]);
+}
+
+/**
+ * No secret is written into compose.yaml: passwords, tokens and keys, and the password of any URL
+ * with credentials, come from `${VAR}` interpolation (docker/.env or the shell).
+ */
+export function checkSecretsFromEnvironment(document: ComposeDocument): string[] {
+  const errors: string[] = [];
+  for (const [name, service] of Object.entries(document.services)) {
+    for (const [key, value] of environmentEntries(service)) {
+      if (/PASSWORD|SECRET|TOKEN|_KEY$/.test(key) && value !== '' && !value.includes('${')) {
+        errors.push(`service "${name}": ${key} is written in compose.yaml; read it from the environment`);
+      }
+      const credentials = /:\/\/[^:/@\s]+:([^@\s]+)@/.exec(value);
+      if (credentials && !credentials[1]!.includes('${')) {
+        errors.push(`service "${name}": ${key} has a password written in compose.yaml`);
+      }
+    }
+  }
+  return errors;
+}
+
+/**
+ * Every service has a healthcheck, in compose.yaml or as its image's HEALTHCHECK, unless it is
+ * listed in `without` with the reason it has none.
+ */
+export function checkHealthchecks(
+  document: ComposeDocument,
+  composeDir: string,
+  without: Record<string, string>,
+): string[] {
+  const errors: string[] = [];
+  for (const [name, service] of Object.entries(document.services)) {
+    if (name in without) {
+      if (service.healthcheck?.disable !== true)
+        errors.push(`service "${name}": expected healthcheck.disable (${without[name]})`);
+      continue;
+    }
+    if (service.healthcheck?.disable === true) {
+      errors.push(`service "${name}": healthcheck disabled without a reason`);
+      continue;
+    }
+    if (service.healthcheck?.test !== undefined) continue;
+    const target = buildTarget(name, service, composeDir);
+    const fromImage =
+      target !== undefined &&
+      existsSync(target.dockerfile) &&
+      finalStage(parseDockerfile(readFileSync(target.dockerfile, 'utf8'))).some(
+        (instruction) => instruction.keyword === 'HEALTHCHECK' && !/^NONE\b/i.test(instruction.args),
+      );
+    if (!fromImage) errors.push(`service "${name}": no healthcheck in compose.yaml or its image`);
+  }
+  return errors;
+}
+
+/** Every service states CPU and memory limits (`deploy.resources.limits`). */
+export function checkResourceLimits(document: ComposeDocument): string[] {
+  const errors: string[] = [];
+  for (const [name, service] of Object.entries(document.services)) {
+    const limits = (
+      service.deploy as { resources?: { limits?: { cpus?: unknown; memory?: unknown } } } | undefined
+    )?.resources?.limits;
+    if (!limits?.cpus) errors.push(`service "${name}": no CPU limit`);
+    if (!limits?.memory) errors.push(`service "${name}": no memory limit`);
+  }
+  return errors;
+}
+
+/** The HEALTHCHECK command of a Dockerfile's final stage, as written. */
+export function dockerHealthcheck(dockerfile: string): string | undefined {
+  return finalStage(parseDockerfile(readFileSync(dockerfile, 'utf8'))).find(
+    (instruction) => instruction.keyword === 'HEALTHCHECK',
+  )?.args;
+}

@@ -5,7 +5,12 @@ import {
   checkBuildFiles,
   checkCopySources,
   checkEntryPoints,
+  checkHealthchecks,
+  checkNonRootImages,
   checkRequiredEnvironment,
+  checkResourceLimits,
+  checkSecretsFromEnvironment,
+  dockerHealthcheck,
   checkVariablesDocumented,
   loadCompose,
   parseCompose,
@@ -31,6 +36,12 @@ const requiredEnvironment = {
   worker: ['LOVAGE_BROKER_URL', 'DATABASE_URL'],
   'worker-images': ['LOVAGE_BROKER_URL'],
   beat: ['LOVAGE_BROKER_URL'],
+};
+
+/** Services with no healthcheck, and why. */
+const withoutHealthcheck = {
+  migrate: 'a one-shot job: compose waits for it to exit 0',
+  beat: 'it answers no pings and serves no port; a standby takes over through the Redis lock',
 };
 
 function variant(change: (document: ComposeDocument) => void): ComposeDocument {
@@ -80,13 +91,38 @@ describe('docker/compose.yaml', () => {
   });
 
   it('gives every long-running service a healthcheck or a documented reason for none, and resource limits', () => {
-    for (const [name, service] of Object.entries(compose.document.services)) {
-      const deploy = service.deploy as { resources?: { limits?: { memory?: string } } } | undefined;
-      expect(deploy?.resources?.limits?.memory, `${name} memory limit`).toBeTruthy();
-    }
+    expect(checkHealthchecks(compose.document, compose.dir, withoutHealthcheck)).toEqual([]);
+    expect(checkResourceLimits(compose.document)).toEqual([]);
     for (const name of ['redis', 'postgres', 'gateway', 'dashboard']) {
       expect(compose.document.services[name]?.healthcheck?.test, `${name} healthcheck`).toBeTruthy();
     }
+  });
+
+  it('checks a worker container by pinging its own worker with a command the CLI has', () => {
+    const check = dockerHealthcheck(join(dockerDir, 'worker.Dockerfile')) ?? '';
+    expect(check).toContain('lovage.mjs control ping --json');
+    expect(check).toContain('grep -qF "@$(hostname)\\""');
+    const pingHelp = /^## `lovage control ping`\n\n```text\n([\s\S]*?)```/m.exec(
+      readFileSync(join(dockerDir, '../docs/cli.md'), 'utf8'),
+    )?.[1];
+    expect(pingHelp).toContain('--json');
+    expect(pingHelp).toContain('-t, --timeout');
+  });
+
+  it('runs every image it builds as a non-root user', () => {
+    expect(checkNonRootImages(compose.document, compose.dir)).toEqual([]);
+  });
+
+  it('reads every password and token from the environment, none written in the file', () => {
+    expect(checkSecretsFromEnvironment(compose.document)).toEqual([]);
+    expect(compose.text).toContain('POSTGRES_PASSWORD:?');
+  });
+
+  it('applies migrations in a one-shot service that never restarts', () => {
+    const migrate = compose.document.services.migrate;
+    expect(migrate?.command).toEqual(['node', 'scripts/db.mjs', 'migrate']);
+    expect(migrate?.restart).toBe('no');
+    expect(migrate?.depends_on).toMatchObject({ postgres: { condition: 'service_healthy' } });
   });
 });
 
@@ -158,6 +194,36 @@ describe('compose checks on broken documents', () => {
     expect(checkVariablesDocumented(text, 'OTHER=1\n')).toEqual([
       'compose.yaml reads ${UNDOCUMENTED_VAR}, which .env.example does not list',
     ]);
+  });
+
+  it('reports a secret written into the file, a root image, a missing healthcheck and limits', () => {
+    const broken = variant((document) => {
+      const gateway = document.services.gateway!;
+      gateway.environment = {
+        LOVAGE_ADMIN_PASSWORD: 'hunter2',
+        DATABASE_URL: 'postgresql://lovage:pw@postgres/lovage',
+      };
+      document.services.beat = { ...document.services.beat, healthcheck: undefined };
+      document.services.worker = { ...document.services.worker, deploy: undefined };
+      document.services.root = {
+        build: { context: '.', dockerfile: 'test/fixtures/missing-copy.Dockerfile' },
+      };
+    });
+    expect(checkSecretsFromEnvironment(broken)).toEqual([
+      'service "gateway": LOVAGE_ADMIN_PASSWORD is written in compose.yaml; read it from the environment',
+      'service "gateway": DATABASE_URL has a password written in compose.yaml',
+    ]);
+    expect(checkNonRootImages(broken, compose.dir)).toEqual([
+      expect.stringMatching(/^service "root": .* runs as root \(no USER\)$/),
+    ]);
+    expect(checkHealthchecks(broken, compose.dir, withoutHealthcheck)).toEqual(
+      expect.arrayContaining([
+        'service "beat": expected healthcheck.disable (it answers no pings and serves no port; a standby takes over through the Redis lock)',
+      ]),
+    );
+    expect(checkResourceLimits(broken)).toEqual(
+      expect.arrayContaining(['service "worker": no CPU limit', 'service "worker": no memory limit']),
+    );
   });
 
   it('reports a service that lacks a required environment variable', () => {

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Lovage, NonRetriableError, crontab, currentTask, type LogLevel } from '@lovage/engine';
+import { Lovage, NonRetriableError, Reject, crontab, currentTask, type LogLevel } from '@lovage/engine';
 import { engineLogLevel, loadDemoConfig } from './config.js';
 import { openDemoStore, type DemoStore } from './store.js';
 
@@ -106,11 +106,19 @@ async function processPayment(orderId: number, amountCents: number): Promise<str
 
 const paymentMaxRetries = 3;
 
+/** Orders of this amount or more wait for a person: their message goes to the dead-letter queue. */
+export const reviewThresholdCents = 100_000;
+
 export const callPaymentApi = app.task(
   'payments.callPaymentApi',
   async (orderId: number) => {
     const { prisma } = await demoStore();
     const order = await prisma.order.findUniqueOrThrow({ where: { id: orderId } });
+    if (order.amountCents >= reviewThresholdCents) {
+      // Parked for a fraud check: an operator requeues it from the dashboard's dead letters.
+      await prisma.order.update({ where: { id: orderId }, data: { status: 'review' } });
+      throw new Reject(`order ${orderId} (${order.amountCents / 100} USD) needs a manual fraud review`);
+    }
     try {
       const charge = await processPayment(order.id, order.amountCents);
       await prisma.order.update({ where: { id: orderId }, data: { status: 'paid', paidAt: new Date() } });

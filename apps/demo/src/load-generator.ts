@@ -1,10 +1,11 @@
 // Steady, mixed traffic so every dashboard page has something to show: sign-ups
 // (after-commit and outbox), orders with flaky payments, thumbnails on the
-// threads pool, slow exports that hit their soft time limit, and now and then a
-// call that fails outright. `rate` is actions per second; 0 sends nothing.
+// threads pool, slow exports that hit their soft time limit, now and then a
+// call that fails outright, and large orders parked in the dead-letter queue.
+// `rate` is actions per second; 0 sends nothing.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@lovage/engine';
-import { exportLedger, makeThumbnail, trackEvent } from './app.js';
+import { exportLedger, makeThumbnail, reviewThresholdCents, trackEvent } from './app.js';
 import { placeOrder, signUp, signUpDurably } from './signup.js';
 import type { DemoPrisma } from './store.js';
 
@@ -42,6 +43,7 @@ export function startLoadGenerator(options: { prisma: DemoPrisma; rate: number; 
   const userIds: number[] = [];
   const run = runId();
   let sequence = 0;
+  let orders = 0;
 
   const newUser = async (durable: boolean): Promise<void> => {
     sequence += 1;
@@ -62,8 +64,15 @@ export function startLoadGenerator(options: { prisma: DemoPrisma; rate: number; 
       case 'order': {
         if (userIds.length === 0) return newUser(false);
         const userId = userIds[Math.floor(Math.random() * userIds.length)]!;
-        // Amounts that are multiples of 97 are declined by the fake provider: an outright failure.
-        const amountCents = Math.random() < 0.06 ? 97 * (1 + Math.floor(Math.random() * 50)) : 500 + Math.floor(Math.random() * 20_000);
+        orders += 1;
+        // The first order and every 25th is large enough to need a fraud review (a dead letter);
+        // amounts that are multiples of 97 are declined by the fake provider (an outright failure).
+        const amountCents =
+          orders % 25 === 1
+            ? reviewThresholdCents + 100 * Math.floor(Math.random() * 5_000)
+            : Math.random() < 0.06
+              ? 97 * (1 + Math.floor(Math.random() * 50))
+              : 500 + Math.floor(Math.random() * 20_000);
         await placeOrder(prisma, userId, amountCents);
         return;
       }

@@ -22,10 +22,10 @@ const databaseFix =
 export function describeStartError(error: unknown, port: number): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'EADDRINUSE') {
-    return `lovage: port ${port} is already in use (another Lovage or gateway?). Stop it, or pick another port: PORT_GATEWAY=5556 npm start`;
+    return `lovage: port ${port} is already in use (another Lovage or gateway?). Stop it, or pick another port: PORT_GATEWAY=5556 LOVAGE_GATEWAY_URL=http://127.0.0.1:5556 npm start`;
   }
   if (code === 'EACCES') {
-    return `lovage: not allowed to listen on port ${port}. Pick a port above 1024: PORT_GATEWAY=5556 npm start`;
+    return `lovage: not allowed to listen on port ${port}. Pick a port above 1024: PORT_GATEWAY=5556 LOVAGE_GATEWAY_URL=http://127.0.0.1:5556 npm start`;
   }
   if (error instanceof DemoConfigError) return `lovage: ${error.message}`;
   if (error instanceof BrokerUnreachable) return `lovage: ${error.message}. ${brokerFix}`;

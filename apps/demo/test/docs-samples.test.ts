@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { guideFiles, missingLines, repoRoot, samplesOf, type Sample } from './docs-samples.js';
+import { blocksOf, guideFiles, missingLines, repoRoot, samplesOf, type Sample } from './docs-samples.js';
 
 const run = promisify(execFile);
 const demoDir = fileURLToPath(new URL('..', import.meta.url));
@@ -20,7 +20,13 @@ const fileName = (s: Sample): string => `${s.doc.replace(/[/.]/g, '_')}_L${s.lin
 describe('docs samples', { timeout: 120_000 }, () => {
   it('finds the samples of every guide', () => {
     const docs = new Set(samples.map((s) => s.doc));
-    for (const doc of ['README.md', 'docs/engine.md', 'docs/beat.md', 'docs/getting-started.md', 'docs/coming-from-bullmq.md']) {
+    for (const doc of [
+      'README.md',
+      'docs/engine.md',
+      'docs/beat.md',
+      'docs/getting-started.md',
+      'docs/coming-from-bullmq.md',
+    ]) {
       expect(docs, doc).toContain(doc);
     }
   });
@@ -36,34 +42,57 @@ describe('docs samples', { timeout: 120_000 }, () => {
     }
     // Samples import "their" generated Prisma client from ./generated/prisma: the demo's.
     await mkdir(path.join(outDir, 'generated/prisma'), { recursive: true });
-    await writeFile(path.join(outDir, 'generated/prisma/client.ts'), "export * from '../../../../src/generated/prisma/client.js';\n");
+    await writeFile(
+      path.join(outDir, 'generated/prisma/client.ts'),
+      "export * from '../../../../src/generated/prisma/client.js';\n",
+    );
     await writeFile(
       path.join(outDir, 'tsconfig.json'),
       JSON.stringify({
         extends: '../../../../tsconfig.base.json',
-        compilerOptions: { noEmit: true, noUnusedLocals: false, declaration: false, declarationMap: false, sourceMap: false },
+        compilerOptions: {
+          noEmit: true,
+          noUnusedLocals: false,
+          declaration: false,
+          declarationMap: false,
+          sourceMap: false,
+        },
         files: ['../../test/docs-prelude.d.ts', ...compiled.map(fileName)],
       }),
     );
     const tsc = path.join(repoRoot, 'node_modules/typescript/bin/tsc');
-    const result = await run(process.execPath, [tsc, '-p', path.join(outDir, 'tsconfig.json'), '--pretty', 'false'], { cwd: demoDir }).then(
+    const result = await run(
+      process.execPath,
+      [tsc, '-p', path.join(outDir, 'tsconfig.json'), '--pretty', 'false'],
+      { cwd: demoDir },
+    ).then(
       () => '',
       (error: Error & { stdout?: string }) => error.stdout || error.message,
     );
     // Name the document and its line, not the temporary file.
-    const located = result.replace(/^(?:test-results\/docs-samples\/)?(\S+?)_L(\d+)\.ts\((\d+),(\d+)\)/gm, (_m, doc: string, line: string, row: string) => {
-      const sample = compiled.find((s) => fileName(s) === `${doc}_L${line}.ts`);
-      return `${sample?.doc ?? doc}:${Number(line) + Number(row) - 1}`;
-    });
+    const located = result.replace(
+      /^(?:test-results\/docs-samples\/)?(\S+?)_L(\d+)\.ts\((\d+),(\d+)\)/gm,
+      (_m, doc: string, line: string, row: string) => {
+        const sample = compiled.find((s) => fileName(s) === `${doc}_L${line}.ts`);
+        return `${sample?.doc ?? doc}:${Number(line) + Number(row) - 1}`;
+      },
+    );
     expect(located).toBe('');
   });
 
   it('keeps each `<!-- sample: PATH -->` excerpt identical to the file it quotes', async () => {
-    const excerpts = samples.filter((s) => s.excerptOf);
-    expect(excerpts.length).toBeGreaterThanOrEqual(4);
+    // TypeScript quoted from the demo, and the outbox's Prisma model quoted from the engine.
+    const excerpts = guideFiles()
+      .flatMap(blocksOf)
+      .filter((b) => b.excerptOf);
+    expect(excerpts.length).toBeGreaterThanOrEqual(5);
+    expect(excerpts.some((b) => b.lang === 'prisma')).toBe(true);
     for (const sample of excerpts) {
       const source = await readFile(path.join(repoRoot, sample.excerptOf!), 'utf8');
-      expect(missingLines(sample.code, source), `${sample.doc}:${sample.line} quotes ${sample.excerptOf}`).toEqual([]);
+      expect(
+        missingLines(sample.code, source),
+        `${sample.doc}:${sample.line} quotes ${sample.excerptOf}`,
+      ).toEqual([]);
     }
   });
 });

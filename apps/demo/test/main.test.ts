@@ -95,7 +95,7 @@ describe('demo main on the embedded defaults', { timeout: 90_000 }, () => {
     const demo = startDemo({ PORT_GATEWAY: String(port), LOVAGE_DATA_DIR: await tempDataDir() });
     expect(await demo.exited).toBe(1);
     expect(demo.output().stderr.trim()).toBe(
-      `lovage: port ${port} is already in use (another Lovage or gateway?). Stop it, or pick another port: PORT_GATEWAY=5556 npm start`,
+      `lovage: port ${port} is already in use (another Lovage or gateway?). Stop it, or pick another port: PORT_GATEWAY=5556 LOVAGE_GATEWAY_URL=http://127.0.0.1:5556 npm start`,
     );
   });
 });
