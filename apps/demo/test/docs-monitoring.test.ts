@@ -131,8 +131,8 @@ describe('metrics in the docs', () => {
   });
 
   it('catches a series the gateway does not serve, and a label value no series has', () => {
-    expect(problemsOf('x', 'rate(lovage_tasks_total[5m])')).toEqual([
-      'x: lovage_tasks_total is not served by /metrics',
+    expect(problemsOf('x', 'rate(lovage_no_such_series_total[5m])')).toEqual([
+      'x: lovage_no_such_series_total is not served by /metrics',
     ]);
     expect(problemsOf('x', 'lovage_gateway_http_requests_total{route="/no/such/route"}')).toEqual([
       'x: no series has route="/no/such/route"',

@@ -26,6 +26,7 @@ import { Ingest, type IngestOptions } from './ingest/ingest.js';
 import type { LiveFeedOptions } from './live/live-feed.js';
 import { mountOperatorFeatures } from './live/mount.js';
 import { registerMetrics } from './metrics/plugin.js';
+import { registerMonitorMetrics } from './metrics/monitor-metrics.js';
 import { createMetrics, type GatewayMetrics } from './metrics/registry.js';
 import { loadRetentionConfig } from './retention/config.js';
 import { Retention, type RetentionOptions } from './retention/retention.js';
@@ -163,6 +164,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       : new Retention(database.prisma, logger.child({ component: 'retention' }), { ...loadRetentionConfig(), ...stripUndefined(options.retention ?? {}) });
   const ingest = options.app ? new Ingest(options.app, database.prisma, logger.child({ component: 'ingest' }), options.ingest) : null;
   registerHealth(app, database, ingest);
+  const feedMetrics = registerMonitorMetrics(metrics.registry, { engine: options.app ?? null, ingest, prisma: database.prisma, logger });
+  ingest?.onApplied(feedMetrics);
   registerMetrics(app, metrics, security.metricsToken);
   await app.register(apiPlugin, {
     prefix: API_PREFIX,
