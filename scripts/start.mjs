@@ -24,9 +24,16 @@ if (!existsSync(join(root, 'apps/gateway/src/generated/prisma'))) {
 }
 runOrExit('checking the dashboard build', 'node', ['scripts/build-dashboard-if-stale.mjs']);
 
+// `npm start -- --rate 20`: the demo takes the flags after `--`.
+const demoArgs = process.argv.slice(2);
+// A gateway moved with PORT_GATEWAY is where the dashboard's server must look too.
+const dashboardEnv = { ...process.env };
+if (process.env.PORT_GATEWAY && !process.env.LOVAGE_GATEWAY_URL) {
+  dashboardEnv.LOVAGE_GATEWAY_URL = `http://127.0.0.1:${process.env.PORT_GATEWAY}`;
+}
 const children = [
-  spawn('npm', ['start', '-w', '@lovage/demo'], { cwd: root, stdio: 'inherit' }),
-  spawn('npm', ['start', '-w', '@lovage/dashboard'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] }),
+  spawn('npm', ['start', '-w', '@lovage/demo', ...(demoArgs.length > 0 ? ['--', ...demoArgs] : [])], { cwd: root, stdio: 'inherit' }),
+  spawn('npm', ['start', '-w', '@lovage/dashboard'], { cwd: root, env: dashboardEnv, stdio: ['ignore', 'ignore', 'inherit'] }),
 ];
 let stopping = false;
 function stop(code) {
