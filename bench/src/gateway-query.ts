@@ -1,50 +1,28 @@
 // Gateway task-list latency at 1,000,000 stored tasks, through the real HTTP API
 // (authentication, validation, SQL, serialization), and the gateway's RSS.
 //
-//   tsx --conditions=@lovage/source src/gateway-query.ts [--json] [--tasks 1000000] [--keep] [--plans]
+//   npm run bench:gateway -w @lovage/bench     (with the ingest bench)
+//   tsx --conditions=@lovage/source src/gateway-query.ts [--json] [--tasks 1000000] [--requests 60] [--keep] [--explain]
 //
-// The tasks are seeded straight into a separate database with one
-// INSERT … SELECT generate_series (indexes dropped first and rebuilt after,
-// as a bulk load should), spread over the last 7 days: 20 task names, 4
-// queues, 20 workers, 85% SUCCESS, 8% FAILURE, the rest in flight.
-// --plans prints EXPLAIN (ANALYZE, BUFFERS) of each filter's query on stderr.
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { createGateway, migratePostgres, taskListSql, type Gateway, type TaskFilter } from '@lovage/gateway';
+// The tasks are seeded straight into a fresh database (lovage_bench_query_*)
+// with one INSERT … SELECT generate_series (indexes dropped first and rebuilt
+// after, as a bulk load should), spread over the last 7 days: 20 task names,
+// 4 queues, 20 workers, 85% SUCCESS, 8% FAILURE, the rest in flight.
+// The gateway runs in a child process, so its RSS is its own and not the load
+// client's. --explain (or --plans) prints EXPLAIN (ANALYZE, BUFFERS) of each
+// filter's query on stderr, with a one-line summary (index, execution time).
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { taskListSql, type Gateway, type TaskFilter } from '@lovage/gateway';
+import { benchArgs, createBenchDatabase, percentile, printMeasurements, progress, sessionCookie, startBenchGateway, withClient } from './gateway-support.js';
 
-const argv = process.argv.slice(2);
-const json = argv.includes('--json');
-const plans = argv.includes('--plans');
-const arg = (name: string, fallback: number): number => {
-  const index = argv.indexOf(name);
-  return index >= 0 ? Number(argv[index + 1]) : fallback;
-};
-const TASKS = arg('--tasks', 1_000_000);
-const REQUESTS = arg('--requests', 60);
-const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const args = benchArgs();
+const explain = args.has('--explain') || args.has('--plans');
+const TASKS = args.number('--tasks', 1_000_000);
+const REQUESTS = args.number('--requests', 60);
 const TARGET_P95_MS = 50;
 const TARGET_RSS_MB = 300;
-
-const runId = randomBytes(4).toString('hex');
-const log = (msg: string): void => {
-  if (!json) process.stderr.write(`${msg}\n`);
-};
-
-function databaseUrl(name: string): string {
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+const log = progress(args.json);
 
 /** Bulk-loads `count` tasks: drop the secondary indexes, INSERT … SELECT, rebuild them, ANALYZE. */
 async function seed(url: string, count: number): Promise<void> {
@@ -98,32 +76,74 @@ function positionOf(cursor: string): { at: Date; id: string } {
   return { at: new Date(at), id };
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+/** "Index Scan using X" (or the scan nodes used) and the execution time, from an EXPLAIN ANALYZE plan. */
+function planSummary(lines: string[]): string {
+  const scans = lines.map((line) => /(?:Index Only Scan|Index Scan|Bitmap Index Scan|Seq Scan)(?: Backward)? (?:using|on) \S+/.exec(line)?.[0]).filter((scan) => scan !== undefined);
+  const time = lines.map((line) => /Execution Time: (.*)/.exec(line)?.[1]).find((found) => found !== undefined);
+  return `${[...new Set(scans)].join(' + ') || 'no scan node'}; execution ${time ?? '?'}`;
+}
+
+type ServerMemory = Pick<NodeJS.MemoryUsage, 'rss' | 'heapUsed' | 'heapTotal' | 'external'> & { liveHeap: number | null };
+
+/** The gateway in a child process (this file with --serve), so its memory is measured alone. */
+async function startServer(url: string): Promise<{ url: string; memory(): Promise<ServerMemory>; stop(): Promise<void>; child: ChildProcess }> {
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', url], { execArgv: [...process.execArgv, ...(args.has('--gc') ? ['--expose-gc'] : [])] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const next = <T>(key: string): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const onMessage = (message: unknown): void => {
+        if (typeof message !== 'object' || message === null || !(key in message)) return;
+        child.off('message', onMessage);
+        resolve((message as Record<string, T>)[key]!);
+      };
+      child.on('message', onMessage);
+      void exited.then(() => reject(new Error('the gateway process exited')));
+    });
+  const gatewayUrl = await next<string>('url');
+  return {
+    url: gatewayUrl,
+    child,
+    memory() {
+      const answer = next<ServerMemory>('memory');
+      child.send('memory');
+      return answer;
+    },
+    async stop() {
+      if (child.connected) child.send('stop');
+      await exited;
+    },
+  };
+}
+
+async function serve(url: string): Promise<void> {
+  const gateway: Gateway = await startBenchGateway(url);
+  process.on('message', (message) => {
+    if (message === 'memory') {
+      const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+      // With --gc: the live heap after a full collection too (diagnostics; the RSS reported is the one before).
+      const gc = (globalThis as { gc?: () => void }).gc;
+      gc?.();
+      const liveHeap = gc ? process.memoryUsage().heapUsed : null;
+      process.send!({ memory: { rss, heapUsed, heapTotal, external, liveHeap } });
+    }
+    if (message === 'stop') void gateway.close().then(() => process.exit(0));
+  });
+  // A bench that dies leaves no gateway behind.
+  process.once('disconnect', () => void gateway.close().then(() => process.exit(0)));
+  process.send!({ url: gateway.url });
 }
 
 async function main(): Promise<void> {
-  const dbName = `lovage_bench_query_${runId}`;
-  await withClient(POSTGRES_URL, (c) => c.query(`CREATE DATABASE "${dbName}"`));
-  const url = databaseUrl(dbName);
-  let gateway: Gateway | undefined;
+  const database = await createBenchDatabase('query', args.has('--keep'));
+  const url = database.url;
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
   try {
-    await migratePostgres(url);
-    log(`gateway task list: seeding ${TASKS} tasks into ${dbName}`);
+    log(`gateway task list: seeding ${TASKS} tasks into ${database.name}`);
     await seed(url, TASKS);
 
-    gateway = await createGateway({
-      databaseUrl: url,
-      port: 0,
-      host: '127.0.0.1',
-      logLevel: 'warn',
-      retention: false,
-      security: { adminEmail: 'bench@example.com', adminPassword: 'bench-password-1', metricsToken: undefined },
-      passwordCost: 1_024,
-    });
-    const base = gateway.url;
-    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'bench@example.com', password: 'bench-password-1' }) });
-    const cookie = login.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+    server = await startServer(url);
+    const base = server.url;
+    const cookie = await sessionCookie(base);
     const csrf = /lovage_csrf=([^;]+)/.exec(cookie)?.[1] ?? '';
     const tokenResponse = await fetch(`${base}/api/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf }, body: JSON.stringify({ name: 'bench', role: 'viewer' }) });
     const { token } = (await tokenResponse.json()) as { token: string };
@@ -155,6 +175,9 @@ async function main(): Promise<void> {
       { name: 'time_range', query: `since=${day.toISOString()}&until=${dayEnd.toISOString()}&limit=50`, filter: { since: day, until: dayEnd } },
       { name: 'text_rare', query: 'q=user123457%40example.com&limit=50', filter: { q: 'user123457@example.com' } },
       { name: 'text_common', query: 'q=timed%20out&limit=50', filter: { q: 'timed out' } },
+      // Harder shapes: a combination no row matches (the name index is walked to its end) and states no row has.
+      { name: 'name+queue_empty', query: 'name=bench.task7&queue=queue2&limit=50', filter: { name: 'bench.task7', queue: 'queue2' } },
+      { name: 'states_empty', query: 'state=REVOKED,REJECTED&limit=50', filter: { states: ['REVOKED', 'REJECTED'] } },
       { name: 'page_21', query: `limit=50&cursor=${encodeURIComponent(deepCursor)}`, filter: { after: positionOf(deepCursor) } },
     ];
 
@@ -168,33 +191,39 @@ async function main(): Promise<void> {
       times.sort((a, b) => a - b);
       all.push(...times);
       rows.push({ name: c.name, p50: percentile(times, 50), p95: percentile(times, 95) });
-      if (plans) {
+      if (explain) {
         const { sql, params } = taskListSql({ ...c.filter, limit: 50 });
         const plan = await withClient(url, (db) => db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params));
-        process.stderr.write(`\n--- ${c.name}: GET /api/v1/tasks?${c.query.replace(/cursor=[^&]+/, 'cursor=…')}\n${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}\n`);
+        const lines = plan.rows.map((r) => r['QUERY PLAN']);
+        process.stderr.write(`\n--- ${c.name}: GET /api/v1/tasks?${c.query.replace(/cursor=[^&]+/, 'cursor=…')}\n${lines.join('\n')}\n`);
+        process.stderr.write(`=== plan ${c.name}: ${planSummary(lines)}\n`);
       }
     }
     all.sort((a, b) => a - b);
-    const memory = process.memoryUsage();
+    const memory = await server.memory();
     const rssMb = memory.rss / 1_048_576;
-    log(`  memory: rss ${rssMb.toFixed(0)} MB, heap used ${(memory.heapUsed / 1_048_576).toFixed(0)} MB (the gateway and this load client share the process)`);
+    const mb = (bytes: number): string => (bytes / 1_048_576).toFixed(0);
+    log(`  gateway process: rss ${mb(memory.rss)} MB, heap ${mb(memory.heapUsed)} MB used of ${mb(memory.heapTotal)} MB, external ${mb(memory.external)} MB${memory.liveHeap === null ? '' : `, live heap after a full GC ${mb(memory.liveHeap)} MB`}`);
 
-    const out = [
-      ...rows.map((r) => ({ name: `gateway_task_list_p95_${r.name}`, unit: 'ms', lovage: r.p95, peer: 'target', peerValue: TARGET_P95_MS, ratio: TARGET_P95_MS / Math.max(r.p95, 0.1) })),
-      { name: 'gateway_task_list_p95', unit: 'ms', lovage: percentile(all, 95), peer: 'target', peerValue: TARGET_P95_MS, ratio: TARGET_P95_MS / percentile(all, 95) },
-      { name: 'gateway_task_list_p50', unit: 'ms', lovage: percentile(all, 50), peer: 'target', peerValue: TARGET_P95_MS, ratio: TARGET_P95_MS / percentile(all, 50) },
-      { name: 'gateway_rss_1m_tasks', unit: 'MB', lovage: rssMb, peer: 'target', peerValue: TARGET_RSS_MB, ratio: TARGET_RSS_MB / rssMb },
-    ];
-    for (const r of out) {
-      const line = { name: r.name, unit: r.unit, lovage: Math.round(r.lovage * 10) / 10, peer: r.peer, peerValue: r.peerValue, ratio: Math.round(r.ratio * 100) / 100 };
-      if (json) process.stdout.write(`${JSON.stringify(line)}\n`);
-      else process.stdout.write(`${line.name.padEnd(38)} ${String(line.lovage).padStart(8)} ${line.unit.padEnd(3)} ${line.peer} ${String(line.peerValue).padStart(5)}  ratio ${line.ratio}\n`);
-    }
+    printMeasurements(
+      [
+        ...rows.map((r) => ({ name: `gateway_task_list_p95_${r.name}`, unit: 'ms', lovage: r.p95, target: TARGET_P95_MS, better: 'lower' as const })),
+        { name: 'gateway_task_list_p95', unit: 'ms', lovage: percentile(all, 95), target: TARGET_P95_MS, better: 'lower' },
+        { name: 'gateway_task_list_p50', unit: 'ms', lovage: percentile(all, 50), target: null, better: 'lower' },
+        { name: 'gateway_rss_1m_tasks', unit: 'MB', lovage: rssMb, target: TARGET_RSS_MB, better: 'lower' },
+      ],
+      args.json,
+    );
   } finally {
-    await gateway?.close();
-    if (!argv.includes('--keep')) await withClient(POSTGRES_URL, (c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
+    await server?.stop();
+    await database.drop();
   }
 }
 
-await main();
-process.exit(0);
+const serveAt = args.argv.indexOf('--serve');
+if (serveAt >= 0) {
+  await serve(args.argv[serveAt + 1]!);
+} else {
+  await main();
+  process.exit(0);
+}

@@ -12,55 +12,35 @@
 // process, same clock). Half the clients watch the whole task list (capped at
 // 200 tasks per message, the rest counted as dropped), half a filtered list.
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { Lovage, type EventProducer } from '@lovage/engine';
-import { createGateway, migratePostgres, type Gateway } from '@lovage/gateway';
+import type { Gateway } from '@lovage/gateway';
+import {
+  benchArgs,
+  createBenchDatabase,
+  percentile,
+  printMeasurements, tearDown,
+  progress,
+  REDIS_URL,
+  runId as newRunId,
+  sessionCookie,
+  sleep,
+  startBenchGateway,
+} from './gateway-support.js';
 
-const argv = process.argv.slice(2);
-const json = argv.includes('--json');
-const arg = (name: string, fallback: number): number => {
-  const index = argv.indexOf(name);
-  return index >= 0 ? Number(argv[index + 1]) : fallback;
-};
-const RATE = arg('--rate', 10_000);
-const SECONDS = arg('--seconds', 10);
-const CLIENTS = arg('--clients', 4);
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
-const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const args = benchArgs();
+const argv = args.argv;
+const RATE = args.number('--rate', 10_000);
+const SECONDS = args.number('--seconds', 10);
+const CLIENTS = args.number('--clients', 4);
 const TARGET_P95_MS = 300;
 const EVENTS_PER_TASK = 4;
 const TICK_MS = 10;
 
-const runId = randomBytes(4).toString('hex');
+const runId = newRunId();
 const prefix = `lvbench-sock:${runId}:`;
-const log = (msg: string): void => {
-  if (!json) process.stderr.write(`${msg}\n`);
-};
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function databaseUrl(name: string): string {
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
+const log = progress(args.json);
 
 interface TaskUpdate {
   id: string;
@@ -74,20 +54,10 @@ interface Watcher {
   /** [task id, arrival epoch ms] of each measured arrival. */
   arrivals: [string, number][];
   messages: number;
+  /** Arrival times (epoch ms) of the first and the last message. */
+  firstAt: number;
+  lastAt: number;
   dropped: number;
-}
-
-async function sessionCookie(gateway: Gateway): Promise<string> {
-  const response = await fetch(`${gateway.url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'bench@example.com', password: 'bench-password-1' }),
-  });
-  if (response.status !== 200) throw new Error(`login failed: ${response.status}`);
-  return response.headers
-    .getSetCookie()
-    .map((line) => line.split(';')[0])
-    .join('; ');
 }
 
 async function watch(gatewayUrl: string, cookie: string, filter: Record<string, unknown> | undefined): Promise<Watcher> {
@@ -96,11 +66,13 @@ async function watch(gatewayUrl: string, cookie: string, filter: Record<string, 
     socket.on('connect', () => resolve());
     socket.on('connect_error', reject);
   });
-  const watcher: Watcher = { socket, latencies: [], arrivals: [], messages: 0, dropped: 0 };
+  const watcher: Watcher = { socket, latencies: [], arrivals: [], messages: 0, firstAt: 0, lastAt: 0, dropped: 0 };
   const seen = new Set<string>();
   socket.on('tasks:update', (update: { tasks: TaskUpdate[]; dropped: number }) => {
     const now = Date.now();
     watcher.messages++;
+    if (watcher.firstAt === 0) watcher.firstAt = now;
+    watcher.lastAt = now;
     watcher.dropped += update.dropped;
     for (const task of update.tasks) {
       if (task.state !== 'SUCCESS' || !task.succeededAt || seen.has(task.id)) continue;
@@ -145,7 +117,8 @@ interface ChildReport {
   loadSeconds: number;
   latencies: number[];
   arrivals: [string, number][];
-  messages: number[];
+  /** Messages a second each client received, between its first and its last message. */
+  messageRates: number[];
   dropped: number;
 }
 
@@ -172,7 +145,7 @@ async function runClients(gatewayUrl: string, cookie: string, childPrefix: strin
       loadSeconds,
       latencies: watchers.flatMap((watcher) => watcher.latencies),
       arrivals: watchers.flatMap((watcher) => watcher.arrivals),
-      messages: watchers.map((watcher) => watcher.messages),
+      messageRates: watchers.map((watcher) => (watcher.messages - 1) / Math.max(0.001, (watcher.lastAt - watcher.firstAt) / 1_000)),
       dropped: watchers.reduce((sum, watcher) => sum + watcher.dropped, 0),
     };
     await new Promise<void>((resolve) => process.send!(report, () => resolve()));
@@ -183,24 +156,11 @@ async function runClients(gatewayUrl: string, cookie: string, childPrefix: strin
 }
 
 async function main(): Promise<void> {
-  const dbName = `lovage_bench_socket_${runId}`;
-  await admin((c) => c.query(`CREATE DATABASE "${dbName}"`));
-  const url = databaseUrl(dbName);
+  const database = await createBenchDatabase('socket', args.has('--keep'));
   const app = new Lovage({ broker: REDIS_URL, prefix, logLevel: 'silent' });
   let gateway: Gateway | undefined;
   try {
-    await migratePostgres(url);
-    gateway = await createGateway({
-      databaseUrl: url,
-      port: 0,
-      host: '127.0.0.1',
-      logLevel: 'warn',
-      app,
-      retention: false,
-      ingest: { consumer: 'bench', blockMs: 50 },
-      security: { adminEmail: 'bench@example.com', adminPassword: 'bench-password-1', metricsToken: undefined },
-      passwordCost: 1_024,
-    });
+    gateway = await startBenchGateway(database.url, { app, ingest: { consumer: 'bench', blockMs: 50 } });
     // When each task's success was committed, to split the latency into ingest and feed.
     const ingestLatencies: number[] = [];
     const committedAt = new Map<string, number>();
@@ -212,7 +172,7 @@ async function main(): Promise<void> {
         ingestLatencies.push(now - task.succeededAt);
       }
     });
-    const cookie = await sessionCookie(gateway);
+    const cookie = await sessionCookie(gateway.url);
 
     log(`gateway socket: ${RATE} events/s for ${SECONDS} s, ${CLIENTS} socket.io clients on the task list (clients and producers in a child process)`);
     const child = fork(fileURLToPath(import.meta.url), [...argv, '--child', gateway.url, cookie, prefix], { execArgv: process.execArgv });
@@ -231,7 +191,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => child.once('exit', resolve));
 
     const latencies = report.latencies.sort((a, b) => a - b);
-    const messagesPerSecond = Math.max(...report.messages) / report.loadSeconds;
+    const messagesPerSecond = Math.max(...report.messageRates);
     const expected = report.events / EVENTS_PER_TASK;
     log(`  ${report.events} events (${Math.round(report.events / report.loadSeconds)}/s), ${expected} tasks; ${latencies.length} task arrivals measured, ${report.dropped} coalesced past the per-message cap`);
     ingestLatencies.sort((a, b) => a - b);
@@ -240,35 +200,23 @@ async function main(): Promise<void> {
       .map(([id, at]) => at - committedAt.get(id)!)
       .sort((a, b) => a - b);
 
-    const p95 = percentile(latencies, 95);
-    const rows = [
-      { name: 'gateway_socket_latency_p50', unit: 'ms', lovage: percentile(latencies, 50), peer: 'target', peerValue: TARGET_P95_MS, ratio: TARGET_P95_MS / Math.max(1, percentile(latencies, 50)) },
-      { name: 'gateway_socket_latency_p95', unit: 'ms', lovage: p95, peer: 'target', peerValue: TARGET_P95_MS, ratio: TARGET_P95_MS / Math.max(1, p95) },
-      { name: 'gateway_socket_latency_p99', unit: 'ms', lovage: percentile(latencies, 99), peer: 'target', peerValue: TARGET_P95_MS, ratio: TARGET_P95_MS / Math.max(1, percentile(latencies, 99)) },
-      // The two legs: event → committed in Postgres (the ingest), and commit → client (the live feed: coalescing and socket.io).
-      { name: 'gateway_socket_ingest_p95', unit: 'ms', lovage: percentile(ingestLatencies, 95), peer: 'target', peerValue: TARGET_P95_MS, ratio: TARGET_P95_MS / Math.max(1, percentile(ingestLatencies, 95)) },
-      { name: 'gateway_socket_feed_p95', unit: 'ms', lovage: percentile(feedLatencies, 95), peer: 'target', peerValue: TARGET_P95_MS, ratio: TARGET_P95_MS / Math.max(1, percentile(feedLatencies, 95)) },
-      { name: 'gateway_socket_load', unit: 'events/s', lovage: report.events / report.loadSeconds, peer: 'target', peerValue: RATE, ratio: report.events / report.loadSeconds / RATE },
-      // Coalescing: at most ~10 messages a second per room, whatever the event rate.
-      { name: 'gateway_socket_messages', unit: 'msg/s', lovage: messagesPerSecond, peer: 'target', peerValue: 10, ratio: 10 / Math.max(1, messagesPerSecond) },
-    ];
-    for (const r of rows) {
-      const out = { name: r.name, unit: r.unit, lovage: Math.round(r.lovage * 10) / 10, peer: r.peer, peerValue: r.peerValue, ratio: Math.round(r.ratio * 100) / 100 };
-      if (json) process.stdout.write(`${JSON.stringify(out)}\n`);
-      else process.stdout.write(`${out.name.padEnd(28)} ${String(out.lovage).padStart(10)} ${out.unit.padEnd(9)} ${out.peer.padEnd(7)} ${String(out.peerValue).padStart(8)}  ratio ${out.ratio}\n`);
-    }
+    const target = (name: string, unit: string, lovage: number, bar: number, better: 'higher' | 'lower' = 'lower') => ({ name, unit, lovage, target: bar, better });
+    printMeasurements(
+      [
+        target('gateway_socket_latency_p50', 'ms', percentile(latencies, 50), TARGET_P95_MS),
+        target('gateway_socket_latency_p95', 'ms', percentile(latencies, 95), TARGET_P95_MS),
+        target('gateway_socket_latency_p99', 'ms', percentile(latencies, 99), TARGET_P95_MS),
+        // The two legs: event → committed in Postgres (the ingest), and commit → client (the live feed: coalescing and socket.io).
+        target('gateway_socket_ingest_p95', 'ms', percentile(ingestLatencies, 95), TARGET_P95_MS),
+        target('gateway_socket_feed_p95', 'ms', percentile(feedLatencies, 95), TARGET_P95_MS),
+        target('gateway_socket_load', 'events/s', report.events / report.loadSeconds, RATE, 'higher'),
+        // Coalescing: at most ~10 messages a second per room, whatever the event rate.
+        target('gateway_socket_messages', 'msg/s', messagesPerSecond, 10),
+      ],
+      args.json,
+    );
   } finally {
-    await gateway?.close();
-    await app.close();
-    const redis = new Redis(REDIS_URL);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-    redis.disconnect();
-    if (!argv.includes('--keep')) await admin((c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
+    await tearDown({ gateway, app, prefix, database });
   }
 }
 

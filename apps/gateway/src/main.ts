@@ -1,4 +1,8 @@
 // `lovage-gateway`: the monitor server on its own, configured from the environment.
+// With LOVAGE_BROKER_URL it connects to that broker (and reads LOVAGE_PREFIX and
+// the engine's other LOVAGE_* options): it ingests the event stream, shows queues
+// and runs actions. Without it, it serves what the database already holds.
+import { Lovage } from '@lovage/engine';
 import pino from 'pino';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
 import { createGateway } from './server.js';
@@ -12,8 +16,10 @@ try {
   process.exit(1);
 }
 const logger = pino({ name: 'lovage-gateway', level: config.logLevel });
+const app = config.brokerUrl ? Lovage.fromEnv({ broker: config.brokerUrl }) : undefined;
 try {
   const gateway = await createGateway({
+    app,
     port: config.port,
     host: config.host,
     databaseUrl: config.databaseUrl,
@@ -23,21 +29,27 @@ try {
   });
   if (gateway.firstRun) {
     // Shown once: only its hash is kept. Printed on stdout rather than in the log stream on purpose.
-    console.log(`lovage-gateway: created admin ${gateway.firstRun.email} with password ${gateway.firstRun.password} (shown once)`);
+    console.log(
+      `lovage-gateway: created admin ${gateway.firstRun.email} with password ${gateway.firstRun.password} (shown once)`,
+    );
   }
   const stop = (signal: string) => {
     logger.info({ signal }, 'stopping');
-    gateway.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'error while stopping');
-        process.exit(1);
-      },
-    );
+    gateway
+      .close()
+      .then(() => app?.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'error while stopping');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 } catch (error) {
   logger.fatal({ err: error }, 'gateway failed to start');
+  await app?.close().catch(() => undefined);
   process.exitCode = 1;
 }

@@ -7,6 +7,7 @@ import { Lovage } from '@lovage/engine';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createGateway } from '../src/server.js';
+import { listTasks } from '../src/store/task-queries.js';
 import { until } from './ingest-support.js';
 
 describe('ingest on the embedded defaults', () => {
@@ -25,6 +26,9 @@ describe('ingest on the embedded defaults', () => {
       expect(task).toMatchObject({ name: 'embedded.double', args: [21], resultPreview: '42', worker: 'embedded-worker' });
       expect(task.attempts.map((a) => [a.attempt, a.outcome])).toEqual([[1, 'SUCCESS']]);
       expect(gateway.ingest!.status()).toMatchObject({ state: 'running', lastError: null });
+      // The task list's filter on several states binds them as one parameter, which PGlite accepts too.
+      const listed = await listTasks(gateway.prisma, { states: ['SUCCESS', 'FAILURE'], limit: 10 });
+      expect(listed.map((row) => row.id)).toEqual([result.id]);
     } finally {
       await worker.close();
       await gateway.close();

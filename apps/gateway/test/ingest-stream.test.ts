@@ -2,62 +2,13 @@
 // and fail while the gateway consumes the event stream into a real Postgres.
 // The ground truth is the engine's result backend, which records every task's
 // final state and its attempts as the workers saw them.
-import { currentTask, type Lovage } from '@lovage/engine';
 import { testRedisUrl } from '@lovage/test-support';
 import { Redis } from 'ioredis';
 import { postgresTest } from '@lovage/test-support/postgres';
 import { describe, expect } from 'vitest';
 import type { BatchResult } from '../src/ingest/ingest.js';
-import type { Gateway } from '../src/server.js';
-import { engineHarness, until } from './ingest-support.js';
+import { allReady, defineTasks, engineHarness, groundTruthMatches, until } from './ingest-support.js';
 import { startGateway } from './support.js';
-
-/** Tasks whose outcome follows from their argument: n % 3 retries before success, or a failure for n % 10 === 9. */
-function defineTasks(app: Lovage) {
-  const add = app.task('math.add', (a: number, b: number) => a + b);
-  const flaky = app.task(
-    'net.flaky',
-    (n: number) => {
-      if (n % 10 === 9) throw new TypeError(`bad input ${n}`);
-      const task = currentTask();
-      if (task.retries < n % 3) throw task.retry({ exc: new Error(`busy ${n}`), countdown: 5 });
-      return n;
-    },
-    { maxRetries: 3 },
-  );
-  return { add, flaky };
-}
-
-async function groundTruthMatches(gateway: Gateway, app: Lovage, ids: string[]): Promise<void> {
-  const rows = await gateway.prisma.task.findMany({ where: { id: { in: ids } }, include: { attempts: { orderBy: { attempt: 'asc' } } } });
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  let retriedAttempts = 0;
-  let attempts = 0;
-  let succeeded = 0;
-  let failed = 0;
-  for (const id of ids) {
-    const truth = await app.asyncResult(id).info();
-    const row = byId.get(id);
-    expect(truth, `result of ${id}`).toBeDefined();
-    expect(row, `row of ${id}`).toBeDefined();
-    expect({ id, state: row!.state, retries: row!.retries, worker: row!.worker }).toEqual({ id, state: truth!.state, retries: truth!.retries, worker: truth!.worker });
-    expect(row!.attempts.map((a) => ({ attempt: a.attempt, outcome: a.outcome, worker: a.worker, errorName: a.errorName }))).toEqual(
-      truth!.attempts.map((a) => ({ attempt: a.attempt, outcome: a.outcome, worker: a.hostname, errorName: a.error?.name ?? null })),
-    );
-    attempts += truth!.attempts.length;
-    retriedAttempts += truth!.attempts.filter((a) => a.outcome === 'RETRY').length;
-    if (truth!.state === 'SUCCESS') succeeded++;
-    if (truth!.state === 'FAILURE') failed++;
-  }
-  // Counted once each, however often a batch was replayed.
-  const sums = await gateway.prisma.metricBucket.aggregate({ _sum: { started: true, succeeded: true, failed: true, retried: true } });
-  expect(sums._sum).toEqual({ started: attempts, succeeded, failed, retried: retriedAttempts });
-}
-
-async function allReady(app: Lovage, ids: string[]): Promise<boolean> {
-  for (const id of ids) if (!(await app.asyncResult(id).ready())) return false;
-  return true;
-}
 
 describe('ingest from the engine event stream', () => {
   postgresTest('every task ends in the database as the result backend has it, with its attempts', async ({ postgres }) => {
@@ -73,7 +24,7 @@ describe('ingest from the engine event stream', () => {
       await until(() => allReady(app, ids), 60_000, 'all tasks finished');
       await until(async () => (await gateway.prisma.task.count({ where: { id: { in: ids }, state: { in: ['SUCCESS', 'FAILURE'] } } })) === ids.length, 30_000, 'all tasks ingested');
       await until(async () => (await gateway.ingest!.lag()).caughtUp, 30_000, 'ingest caught up');
-      await groundTruthMatches(gateway, app, ids);
+      await groundTruthMatches(gateway.prisma, app, ids);
       const failedRow = await gateway.prisma.task.findFirstOrThrow({ where: { id: { in: ids }, state: 'FAILURE' } });
       expect(failedRow).toMatchObject({ name: 'net.flaky', errorName: 'TypeError', queue: 'default', worker: 'ingest-worker-1' });
       expect(failedRow.errorMessage).toMatch(/^bad input \d+$/);
@@ -116,7 +67,7 @@ describe('ingest from the engine event stream', () => {
       const restarted = gateway;
       await until(async () => (await restarted.prisma.task.count({ where: { id: { in: ids }, state: { in: ['SUCCESS', 'FAILURE'] } } })) === ids.length, 60_000, 'all tasks ingested after the restart');
       await until(async () => (await restarted.ingest!.lag()).caughtUp, 30_000, 'ingest caught up');
-      await groundTruthMatches(restarted, app, ids);
+      await groundTruthMatches(restarted.prisma, app, ids);
     } finally {
       await worker.close();
       await gateway.close();

@@ -68,9 +68,12 @@ describe('migrations on PostgreSQL', () => {
     const rows = await client.query<{ checksum: string; finished_at: Date | null; applied_steps_count: number }>(
       'SELECT checksum, finished_at, applied_steps_count FROM _prisma_migrations ORDER BY migration_name',
     );
-    await client.end();
     expect(rows.rows.map((row) => row.checksum)).toEqual(migrations.map((m) => m.checksum));
     expect(rows.rows.every((row) => row.finished_at !== null && row.applied_steps_count === 1)).toBe(true);
+    // The hand-written migration's extended statistics (correlated task-list filters) exist too.
+    const statistics = await client.query<{ stxname: string }>("SELECT stxname FROM pg_statistic_ext WHERE stxrelid = 'tasks'::regclass");
+    expect(statistics.rows.map((row) => row.stxname)).toEqual(['tasks_name_queue_state_stats']);
+    await client.end();
 
     const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
     cleanups.push(() => prisma.$disconnect());

@@ -8,13 +8,10 @@ import type { Prisma } from '../generated/prisma/client.js';
 import type { Principal } from '../auth/principal.js';
 import { requireRole } from '../auth/require-role.js';
 import { ForbiddenError, GatewayError, UnauthenticatedError } from '../errors.js';
-import type { RouteRegistrar } from '../api/route.js';
+import { documentRoute, parseRequest, type Out, type Result, type RouteRegistrar } from '../api/route.js';
 import type { Role } from '../api/schemas.js';
-import { parseRequestPart } from '../api/validation.js';
 import { toGatewayError } from './engine-errors.js';
 
-type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
-type Result<S> = S extends z.ZodType ? z.input<S> : undefined;
 
 export interface ActionContext<P, Q, B> {
   request: FastifyRequest;
@@ -63,19 +60,7 @@ export function defineAction<
   B extends z.ZodType | undefined = undefined,
   R extends z.ZodType | undefined = undefined,
 >(registrar: RouteRegistrar, spec: ActionSpec<P, Q, B, R>): void {
-  const status = spec.status ?? 200;
-  registrar.openapi.add({
-    method: spec.method,
-    url: `${registrar.prefix}${spec.url}`,
-    summary: spec.summary,
-    tag: spec.tag,
-    access: spec.access,
-    params: spec.params,
-    query: spec.query,
-    body: spec.body,
-    status,
-    response: spec.response,
-  });
+  const status = documentRoute(registrar, spec);
   registrar.app.route({
     method: spec.method,
     url: spec.url,
@@ -89,14 +74,7 @@ export function defineAction<
       if (!principal) throw new UnauthenticatedError();
       let outcome: ActionOutcome<Result<R>>;
       try {
-        const context = {
-          request,
-          params: (spec.params ? parseRequestPart(spec.params, request.params, 'params') : undefined) as Out<P>,
-          query: (spec.query ? parseRequestPart(spec.query, request.query, 'query') : undefined) as Out<Q>,
-          body: (spec.body ? parseRequestPart(spec.body, request.body, 'body') : undefined) as Out<B>,
-          principal,
-        };
-        outcome = await spec.handler(context);
+        outcome = await spec.handler({ request, principal, ...parseRequest(spec, request) });
       } catch (caught) {
         const error = toGatewayError(caught);
         await request.server.audit.record({

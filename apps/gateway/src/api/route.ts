@@ -10,8 +10,8 @@ import type { OpenApiRegistry } from './openapi.js';
 import type { Role } from './schemas.js';
 import { parseRequestPart } from './validation.js';
 
-type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
-type Result<S> = S extends z.ZodType ? z.input<S> : undefined;
+export type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+export type Result<S> = S extends z.ZodType ? z.input<S> : undefined;
 
 export interface RouteContext<P, Q, B> {
   request: FastifyRequest;
@@ -54,12 +54,25 @@ export interface RouteRegistrar {
   prefix: string;
 }
 
-export function defineRoute<
-  P extends z.ZodType | undefined = undefined,
-  Q extends z.ZodType | undefined = undefined,
-  B extends z.ZodType | undefined = undefined,
-  R extends z.ZodType | undefined = undefined,
->(registrar: RouteRegistrar, spec: RouteSpec<P, Q, B, R>): void {
+/** What the OpenAPI document and the validation need to know of a route or an action. */
+export interface DocumentedRoute<P, Q, B, R> {
+  method: string;
+  url: string;
+  summary: string;
+  tag: string;
+  access: Role | 'public';
+  params?: P;
+  query?: Q;
+  body?: B;
+  status?: number;
+  response?: R;
+}
+
+/** Records the route in the OpenAPI document; returns its success status. */
+export function documentRoute<P extends z.ZodType | undefined, Q extends z.ZodType | undefined, B extends z.ZodType | undefined, R extends z.ZodType | undefined>(
+  registrar: RouteRegistrar,
+  spec: DocumentedRoute<P, Q, B, R>,
+): number {
   const status = spec.status ?? 200;
   registrar.openapi.add({
     method: spec.method,
@@ -73,6 +86,28 @@ export function defineRoute<
     status,
     response: spec.response,
   });
+  return status;
+}
+
+/** The request's params, query and body, each parsed with its schema (a 400 naming the field on bad input). */
+export function parseRequest<P extends z.ZodType | undefined, Q extends z.ZodType | undefined, B extends z.ZodType | undefined>(
+  spec: { params?: P; query?: Q; body?: B },
+  request: FastifyRequest,
+): { params: Out<P>; query: Out<Q>; body: Out<B> } {
+  return {
+    params: (spec.params ? parseRequestPart(spec.params, request.params, 'params') : undefined) as Out<P>,
+    query: (spec.query ? parseRequestPart(spec.query, request.query, 'query') : undefined) as Out<Q>,
+    body: (spec.body ? parseRequestPart(spec.body, request.body, 'body') : undefined) as Out<B>,
+  };
+}
+
+export function defineRoute<
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+  R extends z.ZodType | undefined = undefined,
+>(registrar: RouteRegistrar, spec: RouteSpec<P, Q, B, R>): void {
+  const status = documentRoute(registrar, spec);
   registrar.app.route({
     method: spec.method,
     url: spec.url,
@@ -82,9 +117,7 @@ export function defineRoute<
       const context = {
         request,
         reply,
-        params: (spec.params ? parseRequestPart(spec.params, request.params, 'params') : undefined) as Out<P>,
-        query: (spec.query ? parseRequestPart(spec.query, request.query, 'query') : undefined) as Out<Q>,
-        body: (spec.body ? parseRequestPart(spec.body, request.body, 'body') : undefined) as Out<B>,
+        ...parseRequest(spec, request),
         get principal(): Principal {
           if (!request.principal) throw new UnauthenticatedError();
           return request.principal;

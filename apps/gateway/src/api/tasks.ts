@@ -1,7 +1,7 @@
 // GET /tasks, /tasks/facets, /tasks/:id: the task history the ingest keeps.
-import type { Task, TaskAttempt as AttemptRow } from '../generated/prisma/client.js';
+import type { Task } from '../generated/prisma/client.js';
 import { NotFoundError } from '../errors.js';
-import { listTasks, taskFacets, type TaskListRow } from '../store/task-queries.js';
+import { listTasks, taskFacets, taskRowOf, type TaskListRow } from '../store/task-queries.js';
 import { decodeCursor, pageOf } from './pagination.js';
 import { defineRoute, type RouteRegistrar } from './route.js';
 import {
@@ -48,17 +48,33 @@ export function toTaskSummary(row: TaskListRow): TaskSummary {
   };
 }
 
-function toAttempt(row: AttemptRow): TaskAttempt {
+/** An attempt as Prisma reads it (Dates) or as the ingest hands it to the live feed (epoch ms). */
+export interface AttemptLike {
+  attempt: number;
+  worker: string | null;
+  startedAt: Date | number;
+  endedAt: Date | number | null;
+  outcome: TaskAttempt['outcome'];
+  errorName: string | null;
+  errorMessage: string | null;
+  errorStack: string | null;
+  nextRetryAt: Date | number | null;
+  runtime: number | null;
+}
+
+const isoOf = (value: Date | number | null): string | null => (value === null ? null : new Date(value).toISOString());
+
+export function toTaskAttempt(row: AttemptLike): TaskAttempt {
   return {
     attempt: row.attempt,
     worker: row.worker,
-    startedAt: row.startedAt.toISOString(),
-    endedAt: iso(row.endedAt),
+    startedAt: new Date(row.startedAt).toISOString(),
+    endedAt: isoOf(row.endedAt),
     outcome: row.outcome,
     errorName: row.errorName,
     errorMessage: row.errorMessage,
     errorStack: row.errorStack,
-    nextRetryAt: iso(row.nextRetryAt),
+    nextRetryAt: isoOf(row.nextRetryAt),
     runtime: row.runtime,
   };
 }
@@ -131,33 +147,7 @@ export function registerTaskRoutes(registrar: RouteRegistrar): void {
         const row = id === task.id ? task : byId.get(id);
         return row ? toLink(row) : null;
       };
-      const summary = toTaskSummary({
-        id: task.id,
-        name: task.name,
-        state: task.state,
-        queue: task.queue,
-        worker: task.worker,
-        args: task.args,
-        retries: task.retries,
-        priority: task.priority,
-        eta: task.eta,
-        result_preview: task.resultPreview,
-        error_name: task.errorName,
-        error_message: task.errorMessage,
-        runtime: task.runtime,
-        parent_id: task.parentId,
-        root_id: task.rootId,
-        created_at: task.createdAt,
-        updated_at: task.updatedAt,
-        sent_at: task.sentAt,
-        received_at: task.receivedAt,
-        started_at: task.startedAt,
-        succeeded_at: task.succeededAt,
-        failed_at: task.failedAt,
-        retried_at: task.retriedAt,
-        revoked_at: task.revokedAt,
-        rejected_at: task.rejectedAt,
-      });
+      const summary = toTaskSummary(taskRowOf(task));
       return {
         task: {
           ...summary,
@@ -167,7 +157,7 @@ export function registerTaskRoutes(registrar: RouteRegistrar): void {
           groupId: task.groupId,
           retriedFromId: task.retriedFromId,
           retriedIntoId: task.retriedIntoId,
-          attempts: task.attempts.map(toAttempt),
+          attempts: task.attempts.map(toTaskAttempt),
           parent: link(task.parentId),
           root: link(task.rootId),
           children: children.map(toLink),

@@ -18,7 +18,7 @@ import { TaskStateSchema } from '../api/schemas.js';
 import { authenticate } from '../auth/authenticate.js';
 import type { SessionStore } from '../auth/session-store.js';
 import { NotFoundError } from '../errors.js';
-import { listTasks, type TaskListRow } from '../store/task-queries.js';
+import { listTasks, taskRowOf, type TaskListRow } from '../store/task-queries.js';
 
 export const FLOWER_READ_PREFIX = '/api';
 
@@ -191,37 +191,7 @@ export const flowerReadPlugin: FastifyPluginCallback<FlowerReadOptions> = (app, 
 
   async function taskRow(id: string): Promise<TaskListRow | null> {
     const task = await prisma.task.findUnique({ where: { id } });
-    if (!task) return null;
-    return {
-      id: task.id,
-      name: task.name,
-      state: task.state,
-      queue: task.queue,
-      worker: task.worker,
-      args: task.args,
-      retries: task.retries,
-      priority: task.priority,
-      eta: task.eta,
-      result_preview: task.resultPreview,
-      error_name: task.errorName,
-      error_message: task.errorMessage,
-      runtime: task.runtime,
-      parent_id: task.parentId,
-      root_id: task.rootId,
-      created_at: task.createdAt,
-      updated_at: task.updatedAt,
-      sent_at: task.sentAt,
-      received_at: task.receivedAt,
-      started_at: task.startedAt,
-      succeeded_at: task.succeededAt,
-      failed_at: task.failedAt,
-      retried_at: task.retriedAt,
-      revoked_at: task.revokedAt,
-      rejected_at: task.rejectedAt,
-      kwargs: task.kwargs,
-      error_stack: task.errorStack,
-      expires: task.expires,
-    };
+    return task ? taskRowOf(task) : null;
   }
 
   defineRoute(registrar, {

@@ -10,7 +10,8 @@
 // from the number of events, so a replayed or duplicated event counts nothing.
 import type { LovageEvent, WorkerEvent } from '@lovage/engine';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import type { BatchResult, ScheduleChangeEvent, ScheduleRunEvent } from './batch-result.js';
+import { workerSnapshotOf, type BatchResult, type ScheduleChangeEvent, type ScheduleRunEvent, type WorkerRow } from './batch-result.js';
+import type { BucketCounts } from '../store/metric-queries.js';
 import { bucketOf, emptyHistogram, percentile } from './runtime-histogram.js';
 import {
   applyAttemptEvent,
@@ -355,16 +356,10 @@ function attemptToRecord(a: AttemptRow): Record<string, unknown> {
   };
 }
 
-interface BucketRecord {
+interface BucketRecord extends BucketCounts {
   minute: number;
   task_name: string;
   queue: string;
-  received: number;
-  started: number;
-  succeeded: number;
-  failed: number;
-  retried: number;
-  revoked: number;
   runtime_sum: number;
   runtime_max: number | null;
   runtime_histogram: number[];
@@ -415,22 +410,9 @@ function countTransitions(before: TaskRow | undefined, after: TaskRow, receipts:
   if (first('revokedAt')) deltas.count('revoked', after.revokedAt!, after);
 }
 
-/** A worker row to write (snake_case: the JSON keys of the upsert statement). */
-interface WorkerUpsert {
-  hostname: string;
+/** A worker row to write (the JSON keys of the upsert statement). */
+interface WorkerUpsert extends WorkerRow {
   pid: number;
-  version: string | null;
-  queues: string[];
-  pool_kind: string | null;
-  pool_size: number | null;
-  first_seen: number;
-  last_heartbeat: number;
-  online: boolean;
-  active: number;
-  processed: number;
-  succeeded: number;
-  failed: number;
-  loadavg: number[];
   memory_rss: number;
 }
 
@@ -662,23 +644,7 @@ async function writeWorkers(tx: Sql, workerEvents: Map<string, WorkerEvent[]>, r
   if (firstSeen.length > 0) await tx.$executeRawUnsafe(TOUCH_WORKERS_FIRST_SEEN, toJson(firstSeen));
   // Every sample has its worker row by now: a worker not stored yet is always upserted above.
   if (samples.size > 0) await tx.$executeRawUnsafe(UPSERT_HEARTBEATS, toJson([...samples.values()]));
-  result.workers = upserts.map((u) => ({
-    hostname: u.hostname,
-    pid: u.pid,
-    version: u.version,
-    queues: u.queues,
-    poolKind: u.pool_kind,
-    poolSize: u.pool_size,
-    firstSeen: u.first_seen,
-    lastHeartbeat: u.last_heartbeat,
-    online: u.online,
-    active: u.active,
-    processed: u.processed,
-    succeeded: u.succeeded,
-    failed: u.failed,
-    loadavg: u.loadavg,
-    memoryRss: u.memory_rss,
-  }));
+  result.workers = upserts.map(workerSnapshotOf);
 }
 
 /** Stream ids ("<ms>-<n>") in numeric order. */

@@ -31,6 +31,45 @@ export interface WorkerSnapshot {
 }
 
 /** Beat sent a schedule's task (a `schedule-fired` event). */
+/** A worker row as the ingest's SQL writes and returns it (snake_case JSON keys, instants in epoch ms). */
+export interface WorkerRow {
+  hostname: string;
+  pid: number | null;
+  version: string | null;
+  queues: string[];
+  pool_kind: string | null;
+  pool_size: number | null;
+  first_seen: number;
+  last_heartbeat: number;
+  online: boolean;
+  active: number;
+  processed: number;
+  succeeded: number;
+  failed: number;
+  loadavg: number[];
+  memory_rss: number | null;
+}
+
+export function workerSnapshotOf(row: WorkerRow): WorkerSnapshot {
+  return {
+    hostname: row.hostname,
+    pid: row.pid,
+    version: row.version,
+    queues: row.queues,
+    poolKind: row.pool_kind,
+    poolSize: row.pool_size,
+    firstSeen: row.first_seen,
+    lastHeartbeat: row.last_heartbeat,
+    online: row.online,
+    active: row.active,
+    processed: row.processed,
+    succeeded: row.succeeded,
+    failed: row.failed,
+    loadavg: row.loadavg,
+    memoryRss: row.memory_rss,
+  };
+}
+
 export interface ScheduleRunEvent {
   schedule: string;
   task: string;

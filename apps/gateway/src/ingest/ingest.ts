@@ -18,7 +18,7 @@ import type { Lovage, EventBatch } from '@lovage/engine';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { applyBatch, compareStreamIds } from './apply-batch.js';
-import type { BatchListener, BatchResult, WorkerSnapshot } from './batch-result.js';
+import { workerSnapshotOf, type BatchListener, type BatchResult, type WorkerRow, type WorkerSnapshot } from './batch-result.js';
 
 export type { BatchListener, BatchResult } from './batch-result.js';
 
@@ -69,23 +69,6 @@ export interface IngestLag extends IngestStatus {
   behindMs: number | null;
   /** Age of the newest ingested event (ms), null before any. */
   lastEventAgeMs: number | null;
-}
-
-interface SweptWorker {
-  hostname: string;
-  pid: number | null;
-  version: string | null;
-  queues: string[];
-  pool_kind: string | null;
-  pool_size: number | null;
-  first_seen: number;
-  last_heartbeat: number;
-  active: number;
-  processed: number;
-  succeeded: number;
-  failed: number;
-  loadavg: number[];
-  memory_rss: number | null;
 }
 
 const streamMs = (id: string): number => Number(id.split('-')[0] ?? 0);
@@ -300,13 +283,13 @@ export class Ingest {
   async sweepOffline(): Promise<string[]> {
     const timeouts = [...this.heartbeatMs].map(([hostname, interval]) => ({ hostname, timeout_ms: 2 * interval + Math.max(500, interval / 2) }));
     const fallback = this.options.defaultHeartbeatMs ?? 2_000;
-    const rows = await this.prisma.$queryRawUnsafe<SweptWorker[]>(
+    const rows = await this.prisma.$queryRawUnsafe<WorkerRow[]>(
       `UPDATE workers w SET online = false
         WHERE w.online
           AND w.last_heartbeat < now() - make_interval(secs => COALESCE(
                 (SELECT r.timeout_ms FROM jsonb_to_recordset($1::jsonb) AS r(hostname text, timeout_ms float8) WHERE r.hostname = w.hostname),
                 $2::float8) / 1000.0)
-      RETURNING w.hostname, w.pid, w.version, w.queues, w.pool_kind, w.pool_size,
+      RETURNING w.hostname, w.pid, w.version, w.queues, w.pool_kind, w.pool_size, w.online,
                 (extract(epoch from w.first_seen) * 1000)::float8 AS first_seen,
                 (extract(epoch from w.last_heartbeat) * 1000)::float8 AS last_heartbeat,
                 w.active, w.processed::float8 AS processed, w.succeeded::float8 AS succeeded, w.failed::float8 AS failed,
@@ -315,23 +298,7 @@ export class Ingest {
       2 * fallback + Math.max(500, fallback / 2),
     );
     if (rows.length > 0) {
-      const workers: WorkerSnapshot[] = rows.map((r) => ({
-        hostname: r.hostname,
-        pid: r.pid,
-        version: r.version,
-        queues: r.queues,
-        poolKind: r.pool_kind,
-        poolSize: r.pool_size,
-        firstSeen: r.first_seen,
-        lastHeartbeat: r.last_heartbeat,
-        online: false,
-        active: r.active,
-        processed: r.processed,
-        succeeded: r.succeeded,
-        failed: r.failed,
-        loadavg: r.loadavg,
-        memoryRss: r.memory_rss,
-      }));
+      const workers: WorkerSnapshot[] = rows.map(workerSnapshotOf);
       this.logger.info({ workers: workers.map((w) => w.hostname) }, 'ingest: workers missed their heartbeats; marked offline');
       this.notify({ events: 0, invalid: 0, tasks: [], attempts: [], workers, scheduleRuns: [], scheduleChanges: [] });
     }

@@ -287,6 +287,11 @@ export function attemptNumberOf(event: TaskEvent): number | null {
   }
 }
 
+/** A new attempt, running on `worker` since `startedAt`. */
+function runningAttempt(taskId: string, attempt: number, worker: string, startedAt: number): AttemptRow {
+  return { taskId, attempt, worker, startedAt, endedAt: null, outcome: 'RUNNING', errorName: null, errorMessage: null, errorStack: null, nextRetryAt: null, runtime: null };
+}
+
 /**
  * Folds one event into an attempt row (null when none exists yet), returning the
  * row or null. `task-revoked` and `task-rejected` only close an attempt that
@@ -296,19 +301,7 @@ export function applyAttemptEvent(row: AttemptRow | null, event: TaskEvent, atte
   const ts = event.timestamp;
   if (event.type === 'task-started') {
     if (row === null) {
-      return {
-        taskId: event.id,
-        attempt,
-        worker: event.hostname,
-        startedAt: ts,
-        endedAt: null,
-        outcome: 'RUNNING',
-        errorName: null,
-        errorMessage: null,
-        errorStack: null,
-        nextRetryAt: null,
-        runtime: null,
-      };
+      return runningAttempt(event.id, attempt, event.hostname, ts);
     }
     if (row.outcome === 'RUNNING') {
       // A redelivery of the same attempt (its first worker was lost): the latest start wins.
@@ -359,19 +352,7 @@ export function applyAttemptEvent(row: AttemptRow | null, event: TaskEvent, atte
   // Read before `next` (which may be `row` itself) is overwritten below.
   const wasRunning = row !== null && row.outcome === 'RUNNING';
   const startedAt = row?.startedAt ?? (runtime === null ? ts : ts - Math.round(runtime * 1_000));
-  const next: AttemptRow = row ?? {
-    taskId: event.id,
-    attempt,
-    worker: event.hostname,
-    startedAt,
-    endedAt: null,
-    outcome: 'RUNNING',
-    errorName: null,
-    errorMessage: null,
-    errorStack: null,
-    nextRetryAt: null,
-    runtime: null,
-  };
+  const next: AttemptRow = row ?? runningAttempt(event.id, attempt, event.hostname, startedAt);
   if (row !== null && wasRunning && row.worker !== event.hostname) {
     // Ended on another worker than the start we know of: that start belonged to a lost run.
     next.startedAt = runtime === null ? ts : ts - Math.round(runtime * 1_000);

@@ -18,7 +18,9 @@ import type { BulkJob } from '../actions/schemas.js';
 import type { Schedule } from '../api/monitor-schemas.js';
 import type { AttemptRow, BatchResult, TaskRow, WorkerSnapshot } from '../ingest/batch-result.js';
 import { Coalescer, Throttled } from './coalescer.js';
-import { matchesFilter, queueSummary, taskAttempt, taskDetail, taskSummary, tasksRoomOf, workerSummary } from './payloads.js';
+import { toQueueSummary } from '../api/queues.js';
+import { toTaskAttempt } from '../api/tasks.js';
+import { matchesFilter, taskDetail, taskSummary, tasksRoomOf, workerSummary } from './payloads.js';
 import {
   LIVE_PATH,
   LiveSubscribeRequestSchema,
@@ -264,7 +266,7 @@ export class LiveFeed {
       if (!this.has(room)) continue;
       this.io.to(room).emit('task:update', {
         task: taskDetail(pending.row, pending.at),
-        attempts: [...pending.attempts.values()].sort((a, b) => a.attempt - b.attempt).map(taskAttempt),
+        attempts: [...pending.attempts.values()].sort((a, b) => a.attempt - b.attempt).map(toTaskAttempt),
       });
     }
   }
@@ -280,7 +282,7 @@ export class LiveFeed {
 
   private async refreshQueues(): Promise<void> {
     if (!this.deps.app || !this.has('queues')) return;
-    const queues = (await this.deps.app.queues.list()).map(queueSummary).sort((a, b) => a.name.localeCompare(b.name));
+    const queues = (await this.deps.app.queues.list()).map(toQueueSummary).sort((a, b) => a.name.localeCompare(b.name));
     // The head's age grows every millisecond; only a change of the counts is news.
     const key = JSON.stringify(queues.map(({ oldestAgeMs: _age, ...rest }) => rest));
     if (key === this.sentQueues) return;

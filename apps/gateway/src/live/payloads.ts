@@ -1,9 +1,9 @@
 // Rows as the live feed sends them: the same shapes as the REST API's
 // (TaskSummary, TaskAttempt, WorkerSummary, QueueSummary), so the dashboard can
-// fold a live update straight into what it fetched.
-import type { QueueInfo } from '@lovage/engine';
-import type { QueueSummary, TaskAttempt, TaskSummary, WorkerSummary } from '../api/monitor-schemas.js';
-import type { AttemptRow, TaskRow, WorkerSnapshot } from '../ingest/batch-result.js';
+// fold a live update straight into what it fetched. Attempts and queues use the
+// REST API's own mappers (toTaskAttempt, toQueueSummary).
+import type { TaskSummary, WorkerSummary } from '../api/monitor-schemas.js';
+import type { TaskRow, WorkerSnapshot } from '../ingest/batch-result.js';
 import type { LiveTaskFilter, LiveTaskUpdate } from './schemas.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -51,43 +51,11 @@ export function taskDetail(row: TaskRow, updatedAt: number): LiveTaskUpdate['tas
   return { ...taskSummary(row, updatedAt), errorStack: row.errorStack, expires: iso(row.expires) };
 }
 
-export function taskAttempt(row: AttemptRow): TaskAttempt {
-  return {
-    attempt: row.attempt,
-    worker: row.worker,
-    startedAt: new Date(row.startedAt).toISOString(),
-    endedAt: iso(row.endedAt),
-    outcome: row.outcome,
-    errorName: row.errorName,
-    errorMessage: row.errorMessage,
-    errorStack: row.errorStack,
-    nextRetryAt: iso(row.nextRetryAt),
-    runtime: row.runtime,
-  };
-}
-
 export function workerSummary(row: WorkerSnapshot): WorkerSummary {
   return {
     ...row,
     firstSeen: new Date(row.firstSeen).toISOString(),
     lastHeartbeat: new Date(row.lastHeartbeat).toISOString(),
-  };
-}
-
-export function queueSummary(info: QueueInfo): QueueSummary {
-  const minutes = new Set([...Object.keys(info.history.enqueued), ...Object.keys(info.history.dequeued)].map(Number));
-  return {
-    name: info.name,
-    ready: info.ready,
-    delayed: info.delayed,
-    reserved: info.reserved,
-    dead: info.dead,
-    oldestAgeMs: info.oldestAgeMs,
-    enqueuedPerMinute: info.enqueuedPerMinute,
-    dequeuedPerMinute: info.dequeuedPerMinute,
-    history: [...minutes]
-      .sort((a, b) => a - b)
-      .map((minute) => ({ minute: new Date(minute * 60_000).toISOString(), enqueued: info.history.enqueued[minute] ?? 0, dequeued: info.history.dequeued[minute] ?? 0 })),
   };
 }
 

@@ -2,9 +2,8 @@
 // is given, else embedded PGlite under <dataDir>/pglite. Migrations run first.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Logger } from 'pino';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { migratePglite, migratePostgres, type MigrationResult } from './migrate.js';
@@ -77,8 +76,10 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   await mkdir(directory, { recursive: true });
   let pglite: PGlite;
   let migrations: MigrationResult;
+  // Loaded only here: PGlite's module costs ~40 MB of RSS that a PostgreSQL gateway need not pay.
+  const [{ PGlite: PGliteClass }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
   try {
-    pglite = await PGlite.create(directory);
+    pglite = await PGliteClass.create(directory);
     migrations = await migratePglite(pglite, migrateOptions);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

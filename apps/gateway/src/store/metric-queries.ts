@@ -4,13 +4,17 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { emptyHistogram, percentile } from '../ingest/runtime-histogram.js';
 
-export interface MetricTotals {
+/** A metric bucket's counts (columns of metric_buckets). */
+export interface BucketCounts {
   received: number;
   started: number;
   succeeded: number;
   failed: number;
   retried: number;
   revoked: number;
+}
+
+export interface MetricTotals extends BucketCounts {
   failureRate: number | null;
   runtimeP50: number | null;
   runtimeP95: number | null;
@@ -22,13 +26,7 @@ export interface MetricPoint extends MetricTotals {
   at: Date;
 }
 
-interface Accumulator {
-  received: number;
-  started: number;
-  succeeded: number;
-  failed: number;
-  retried: number;
-  revoked: number;
+interface Accumulator extends BucketCounts {
   runtimeMax: number | null;
   histogram: number[];
 }
@@ -48,13 +46,9 @@ function add(into: Accumulator, from: Accumulator): void {
 
 function totalsOf(acc: Accumulator): MetricTotals {
   const finished = acc.succeeded + acc.failed;
+  const { runtimeMax: _max, histogram: _histogram, ...counts } = acc;
   return {
-    received: acc.received,
-    started: acc.started,
-    succeeded: acc.succeeded,
-    failed: acc.failed,
-    retried: acc.retried,
-    revoked: acc.revoked,
+    ...counts,
     failureRate: finished === 0 ? null : acc.failed / finished,
     runtimeP50: percentile(acc.histogram, 0.5, acc.runtimeMax),
     runtimeP95: percentile(acc.histogram, 0.95, acc.runtimeMax),
@@ -72,14 +66,8 @@ export interface MetricRange {
   queue?: string | undefined;
 }
 
-interface BucketRow {
+interface BucketRow extends BucketCounts {
   at: Date;
-  received: number;
-  started: number;
-  succeeded: number;
-  failed: number;
-  retried: number;
-  revoked: number;
   runtime_max: number | null;
   runtime_histogram: number[];
 }

@@ -9,7 +9,7 @@
 //   no filter, tasks_created_at_id_idx does the same. The cursor predicate
 //   `created_at <= $at AND (created_at < $at OR id > $id)` starts that walk at
 //   the cursor, so page 1,000 costs what page 1 costs.
-import type { PrismaClient } from '../generated/prisma/client.js';
+import type { PrismaClient, Task } from '../generated/prisma/client.js';
 import type { TaskState } from '../api/monitor-schemas.js';
 
 export interface TaskFilter {
@@ -62,6 +62,40 @@ export interface TaskListRow {
   expires?: Date | null;
 }
 
+/** A task read through Prisma, in the list's row shape (with the `full` columns). */
+export function taskRowOf(task: Task): TaskListRow {
+  return {
+    id: task.id,
+    name: task.name,
+    state: task.state,
+    queue: task.queue,
+    worker: task.worker,
+    args: task.args,
+    retries: task.retries,
+    priority: task.priority,
+    eta: task.eta,
+    result_preview: task.resultPreview,
+    error_name: task.errorName,
+    error_message: task.errorMessage,
+    runtime: task.runtime,
+    parent_id: task.parentId,
+    root_id: task.rootId,
+    created_at: task.createdAt,
+    updated_at: task.updatedAt,
+    sent_at: task.sentAt,
+    received_at: task.receivedAt,
+    started_at: task.startedAt,
+    succeeded_at: task.succeededAt,
+    failed_at: task.failedAt,
+    retried_at: task.retriedAt,
+    revoked_at: task.revokedAt,
+    rejected_at: task.rejectedAt,
+    kwargs: task.kwargs,
+    error_stack: task.errorStack,
+    expires: task.expires,
+  };
+}
+
 const LIST_COLUMNS = `id, name, state::text AS state, queue, worker, args, retries, priority, eta, result_preview, error_name,
   error_message, runtime, parent_id, root_id, created_at, updated_at, sent_at, received_at, started_at, succeeded_at,
   failed_at, retried_at, revoked_at, rejected_at`;
@@ -75,7 +109,8 @@ export function taskListSql(filter: TaskFilter): { sql: string; params: unknown[
     return `$${params.length}`;
   };
   if (filter.states && filter.states.length > 0) {
-    where.push(filter.states.length === 1 ? `state = ${param(filter.states[0])}::task_state` : `state = ANY(${param(filter.states)}::task_state[])`);
+    // Several states travel as one text parameter: PGlite's adapter cannot bind a JS array.
+    where.push(filter.states.length === 1 ? `state = ${param(filter.states[0])}::task_state` : `state = ANY(string_to_array(${param(filter.states.join(','))}, ',')::task_state[])`);
   }
   if (filter.name !== undefined) where.push(`name = ${param(filter.name)}`);
   if (filter.worker !== undefined) where.push(`worker = ${param(filter.worker)}`);
