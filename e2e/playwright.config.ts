@@ -1,25 +1,24 @@
 import { defineConfig, devices } from '@playwright/test';
 import { admin, adminStorageState } from './tests/accounts.js';
+import { brokerUrl, databaseUrl, resetEnv } from './tests/stack.js';
 
 const repoRoot = new URL('..', import.meta.url).pathname;
 export const gatewayUrl = 'http://127.0.0.1:5555';
 export const dashboardUrl = 'http://127.0.0.1:3000';
 
-// The stack reads its own configuration; pass the real broker and database through when set,
-// otherwise the demo falls back to its embedded defaults (memory:// broker, PGlite).
-const passThrough: Record<string, string> = {};
-for (const name of ['LOVAGE_BROKER_URL', 'LOVAGE_RESULT_BACKEND', 'DATABASE_URL']) {
-  const value = process.env[name];
-  if (value) passThrough[name] = value;
-}
-
-// A fresh embedded database per run, so the first admin below is created with this password
-// (with DATABASE_URL set, the admin must already have it or be absent).
+// The whole stack on real Redis and PostgreSQL (tests/stack.ts): the broker, the result backend
+// (the broker's Redis unless LOVAGE_RESULT_BACKEND says) and the gateway's and demo's database.
+const stackEnv: Record<string, string> = {
+  LOVAGE_BROKER_URL: brokerUrl,
+  DATABASE_URL: databaseUrl,
+  ...(process.env.LOVAGE_RESULT_BACKEND ? { LOVAGE_RESULT_BACKEND: process.env.LOVAGE_RESULT_BACKEND } : {}),
+};
+// Only the engine's temporary files (thumbnails) land here; the data is in PostgreSQL.
 const demoDataDir = new URL('./test-results/demo-data', import.meta.url).pathname;
 const accountSpecs = /(auth|settings)\.spec\.ts$/;
 // The console's behaviour (live tasks, actions, schedules, queues, roles): once, in light, since
 // these tests change data and the colour scheme does not change what they prove.
-const consoleSpecs = /(tasks|schedules|queues|viewer)\.spec\.ts$/;
+const consoleSpecs = /(tasks|schedules|queues|viewer|workers|dead-letters|overview)\.spec\.ts$/;
 
 export default defineConfig({
   testDir: './tests',
@@ -29,6 +28,8 @@ export default defineConfig({
   retries: 0,
   workers: 2,
   timeout: 30_000,
+  // A shared two-core machine: a client-side navigation can take a few seconds under load.
+  expect: { timeout: 10_000 },
   // scripts/test.mjs sums test-results/playwright.json into the run's closing line.
   reporter: [['list'], ['json', { outputFile: 'test-results/playwright.json' }]],
   use: {
@@ -73,11 +74,13 @@ export default defineConfig({
   webServer: [
     {
       name: 'demo',
-      command: `rm -rf '${demoDataDir}' && npm start -w @lovage/demo`,
+      // Empties the stack's own Redis and PostgreSQL databases first, so the admin below is new.
+      command: `rm -rf '${demoDataDir}' && node e2e/scripts/reset-stack.mjs && npm start -w @lovage/demo`,
       cwd: repoRoot,
       url: `${gatewayUrl}/healthz`,
       env: {
-        ...passThrough,
+        ...stackEnv,
+        ...resetEnv,
         LOVAGE_DATA_DIR: demoDataDir,
         LOVAGE_ADMIN_EMAIL: admin.email,
         LOVAGE_ADMIN_PASSWORD: admin.password,
@@ -94,7 +97,7 @@ export default defineConfig({
       command: 'node scripts/build-dashboard-if-stale.mjs && npm run start -w @lovage/dashboard',
       cwd: repoRoot,
       url: dashboardUrl,
-      env: { ...passThrough, LOVAGE_GATEWAY_URL: gatewayUrl },
+      env: { LOVAGE_GATEWAY_URL: gatewayUrl },
       reuseExistingServer: !process.env.CI,
       timeout: 300_000,
       stdout: 'pipe',

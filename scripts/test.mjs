@@ -2,7 +2,8 @@
 //   1. prerequisites (Redis, PostgreSQL, Chromium) — stops at once with the fix
 //   2. the Prisma client, generated from prisma/schema.prisma
 //   3. lint, typecheck and unit + integration tests of every workspace (turbo)
-//   4. the Playwright end-to-end suite in Debian's Chromium
+//   4. the Playwright end-to-end suite in Debian's Chromium, against the demo's whole stack on
+//      real Redis (database 13) and PostgreSQL (database lovage_e2e), both emptied first
 // It ends with one line "N passed, N failed" summing every test runner's counts.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';

@@ -20,9 +20,12 @@ export const chartColors = {
   grey: '#64748b',
 } as const;
 
-function timeTick(value: unknown): string {
-  const date = new Date(typeof value === 'number' || typeof value === 'string' ? value : 0);
-  return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+/** Axis labels for times; with seconds when the chart spans only a few minutes. */
+function timeTick(withSeconds: boolean) {
+  return (value: unknown): string => {
+    const date = new Date(typeof value === 'number' || typeof value === 'string' ? value : 0);
+    return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', ...(withSeconds ? { second: '2-digit' } : {}) });
+  };
 }
 
 function tooltipLabel(value: unknown): string {
@@ -68,8 +71,16 @@ export function TimeChart({
       formatter={(value) => (typeof value === 'number' ? formatValue(value) : String(value ?? '—'))}
     />
   );
-  const xAxis = <XAxis dataKey="at" type="number" scale="time" domain={['dataMin', 'dataMax']} tickFormatter={timeTick} {...axis} />;
-  const yAxis = <YAxis width={48} tickFormatter={(value: number) => formatValue(value)} {...axis} />;
+  const times = data.map((row) => row.at ?? 0);
+  const span = times.length > 0 ? Math.max(...times) - Math.min(...times) : 0;
+  // Counts get whole-number ticks: 0, 1, 2 rather than 0, 0.5, 1 printed as 0, 1, 1.
+  const wholeNumbers = data.every((row) => series.every((item) => row[item.key] == null || Number.isInteger(row[item.key])));
+  // A series with one or two points draws no visible line; dots show them.
+  const sparse = new Set(series.filter((item) => data.filter((row) => row[item.key] != null).length <= 2).map((item) => item.key));
+  const xAxis = (
+    <XAxis dataKey="at" type="number" scale="time" domain={['dataMin', 'dataMax']} tickFormatter={timeTick(span < 10 * 60_000)} {...axis} />
+  );
+  const yAxis = <YAxis width={60} allowDecimals={!wholeNumbers} tickFormatter={(value: number) => formatValue(value)} {...axis} />;
   return (
     <figure aria-label={title} className="text-ink-muted">
       <figcaption className="mb-2 text-sm font-medium text-ink">{title}</figcaption>
@@ -90,6 +101,7 @@ export function TimeChart({
                   stroke={item.color}
                   fill={item.color}
                   fillOpacity={0.35}
+                  dot={sparse.has(item.key) ? { r: 3, fill: item.color } : false}
                   isAnimationActive={false}
                   {...(stacked ? { stackId: 'all' } : {})}
                 />
@@ -108,7 +120,7 @@ export function TimeChart({
                   dataKey={item.key}
                   name={item.label}
                   stroke={item.color}
-                  dot={false}
+                  dot={sparse.has(item.key) ? { r: 3, fill: item.color } : false}
                   connectNulls
                   isAnimationActive={false}
                 />

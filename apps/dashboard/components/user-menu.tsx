@@ -4,6 +4,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, ApiError } from '@/lib/api-client';
 import { closeSocket } from '@/lib/socket';
+import { useHydrated } from '@/lib/use-hydrated';
 import { useCurrentUser } from './current-user';
 import { Button } from './ui/button';
 import { useToast } from './ui/toast';
@@ -14,6 +15,7 @@ export function UserMenu() {
   const queryClient = useQueryClient();
   const { toast } = useToast();
   const [signingOut, setSigningOut] = useState(false);
+  const hydrated = useHydrated();
 
   async function signOut() {
     setSigningOut(true);
@@ -45,7 +47,7 @@ export function UserMenu() {
           {user.role}
         </span>
       </p>
-      <Button variant="secondary" size="sm" onClick={() => void signOut()} disabled={signingOut}>
+      <Button variant="secondary" size="sm" onClick={() => void signOut()} disabled={signingOut || !hydrated}>
         {signingOut ? 'Signing out…' : 'Sign out'}
       </Button>
     </div>

@@ -20,9 +20,11 @@ export function formatRelative(value: string | number | Date, now: number): stri
   const at = new Date(value).getTime();
   if (Number.isNaN(at)) return String(value);
   const delta = at - now;
+  // The page's clock ticks once a second, so an instant that just arrived can be up to a
+  // second "ahead" of it: within two seconds either way is now.
+  if (Math.abs(delta) < 2_000) return 'just now';
   const seconds = Math.round(Math.abs(delta) / 1000);
   let text: string;
-  if (seconds < 1) return 'just now';
   if (seconds < 60) text = `${seconds} s`;
   else if (seconds < 3_600) text = `${Math.floor(seconds / 60)} min`;
   else if (seconds < 86_400) text = `${Math.floor(seconds / 3_600)} h`;
@@ -53,6 +55,11 @@ export function formatBytes(bytes: number | null | undefined): string {
 
 export function formatCount(value: number | null | undefined): string {
   return value === null || value === undefined ? '—' : value.toLocaleString();
+}
+
+/** "1 message", "3 messages": a count with its noun (regular plurals only). */
+export function plural(count: number, noun: string): string {
+  return `${count.toLocaleString()} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 export function formatPercent(rate: number | null | undefined): string {

@@ -1,34 +1,6 @@
 // The monitor API's shapes and paths in one place. Types come from the gateway's own schemas
 // (type-only imports: nothing server-side reaches the browser bundle), so a changed API stops
 // the dashboard compiling instead of drifting.
-import type {
-  DeadLetter,
-  DeadLetterList,
-  HeartbeatSample,
-  Overview,
-  QueueList,
-  QueueSummary,
-  Schedule,
-  ScheduleChange,
-  ScheduleDetail,
-  ScheduleList,
-  ScheduleRun,
-  TaskAttempt,
-  TaskDetail,
-  TaskDetailResponse,
-  TaskFacets,
-  TaskLink,
-  TaskPage,
-  TaskState,
-  TaskSummary,
-  Throughput,
-  ThroughputPoint,
-  WorkerDetail,
-  WorkerDetailResponse,
-  WorkerList,
-  WorkerSummary,
-} from '@lovage/gateway/api-types';
-
 export type {
   DeadLetter,
   DeadLetterList,
@@ -55,7 +27,8 @@ export type {
   WorkerDetailResponse,
   WorkerList,
   WorkerSummary,
-};
+} from '@lovage/gateway/api-types';
+import type { TaskState } from '@lovage/gateway/api-types';
 
 export const taskStates = [
   'PENDING',

@@ -62,11 +62,7 @@ export function hasTaskFilters(filters: TaskFilters): boolean {
 
 /** The bulk action's filter. Free text has no bulk equivalent, so callers refuse bulk-by-filter when q is set. */
 export function bulkFilterOf(filters: TaskFilters): BulkTaskFilter {
-  const filter: BulkTaskFilter = {};
-  if (filters.state.length > 0) filter.state = filters.state;
-  if (filters.name) filter.name = filters.name;
-  if (filters.worker) filter.worker = filters.worker;
-  if (filters.queue) filter.queue = filters.queue;
+  const filter: BulkTaskFilter = { ...liveFilterOf(filters) };
   if (filters.since) filter.since = filters.since;
   if (filters.until) filter.until = filters.until;
   return filter;

@@ -5,11 +5,12 @@ import Link from 'next/link';
 import { useEffect, useId, useMemo, useState, type ReactNode } from 'react';
 import { chartColors, TimeChart } from '@/components/charts';
 import { Card } from '@/components/ui/card';
+import { CompactTable } from '@/components/ui/data-table';
 import { Select } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { ErrorState, Skeleton } from '@/components/ui/states';
 import { api } from '@/lib/api-client';
-import { formatCount, formatPercent, formatSeconds } from '@/lib/format';
+import { formatCount, formatPercent, formatSeconds, plural } from '@/lib/format';
 import { createBatcher, useLiveRoom } from '@/lib/live';
 import { paths, throughputWindows, type Overview, type Throughput, type ThroughputWindow } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
@@ -17,9 +18,9 @@ import { useSocketState } from '@/lib/socket';
 
 function Stat({ label, value, hint }: { label: string; value: ReactNode; hint?: ReactNode }) {
   return (
-    <div className="rounded-lg border border-line bg-surface-raised p-4 shadow-sm">
+    <div role="group" aria-label={label} className="rounded-lg border border-line bg-surface-raised p-4 shadow-sm">
       <p className="text-xs font-medium text-ink-muted uppercase">{label}</p>
-      <p className="mt-1 text-2xl font-semibold tabular-nums">{value}</p>
+      <p data-stat-value className="mt-1 text-2xl font-semibold tabular-nums">{value}</p>
       {hint ? <p className="mt-0.5 text-xs text-ink-muted">{hint}</p> : null}
     </div>
   );
@@ -34,11 +35,13 @@ const windowLabels: Record<ThroughputWindow, string> = {
   '30d': 'Last 30 days',
 };
 
-interface DepthSample {
+/** What the page saw at each overview refresh: the broker and the workers report only the present. */
+interface LiveSample {
   at: number;
-  ready: number;
-  delayed: number;
-  reserved: number;
+  ready: number | null;
+  delayed: number | null;
+  reserved: number | null;
+  workers: number;
 }
 
 export function OverviewView() {
@@ -87,18 +90,17 @@ export function OverviewView() {
     },
   });
 
-  // Queue depth over time: the broker reports only the present, so the page keeps the samples it saw.
-  const [depth, setDepth] = useState<DepthSample[]>([]);
+  // Queue depth and workers online over time: the page keeps the samples it saw.
+  const [samples, setSamples] = useState<LiveSample[]>([]);
   const [sampledAt, setSampledAt] = useState<string | null>(null);
-  const queues = overview.data?.queues;
-  if (overview.data && queues && overview.data.generatedAt !== sampledAt) {
-    setSampledAt(overview.data.generatedAt);
-    setDepth((current) => [
+  if (overview.data && overview.data.generatedAt !== sampledAt) {
+    const { generatedAt, queues, workers } = overview.data;
+    setSampledAt(generatedAt);
+    setSamples((current) => [
       ...current.slice(-359),
-      { at: Date.parse(overview.data.generatedAt), ready: queues.ready, delayed: queues.delayed, reserved: queues.reserved },
+      { at: Date.parse(generatedAt), ready: queues?.ready ?? null, delayed: queues?.delayed ?? null, reserved: queues?.reserved ?? null, workers: workers.online },
     ]);
   }
-
   const points = useMemo(
     () =>
       (throughput.data?.points ?? []).map((point) => ({
@@ -114,7 +116,7 @@ export function OverviewView() {
       })),
     [throughput.data],
   );
-  const depthRows = useMemo(() => depth.map((sample) => ({ ...sample })), [depth]);
+  const sampleRows = useMemo(() => samples.map((sample) => ({ ...sample })), [samples]);
   const perMinute = throughput.data ? 60 / throughput.data.bucketSeconds : 1;
 
   if (overview.isPending) return <Skeleton rows={6} label="Loading the overview" />;
@@ -162,8 +164,8 @@ export function OverviewView() {
       ) : throughput.isPending ? (
         <Skeleton rows={6} label="Loading throughput" />
       ) : (
-        <div className="grid gap-6 lg:grid-cols-2">
-          <Card title="Throughput">
+        <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
+          <Card title="Throughput" wide>
             <TimeChart
               title={`Tasks per ${perMinute === 1 ? 'minute' : `${throughput.data.bucketSeconds / 60} minutes`} by outcome`}
               kind="area"
@@ -182,7 +184,7 @@ export function OverviewView() {
               title="Failed / (succeeded + failed)"
               data={points}
               series={[{ key: 'failureRate', label: 'Failure rate', color: chartColors.failed }]}
-              formatValue={(value) => `${value.toFixed(0)} %`}
+              formatValue={(value) => `${value.toFixed(Number.isInteger(value) || value >= 10 ? 0 : 1)} %`}
             />
           </Card>
           <Card title="Runtime">
@@ -199,10 +201,10 @@ export function OverviewView() {
           </Card>
           <Card title="Queue depth">
             {data.queues ? (
-              depthRows.length > 1 ? (
+              sampleRows.length > 1 ? (
                 <TimeChart
                   title="Messages in the broker since this page opened"
-                  data={depthRows}
+                  data={sampleRows}
                   series={[
                     { key: 'ready', label: 'Ready', color: chartColors.blue },
                     { key: 'delayed', label: 'Delayed', color: chartColors.retried },
@@ -221,45 +223,51 @@ export function OverviewView() {
             {data.queues && data.queues.byQueue.length > 0 ? (
               <p className="mt-3 text-sm">
                 <Link href="/queues" className="text-accent hover:underline">
-                  {data.queues.byQueue.length} queue{data.queues.byQueue.length === 1 ? '' : 's'}
+                  {plural(data.queues.byQueue.length, 'queue')}
                 </Link>
                 {data.queues.dead > 0 ? `, ${formatCount(data.queues.dead)} dead letters` : ''}
               </p>
             ) : null}
           </Card>
+          <Card title="Workers">
+            {sampleRows.length > 1 ? (
+              <TimeChart
+                title="Workers online since this page opened"
+                data={sampleRows}
+                series={[{ key: 'workers', label: 'Online', color: chartColors.succeeded }]}
+                formatValue={(value) => value.toFixed(0)}
+              />
+            ) : (
+              <p className="text-sm text-ink-muted">
+                {formatCount(data.workers.online)} online, {formatCount(data.workers.offline)} offline. The chart fills in as updates arrive.
+              </p>
+            )}
+          </Card>
         </div>
       )}
 
-      <div className="grid gap-6 lg:grid-cols-2">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
         <Card title="Top failing tasks (24 h)">
           {data.topFailing.length === 0 ? (
             <p className="text-sm text-ink-muted">No failures in the last 24 hours.</p>
           ) : (
-            <table className="w-full text-left text-sm">
-              <caption className="sr-only">Task names with the most failures in the last 24 hours</caption>
-              <thead className="text-xs text-ink-muted uppercase">
-                <tr>
-                  <th scope="col" className="py-1 pr-3 font-medium">Task</th>
-                  <th scope="col" className="py-1 pr-3 text-right font-medium">Failed</th>
-                  <th scope="col" className="py-1 pr-3 text-right font-medium">Succeeded</th>
-                  <th scope="col" className="py-1 text-right font-medium">Rate</th>
+            <CompactTable
+              caption="Task names with the most failures in the last 24 hours"
+              columns={[{ label: 'Task' }, { label: 'Failed', numeric: true }, { label: 'Succeeded', numeric: true }, { label: 'Rate', numeric: true }]}
+            >
+              {data.topFailing.map((row) => (
+                <tr key={row.name} className="border-t border-line">
+                  <td className="py-1.5 pr-3">
+                    <Link href={`/tasks?state=FAILURE&name=${encodeURIComponent(row.name)}`} className="text-accent hover:underline">
+                      {row.name}
+                    </Link>
+                  </td>
+                  <td className="py-1.5 pr-3 text-right tabular-nums text-bad">{formatCount(row.failed)}</td>
+                  <td className="py-1.5 pr-3 text-right tabular-nums">{formatCount(row.succeeded)}</td>
+                  <td className="py-1.5 text-right tabular-nums">{formatPercent(row.failureRate)}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {data.topFailing.map((row) => (
-                  <tr key={row.name} className="border-t border-line">
-                    <td className="py-1.5 pr-3">
-                      <Link href={`/tasks?state=FAILURE&name=${encodeURIComponent(row.name)}`} className="text-accent hover:underline">
-                        {row.name}
-                      </Link>
-                    </td>
-                    <td className="py-1.5 pr-3 text-right tabular-nums text-bad">{formatCount(row.failed)}</td>
-                    <td className="py-1.5 pr-3 text-right tabular-nums">{formatCount(row.succeeded)}</td>
-                    <td className="py-1.5 text-right tabular-nums">{formatPercent(row.failureRate)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </CompactTable>
           )}
         </Card>
         <Card title="Event ingest">

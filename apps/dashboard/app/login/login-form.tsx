@@ -8,6 +8,7 @@ import { Input } from '@/components/ui/input';
 import { api, ApiError } from '@/lib/api-client';
 import type { User } from '@/lib/api-types';
 import { formText } from '@/lib/form-text';
+import { useHydrated } from '@/lib/use-hydrated';
 
 function describe(error: unknown): string {
   if (!(error instanceof ApiError)) return 'Sign-in failed. Try again.';
@@ -22,6 +23,7 @@ function describe(error: unknown): string {
 export function LoginForm({ nextPath }: { nextPath: string }) {
   const [error, setError] = useState<string | null>(null);
   const [submitting, setSubmitting] = useState(false);
+  const hydrated = useHydrated();
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -44,7 +46,7 @@ export function LoginForm({ nextPath }: { nextPath: string }) {
   }
 
   return (
-    <form onSubmit={(event) => void onSubmit(event)} className="space-y-4" aria-busy={submitting}>
+    <form method="post" onSubmit={(event) => void onSubmit(event)} className="space-y-4" aria-busy={submitting}>
       <Alert>{error}</Alert>
       <Field label="Email">
         {(props) => (
@@ -71,7 +73,7 @@ export function LoginForm({ nextPath }: { nextPath: string }) {
           />
         )}
       </Field>
-      <Button type="submit" className="w-full" disabled={submitting}>
+      <Button type="submit" className="w-full" disabled={submitting || !hydrated}>
         {submitting ? 'Signing in…' : 'Sign in'}
       </Button>
     </form>

@@ -5,22 +5,19 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { Button } from './button';
 
-export function ConfirmDialog({
+/** The modal itself: shown while `open`, titled, with `description` and then `children`. */
+function Modal({
   open,
   title,
-  children,
-  confirmLabel,
-  onConfirm,
+  description,
   onCancel,
-  busy = false,
+  children,
 }: {
   open: boolean;
   title: string;
-  children?: ReactNode;
-  confirmLabel: string;
-  onConfirm: () => void;
+  description?: ReactNode;
   onCancel: () => void;
-  busy?: boolean;
+  children: (titleId: string) => ReactNode;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
@@ -45,16 +42,45 @@ export function ConfirmDialog({
       <h2 id={titleId} className="text-lg font-semibold">
         {title}
       </h2>
-      {children ? <div className="mt-2 text-sm text-ink-muted">{children}</div> : null}
-      <div className="mt-5 flex justify-end gap-2">
-        <Button variant="secondary" onClick={onCancel} disabled={busy}>
-          Cancel
-        </Button>
-        <Button variant="danger" onClick={onConfirm} disabled={busy}>
-          {confirmLabel}
-        </Button>
-      </div>
+      {description ? <div className="mt-2 text-sm text-ink-muted">{description}</div> : null}
+      {children(titleId)}
     </dialog>
+  );
+}
+
+/** Cancel, then the dialog's own confirm button. */
+function DialogButtons({ onCancel, busy, children }: { onCancel: () => void; busy: boolean; children: ReactNode }) {
+  return (
+    <div className="mt-5 flex justify-end gap-2">
+      <Button variant="secondary" onClick={onCancel} disabled={busy}>
+        Cancel
+      </Button>
+      {children}
+    </div>
+  );
+}
+
+interface ConfirmProps {
+  open: boolean;
+  title: string;
+  children?: ReactNode;
+  confirmLabel: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+  busy?: boolean;
+}
+
+export function ConfirmDialog({ open, title, children, confirmLabel, onConfirm, onCancel, busy = false }: ConfirmProps) {
+  return (
+    <Modal open={open} title={title} description={children} onCancel={onCancel}>
+      {() => (
+        <DialogButtons onCancel={onCancel} busy={busy}>
+          <Button variant="danger" onClick={onConfirm} disabled={busy}>
+            {confirmLabel}
+          </Button>
+        </DialogButtons>
+      )}
+    </Modal>
   );
 }
 
@@ -72,19 +98,7 @@ export function TypedConfirmDialog({
   onConfirm,
   onCancel,
   busy = false,
-}: {
-  open: boolean;
-  title: string;
-  children?: ReactNode;
-  expected: string;
-  inputLabel: string;
-  confirmLabel: string;
-  onConfirm: () => void;
-  onCancel: () => void;
-  busy?: boolean;
-}) {
-  const ref = useRef<HTMLDialogElement>(null);
-  const id = useId();
+}: ConfirmProps & { expected: string; inputLabel: string }) {
   const [typed, setTyped] = useState('');
   const [wasOpen, setWasOpen] = useState(open);
   if (wasOpen !== open) {
@@ -92,53 +106,33 @@ export function TypedConfirmDialog({
     if (open) setTyped('');
   }
 
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
-
   return (
-    <dialog
-      ref={ref}
-      aria-labelledby={`${id}-title`}
-      onCancel={(event) => {
-        event.preventDefault();
-        onCancel();
-      }}
-      className="m-auto w-full max-w-md rounded-lg border border-line bg-surface-raised p-5 text-ink shadow-xl backdrop:bg-black/40"
-    >
-      <h2 id={`${id}-title`} className="text-lg font-semibold">
-        {title}
-      </h2>
-      {children ? <div className="mt-2 text-sm text-ink-muted">{children}</div> : null}
-      <form
-        className="mt-4"
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (typed === expected) onConfirm();
-        }}
-      >
-        <label htmlFor={`${id}-input`} className="mb-1 block text-sm font-medium">
-          {inputLabel}
-        </label>
-        <input
-          id={`${id}-input`}
-          value={typed}
-          autoComplete="off"
-          onChange={(event) => setTyped(event.target.value)}
-          className="block w-full rounded-md border border-line bg-surface px-3 py-2 text-sm text-ink"
-        />
-        <div className="mt-5 flex justify-end gap-2">
-          <Button variant="secondary" onClick={onCancel} disabled={busy}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="danger" disabled={busy || typed !== expected}>
-            {confirmLabel}
-          </Button>
-        </div>
-      </form>
-    </dialog>
+    <Modal open={open} title={title} description={children} onCancel={onCancel}>
+      {(titleId) => (
+        <form
+          className="mt-4"
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (typed === expected) onConfirm();
+          }}
+        >
+          <label htmlFor={`${titleId}-input`} className="mb-1 block text-sm font-medium">
+            {inputLabel}
+          </label>
+          <input
+            id={`${titleId}-input`}
+            value={typed}
+            autoComplete="off"
+            onChange={(event) => setTyped(event.target.value)}
+            className="block w-full rounded-md border border-line bg-surface px-3 py-2 text-sm text-ink"
+          />
+          <DialogButtons onCancel={onCancel} busy={busy}>
+            <Button type="submit" variant="danger" disabled={busy || typed !== expected}>
+              {confirmLabel}
+            </Button>
+          </DialogButtons>
+        </form>
+      )}
+    </Modal>
   );
 }

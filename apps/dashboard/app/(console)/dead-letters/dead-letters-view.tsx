@@ -13,16 +13,15 @@ import { RelativeTime } from '@/components/ui/relative-time';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { useToast } from '@/components/ui/toast';
 import { api } from '@/lib/api-client';
-import { prettyJson } from '@/lib/format';
+import { plural, prettyJson } from '@/lib/format';
 import { paths, type DeadLetter, type DeadLetterList, type DeadLetterResponse, type QueueList } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 
 type Operation = 'requeue' | 'drop';
 
-/** The delivery count, when the engine recorded it in the message's headers. */
-function deliveryCount(letter: DeadLetter): string {
-  const match = /"(?:delivery_count|deliveryCount|redelivered|attempts)"\s*:\s*(\d+)/.exec(letter.body);
-  return match?.[1] ?? '—';
+/** How often the task was retried before it was dead-lettered, read from the task message. */
+function retriesOf(letter: DeadLetter): string {
+  return /"retries"\s*:\s*(\d+)/.exec(letter.body)?.[1] ?? '—';
 }
 
 export function DeadLettersView() {
@@ -51,7 +50,7 @@ export function DeadLettersView() {
     onSuccess: (result, { operation }) => {
       toast({
         tone: 'success',
-        title: `${operation === 'requeue' ? 'Requeued' : 'Dropped'} ${result.count} message${result.count === 1 ? '' : 's'}`,
+        title: `${operation === 'requeue' ? 'Requeued' : 'Dropped'} ${plural(result.count, 'message')}`,
         ...(result.missing > 0 ? { description: `${result.missing} were no longer dead letters.` } : {}),
       });
       setSelected(new Set());
@@ -128,7 +127,7 @@ export function DeadLettersView() {
         <EmptyState title="No broker connected">This gateway runs without an engine app, so it cannot read dead letters.</EmptyState>
       ) : letters.length === 0 ? (
         <EmptyState title="No dead letters">
-          Messages land here when they are rejected, expire or fail to decode. Nothing has{queue ? ` in ${queue}` : ''}.
+          Messages land here when they are rejected, expire or fail to decode. None has{queue ? ` in ${queue}` : ''} so far.
         </EmptyState>
       ) : (
         <ul className="space-y-2">
@@ -146,7 +145,7 @@ export function DeadLettersView() {
                 <span className="font-medium">{letter.task ?? 'unknown task'}</span>
                 <span className="text-ink-muted">{letter.queue}</span>
                 <span className="text-bad">{letter.reason}</span>
-                <span className="text-ink-muted">deliveries: {deliveryCount(letter)}</span>
+                <span className="text-ink-muted">retries: {retriesOf(letter)}</span>
                 <span className="text-ink-muted">
                   <RelativeTime value={letter.at} />
                 </span>
@@ -196,8 +195,8 @@ export function DeadLettersView() {
       >
         {confirming
           ? confirming.operation === 'drop'
-            ? `Delete ${confirming.ids.length} message${confirming.ids.length === 1 ? '' : 's'} from ${confirming.queue} for good?`
-            : `Put ${confirming.ids.length} message${confirming.ids.length === 1 ? '' : 's'} back on ${confirming.queue}? Workers will run them again.`
+            ? `Delete ${plural(confirming.ids.length, 'message')} from ${confirming.queue} for good?`
+            : `Put ${plural(confirming.ids.length, 'message')} back on ${confirming.queue}? Workers will run them again.`
           : null}
       </ConfirmDialog>
     </div>

@@ -12,6 +12,7 @@ import { Select } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { useToast } from '@/components/ui/toast';
+import { DataTable } from '@/components/ui/data-table';
 import { api } from '@/lib/api-client';
 import { formatCount, formatSeconds } from '@/lib/format';
 import { useLiveRoom, type LivePayload } from '@/lib/live';
@@ -118,51 +119,37 @@ export function QueuesView() {
 
   return (
     <div className="space-y-6">
-      <div className="overflow-x-auto rounded-lg border border-line bg-surface-raised">
-        <table className="w-full min-w-[720px] text-left text-sm">
-          <caption className="sr-only">Queues</caption>
-          <thead className="text-xs text-ink-muted uppercase">
-            <tr>
-              {['Queue', 'Ready', 'Delayed', 'Reserved', 'Dead letters', 'Oldest waiting', 'In / min', 'Out / min', ''].map((heading, index) => (
-                <th key={index} scope="col" className="px-3 py-2 font-medium">
-                  {heading || <span className="sr-only">Actions</span>}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {queues.map((queue) => (
-              <tr key={queue.name} className="border-t border-line">
-                <th scope="row" className="px-3 py-2 font-medium">
-                  <Link href={`/tasks?queue=${encodeURIComponent(queue.name)}`} className="text-accent hover:underline">
-                    {queue.name}
-                  </Link>
-                </th>
-                <td className="px-3 py-2 tabular-nums">{formatCount(queue.ready)}</td>
-                <td className="px-3 py-2 tabular-nums">{formatCount(queue.delayed)}</td>
-                <td className="px-3 py-2 tabular-nums">{formatCount(queue.reserved)}</td>
-                <td className="px-3 py-2 tabular-nums">
-                  {queue.dead > 0 ? (
-                    <Link href={`/dead-letters?queue=${encodeURIComponent(queue.name)}`} className="text-bad hover:underline">
-                      {formatCount(queue.dead)}
-                    </Link>
-                  ) : (
-                    '0'
-                  )}
-                </td>
-                <td className="px-3 py-2 tabular-nums">{queue.oldestAgeMs === null ? '—' : formatSeconds(queue.oldestAgeMs / 1000)}</td>
-                <td className="px-3 py-2 tabular-nums">{queue.enqueuedPerMinute.toFixed(1)}</td>
-                <td className="px-3 py-2 tabular-nums">{queue.dequeuedPerMinute.toFixed(1)}</td>
-                <td className="px-3 py-2 text-right">
-                  <RequireRole role="operator">
-                    <PurgeButton queue={queue.name} />
-                  </RequireRole>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable caption="Queues" minWidth="min-w-[720px]" headings={['Queue', 'Ready', 'Delayed', 'Reserved', 'Dead letters', 'Oldest waiting', 'In / min', 'Out / min', '']}>
+        {queues.map((queue) => (
+          <tr key={queue.name} className="border-t border-line">
+            <th scope="row" className="px-3 py-2 font-medium">
+              <Link href={`/tasks?queue=${encodeURIComponent(queue.name)}`} className="text-accent hover:underline">
+                {queue.name}
+              </Link>
+            </th>
+            <td className="px-3 py-2 tabular-nums">{formatCount(queue.ready)}</td>
+            <td className="px-3 py-2 tabular-nums">{formatCount(queue.delayed)}</td>
+            <td className="px-3 py-2 tabular-nums">{formatCount(queue.reserved)}</td>
+            <td className="px-3 py-2 tabular-nums">
+              {queue.dead > 0 ? (
+                <Link href={`/dead-letters?queue=${encodeURIComponent(queue.name)}`} className="text-bad hover:underline">
+                  {formatCount(queue.dead)}
+                </Link>
+              ) : (
+                '0'
+              )}
+            </td>
+            <td className="px-3 py-2 tabular-nums">{queue.oldestAgeMs === null ? '—' : formatSeconds(queue.oldestAgeMs / 1000)}</td>
+            <td className="px-3 py-2 tabular-nums">{queue.enqueuedPerMinute.toFixed(1)}</td>
+            <td className="px-3 py-2 tabular-nums">{queue.dequeuedPerMinute.toFixed(1)}</td>
+            <td className="px-3 py-2 text-right">
+              <RequireRole role="operator">
+                <PurgeButton queue={queue.name} />
+              </RequireRole>
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       <DepthChart queues={queues} />
     </div>
   );

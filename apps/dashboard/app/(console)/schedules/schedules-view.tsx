@@ -5,7 +5,9 @@ import Link from 'next/link';
 import { useHasRole } from '@/components/current-user';
 import { RelativeTime } from '@/components/ui/relative-time';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { DataTable } from '@/components/ui/data-table';
 import { api } from '@/lib/api-client';
+import { plural } from '@/lib/format';
 import { useLiveRoom, type LivePayload } from '@/lib/live';
 import { paths, type ScheduleList } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
@@ -42,43 +44,29 @@ export function SchedulesView() {
   }
 
   return (
-    <div className="overflow-x-auto rounded-lg border border-line bg-surface-raised">
-      <table className="w-full min-w-[820px] text-left text-sm">
-        <caption className="sr-only">Schedules</caption>
-        <thead className="text-xs text-ink-muted uppercase">
-          <tr>
-            {['Name', 'Task', 'Kind', 'When', 'Next run', 'Last run', 'Enabled', ''].map((heading, index) => (
-              <th key={index} scope="col" className="px-3 py-2 font-medium">
-                {heading || <span className="sr-only">Actions</span>}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {schedules.map((schedule) => (
-            <tr key={schedule.name} className={`border-t border-line ${schedule.enabled ? '' : 'text-ink-muted'}`}>
-              <th scope="row" className="px-3 py-2 font-medium">
-                <Link href={`/schedules/${encodeURIComponent(schedule.name)}`} className="text-accent hover:underline">
-                  {schedule.name}
-                </Link>
-                {schedule.source === 'code' ? <span className="ml-2 text-xs text-ink-muted">(code)</span> : null}
-              </th>
-              <td className="px-3 py-2 font-mono text-xs">{schedule.task}</td>
-              <td className="px-3 py-2">{schedule.schedule.kind}</td>
-              <td className="px-3 py-2">{describeStored(schedule)}</td>
-              <td className="px-3 py-2">{schedule.enabled ? <RelativeTime value={schedule.nextRunAt} /> : '—'}</td>
-              <td className="px-3 py-2">
-                <RelativeTime value={schedule.lastRunAt} />
-                {schedule.totalRunCount > 0 ? <span className="ml-1 text-xs text-ink-muted">({schedule.totalRunCount} runs)</span> : null}
-              </td>
-              <td className="px-3 py-2">
-                {mayAct ? <EnabledSwitch schedule={schedule} /> : schedule.enabled ? 'On' : 'Off'}
-              </td>
-              <td className="px-3 py-2 text-right">{mayAct ? <RunNowButton name={schedule.name} /> : null}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption="Schedules" minWidth="min-w-[820px]" headings={['Name', 'Task', 'Kind', 'When', 'Next run', 'Last run', 'Enabled', '']}>
+      {schedules.map((schedule) => (
+        <tr key={schedule.name} className={`border-t border-line ${schedule.enabled ? '' : 'text-ink-muted'}`}>
+          <th scope="row" className="px-3 py-2 font-medium">
+            <Link href={`/schedules/${encodeURIComponent(schedule.name)}`} className="text-accent hover:underline">
+              {schedule.name}
+            </Link>
+            {schedule.source === 'code' ? <span className="ml-2 text-xs text-ink-muted">(code)</span> : null}
+          </th>
+          <td className="px-3 py-2 font-mono text-xs">{schedule.task}</td>
+          <td className="px-3 py-2">{schedule.schedule.kind}</td>
+          <td className="px-3 py-2">{describeStored(schedule)}</td>
+          <td className="px-3 py-2">{schedule.enabled ? <RelativeTime value={schedule.nextRunAt} /> : '—'}</td>
+          <td className="px-3 py-2">
+            <RelativeTime value={schedule.lastRunAt} />
+            {schedule.totalRunCount > 0 ? <span className="ml-1 text-xs text-ink-muted">({plural(schedule.totalRunCount, 'run')})</span> : null}
+          </td>
+          <td className="px-3 py-2">
+            {mayAct ? <EnabledSwitch schedule={schedule} /> : schedule.enabled ? 'On' : 'Off'}
+          </td>
+          <td className="px-3 py-2 text-right">{mayAct ? <RunNowButton name={schedule.name} /> : null}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

@@ -6,6 +6,7 @@ import { Button } from '@/components/ui/button';
 import { ConfirmDialog } from '@/components/ui/dialog';
 import { useToast } from '@/components/ui/toast';
 import { api } from '@/lib/api-client';
+import { plural } from '@/lib/format';
 import { useLiveRoom, type LivePayload } from '@/lib/live';
 import { paths, type BulkJob } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
@@ -71,7 +72,7 @@ export function BulkActions({
   const count = allMatching ? null : selectedIds.length;
   const canSelectAllMatching = !filters.q && !allMatching && selectedIds.length > 0 && loadedCount > 0;
   const current = job.data;
-  const target = allMatching ? 'every task matching this filter' : `${count} selected task${count === 1 ? '' : 's'}`;
+  const target = allMatching ? 'every task matching this filter' : plural(selectedIds.length, 'selected task');
 
   return (
     <div className="mb-3 space-y-2">

@@ -58,6 +58,12 @@ export function TaskFilterBar({ filters, onChange }: { filters: TaskFilters; onC
     onChange(draft);
   }
 
+  // The text filters the gateway suggests values for (names, workers and queues it has seen).
+  const suggested = [
+    { key: 'name', label: 'Task name', placeholder: 'e.g. emails.send', values: facets.data?.names },
+    { key: 'worker', label: 'Worker', placeholder: undefined, values: facets.data?.workers },
+    { key: 'queue', label: 'Queue', placeholder: undefined, values: facets.data?.queues },
+  ] as const;
   const stateValue = filters.state.join(',');
   const several = filters.state.length > 1;
 
@@ -82,37 +88,19 @@ export function TaskFilterBar({ filters, onChange }: { filters: TaskFilters; onC
           ))}
         </Select>
       </div>
-      <div>
-        <Label htmlFor={`${id}-name`}>Task name</Label>
-        <Input
-          id={`${id}-name`}
-          list={`${id}-names`}
-          value={draft.name}
-          placeholder="e.g. emails.send"
-          onChange={(event) => setDraft({ ...draft, name: event.target.value })}
-        />
-        <Suggestions id={`${id}-names`} values={facets.data?.names} />
-      </div>
-      <div>
-        <Label htmlFor={`${id}-worker`}>Worker</Label>
-        <Input
-          id={`${id}-worker`}
-          list={`${id}-workers`}
-          value={draft.worker}
-          onChange={(event) => setDraft({ ...draft, worker: event.target.value })}
-        />
-        <Suggestions id={`${id}-workers`} values={facets.data?.workers} />
-      </div>
-      <div>
-        <Label htmlFor={`${id}-queue`}>Queue</Label>
-        <Input
-          id={`${id}-queue`}
-          list={`${id}-queues`}
-          value={draft.queue}
-          onChange={(event) => setDraft({ ...draft, queue: event.target.value })}
-        />
-        <Suggestions id={`${id}-queues`} values={facets.data?.queues} />
-      </div>
+      {suggested.map(({ key, label, placeholder, values }) => (
+        <div key={key}>
+          <Label htmlFor={`${id}-${key}`}>{label}</Label>
+          <Input
+            id={`${id}-${key}`}
+            list={`${id}-${key}-suggestions`}
+            value={draft[key]}
+            placeholder={placeholder}
+            onChange={(event) => setDraft({ ...draft, [key]: event.target.value })}
+          />
+          <Suggestions id={`${id}-${key}-suggestions`} values={values} />
+        </div>
+      ))}
       <div className="sm:col-span-2">
         <Label htmlFor={`${id}-q`}>Search</Label>
         <Input

@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import { Sparkline } from '@/components/charts';
 import { RelativeTime } from '@/components/ui/relative-time';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { DataTable } from '@/components/ui/data-table';
 import { api } from '@/lib/api-client';
 import { formatBytes, formatCount } from '@/lib/format';
 import { createBatcher, useLiveRoom } from '@/lib/live';
@@ -59,44 +60,30 @@ export function WorkersView() {
             : 'Untick "Hide offline workers" to see them.'}
         </EmptyState>
       ) : (
-        <div className="overflow-x-auto rounded-lg border border-line bg-surface-raised">
-          <table className="w-full min-w-[760px] text-left text-sm">
-            <caption className="sr-only">Workers</caption>
-            <thead className="text-xs text-ink-muted uppercase">
-              <tr>
-                {['Worker', 'Status', 'Last heartbeat', 'Active', 'Processed', 'Failed', 'Load', 'Memory', 'Activity'].map((heading) => (
-                  <th key={heading} scope="col" className="px-3 py-2 font-medium">
-                    {heading}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {workers.map((worker) => (
-                <tr key={worker.hostname} className={`border-t border-line ${worker.online ? '' : 'opacity-55'}`}>
-                  <td className="px-3 py-2">
-                    <Link href={`/workers/${encodeURIComponent(worker.hostname)}`} className="font-medium text-accent hover:underline">
-                      {worker.hostname}
-                    </Link>
-                    <p className="text-xs text-ink-muted">{worker.queues.join(', ')}</p>
-                  </td>
-                  <td className={`px-3 py-2 ${worker.online ? 'text-ok' : 'text-ink-muted'}`}>{worker.online ? 'Online' : 'Offline'}</td>
-                  <td className="px-3 py-2">
-                    <RelativeTime value={worker.lastHeartbeat} />
-                  </td>
-                  <td className="px-3 py-2 tabular-nums">{formatCount(worker.active)}</td>
-                  <td className="px-3 py-2 tabular-nums">{formatCount(worker.processed)}</td>
-                  <td className={`px-3 py-2 tabular-nums ${worker.failed > 0 ? 'text-bad' : ''}`}>{formatCount(worker.failed)}</td>
-                  <td className="px-3 py-2 tabular-nums">{worker.loadavg.map((value) => value.toFixed(2)).join(' ') || '—'}</td>
-                  <td className="px-3 py-2 tabular-nums">{formatBytes(worker.memoryRss)}</td>
-                  <td className="px-3 py-2">
-                    <Sparkline values={workerSamples(worker.hostname)} label={`Active tasks on ${worker.hostname} over recent heartbeats`} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Workers" minWidth="min-w-[760px]" headings={['Worker', 'Status', 'Last heartbeat', 'Active', 'Processed', 'Failed', 'Load', 'Memory', 'Activity']}>
+          {workers.map((worker) => (
+            <tr key={worker.hostname} className={`border-t border-line ${worker.online ? '' : 'opacity-55'}`}>
+              <td className="px-3 py-2">
+                <Link href={`/workers/${encodeURIComponent(worker.hostname)}`} className="font-medium text-accent hover:underline">
+                  {worker.hostname}
+                </Link>
+                <p className="text-xs text-ink-muted">{worker.queues.join(', ')}</p>
+              </td>
+              <td className={`px-3 py-2 ${worker.online ? 'text-ok' : 'text-ink-muted'}`}>{worker.online ? 'Online' : 'Offline'}</td>
+              <td className="px-3 py-2">
+                <RelativeTime value={worker.lastHeartbeat} />
+              </td>
+              <td className="px-3 py-2 tabular-nums">{formatCount(worker.active)}</td>
+              <td className="px-3 py-2 tabular-nums">{formatCount(worker.processed)}</td>
+              <td className={`px-3 py-2 tabular-nums ${worker.failed > 0 ? 'text-bad' : ''}`}>{formatCount(worker.failed)}</td>
+              <td className="px-3 py-2 tabular-nums">{worker.loadavg.map((value) => value.toFixed(2)).join(' ') || '—'}</td>
+              <td className="px-3 py-2 tabular-nums">{formatBytes(worker.memoryRss)}</td>
+              <td className="px-3 py-2">
+                <Sparkline values={workerSamples(worker.hostname)} label={`Active tasks on ${worker.hostname} over recent heartbeats`} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </div>
   );

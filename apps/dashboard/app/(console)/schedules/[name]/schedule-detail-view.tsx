@@ -3,11 +3,13 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useState, type ReactNode } from 'react';
+import { useState } from 'react';
 import { useHasRole } from '@/components/current-user';
 import { TaskStateBadge } from '@/components/task-state-badge';
 import { Button, buttonClasses } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
+import { CompactTable } from '@/components/ui/data-table';
+import { DetailHeader, Fact } from '@/components/ui/detail';
 import { ConfirmDialog } from '@/components/ui/dialog';
 import { RelativeTime } from '@/components/ui/relative-time';
 import { ErrorState, Skeleton } from '@/components/ui/states';
@@ -20,15 +22,6 @@ import { queryKeys } from '@/lib/query-keys';
 import { foldScheduleUpdate } from '@/lib/schedule-cache';
 import { describeStored } from '@/lib/schedule-math';
 import { EnabledSwitch, RunNowButton } from '../schedule-actions';
-
-function Fact({ term, children }: { term: string; children: ReactNode }) {
-  return (
-    <div className="min-w-0">
-      <dt className="text-xs font-medium text-ink-muted uppercase">{term}</dt>
-      <dd className="mt-0.5 break-words">{children}</dd>
-    </div>
-  );
-}
 
 /** The fields an edit changed, as "field: before → after". */
 function changedFields(before: unknown, after: unknown): string[] {
@@ -81,30 +74,26 @@ export function ScheduleDetailView({ name }: { name: string }) {
 
   return (
     <div className="space-y-6">
-      <header className="flex flex-wrap items-start gap-4">
-        <div className="min-w-0 flex-1">
-          <p className="text-sm text-ink-muted">
-            <Link href="/schedules" className="text-accent hover:underline">
-              Schedules
-            </Link>{' '}
-            / schedule
-          </p>
-          <h1 className="mt-1 text-2xl font-semibold break-all">{schedule.name}</h1>
-          <p className="mt-1 text-ink-muted">{describeStored(schedule)}</p>
-        </div>
-        {mayAct ? (
-          <div className="flex flex-wrap items-center gap-2">
-            <EnabledSwitch schedule={schedule} />
-            <RunNowButton name={schedule.name} size="md" />
-            <Link href={`/schedules/${encodeURIComponent(schedule.name)}/edit`} className={buttonClasses('secondary')}>
-              Edit
-            </Link>
-            <Button variant="danger" onClick={() => setDeleting(true)}>
-              Delete
-            </Button>
-          </div>
-        ) : null}
-      </header>
+      <DetailHeader
+        back={{ href: '/schedules', label: 'Schedules' }}
+        kind="schedule"
+        title={schedule.name}
+        subtitle={<p className="mt-1 text-ink-muted">{describeStored(schedule)}</p>}
+        actions={
+          mayAct ? (
+            <div className="flex flex-wrap items-center gap-2">
+              <EnabledSwitch schedule={schedule} />
+              <RunNowButton name={schedule.name} size="md" />
+              <Link href={`/schedules/${encodeURIComponent(schedule.name)}/edit`} className={buttonClasses('secondary')}>
+                Edit
+              </Link>
+              <Button variant="danger" onClick={() => setDeleting(true)}>
+                Delete
+              </Button>
+            </div>
+          ) : null
+        }
+      />
 
       <div className="grid gap-6 lg:grid-cols-[1fr_20rem]">
         <Card title="Definition">
@@ -154,45 +143,34 @@ export function ScheduleDetailView({ name }: { name: string }) {
         {runs.length === 0 ? (
           <p className="text-sm text-ink-muted">It has not fired yet.</p>
         ) : (
-          <div className="overflow-x-auto">
-            <table className="w-full text-left text-sm">
-              <caption className="sr-only">Runs of {schedule.name}, newest first</caption>
-              <thead className="text-xs text-ink-muted uppercase">
-                <tr>
-                  <th scope="col" className="py-1 pr-3 font-medium">Due</th>
-                  <th scope="col" className="py-1 pr-3 font-medium">Fired</th>
-                  <th scope="col" className="py-1 pr-3 font-medium">Task</th>
-                  <th scope="col" className="py-1 pr-3 font-medium">State</th>
-                  <th scope="col" className="py-1 font-medium">Runtime</th>
-                </tr>
-              </thead>
-              <tbody>
-                {runs.map((run) => (
-                  <tr key={`${run.dueAt}-${run.taskId ?? ''}`} className="border-t border-line">
-                    <td className="py-1.5 pr-3">
-                      <RelativeTime value={run.dueAt} />
-                    </td>
-                    <td className="py-1.5 pr-3">
-                      <RelativeTime value={run.firedAt} />
-                    </td>
-                    <td className="py-1.5 pr-3 font-mono text-xs">
-                      {run.taskId ? (
-                        <Link href={`/tasks/${encodeURIComponent(run.taskId)}`} className="text-accent hover:underline">
-                          {run.taskId}
-                        </Link>
-                      ) : (
-                        '—'
-                      )}
-                    </td>
-                    <td className="py-1.5 pr-3">
-                      <TaskStateBadge state={run.taskState} />
-                    </td>
-                    <td className="py-1.5">{formatSeconds(run.runtime)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <CompactTable
+            caption={`Runs of ${schedule.name}, newest first`}
+            columns={[{ label: 'Due' }, { label: 'Fired' }, { label: 'Task' }, { label: 'State' }, { label: 'Runtime' }]}
+          >
+            {runs.map((run) => (
+              <tr key={`${run.dueAt}-${run.taskId ?? ''}`} className="border-t border-line">
+                <td className="py-1.5 pr-3">
+                  <RelativeTime value={run.dueAt} />
+                </td>
+                <td className="py-1.5 pr-3">
+                  <RelativeTime value={run.firedAt} />
+                </td>
+                <td className="py-1.5 pr-3 font-mono text-xs">
+                  {run.taskId ? (
+                    <Link href={`/tasks/${encodeURIComponent(run.taskId)}`} className="text-accent hover:underline">
+                      {run.taskId}
+                    </Link>
+                  ) : (
+                    '—'
+                  )}
+                </td>
+                <td className="py-1.5 pr-3">
+                  <TaskStateBadge state={run.taskState} />
+                </td>
+                <td className="py-1.5">{formatSeconds(run.runtime)}</td>
+              </tr>
+            ))}
+          </CompactTable>
         )}
       </Card>
 

@@ -2,9 +2,9 @@
 
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
-import type { ReactNode } from 'react';
 import { TaskStateBadge } from '@/components/task-state-badge';
 import { Card } from '@/components/ui/card';
+import { DetailHeader, Fact } from '@/components/ui/detail';
 import { CodeBlock } from '@/components/ui/copy-button';
 import { RelativeTime } from '@/components/ui/relative-time';
 import { ErrorState, Skeleton } from '@/components/ui/states';
@@ -24,15 +24,6 @@ function LinkedTask({ task }: { task: TaskLink }) {
       <TaskStateBadge state={task.state} />
       <span className="font-mono text-xs text-ink-muted">{task.id}</span>
     </span>
-  );
-}
-
-function Fact({ term, children }: { term: string; children: ReactNode }) {
-  return (
-    <div className="min-w-0">
-      <dt className="text-xs font-medium text-ink-muted uppercase">{term}</dt>
-      <dd className="mt-0.5 break-words">{children}</dd>
-    </div>
   );
 }
 
@@ -162,22 +153,18 @@ export function TaskDetailView({ id }: { id: string }) {
 
   return (
     <div className="space-y-6">
-      <header className="flex flex-wrap items-start gap-4">
-        <div className="min-w-0 flex-1">
-          <p className="text-sm text-ink-muted">
-            <Link href="/tasks" className="text-accent hover:underline">
-              Tasks
-            </Link>{' '}
-            / task
-          </p>
-          <h1 className="mt-1 flex flex-wrap items-center gap-3 text-2xl font-semibold">
-            <span className="break-all">{task.name}</span>
+      <DetailHeader
+        back={{ href: '/tasks', label: 'Tasks' }}
+        kind="task"
+        title={
+          <>
+            <span>{task.name}</span>
             <TaskStateBadge state={task.state} />
-          </h1>
-          <p className="mt-1 font-mono text-xs break-all text-ink-muted">{task.id}</p>
-        </div>
-        <TaskActions task={task} />
-      </header>
+          </>
+        }
+        subtitle={<p className="mt-1 font-mono text-xs break-all text-ink-muted">{task.id}</p>}
+        actions={<TaskActions task={task} />}
+      />
 
       <Card title="Details">
         <dl className="grid gap-4 text-sm sm:grid-cols-2 lg:grid-cols-4">
@@ -248,7 +235,7 @@ export function TaskDetailView({ id }: { id: string }) {
         </Card>
       ) : null}
 
-      <div className="grid gap-6 lg:grid-cols-2">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
         <Card title="Arguments">
           <CodeBlock text={prettyJson(task.args)} label="Arguments" />
           {hasKwargs ? (

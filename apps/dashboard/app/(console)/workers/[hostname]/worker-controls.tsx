@@ -1,17 +1,43 @@
 'use client';
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useId, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useHasRole } from '@/components/current-user';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/dialog';
+import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
-import { Label } from '@/components/ui/label';
 import { useToast } from '@/components/ui/toast';
 import { api } from '@/lib/api-client';
 import { paths, type WorkerControlBody, type WorkerControlResponse, type WorkerDetail } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
+
+/** A labelled one-line text input for the forms below. */
+function TextField({
+  label,
+  value,
+  onChange,
+  className,
+  placeholder,
+  required = false,
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  className: string;
+  placeholder?: string;
+  required?: boolean;
+}) {
+  // The width goes on a wrapper: the input itself fills it.
+  return (
+    <div className={className}>
+      <Field label={label}>
+        {(props) => <Input {...props} value={value} placeholder={placeholder} onChange={(event) => onChange(event.target.value)} required={required} />}
+      </Field>
+    </div>
+  );
+}
 
 /** Sends one remote-control command and toasts the worker's reply. */
 function useWorkerCommand(hostname: string) {
@@ -62,7 +88,6 @@ export function WorkerQueues({ worker }: { worker: WorkerDetail }) {
   const mayAct = useHasRole('operator') && worker.online;
   const command = useWorkerCommand(worker.hostname);
   const [queue, setQueue] = useState('');
-  const id = useId();
 
   function add(event: FormEvent) {
     event.preventDefault();
@@ -97,10 +122,7 @@ export function WorkerQueues({ worker }: { worker: WorkerDetail }) {
       )}
       {mayAct ? (
         <form onSubmit={add} className="mt-3 flex flex-wrap items-end gap-2">
-          <div>
-            <Label htmlFor={`${id}-queue`}>Queue to consume</Label>
-            <Input id={`${id}-queue`} value={queue} onChange={(event) => setQueue(event.target.value)} className="w-56" />
-          </div>
+          <TextField label="Queue to consume" value={queue} onChange={setQueue} className="w-56" />
           <Button type="submit" variant="secondary" disabled={command.isPending || !queue.trim()}>
             Add consumer
           </Button>
@@ -112,7 +134,6 @@ export function WorkerQueues({ worker }: { worker: WorkerDetail }) {
 
 function Limits({ hostname, poolSize }: { hostname: string; poolSize: number | null }) {
   const command = useWorkerCommand(hostname);
-  const id = useId();
   const [rateTask, setRateTask] = useState('');
   const [rate, setRate] = useState('');
   const [limitTask, setLimitTask] = useState('');
@@ -142,14 +163,8 @@ function Limits({ hostname, poolSize }: { hostname: string; poolSize: number | n
           command.mutate({ command: 'rate_limit', arguments: { task: rateTask.trim(), rate: rate.trim() || null } });
         }}
       >
-        <div>
-          <Label htmlFor={`${id}-rate-task`}>Rate limit: task</Label>
-          <Input id={`${id}-rate-task`} value={rateTask} onChange={(event) => setRateTask(event.target.value)} className="w-56" required />
-        </div>
-        <div>
-          <Label htmlFor={`${id}-rate`}>Rate</Label>
-          <Input id={`${id}-rate`} value={rate} placeholder="10/s, 100/m; empty removes" onChange={(event) => setRate(event.target.value)} className="w-56" />
-        </div>
+        <TextField label="Rate limit: task" value={rateTask} onChange={setRateTask} className="w-56" required />
+        <TextField label="Rate" value={rate} onChange={setRate} className="w-64" placeholder="10/s, 100/m; empty removes" />
         <Button type="submit" variant="secondary" disabled={command.isPending}>
           Set rate limit
         </Button>
@@ -164,18 +179,9 @@ function Limits({ hostname, poolSize }: { hostname: string; poolSize: number | n
           });
         }}
       >
-        <div>
-          <Label htmlFor={`${id}-limit-task`}>Time limit: task</Label>
-          <Input id={`${id}-limit-task`} value={limitTask} onChange={(event) => setLimitTask(event.target.value)} className="w-56" required />
-        </div>
-        <div>
-          <Label htmlFor={`${id}-soft`}>Soft limit</Label>
-          <Input id={`${id}-soft`} value={soft} placeholder="30s" onChange={(event) => setSoft(event.target.value)} className="w-28" />
-        </div>
-        <div>
-          <Label htmlFor={`${id}-hard`}>Hard limit</Label>
-          <Input id={`${id}-hard`} value={hard} placeholder="1m" onChange={(event) => setHard(event.target.value)} className="w-28" />
-        </div>
+        <TextField label="Time limit: task" value={limitTask} onChange={setLimitTask} className="w-56" required />
+        <TextField label="Soft limit" value={soft} onChange={setSoft} className="w-28" placeholder="30s" />
+        <TextField label="Hard limit" value={hard} onChange={setHard} className="w-28" placeholder="1m" />
         <Button type="submit" variant="secondary" disabled={command.isPending}>
           Set time limit
         </Button>

@@ -2,11 +2,12 @@
 
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useMemo, type ReactNode } from 'react';
+import { useMemo } from 'react';
 import { chartColors, TimeChart } from '@/components/charts';
 import { RequireRole } from '@/components/current-user';
 import { TaskStateBadge } from '@/components/task-state-badge';
 import { Card } from '@/components/ui/card';
+import { DetailHeader, Fact } from '@/components/ui/detail';
 import { RelativeTime } from '@/components/ui/relative-time';
 import { ErrorState, Skeleton } from '@/components/ui/states';
 import { api, ApiError } from '@/lib/api-client';
@@ -17,15 +18,6 @@ import { queryKeys } from '@/lib/query-keys';
 import { useSocketState } from '@/lib/socket';
 import { foldWorkerPatches, workerPatchesOf } from '@/lib/worker-cache';
 import { WorkerControls, WorkerQueues } from './worker-controls';
-
-function Fact({ term, children }: { term: string; children: ReactNode }) {
-  return (
-    <div>
-      <dt className="text-xs font-medium text-ink-muted uppercase">{term}</dt>
-      <dd className="mt-0.5 tabular-nums">{children}</dd>
-    </div>
-  );
-}
 
 export function WorkerDetailView({ hostname }: { hostname: string }) {
   const queryClient = useQueryClient();
@@ -71,22 +63,18 @@ export function WorkerDetailView({ hostname }: { hostname: string }) {
 
   return (
     <div className="space-y-6">
-      <header className="flex flex-wrap items-start gap-4">
-        <div className="min-w-0 flex-1">
-          <p className="text-sm text-ink-muted">
-            <Link href="/workers" className="text-accent hover:underline">
-              Workers
-            </Link>{' '}
-            / worker
-          </p>
-          <h1 className="mt-1 text-2xl font-semibold break-all">{worker.hostname}</h1>
+      <DetailHeader
+        back={{ href: '/workers', label: 'Workers' }}
+        kind="worker"
+        title={worker.hostname}
+        subtitle={
           <p className={`mt-1 text-sm ${worker.online ? 'text-ok' : 'text-ink-muted'}`}>
             {worker.online ? 'Online' : 'Offline'} · last heartbeat <RelativeTime value={worker.lastHeartbeat} /> · first seen{' '}
             <RelativeTime value={worker.firstSeen} />
           </p>
-        </div>
-        <RequireRole role="operator">{worker.online ? <WorkerControls.ShutDown hostname={worker.hostname} /> : null}</RequireRole>
-      </header>
+        }
+        actions={<RequireRole role="operator">{worker.online ? <WorkerControls.ShutDown hostname={worker.hostname} /> : null}</RequireRole>}
+      />
 
       <Card title="Stats">
         <dl className="grid grid-cols-2 gap-4 text-sm sm:grid-cols-4 lg:grid-cols-8">
@@ -105,7 +93,7 @@ export function WorkerDetailView({ hostname }: { hostname: string }) {
         </dl>
       </Card>
 
-      <div className="grid gap-6 lg:grid-cols-2">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
         <Card title="Running tasks">
           {worker.runningTasks.length === 0 ? (
             <p className="text-sm text-ink-muted">Nothing running right now.</p>
