@@ -109,8 +109,9 @@ export function taskListSql(filter: TaskFilter): { sql: string; params: unknown[
     return `$${params.length}`;
   };
   if (filter.states && filter.states.length > 0) {
-    // Several states travel as one text parameter: PGlite's adapter cannot bind a JS array.
-    where.push(filter.states.length === 1 ? `state = ${param(filter.states[0])}::task_state` : `state = ANY(string_to_array(${param(filter.states.join(','))}, ',')::task_state[])`);
+    // One parameter per state: PGlite's adapter cannot bind a JS array, and the
+    // planner sees each value (and picks the state index for rare states).
+    where.push(`state IN (${filter.states.map((state) => `${param(state)}::task_state`).join(', ')})`);
   }
   if (filter.name !== undefined) where.push(`name = ${param(filter.name)}`);
   if (filter.worker !== undefined) where.push(`worker = ${param(filter.worker)}`);
