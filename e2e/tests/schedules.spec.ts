@@ -48,8 +48,13 @@ test('"Run now" asks beat to send a schedule at once', async ({ page }) => {
   const row = page.getByRole('row').filter({ has: page.getByRole('button', { name: 'Run now' }) }).first();
   await expect(row).toBeVisible();
   const name = (await row.getByRole('rowheader').getByRole('link').textContent()) ?? '';
+  const lastRun = row.getByRole('link', { name: /^Last run: / });
+  const before = (await lastRun.count()) > 0 ? await lastRun.getAttribute('href') : null;
   await row.getByRole('button', { name: 'Run now' }).click();
   await expect(page.getByRole('status', { name: 'Notifications' })).toContainText(`${name}: run requested`);
+  // The new run's task shows in the row with the state it ended in, without a reload.
+  if (before !== null) await expect(lastRun).not.toHaveAttribute('href', before, { timeout: 20_000 });
+  await expect(lastRun).toHaveAccessibleName(/^Last run: (SUCCESS|FAILURE)$/, { timeout: 20_000 });
 });
 
 test('saving a schedule someone else changed meanwhile says so', async ({ page }) => {

@@ -7,11 +7,15 @@ import { queryKeys } from './query-keys';
 export function foldScheduleUpdate(queryClient: QueryClient, update: LivePayload<'schedules:update'>): void {
   const changed = new Map(update.schedules.map((schedule) => [schedule.name, schedule]));
   const removed = new Set(update.removed);
+  let ran = false;
   queryClient.setQueryData<ScheduleList>(queryKeys.schedules.list(), (current) => {
     if (!current) return current;
+    ran = current.schedules.some((schedule) => schedule.totalRunCount !== (changed.get(schedule.name)?.totalRunCount ?? schedule.totalRunCount));
     const kept = current.schedules.filter((schedule) => !removed.has(schedule.name) && !changed.has(schedule.name));
     return { ...current, schedules: [...kept, ...changed.values()].sort((a, b) => a.name.localeCompare(b.name)) };
   });
+  // A new run's outcome (the list's lastRuns) comes from the database: re-read the list, once per update.
+  if (ran) void queryClient.invalidateQueries({ queryKey: queryKeys.schedules.list(), exact: true });
   for (const schedule of changed.values()) {
     const key = queryKeys.schedules.detail(schedule.name);
     const current = queryClient.getQueryData<ScheduleDetail>(key);

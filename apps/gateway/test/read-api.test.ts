@@ -256,6 +256,10 @@ describe('read API', () => {
       ]);
       const detail = await getJson<ScheduleDetail>(viewer, '/api/v1/schedules/hourly-report');
       expect(detail.runs.map((r) => [r.taskId, r.taskState])).toEqual([['sched-run-2', 'PENDING'], ['sched-run-1', 'PENDING']]);
+      // The list carries each schedule's newest run, for the "last run" column's outcome.
+      expect(list.lastRuns).toEqual({});
+      const listed = await getJson<ScheduleList>(viewer, '/api/v1/schedules');
+      expect(listed.lastRuns['hourly-report']).toMatchObject({ taskId: 'sched-run-2', taskState: 'PENDING' });
       // The store's own 'created' event may have been ingested too.
       expect(detail.changes.map((c) => [c.action, c.actor])).toEqual(expect.arrayContaining([['disabled', 'ann']]));
       expect(detail.nextRuns).toHaveLength(5);

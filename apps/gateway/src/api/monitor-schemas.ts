@@ -298,9 +298,6 @@ export const ScheduleSchema = z
   .meta({ id: 'Schedule' });
 export type Schedule = z.infer<typeof ScheduleSchema>;
 
-export const ScheduleListSchema = z.object({ available: z.boolean(), schedules: z.array(ScheduleSchema) });
-export type ScheduleList = z.infer<typeof ScheduleListSchema>;
-
 /** One firing of a schedule, with the state its task reached. */
 export const ScheduleRunSchema = z
   .object({
@@ -312,6 +309,14 @@ export const ScheduleRunSchema = z
   })
   .meta({ id: 'ScheduleRun' });
 export type ScheduleRun = z.infer<typeof ScheduleRunSchema>;
+
+export const ScheduleListSchema = z.object({
+  available: z.boolean(),
+  schedules: z.array(ScheduleSchema),
+  /** Each schedule's newest recorded run and its task's state, by schedule name (absent: never ran). */
+  lastRuns: z.record(z.string(), ScheduleRunSchema),
+});
+export type ScheduleList = z.infer<typeof ScheduleListSchema>;
 
 /** One audited edit of a schedule. */
 export const ScheduleChangeSchema = z

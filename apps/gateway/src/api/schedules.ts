@@ -5,7 +5,7 @@
 import type { Lovage, ScheduleEntry } from '@lovage/engine';
 import { GatewayError, NotFoundError } from '../errors.js';
 import { defineRoute, type RouteRegistrar } from './route.js';
-import { ScheduleDetailSchema, ScheduleListSchema, ScheduleParamsSchema, type Schedule } from './schemas.js';
+import { ScheduleDetailSchema, ScheduleListSchema, ScheduleParamsSchema, type Schedule, type ScheduleRun } from './schemas.js';
 
 const HISTORY = 50;
 
@@ -46,6 +46,23 @@ class NoEngineError extends GatewayError {
   }
 }
 
+interface StoredRun {
+  dueAt: Date;
+  firedAt: Date | null;
+  taskId: string | null;
+  task: { state: ScheduleRun['taskState']; runtime: number | null } | null;
+}
+
+function toScheduleRun(run: StoredRun): ScheduleRun {
+  return {
+    dueAt: run.dueAt.toISOString(),
+    firedAt: run.firedAt?.toISOString() ?? null,
+    taskId: run.taskId,
+    taskState: run.task?.state ?? null,
+    runtime: run.task?.runtime ?? null,
+  };
+}
+
 export function registerScheduleRoutes(registrar: RouteRegistrar, engine: Lovage | null): void {
   const prisma = registrar.app.database.prisma;
 
@@ -57,9 +74,21 @@ export function registerScheduleRoutes(registrar: RouteRegistrar, engine: Lovage
     access: 'viewer',
     response: ScheduleListSchema,
     async handler() {
-      if (!engine) return { available: false, schedules: [] };
+      if (!engine) return { available: false, schedules: [], lastRuns: {} };
       const entries = await engine.schedules.list();
-      return { available: true, schedules: entries.sort((a, b) => a.name.localeCompare(b.name)).map(toSchedule) };
+      // One indexed lookup per schedule (schedule_name, due_at): there are tens of schedules, not thousands.
+      const latest = await Promise.all(
+        entries.map((entry) =>
+          prisma.scheduleRun.findFirst({
+            where: { scheduleName: entry.name },
+            orderBy: { dueAt: 'desc' },
+            include: { task: { select: { state: true, runtime: true } } },
+          }),
+        ),
+      );
+      const lastRuns: Record<string, ScheduleRun> = {};
+      for (const run of latest) if (run) lastRuns[run.scheduleName] = toScheduleRun(run);
+      return { available: true, schedules: entries.sort((a, b) => a.name.localeCompare(b.name)).map(toSchedule), lastRuns };
     },
   });
 
@@ -88,13 +117,7 @@ export function registerScheduleRoutes(registrar: RouteRegistrar, engine: Lovage
       return {
         schedule: toSchedule(entry),
         nextRuns: nextRuns.map((date) => date.toISOString()),
-        runs: runs.map((run) => ({
-          dueAt: run.dueAt.toISOString(),
-          firedAt: run.firedAt?.toISOString() ?? null,
-          taskId: run.taskId,
-          taskState: run.task?.state ?? null,
-          runtime: run.task?.runtime ?? null,
-        })),
+        runs: runs.map(toScheduleRun),
         changes: changes.map((change) => ({ action: change.action, actor: change.actor, at: change.at.toISOString(), before: change.before ?? null, after: change.after ?? null })),
       };
     },

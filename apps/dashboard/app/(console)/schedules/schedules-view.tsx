@@ -4,12 +4,13 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useHasRole } from '@/components/current-user';
 import { RelativeTime } from '@/components/ui/relative-time';
+import { TaskStateBadge } from '@/components/task-state-badge';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { DataTable } from '@/components/ui/data-table';
 import { api } from '@/lib/api-client';
 import { plural } from '@/lib/format';
 import { useLiveRoom, type LivePayload } from '@/lib/live';
-import { paths, type ScheduleList } from '@/lib/monitor';
+import { finishedStates, paths, type ScheduleList, type ScheduleRun } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { foldScheduleUpdate } from '@/lib/schedule-cache';
 import { describeStored } from '@/lib/schedule-math';
@@ -21,6 +22,9 @@ export function SchedulesView() {
   const list = useQuery({
     queryKey: queryKeys.schedules.list(),
     queryFn: ({ signal }) => api.get<ScheduleList>(paths.schedules, { signal }),
+    // The feed announces runs, not how their tasks end: while a last run's task is still
+    // on its way, re-read the list now and then so its outcome appears.
+    refetchInterval: (query) => (Object.values(query.state.data?.lastRuns ?? {}).some((run) => !isFinished(run)) ? 3_000 : false),
   });
   useLiveRoom('schedules', {
     onEvent: (event, payload) => {
@@ -60,6 +64,7 @@ export function SchedulesView() {
           <td className="px-3 py-2">
             <RelativeTime value={schedule.lastRunAt} />
             {schedule.totalRunCount > 0 ? <span className="ml-1 text-xs text-ink-muted">({plural(schedule.totalRunCount, 'run')})</span> : null}
+            <LastRunOutcome run={list.data.lastRuns[schedule.name]} />
           </td>
           <td className="px-3 py-2">
             {mayAct ? <EnabledSwitch schedule={schedule} /> : schedule.enabled ? 'On' : 'Off'}
@@ -68,5 +73,19 @@ export function SchedulesView() {
         </tr>
       ))}
     </DataTable>
+  );
+}
+
+function isFinished(run: ScheduleRun): boolean {
+  return run.taskState === null || finishedStates.has(run.taskState);
+}
+
+/** The state the newest run's task reached, linked to that task. */
+function LastRunOutcome({ run }: { run: ScheduleRun | undefined }) {
+  if (!run?.taskId) return null;
+  return (
+    <Link href={`/tasks/${encodeURIComponent(run.taskId)}`} className="ml-2" aria-label={`Last run: ${run.taskState ?? 'unknown'}`}>
+      <TaskStateBadge state={run.taskState} />
+    </Link>
   );
 }
