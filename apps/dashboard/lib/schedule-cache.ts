@@ -10,6 +10,11 @@ export function foldScheduleUpdate(queryClient: QueryClient, update: LivePayload
   let ran = false;
   queryClient.setQueryData<ScheduleList>(queryKeys.schedules.list(), (current) => {
     if (!current) return current;
+    // A message sent before an edit can arrive after the edit's own answer: an older version never wins.
+    for (const schedule of current.schedules) {
+      const incoming = changed.get(schedule.name);
+      if (incoming && incoming.version < schedule.version) changed.delete(schedule.name);
+    }
     ran = current.schedules.some((schedule) => schedule.totalRunCount !== (changed.get(schedule.name)?.totalRunCount ?? schedule.totalRunCount));
     const kept = current.schedules.filter((schedule) => !removed.has(schedule.name) && !changed.has(schedule.name));
     return { ...current, schedules: [...kept, ...changed.values()].sort((a, b) => a.name.localeCompare(b.name)) };
@@ -19,7 +24,7 @@ export function foldScheduleUpdate(queryClient: QueryClient, update: LivePayload
   for (const schedule of changed.values()) {
     const key = queryKeys.schedules.detail(schedule.name);
     const current = queryClient.getQueryData<ScheduleDetail>(key);
-    if (!current) continue;
+    if (!current || schedule.version < current.schedule.version) continue;
     queryClient.setQueryData<ScheduleDetail>(key, { ...current, schedule });
     // A run or an edit changes the run history and the timetable: re-read that one schedule.
     if (current.schedule.totalRunCount !== schedule.totalRunCount || current.schedule.version !== schedule.version) {

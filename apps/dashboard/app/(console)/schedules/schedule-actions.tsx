@@ -1,11 +1,13 @@
 'use client';
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { useToast } from '@/components/ui/toast';
 import { api } from '@/lib/api-client';
 import { paths, type Schedule, type ScheduleResponse } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
+import { foldScheduleUpdate } from '@/lib/schedule-cache';
 
 function errorText(error: unknown): string | undefined {
   return error instanceof Error ? error.message : undefined;
@@ -37,7 +39,10 @@ export function EnabledSwitch({ schedule, disabled = false }: { schedule: Schedu
   const toggle = useMutation({
     mutationFn: (enable: boolean) =>
       api.post<ScheduleResponse>(`${paths.schedule(schedule.name)}/${enable ? 'enable' : 'disable'}`, { version: schedule.version }),
-    onSuccess: (_result, enable) => {
+    onSuccess: (result, enable) => {
+      // The answer is the saved schedule: put it in the cache at once, so the switch does not
+      // flip back to the old state while the refetch is on its way.
+      foldScheduleUpdate(queryClient, { schedules: [result.schedule], removed: [] });
       toast({ tone: 'success', title: `${schedule.name} ${enable ? 'enabled' : 'paused'}` });
       void queryClient.invalidateQueries({ queryKey: queryKeys.schedules.all() });
     },
@@ -46,7 +51,10 @@ export function EnabledSwitch({ schedule, disabled = false }: { schedule: Schedu
       void queryClient.invalidateQueries({ queryKey: queryKeys.schedules.all() });
     },
   });
-  const checked = toggle.isPending ? toggle.variables : schedule.enabled;
+  // Set in the change handler itself, so the switch moves with the click; react-query's own
+  // pending state reaches the component a tick later, which would let it flick back.
+  const [wanted, setWanted] = useState<boolean | null>(null);
+  const checked = wanted ?? schedule.enabled;
   return (
     <label className="inline-flex cursor-pointer items-center gap-2">
       <input
@@ -55,7 +63,11 @@ export function EnabledSwitch({ schedule, disabled = false }: { schedule: Schedu
         aria-label={`Enabled: ${schedule.name}`}
         checked={checked}
         disabled={disabled || toggle.isPending}
-        onChange={(event) => toggle.mutate(event.target.checked)}
+        onChange={(event) => {
+          const enable = event.target.checked;
+          setWanted(enable);
+          toggle.mutate(enable, { onSettled: () => setWanted(null) });
+        }}
         className="peer sr-only"
       />
       <span
