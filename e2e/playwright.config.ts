@@ -18,7 +18,7 @@ const demoDataDir = new URL('./test-results/demo-data', import.meta.url).pathnam
 const accountSpecs = /(auth|settings)\.spec\.ts$/;
 // The console's behaviour (live tasks, actions, schedules, queues, roles): once, in light, since
 // these tests change data and the colour scheme does not change what they prove.
-const consoleSpecs = /(tasks|schedules|queues|viewer|workers|dead-letters|overview)\.spec\.ts$/;
+const consoleSpecs = /(tasks|schedules|queues|viewer|workers|dead-letters|overview|xss)\.spec\.ts$/;
 
 export default defineConfig({
   testDir: './tests',
