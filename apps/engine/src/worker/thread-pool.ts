@@ -124,9 +124,13 @@ export class ThreadPool {
       if (!(await Promise.race([done.then(() => true, () => true), Promise.resolve(false)]))) {
         // The limit (or terminate) won: kill the thread and put a fresh one in its slot.
         await slot.thread.terminate();
-        const fresh = this.spawn();
-        this.slots[this.slots.indexOf(slot)] = fresh;
-        await fresh.ready.catch(() => undefined);
+        const index = this.slots.indexOf(slot);
+        // Gone when the pool closed meanwhile: nothing to replace.
+        if (index >= 0) {
+          const fresh = this.spawn();
+          this.slots[index] = fresh;
+          await fresh.ready.catch(() => undefined);
+        }
         throw err;
       }
       throw err;
