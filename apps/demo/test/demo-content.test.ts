@@ -1,14 +1,12 @@
 // What a newcomer sees after `npm start`: once the banner is up, every page of
 // the dashboard has something to show within 40 s. Read through the gateway's REST API,
 // the same one the dashboard uses, from a real demo process on a free port.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startDemo } from './demo-process.js';
 
-const demoDir = fileURLToPath(new URL('..', import.meta.url));
 const password = 'demo-content-password-1';
 const seedTasks = [
   'users.sendWelcomeEmail',
@@ -36,44 +34,12 @@ interface Snapshot {
 }
 
 const dataDir = await mkdtemp(path.join(tmpdir(), 'lovage-demo-content-'));
-// PORT_GATEWAY=0: a free port, never the 5555 a developer's own `npm start` may hold.
-const child = spawn(
-  process.execPath,
-  ['--import', 'tsx', '--conditions=@lovage/source', 'src/main.ts', '--rate', '10'],
-  {
-    cwd: demoDir,
-    env: {
-      ...process.env,
-      DATABASE_URL: '',
-      LOVAGE_BROKER_URL: '',
-      LOVAGE_DEMO_RATE: '',
-      HOST: '127.0.0.1',
-      PORT_GATEWAY: '0',
-      LOVAGE_DASHBOARD_URL: 'http://localhost:3999',
-      LOVAGE_DATA_DIR: dataDir,
-      LOVAGE_ADMIN_PASSWORD: password,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  },
-);
-let stdout = '';
-let stderr = '';
-child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+// PORT_GATEWAY=0 (the helper's default): a free port, never the 5555 a developer's own `npm start` may hold.
+const demo = startDemo({ LOVAGE_DASHBOARD_URL: 'http://localhost:3999', LOVAGE_DATA_DIR: dataDir, LOVAGE_ADMIN_PASSWORD: password }, ['--rate', '10']);
+const { child } = demo;
 
 afterAll(async () => {
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
-    const done = await Promise.race([
-      exited.then(() => true),
-      new Promise((resolve) => setTimeout(() => resolve(false), 10_000)),
-    ]);
-    if (!done) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  }
+  await demo.stop(10_000);
   await rm(dataDir, { recursive: true, force: true });
 }, 20_000);
 
@@ -86,7 +52,7 @@ async function waitFor<T>(
   for (;;) {
     const value = await read();
     if (done(value) || Date.now() > deadline) return value;
-    if (child.exitCode !== null) throw new Error(`the demo exited (${child.exitCode}):\n${stderr}`);
+    if (child.exitCode !== null) throw new Error(`the demo exited (${child.exitCode}):\n${demo.output().stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
 }
@@ -106,11 +72,12 @@ describe('npm start on the embedded defaults', () => {
   it('fills every dashboard page within 40 s of the banner: the seed tasks, thumbnails, soft time limits, retries, a dead letter, schedule runs, workers', async () => {
     // Start-up itself (PGlite, migrations, TypeScript) is slow on a loaded CI machine: not what this measures.
     await waitFor(
-      () => Promise.resolve(stdout),
+      () => Promise.resolve(demo.output().stdout),
       (out) => out.includes('Stop:'),
       90_000,
     );
     const startedAt = Date.now();
+    const { stdout } = demo.output();
     const gatewayUrl = /Gateway {4}(\S+)/.exec(stdout)?.[1];
     expect(gatewayUrl, stdout).toBeTruthy();
     const cookie = await signIn(gatewayUrl!);

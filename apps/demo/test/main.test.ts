@@ -1,41 +1,25 @@
 // The all-in-one entry as a user runs it: a real process, real signals, the real
 // Redis and Postgres when asked for them.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Lovage, type LovageEvent } from '@lovage/engine';
 import { createTestDatabase, dropTestDatabase, testRedisUrl, uniquePrefix } from '@lovage/test-support';
 import { Redis } from 'ioredis';
 import { deleteKeysWithPrefix } from '@lovage/test-support/redis';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startDemo as startDemoProcess, type DemoProcess } from './demo-process.js';
 
-const demoDir = fileURLToPath(new URL('..', import.meta.url));
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
 
-function startDemo(env: Record<string, string>, args: string[] = []) {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@lovage/source', 'src/main.ts', ...args], {
-    cwd: demoDir,
-    env: { ...process.env, DATABASE_URL: '', LOVAGE_BROKER_URL: '', LOVAGE_DEMO_RATE: '', HOST: '127.0.0.1', PORT_GATEWAY: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  });
-  return { child, exited, output: () => ({ stdout, stderr }) };
+function startDemo(env: Record<string, string>, args: string[] = []): DemoProcess {
+  const demo = startDemoProcess(env, args);
+  cleanups.push(() => demo.stop());
+  return demo;
 }
 
 async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 50_000): Promise<void> {

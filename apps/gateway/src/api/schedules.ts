@@ -2,43 +2,12 @@
 // share (through the engine's `app.schedules`), plus each schedule's run
 // history and edit audit from the database (the ingest writes both from beat's
 // schedule-fired and schedule-changed events).
-import type { Lovage, ScheduleEntry } from '@lovage/engine';
+import type { Lovage } from '@lovage/engine';
 import { GatewayError, NotFoundError } from '../errors.js';
 import { defineRoute, type RouteRegistrar } from './route.js';
-import { ScheduleDetailSchema, ScheduleListSchema, ScheduleParamsSchema, type Schedule, type ScheduleRun } from './schemas.js';
+import { ScheduleDetailSchema, ScheduleListSchema, ScheduleParamsSchema, type ScheduleRun } from './schemas.js';
 
 const HISTORY = 50;
-
-/** The store's entry is already JSON-safe; this pins it to the API's shape. */
-export function toSchedule(entry: ScheduleEntry): Schedule {
-  return {
-    name: entry.name,
-    task: entry.task,
-    schedule: entry.schedule,
-    args: entry.args,
-    kwargs: entry.kwargs,
-    queue: entry.queue,
-    priority: entry.priority,
-    expiresMs: entry.expiresMs,
-    enabled: entry.enabled,
-    oneOff: entry.oneOff,
-    startAt: entry.startAt,
-    endAt: entry.endAt,
-    description: entry.description,
-    timezone: entry.timezone,
-    catchUp: entry.catchUp,
-    source: entry.source,
-    version: entry.version,
-    lastRunAt: entry.lastRunAt,
-    totalRunCount: entry.totalRunCount,
-    nextRunAt: entry.nextRunAt,
-    lastDueAt: entry.lastDueAt,
-    runRequestedAt: entry.runRequestedAt,
-    createdAt: entry.createdAt,
-    updatedAt: entry.updatedAt,
-    updatedBy: entry.updatedBy,
-  };
-}
 
 class NoEngineError extends GatewayError {
   constructor() {
@@ -88,7 +57,7 @@ export function registerScheduleRoutes(registrar: RouteRegistrar, engine: Lovage
       );
       const lastRuns: Record<string, ScheduleRun> = {};
       for (const run of latest) if (run) lastRuns[run.scheduleName] = toScheduleRun(run);
-      return { available: true, schedules: entries.sort((a, b) => a.name.localeCompare(b.name)).map(toSchedule), lastRuns };
+      return { available: true, schedules: entries.sort((a, b) => a.name.localeCompare(b.name)), lastRuns };
     },
   });
 
@@ -115,7 +84,7 @@ export function registerScheduleRoutes(registrar: RouteRegistrar, engine: Lovage
         prisma.scheduleChange.findMany({ where: { scheduleName: params.id }, orderBy: [{ at: 'desc' }, { id: 'desc' }], take: HISTORY }),
       ]);
       return {
-        schedule: toSchedule(entry),
+        schedule: entry,
         nextRuns: nextRuns.map((date) => date.toISOString()),
         runs: runs.map(toScheduleRun),
         changes: changes.map((change) => ({ action: change.action, actor: change.actor, at: change.at.toISOString(), before: change.before ?? null, after: change.after ?? null })),
