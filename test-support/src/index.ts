@@ -1,3 +1,4 @@
 export { redisTest, uniquePrefix, deleteKeysWithPrefix, type RedisFixture } from './redis.js';
 export { testRedisUrl, testPostgresUrl } from './env.js';
 export { postgresTest, createTestDatabase, dropTestDatabase, ensureTemplate, databaseUrl, type PostgresFixture } from './postgres.js';
+export { startPrivateRedis, freePort, type PrivateRedis } from './private-redis.js';

@@ -17,6 +17,7 @@ describe('threads pool', () => {
   beforeAll(async () => {
     process.env.LOVAGE_BROKER_URL = redisUrl;
     process.env.LOVAGE_PREFIX = prefix;
+    process.env.LOVAGE_LOG_LEVEL = 'silent';
     fixture = await import('./fixtures/fault-app.js');
     worker = fixture.app.worker({ pool: 'threads', concurrency: 2, appModule, maintenanceInterval: 50 });
     await worker.start();
@@ -28,6 +29,7 @@ describe('threads pool', () => {
     client.disconnect();
     delete process.env.LOVAGE_BROKER_URL;
     delete process.env.LOVAGE_PREFIX;
+    delete process.env.LOVAGE_LOG_LEVEL;
   });
 
   it('runs a CPU-bound task in a thread that loaded the app module', async () => {

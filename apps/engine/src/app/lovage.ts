@@ -79,7 +79,7 @@ export class Lovage implements TaskHost, ResultHost {
   /** The broker connection, opened on first use. */
   transport(): Promise<Transport> {
     this.transportPromise ??= (async () => {
-      const t = createTransport(this.config.broker, this.config.prefix);
+      const t = createTransport(this.config.broker, this.config.prefix, this.logger);
       await t.connect();
       return t;
     })();
@@ -87,7 +87,7 @@ export class Lovage implements TaskHost, ResultHost {
   }
 
   get backend(): ResultBackend {
-    this.backendInstance ??= createResultBackend(this.config.backend, this.config.prefix);
+    this.backendInstance ??= createResultBackend(this.config.backend, this.config.prefix, this.logger);
     return this.backendInstance;
   }
 

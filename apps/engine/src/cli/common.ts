@@ -8,6 +8,7 @@ import { envValue } from '../app/config.js';
 import { Lovage } from '../app/lovage.js';
 import { BrokerUnreachableError, ConfigError, LovageError } from '../errors.js';
 import { toMs } from '../time/duration.js';
+import { redactUrl } from '../transport/redis/connection-watch.js';
 import { loadApp } from './load-app.js';
 
 /** A usage mistake (bad flag value, missing argument): exit code 2. */
@@ -62,8 +63,6 @@ export const destinationOption = (): Option =>
 export const timeoutOption = (): Option =>
   new Option('-t, --timeout <duration>', 'how long to wait for replies').argParser(durationMs).default(1_000, '1s');
 
-const redact = (url: string): string => url.replace(/\/\/[^@]*@/, '//***@');
-
 /** Checks that a Redis broker answers, failing fast with one clear line instead of retrying forever. */
 async function preflight(url: string): Promise<void> {
   if (!/^rediss?:\/\//.test(url)) return;
@@ -75,7 +74,7 @@ async function preflight(url: string): Promise<void> {
     await client.ping();
   } catch (err) {
     // The 'error' event carries the real reason (ECONNREFUSED, ENOTFOUND…); the rejection only says "closed".
-    throw new BrokerUnreachableError(redact(url), cause ?? err);
+    throw new BrokerUnreachableError(redactUrl(url), cause ?? err);
   } finally {
     client.disconnect();
   }

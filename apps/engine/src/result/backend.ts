@@ -1,5 +1,6 @@
 // Where task states and results live. Like the transport, an interface with a
 // Redis and a memory implementation, chosen by URL.
+import { defaultLogger, type Logger } from '../app/logger.js';
 import { ConfigError } from '../errors.js';
 import type { ResultRecord } from './record.js';
 import { MemoryResultBackend } from './memory-backend.js';
@@ -18,8 +19,8 @@ export interface ResultBackend {
   forget(id: string): Promise<void>;
 }
 
-export function createResultBackend(url: string, prefix: string): ResultBackend {
+export function createResultBackend(url: string, prefix: string, logger: Logger = defaultLogger('info', 'lovage')): ResultBackend {
   if (url.startsWith('memory://')) return new MemoryResultBackend(url, prefix);
-  if (/^(redis|rediss|redis\+sentinel|redis\+cluster):\/\//.test(url)) return new RedisResultBackend(url, prefix);
+  if (/^(redis|rediss|redis\+sentinel|redis\+cluster):\/\//.test(url)) return new RedisResultBackend(url, prefix, logger);
   throw new ConfigError(`backend: unsupported URL scheme in ${JSON.stringify(url)}`);
 }

@@ -4,7 +4,9 @@
 // so no window exists where a result is missed, and nothing polls.
 import { resultChannel, resultKey } from '../transport/redis/keys.js';
 import { Cluster } from 'ioredis';
+import type { Logger } from '../app/logger.js';
 import { createRedisClient, duplicateClient, type RedisClient } from '../transport/redis/connection.js';
+import { ConnectionWatch } from '../transport/redis/connection-watch.js';
 import { defineScripts, runScript } from '../transport/redis/scripts.js';
 import type { ResultBackend } from './backend.js';
 import { READY_STATES, type ResultRecord } from './record.js';
@@ -17,11 +19,15 @@ export class RedisResultBackend implements ResultBackend {
   private batch: { keys: string[]; argv: (string | number)[]; promise: Promise<void> } | undefined;
   private readonly batched: boolean;
 
+  private readonly watch: ConnectionWatch;
+
   constructor(
     url: string,
     private readonly prefix: string,
+    logger: Logger,
   ) {
-    this.client = createRedisClient(url);
+    this.watch = new ConnectionWatch(logger, 'result backend', url);
+    this.client = createRedisClient(url, this.watch);
     // On Cluster the records' keys live in different slots, which one script may not touch.
     this.batched = !(this.client instanceof Cluster);
     if (this.batched) defineScripts(this.client);
@@ -85,7 +91,7 @@ export class RedisResultBackend implements ResultBackend {
 
   private async subscriberClient(): Promise<RedisClient> {
     if (!this.subscriber) {
-      const sub = duplicateClient(this.client);
+      const sub = duplicateClient(this.client, this.watch);
       this.subscriber = sub;
       sub.on('message', (channel: string, raw: string) => {
         const id = channel.slice(resultChannel(this.prefix, '').length);

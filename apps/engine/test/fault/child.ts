@@ -6,7 +6,15 @@ const bin = fileURLToPath(new URL('../../bin/lovage.mjs', import.meta.url));
 export const faultApp = fileURLToPath(new URL('../fixtures/fault-app.ts', import.meta.url));
 const children = new Set<ChildProcess>();
 
-export function spawnWorker(env: Record<string, string>, args: string[] = []): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null> } {
+export interface WorkerChild {
+  child: ChildProcess;
+  ready: Promise<void>;
+  exited: Promise<number | null>;
+  /** Everything the worker printed so far, stdout and stderr. */
+  output(): string;
+}
+
+export function spawnWorker(env: Record<string, string>, args: string[] = []): WorkerChild {
   const child = spawn(process.execPath, ['--conditions=@lovage/source', bin, 'worker', '--app', faultApp, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -23,7 +31,7 @@ export function spawnWorker(env: Record<string, string>, args: string[] = []): {
   });
   ready.catch(() => undefined);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { children.delete(child); resolve(code); }));
-  return { child, ready, exited };
+  return { child, ready, exited, output: () => output };
 }
 
 export function killAll(): void {

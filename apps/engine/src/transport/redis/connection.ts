@@ -3,6 +3,7 @@
 // redis+cluster://host:port,host:port (Cluster).
 import { Cluster, Redis } from 'ioredis';
 import { ConfigError } from '../../errors.js';
+import type { ConnectionWatch } from './connection-watch.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -14,7 +15,7 @@ function hosts(list: string, url: string): { host: string; port: number }[] {
   });
 }
 
-export function createRedisClient(url: string): RedisClient {
+function connect(url: string): RedisClient {
   const common = { maxRetriesPerRequest: null, enableAutoPipelining: true } as const;
   if (url.startsWith('redis://') || url.startsWith('rediss://')) return new Redis(url, common);
   const sentinel = /^redis\+sentinel:\/\/([^/]+)\/([^/]+)(?:\/(\d+))?$/.exec(url);
@@ -26,7 +27,16 @@ export function createRedisClient(url: string): RedisClient {
   throw new ConfigError(`unsupported Redis URL ${JSON.stringify(url)}`);
 }
 
-/** A second connection to the same server(s): for blocking calls and pub/sub. */
-export function duplicateClient(client: RedisClient): RedisClient {
-  return client instanceof Cluster ? client.duplicate() : client.duplicate();
+/**
+ * A client for `url` whose connection errors go to `watch` (one warning per
+ * outage in the app's log) instead of ioredis's "Unhandled error event" trace.
+ */
+export function createRedisClient(url: string, watch: ConnectionWatch): RedisClient {
+  return watch.add(connect(url));
+}
+
+/** A second connection to the same server(s), for blocking calls and pub/sub, watched like the first. */
+export function duplicateClient(client: RedisClient, watch: ConnectionWatch): RedisClient {
+  // The two branches call different overloads, which TypeScript cannot merge into one call.
+  return watch.add(client instanceof Cluster ? client.duplicate() : client.duplicate());
 }

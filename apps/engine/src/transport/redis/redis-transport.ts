@@ -14,7 +14,9 @@ import type {
   Transport,
   WorkerRecord,
 } from '../transport.js';
+import type { Logger } from '../../app/logger.js';
 import { createRedisClient, duplicateClient, type RedisClient } from './connection.js';
+import { ConnectionWatch, redactUrl } from './connection-watch.js';
 import {
   controlChannel,
   eventsKey,
@@ -39,11 +41,15 @@ export class RedisTransport implements Transport {
   private readonly ackBatches = new Map<string, { ids: string[]; promise: Promise<void> }>();
   private closed = false;
 
+  private readonly watch: ConnectionWatch;
+
   constructor(
     private readonly url: string,
     private readonly prefix: string,
+    logger: Logger,
   ) {
-    this.client = createRedisClient(url);
+    this.watch = new ConnectionWatch(logger, 'broker', url);
+    this.client = createRedisClient(url, this.watch);
     defineScripts(this.client);
   }
 
@@ -136,7 +142,7 @@ export class RedisTransport implements Transport {
 
   async waitForWork(queues: string[], timeoutMs: number): Promise<void> {
     if (this.closed) return;
-    this.blocking ??= duplicateClient(this.client);
+    this.blocking ??= duplicateClient(this.client, this.watch);
     const markers = queues.map((q) => queueKeys(this.prefix, q).marker);
     try {
       await (this.blocking as Redis).blpop(...markers, Math.max(0.01, timeoutMs / 1000));
@@ -226,7 +232,7 @@ export class RedisTransport implements Transport {
 
   async onControl(listener: (message: ControlMessage) => void): Promise<() => Promise<void>> {
     if (!this.subscriber) {
-      const sub = duplicateClient(this.client);
+      const sub = duplicateClient(this.client, this.watch);
       this.subscriber = sub;
       sub.on('message', (_channel: string, raw: string) => {
         let message: ControlMessage;
@@ -302,7 +308,7 @@ export class RedisTransport implements Transport {
   private reader(name: string): RedisClient {
     let c = this.readers.get(name);
     if (!c) {
-      c = duplicateClient(this.client);
+      c = duplicateClient(this.client, this.watch);
       this.readers.set(name, c);
     }
     return c;
@@ -383,7 +389,7 @@ export class RedisTransport implements Transport {
 
   async collectReplies(replyTo: string, timeoutMs: number, expected?: number): Promise<ControlReplyEnvelope[]> {
     const key = replyKey(this.prefix, replyTo);
-    const client = duplicateClient(this.client);
+    const client = duplicateClient(this.client, this.watch);
     const out: ControlReplyEnvelope[] = [];
     const deadline = Date.now() + timeoutMs;
     try {
@@ -422,7 +428,7 @@ export class RedisTransport implements Transport {
   }
 
   toString(): string {
-    return `RedisTransport(${this.url})`;
+    return `RedisTransport(${redactUrl(this.url)})`;
   }
 }
 
