@@ -22,6 +22,7 @@ import { loadSecurityConfig, type SecurityConfig } from './config.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { FLOWER_READ_PREFIX, flowerReadPlugin } from './flower/read.js';
 import { registerHealth } from './health.js';
+import { registerSecurityHeaders } from './security/headers.js';
 import { Ingest, type IngestOptions } from './ingest/ingest.js';
 import type { LiveFeedOptions } from './live/live-feed.js';
 import { mountOperatorFeatures } from './live/mount.js';
@@ -157,6 +158,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   app.decorate('audit', audit);
   app.decorateRequest('principal', null);
   installErrorHandlers(app);
+  registerSecurityHeaders(app);
   await app.register(fastifyCookie);
   const retention =
     options.retention === false
@@ -186,6 +188,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     sessions,
     allowedOrigins: sameHostAliases(security.dashboardUrl),
     logger,
+    trustProxy: security.trustProxy,
     ...(options.live ? { live: options.live } : {}),
   });
   const sweep = setInterval(() => {

@@ -9,7 +9,7 @@
 // interval (100 ms by default), holding the latest state of each entity that
 // changed. Work is skipped for rooms nobody is in, so an idle gateway does
 // nothing per event beyond a membership check.
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Lovage } from '@lovage/engine';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
@@ -17,6 +17,7 @@ import type { BulkJobs } from '../actions/bulk-jobs.js';
 import type { BulkJob } from '../actions/schemas.js';
 import type { Schedule } from '../api/monitor-schemas.js';
 import type { AttemptRow, BatchResult, TaskRow, WorkerSnapshot } from '../ingest/batch-result.js';
+import { addSecurityHeaders } from '../security/headers.js';
 import { Coalescer, Throttled } from './coalescer.js';
 import { toQueueSummary } from '../api/queues.js';
 import { toTaskAttempt } from '../api/tasks.js';
@@ -78,7 +79,7 @@ export class LiveFeed {
 
   constructor(
     server: HttpServer,
-    private readonly deps: SocketAuthDeps & { app: Lovage | null; logger: Logger },
+    private readonly deps: SocketAuthDeps & { app: Lovage | null; logger: Logger; trustProxy: boolean },
     options: LiveFeedOptions = {},
   ) {
     this.intervalMs = options.intervalMs ?? 100;
@@ -92,6 +93,8 @@ export class LiveFeed {
       // The dashboard may connect from its own origin (another port): let its browser send the cookie.
       cors: { origin: [...deps.allowedOrigins], credentials: true },
     });
+    // socket.io answers its HTTP transport itself, outside Fastify's hooks.
+    this.io.engine.on('headers', (headers: Record<string, string>, request: IncomingMessage) => addSecurityHeaders(headers, request, deps.trustProxy));
     this.io.use((socket, next) => {
       authenticateHandshake({ headers: socket.handshake.headers, auth: socket.handshake.auth, secure: socket.handshake.secure }, deps).then(
         (credentials) => {

@@ -26,6 +26,8 @@ export interface MountOptions {
   /** Origins besides the gateway's own allowed to act and to open sockets (the dashboard's). */
   allowedOrigins: string[];
   logger: Logger;
+  /** Whether X-Forwarded-Proto from a proxy says the request came over TLS (for HSTS). */
+  trustProxy: boolean;
   live?: LiveFeedOptions;
 }
 
@@ -45,6 +47,7 @@ export async function mountOperatorFeatures(app: FastifyInstance, options: Mount
       parseCookie: (header) => app.parseCookie(header),
       app: options.engine,
       logger: options.logger.child({ component: 'live' }),
+      trustProxy: options.trustProxy,
     },
     options.live,
   );
