@@ -22,6 +22,7 @@ import { loadSecurityConfig, type SecurityConfig } from './config.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { FLOWER_READ_PREFIX, flowerReadPlugin } from './flower/read.js';
 import { registerHealth } from './health.js';
+import { exposureWarnings } from './security/exposure.js';
 import { registerSecurityHeaders } from './security/headers.js';
 import { Ingest, type IngestOptions } from './ingest/ingest.js';
 import type { LiveFeedOptions } from './live/live-feed.js';
@@ -125,6 +126,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // An optional secret passed explicitly as undefined means "none", not "read the environment".
   if ('adminPassword' in given) security.adminPassword = given.adminPassword;
   if ('metricsToken' in given) security.metricsToken = given.metricsToken;
+  const host = options.host ?? '0.0.0.0';
   const database = await openDatabase({
     databaseUrl: options.databaseUrl,
     dataDir: options.dataDir,
@@ -143,8 +145,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // browser reaches the gateway through the dashboard's server, so many people share one.
   const emailLimit = options.loginRateLimit ?? { maxFailures: 5, windowMs: 15 * 60_000 };
   const limiters = {
-    email: new LoginRateLimiter(emailLimit),
-    ip: new LoginRateLimiter({ ...emailLimit, maxFailures: emailLimit.maxFailures * IP_LIMIT_FACTOR }),
+    email: new LoginRateLimiter(database.prisma, emailLimit),
+    ip: new LoginRateLimiter(database.prisma, { ...emailLimit, maxFailures: emailLimit.maxFailures * IP_LIMIT_FACTOR }),
   };
   let admin: AdminLogin;
   try {
@@ -178,6 +180,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     passwordCost,
     engine: options.app ?? null,
     ingest,
+    exposure: { host, metricsToken: security.metricsToken },
   });
   // Flower's read endpoints (/api/workers, /api/tasks, /api/task/info|result/:id, /api/queues/length).
   await app.register(flowerReadPlugin, { prefix: FLOWER_READ_PREFIX, sessions, allowedOrigins: sameHostAliases(security.dashboardUrl), engine: options.app ?? null });
@@ -193,10 +196,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const sweep = setInterval(() => {
     sessions.deleteExpired().catch((error: unknown) => logger.warn({ err: error }, 'could not delete expired sessions'));
+    limiters.email.prune().catch((error: unknown) => logger.warn({ err: error }, 'could not delete old failed sign-ins'));
   }, SESSION_SWEEP_INTERVAL_MS);
   sweep.unref();
 
-  const host = options.host ?? '0.0.0.0';
   try {
     await ingest?.start();
     await app.listen({ port: options.port, host });
@@ -213,6 +216,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const publicHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   const url = `http://${publicHost.includes(':') ? `[${publicHost}]` : publicHost}:${port}`;
   logger.info({ url, database: database.kind }, 'gateway listening');
+  for (const warning of await exposureWarnings(database.prisma, { host, metricsToken: security.metricsToken })) logger.warn({ code: warning.code }, warning.message);
   retention?.start();
 
   let closing: Promise<void> | undefined;

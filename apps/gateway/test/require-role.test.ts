@@ -7,6 +7,7 @@ import { installErrorHandlers } from '../src/api/error-handler.js';
 import type { Role } from '../src/api/schemas.js';
 import { AuditLog } from '../src/audit/audit-log.js';
 import { requireRole } from '../src/auth/require-role.js';
+import { SCOPES_FOR_ROLE } from '../src/auth/scopes.js';
 import { openDatabase } from '../src/store/database.js';
 
 describe('requireRole', () => {
@@ -19,7 +20,7 @@ describe('requireRole', () => {
       installErrorHandlers(app);
       app.addHook('onRequest', (request, _reply, done) => {
         const role = request.headers['x-role'] as Role | undefined;
-        if (role) request.principal = { kind: 'token', tokenId: `id-${role}`, name: role, role, userId: null, userEmail: null };
+        if (role) request.principal = { kind: 'token', tokenId: `id-${role}`, name: role, role, scopes: SCOPES_FOR_ROLE[role], userId: null, userEmail: null };
         done();
       });
       let acted = 0;

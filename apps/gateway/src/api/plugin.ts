@@ -7,6 +7,7 @@ import type { LoginLimiters } from '../auth/routes.js';
 import { registerAuthRoutes } from '../auth/routes.js';
 import type { SessionStore } from '../auth/session-store.js';
 import { registerAuditRoutes } from '../audit/routes.js';
+import { registerExposureRoutes, type ExposureSettings } from '../security/exposure.js';
 import type { Ingest } from '../ingest/ingest.js';
 import { OpenApiRegistry } from './openapi.js';
 import { registerOverviewRoutes } from './overview.js';
@@ -29,15 +30,17 @@ export interface ApiPluginOptions {
   /** The engine app (queues, dead letters, schedules come from its broker); null serves the database only. */
   engine?: Lovage | null;
   ingest?: Ingest | null;
+  /** Where the gateway listens and how /metrics is guarded, for the exposure warnings. */
+  exposure: ExposureSettings;
 }
 
 export const apiPlugin: FastifyPluginCallback<ApiPluginOptions> = (app, options, done) => {
   const openapi = new OpenApiRegistry();
   const registrar = { app, openapi, prefix: API_PREFIX };
   app.addHook('onRequest', authenticate({ prisma: app.database.prisma, sessions: options.sessions, allowedOrigins: options.allowedOrigins }));
-  // JSON only, never HTML: user-provided strings (emails, token names) can only ever be data.
+  // JSON only, never HTML (nosniff comes with the security headers on every response): user-provided
+  // strings (emails, token names) can only ever be data. Nothing of it belongs in a shared cache.
   app.addHook('onSend', (_request, reply, payload, next) => {
-    void reply.header('x-content-type-options', 'nosniff');
     void reply.header('cache-control', 'no-store');
     next(null, payload);
   });
@@ -45,6 +48,7 @@ export const apiPlugin: FastifyPluginCallback<ApiPluginOptions> = (app, options,
   registerAuthRoutes(registrar, { sessions: options.sessions, limiters: options.limiters, passwordCost: options.passwordCost });
   registerUserRoutes(registrar, { sessions: options.sessions, passwordCost: options.passwordCost });
   registerTokenRoutes(registrar);
+  registerExposureRoutes(registrar, options.exposure);
   registerAuditRoutes(registrar);
   registerTaskRoutes(registrar);
   registerWorkerRoutes(registrar);

@@ -97,13 +97,56 @@ export type UpdateUserBody = z.input<typeof UpdateUserBodySchema>;
 
 export const UserDetailResponseSchema = z.object({ user: UserDetailSchema });
 
+// ---------- exposure ----------
+
+export const ExposureWarningSchema = z
+  .object({ code: z.enum(['METRICS_OPEN', 'GENERATED_ADMIN_PASSWORD']), message: z.string() })
+  .meta({ id: 'ExposureWarning' });
+export type ExposureWarning = z.infer<typeof ExposureWarningSchema>;
+export const ExposureWarningListSchema = z.object({ warnings: z.array(ExposureWarningSchema) });
+export type ExposureWarningList = z.infer<typeof ExposureWarningListSchema>;
+
+// ---------- sign-in lockouts ----------
+
+export const LockoutSchema = z
+  .object({
+    kind: z.enum(['email', 'ip']),
+    value: z.string().meta({ description: 'The email address or client address' }),
+    retryAfterSeconds: z.number().int(),
+  })
+  .meta({ id: 'Lockout' });
+export const LockoutListSchema = z.object({ lockouts: z.array(LockoutSchema) });
+export type LockoutList = z.infer<typeof LockoutListSchema>;
+
+export const UnlockBodySchema = z.object({
+  kind: z.enum(['email', 'ip']),
+  value: z.string().trim().toLowerCase().min(1, 'is required').max(320, 'must be at most 320 characters'),
+});
+export type UnlockBody = z.input<typeof UnlockBodySchema>;
+
 // ---------- API tokens ----------
+
+export const TOKEN_SCOPES = ['read', 'tasks', 'workers', 'schedules', 'admin'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+/** The scopes a token of each role may be given: never more than the role itself can do. */
+export const SCOPES_FOR_ROLE: Readonly<Record<Role, readonly TokenScope[]>> = {
+  viewer: ['read'],
+  operator: ['read', 'tasks', 'workers', 'schedules'],
+  admin: TOKEN_SCOPES,
+};
+
+export const TokenScopeSchema = z.enum(TOKEN_SCOPES).meta({
+  id: 'TokenScope',
+  description: 'read: every GET and the live feed; tasks: act on tasks; workers: act on workers, queues and dead letters; schedules: edit and run schedules; admin: users, tokens, settings',
+});
 
 export const ApiTokenSchema = z
   .object({
     id: z.string(),
     name: z.string(),
     role: RoleSchema,
+    scopes: z.array(TokenScopeSchema).meta({ description: 'What the token may do besides what its role allows' }),
     createdBy: z.string().nullable().meta({ description: 'Email of the user who created it' }),
     createdAt: timestamp,
     expiresAt: timestamp.nullable(),
@@ -115,14 +158,29 @@ export type ApiToken = z.infer<typeof ApiTokenSchema>;
 export const ApiTokenListSchema = z.object({ tokens: z.array(ApiTokenSchema), nextCursor: z.string().nullable() });
 export type ApiTokenList = z.infer<typeof ApiTokenListSchema>;
 
-export const CreateTokenBodySchema = z.object({
-  name: z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters'),
-  role: RoleSchema,
-  expiresAt: z.iso
-    .datetime({ offset: true, message: 'must be an ISO 8601 date-time' })
-    .refine((value) => Date.parse(value) > Date.now(), 'must be in the future')
-    .optional(),
-});
+export const CreateTokenBodySchema = z
+  .object({
+    name: z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters'),
+    role: RoleSchema,
+    scopes: z
+      .array(TokenScopeSchema)
+      .min(1, 'must name at least one scope')
+      .optional()
+      .meta({ description: 'Default: every scope the role allows' }),
+    expiresAt: z.iso
+      .datetime({ offset: true, message: 'must be an ISO 8601 date-time' })
+      .refine((value) => Date.parse(value) > Date.now(), 'must be in the future')
+      .optional(),
+  })
+  .superRefine((body, context) => {
+    const allowed = SCOPES_FOR_ROLE[body.role];
+    for (const scope of body.scopes ?? []) {
+      if (!allowed.includes(scope)) {
+        context.addIssue({ code: 'custom', path: ['scopes'], message: `${scope} is more than the ${body.role} role allows (${allowed.join(', ')})` });
+      }
+    }
+  })
+  .transform((body) => ({ ...body, scopes: [...new Set(body.scopes ?? SCOPES_FOR_ROLE[body.role])] }));
 export type CreateTokenBody = z.input<typeof CreateTokenBodySchema>;
 
 export const CreatedTokenSchema = ApiTokenSchema.extend({

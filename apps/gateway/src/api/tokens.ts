@@ -12,6 +12,7 @@ function toApiToken(row: TokenRow & { user: { email: string } | null }): ApiToke
     id: row.id,
     name: row.name,
     role: row.role,
+    scopes: row.scopes,
     createdBy: row.user?.email ?? null,
     createdAt: row.createdAt.toISOString(),
     expiresAt: row.expiresAt?.toISOString() ?? null,
@@ -64,6 +65,7 @@ export function registerTokenRoutes(registrar: RouteRegistrar): void {
         data: {
           name: body.name,
           role: body.role,
+          scopes: body.scopes,
           tokenHash: hashSecret(token),
           userId: principal.kind === 'session' ? principal.userId : principal.userId,
           expiresAt: body.expiresAt ? new Date(body.expiresAt) : null,
@@ -74,7 +76,7 @@ export function registerTokenRoutes(registrar: RouteRegistrar): void {
         principal,
         action: 'token.create',
         target: row.id,
-        params: { name: row.name, role: row.role, expiresAt: row.expiresAt?.toISOString() ?? null },
+        params: { name: row.name, role: row.role, scopes: row.scopes, expiresAt: row.expiresAt?.toISOString() ?? null },
         outcome: 'ok',
         ip: request.ip,
       });

@@ -104,7 +104,7 @@ export function registerUserRoutes(registrar: RouteRegistrar, deps: { sessions: 
         if (existing.role === 'admin' && body.role !== undefined && body.role !== 'admin') await assertAnotherAdmin(tx, existing.id);
         return tx.user.update({
           where: { id: params.id },
-          data: { ...(body.role === undefined ? {} : { role: body.role }), ...(passwordHash === undefined ? {} : { passwordHash }) },
+          data: { ...(body.role === undefined ? {} : { role: body.role }), ...(passwordHash === undefined ? {} : { passwordHash, passwordGenerated: false }) },
         });
       });
       // A new password or role ends the user's other sessions, which may hold the old trust.

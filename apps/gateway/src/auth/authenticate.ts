@@ -11,7 +11,9 @@ import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { ForbiddenError, UnauthenticatedError } from '../errors.js';
 import { CSRF_COOKIE, CSRF_HEADER, setSessionCookies, SESSION_COOKIE } from './cookies.js';
-import type { Principal } from './principal.js';
+import type { Role } from '../api/schemas.js';
+import { roleAllows, type TokenPrincipal } from './principal.js';
+import { requiredScope, type TokenScope } from './scopes.js';
 import { API_TOKEN_PREFIX, hashSecret, randomSecret, safeEqual } from './secrets.js';
 import type { SessionStore } from './session-store.js';
 
@@ -34,7 +36,7 @@ function ownOrigin(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`;
 }
 
-async function fromBearer(prisma: PrismaClient, token: string): Promise<Principal> {
+async function fromBearer(prisma: PrismaClient, token: string): Promise<TokenPrincipal> {
   if (!token.startsWith(API_TOKEN_PREFIX) || token.length > 200) throw new UnauthenticatedError('Invalid API token', 'INVALID_TOKEN');
   const row = await prisma.apiToken.findUnique({
     where: { tokenHash: hashSecret(token) },
@@ -46,7 +48,35 @@ async function fromBearer(prisma: PrismaClient, token: string): Promise<Principa
   if (!row.lastUsedAt || row.lastUsedAt.getTime() < now - TOKEN_TOUCH_INTERVAL_MS) {
     await prisma.apiToken.updateMany({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } });
   }
-  return { kind: 'token', tokenId: row.id, name: row.name, role: row.role, userId: row.userId, userEmail: row.user?.email ?? null };
+  return tokenPrincipal(row);
+}
+
+/** The principal of a valid token row (shared with the live feed's handshake). */
+export function tokenPrincipal(row: { id: string; name: string; role: Role; scopes: TokenScope[]; userId: string | null; user: { email: string } | null }): TokenPrincipal {
+  return { kind: 'token', tokenId: row.id, name: row.name, role: row.role, scopes: row.scopes, userId: row.userId, userEmail: row.user?.email ?? null };
+}
+
+/**
+ * Refuses a token request outside the token's scopes (403 SCOPE_MISSING); a
+ * refused state-changing request is audited like a missing role.
+ */
+async function checkScope(request: FastifyRequest, principal: TokenPrincipal): Promise<void> {
+  const access = request.routeOptions.config.access ?? 'viewer';
+  // A token whose role cannot use the route at all hears that from the role check, which names the role.
+  if (access !== 'public' && !roleAllows(principal.role, access)) return;
+  const scope = requiredScope(request.method, request.routeOptions.url ?? request.url, access);
+  if (principal.scopes.includes(scope)) return;
+  if (isStateChanging(request)) {
+    await request.server.audit.record({
+      principal,
+      action: request.routeOptions.config.action ?? `${request.method} ${request.routeOptions.url ?? request.url}`,
+      target: request.url,
+      outcome: 'denied',
+      error: 'SCOPE_MISSING',
+      ip: request.ip,
+    });
+  }
+  throw new ForbiddenError(`This API token lacks the ${scope} scope (it has ${principal.scopes.join(', ') || 'none'})`, 'SCOPE_MISSING');
 }
 
 export function authenticate(options: AuthenticateOptions): onRequestAsyncHookHandler {
@@ -59,7 +89,9 @@ export function authenticate(options: AuthenticateOptions): onRequestAsyncHookHa
     if (authorization !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);
       if (!match?.[1]) throw new UnauthenticatedError('Authorization must be "Bearer <token>"', 'INVALID_TOKEN');
-      request.principal = await fromBearer(options.prisma, match[1]);
+      const principal = await fromBearer(options.prisma, match[1]);
+      request.principal = principal;
+      await checkScope(request, principal);
       return;
     }
 

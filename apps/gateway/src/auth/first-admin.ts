@@ -29,7 +29,12 @@ export async function ensureFirstAdmin(
   const password = settings.password ?? generatePassword();
   try {
     await prisma.user.create({
-      data: { email: settings.email, passwordHash: await hashPassword(password, settings.passwordCost), role: 'admin' },
+      data: {
+        email: settings.email,
+        passwordHash: await hashPassword(password, settings.passwordCost),
+        role: 'admin',
+        passwordGenerated: settings.password === undefined,
+      },
     });
   } catch (error) {
     // Another gateway starting at the same moment created it first; its password stands.

@@ -1,9 +1,12 @@
 // Who is making a request: a signed-in user (session cookie) or an API token.
 import type { Role } from '../api/schemas.js';
+import type { TokenScope } from './scopes.js';
 
 export type Principal =
   | { kind: 'session'; userId: string; email: string; role: Role; sessionId: string }
-  | { kind: 'token'; tokenId: string; name: string; role: Role; userId: string | null; userEmail: string | null };
+  | { kind: 'token'; tokenId: string; name: string; role: Role; scopes: readonly TokenScope[]; userId: string | null; userEmail: string | null };
+
+export type TokenPrincipal = Extract<Principal, { kind: 'token' }>;
 
 const rank: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 

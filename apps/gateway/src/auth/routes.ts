@@ -1,16 +1,20 @@
-// POST /auth/login, POST /auth/logout, GET /auth/me.
-import { ConflictError, RateLimitedError, UnauthenticatedError } from '../errors.js';
+// POST /auth/login, POST /auth/logout, POST /auth/logout-everywhere, GET /auth/me,
+// and the admin's view of locked-out sign-ins: GET /auth/lockouts, POST /auth/unlock.
+import { ConflictError, NotFoundError, RateLimitedError, UnauthenticatedError } from '../errors.js';
 import { defineRoute, type RouteRegistrar } from '../api/route.js';
-import { LoginBodySchema, MeResponseSchema, UserResponseSchema } from '../api/schemas.js';
+import { LockoutListSchema, LoginBodySchema, MeResponseSchema, UnlockBodySchema, UserResponseSchema } from '../api/schemas.js';
 import { clearSessionCookies, SESSION_COOKIE, setSessionCookies } from './cookies.js';
 import type { LoginRateLimiter } from './login-rate-limiter.js';
+import { hashForUnknownUsers, verifyPassword } from './password.js';
 
 /** Failed-login limits: one per email, one (looser) per client address. */
 export interface LoginLimiters {
   email: LoginRateLimiter;
   ip: LoginRateLimiter;
 }
-import { hashForUnknownUsers, verifyPassword } from './password.js';
+
+const emailKey = (email: string): string => `email:${email}`;
+const ipKey = (ip: string): string => `ip:${ip}`;
 import { randomSecret } from './secrets.js';
 import type { SessionStore } from './session-store.js';
 
@@ -34,8 +38,8 @@ export function registerAuthRoutes(registrar: RouteRegistrar, deps: AuthRouteDep
     response: UserResponseSchema,
     async handler({ request, reply, body }) {
       const retryAfter = Math.max(
-        deps.limiters.email.retryAfterSeconds([body.email]),
-        deps.limiters.ip.retryAfterSeconds([request.ip]),
+        await deps.limiters.email.retryAfterSeconds(emailKey(body.email)),
+        await deps.limiters.ip.retryAfterSeconds(ipKey(request.ip)),
       );
       if (retryAfter > 0) {
         await app.audit.record({ principal: null, actor: body.email, action: 'auth.login', outcome: 'denied', error: 'RATE_LIMITED', ip: request.ip });
@@ -45,8 +49,13 @@ export function registerAuthRoutes(registrar: RouteRegistrar, deps: AuthRouteDep
       // Unknown emails are checked against a dummy hash: the same scrypt work, the same answer.
       const matches = await verifyPassword(body.password, user?.passwordHash ?? (await hashForUnknownUsers(deps.passwordCost)));
       if (!user || !matches) {
-        deps.limiters.email.recordFailure([body.email]);
-        deps.limiters.ip.recordFailure([request.ip]);
+        const [emailLocked, ipLocked] = await Promise.all([
+          deps.limiters.email.recordFailure(emailKey(body.email)),
+          deps.limiters.ip.recordFailure(ipKey(request.ip)),
+        ]);
+        for (const [locked, key] of [[emailLocked, emailKey(body.email)], [ipLocked, ipKey(request.ip)]] as const) {
+          if (locked) await app.audit.record({ principal: null, actor: body.email, action: 'auth.lockout', target: key, outcome: 'ok', ip: request.ip });
+        }
         await app.audit.record({
           principal: null,
           actor: body.email,
@@ -57,7 +66,7 @@ export function registerAuthRoutes(registrar: RouteRegistrar, deps: AuthRouteDep
         });
         throw new UnauthenticatedError('Email or password is incorrect', 'INVALID_CREDENTIALS');
       }
-      deps.limiters.email.reset(body.email);
+      await deps.limiters.email.reset(emailKey(body.email));
 
       // A fresh session id at every login: a session fixed by someone else before login is dropped.
       const previous = request.cookies[SESSION_COOKIE];
@@ -94,6 +103,59 @@ export function registerAuthRoutes(registrar: RouteRegistrar, deps: AuthRouteDep
       await deps.sessions.delete(principal.sessionId);
       clearSessionCookies(request, reply);
       await app.audit.record({ principal, action: 'auth.logout', outcome: 'ok', ip: request.ip });
+      return undefined;
+    },
+  });
+
+  defineRoute(registrar, {
+    method: 'POST',
+    url: '/auth/logout-everywhere',
+    summary: 'Sign out on every browser: deletes all of your sessions, this one included',
+    tag: 'auth',
+    access: 'viewer',
+    action: 'auth.logout_everywhere',
+    status: 204,
+    async handler({ request, reply, principal }) {
+      if (principal.kind !== 'session') throw new ConflictError('API tokens have no session to end; delete the token instead', 'NOT_A_SESSION');
+      const ended = await deps.sessions.deleteForUser(principal.userId);
+      clearSessionCookies(request, reply);
+      await app.audit.record({ principal, action: 'auth.logout_everywhere', params: { sessions: ended }, outcome: 'ok', ip: request.ip });
+      return undefined;
+    },
+  });
+
+  defineRoute(registrar, {
+    method: 'GET',
+    url: '/auth/lockouts',
+    summary: 'Emails and client addresses refused sign-in right now after too many failures',
+    tag: 'auth',
+    access: 'admin',
+    response: LockoutListSchema,
+    async handler() {
+      const [emails, addresses] = await Promise.all([deps.limiters.email.lockedKeys('email:'), deps.limiters.ip.lockedKeys('ip:')]);
+      const entry = (kind: 'email' | 'ip') => ({ key, retryAfterSeconds }: { key: string; retryAfterSeconds: number }) => ({
+        kind,
+        value: key.slice(kind.length + 1),
+        retryAfterSeconds,
+      });
+      return { lockouts: [...emails.map(entry('email')), ...addresses.map(entry('ip'))] };
+    },
+  });
+
+  defineRoute(registrar, {
+    method: 'POST',
+    url: '/auth/unlock',
+    summary: 'Lets a locked-out email or client address sign in again at once',
+    tag: 'auth',
+    access: 'admin',
+    action: 'auth.unlock',
+    body: UnlockBodySchema,
+    status: 204,
+    async handler({ request, body, principal }) {
+      const limiter = body.kind === 'email' ? deps.limiters.email : deps.limiters.ip;
+      const key = body.kind === 'email' ? emailKey(body.value) : ipKey(body.value);
+      if ((await limiter.reset(key)) === 0) throw new NotFoundError(`No failed sign-ins for ${body.kind} ${body.value}`);
+      await app.audit.record({ principal, action: 'auth.unlock', target: key, outcome: 'ok', ip: request.ip });
       return undefined;
     },
   });

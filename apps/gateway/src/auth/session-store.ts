@@ -76,9 +76,9 @@ export class SessionStore {
     await this.prisma.session.deleteMany({ where: { id } });
   }
 
-  /** Signs a user out everywhere (except, optionally, the session making the change). */
-  async deleteForUser(userId: string, exceptId?: string): Promise<void> {
-    await this.prisma.session.deleteMany({ where: { userId, ...(exceptId ? { id: { not: exceptId } } : {}) } });
+  /** Signs a user out everywhere (except, optionally, the session making the change). Returns how many sessions ended. */
+  async deleteForUser(userId: string, exceptId?: string): Promise<number> {
+    return (await this.prisma.session.deleteMany({ where: { userId, ...(exceptId ? { id: { not: exceptId } } : {}) } })).count;
   }
 
   async deleteExpired(): Promise<number> {

@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { SESSION_COOKIE } from '../auth/cookies.js';
+import { tokenPrincipal } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
 import { API_TOKEN_PREFIX, hashSecret } from '../auth/secrets.js';
 import type { SessionStore } from '../auth/session-store.js';
@@ -19,7 +20,7 @@ export interface SocketCredentials {
 }
 
 export class SocketAuthError extends Error {
-  constructor(readonly code: 'UNAUTHENTICATED' | 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'ORIGIN_FORBIDDEN', message: string) {
+  constructor(readonly code: 'UNAUTHENTICATED' | 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'ORIGIN_FORBIDDEN' | 'SCOPE_MISSING', message: string) {
     super(message);
     this.name = 'SocketAuthError';
   }
@@ -50,8 +51,10 @@ async function fromToken(prisma: PrismaClient, token: string): Promise<SocketCre
   const row = await prisma.apiToken.findUnique({ where: { tokenHash: hashSecret(token) }, include: { user: { select: { email: true } } } });
   if (!row || row.revokedAt) throw new SocketAuthError('INVALID_TOKEN', 'Invalid API token');
   if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) throw new SocketAuthError('TOKEN_EXPIRED', 'This API token has expired');
+  // The live feed only reads: a token without the read scope (one that may only retry, say) is refused.
+  if (!row.scopes.includes('read')) throw new SocketAuthError('SCOPE_MISSING', 'This API token lacks the read scope the live feed needs');
   return {
-    principal: { kind: 'token', tokenId: row.id, name: row.name, role: row.role, userId: row.userId, userEmail: row.user?.email ?? null },
+    principal: tokenPrincipal(row),
     sessionSecret: null,
     tokenId: row.id,
   };
