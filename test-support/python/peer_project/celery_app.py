@@ -1,0 +1,33 @@
+"""The fixture app, configured from the environment.
+
+LOVAGE_PEER_BROKER_URL    broker URL (default redis://127.0.0.1:6379/0)
+LOVAGE_PEER_RESULT_BACKEND result backend URL (default: the broker URL)
+LOVAGE_PEER_KEY_PREFIX    kombu's global_keyprefix: prepended to every broker
+                          key and pub/sub channel, which isolates one test's
+                          queues, bindings, events and pidbox from another's.
+                          Celery 5.2's Redis result backend has no such prefix:
+                          result keys are per task id and unique anyway.
+LOVAGE_PEER_QUEUE         the default queue (default "celery")
+LOVAGE_PEER_RESULT_EXTENDED "1" stores name/args/kwargs/worker with results
+"""
+import os
+
+from celery import Celery
+
+broker_url = os.environ.get('LOVAGE_PEER_BROKER_URL', 'redis://127.0.0.1:6379/0')
+key_prefix = os.environ.get('LOVAGE_PEER_KEY_PREFIX', '')
+
+app = Celery('peer_project', include=['peer_project.tasks'])
+app.conf.update(
+    broker_url=broker_url,
+    result_backend=os.environ.get('LOVAGE_PEER_RESULT_BACKEND', broker_url),
+    broker_transport_options={'global_keyprefix': key_prefix} if key_prefix else {},
+    task_default_queue=os.environ.get('LOVAGE_PEER_QUEUE', 'celery'),
+    result_extended=os.environ.get('LOVAGE_PEER_RESULT_EXTENDED') == '1',
+    # Results of a test run should not outlive it by long; an hour is plenty.
+    result_expires=3600,
+    # A worker started by a test holds one message at a time, so a test that
+    # stops it leaves the rest of its queue where it can see them.
+    worker_prefetch_multiplier=1,
+    broker_connection_retry_on_startup=True,
+)
