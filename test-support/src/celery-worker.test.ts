@@ -60,7 +60,9 @@ describe('a Python Celery worker started by the harness', () => {
     const worker = await startCeleryWorker({ config, name: 'harness-b', pool: 'prefork', concurrency: 1 });
     try {
       await runPython("from peer_project import app\napp.send_task('peer.sleep', args=[600])", config);
-      await expect.poll(() => worker.output(), { timeout: 60_000 }).toMatch(/Task peer\.sleep\[[^\]]+\] received/);
+      await expect
+        .poll(() => worker.output(), { timeout: 60_000 })
+        .toMatch(/Task peer\.sleep\[[^\]]+\] received/);
     } finally {
       await worker.stop(1000);
     }
@@ -70,7 +72,11 @@ describe('a Python Celery worker started by the harness', () => {
   }, 180_000);
 
   it('fails with the worker output when the worker cannot start', async () => {
-    const error = await startCeleryWorker({ config: fresh(), name: 'harness-c', extraArgs: ['--no-such-option'] }).catch((err: unknown) => err);
+    const error = await startCeleryWorker({
+      config: fresh(),
+      name: 'harness-c',
+      extraArgs: ['--no-such-option'],
+    }).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(CeleryWorkerError);
     expect((error as CeleryWorkerError).message).toMatch(/exited .* before it was ready/);
     expect((error as CeleryWorkerError).output).toContain('no-such-option');

@@ -14,7 +14,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { peerPython } from './env.js';
-import { peerEnvironment, peerProjectDir, runPythonModule, type PeerConfig } from './python-peer.js';
+import {
+  INSTALL_HINT,
+  peerEnvironment,
+  peerProjectDir,
+  runPythonModule,
+  type PeerConfig,
+} from './python-peer.js';
 
 export interface CeleryWorkerOptions {
   config: PeerConfig;
@@ -69,7 +75,8 @@ function installExitHook(): void {
 export class CeleryWorkerError extends Error {
   readonly output: string;
   constructor(message: string, output: string) {
-    super(`${message}\n--- worker output ---\n${output.slice(-6000)}`);
+    const hint = /No module named '?(celery|kombu|redis)/.test(output) ? ` ${INSTALL_HINT}` : '';
+    super(`${message}${hint}\n--- worker output ---\n${output.slice(-6000)}`);
     this.name = 'CeleryWorkerError';
     this.output = output;
   }
@@ -77,23 +84,41 @@ export class CeleryWorkerError extends Error {
 
 function waitForReadyLine(child: ChildProcess, output: () => string, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => finish(new CeleryWorkerError(`no "ready." line within ${timeoutMs} ms`, output())), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new CeleryWorkerError(`no "ready." line within ${timeoutMs} ms`, output())),
+      timeoutMs,
+    );
     const check = (): void => {
       const match = /(\S+@\S+) ready\./.exec(output());
       if (match?.[1] !== undefined) finish(match[1]);
     };
-    const onExit = (code: number | null, signal: string | null): void => finish(new CeleryWorkerError(`the worker exited (code ${code}, signal ${signal}) before it was ready`, output()));
+    const onExit = (code: number | null, signal: string | null): void =>
+      finish(
+        new CeleryWorkerError(
+          `the worker exited (code ${code}, signal ${signal}) before it was ready`,
+          output(),
+        ),
+      );
+    const onError = (err: Error): void =>
+      finish(
+        new CeleryWorkerError(
+          `${peerPython} could not be started: ${err.message}. ${INSTALL_HINT}`,
+          output(),
+        ),
+      );
     function finish(result: string | Error): void {
       clearTimeout(timer);
       child.stdout?.off('data', check);
       child.stderr?.off('data', check);
       child.off('exit', onExit);
+      child.off('error', onError);
       if (typeof result === 'string') resolve(result);
       else reject(result);
     }
     child.stdout?.on('data', check);
     child.stderr?.on('data', check);
     child.once('exit', onExit);
+    child.once('error', onError);
     check();
   });
 }
@@ -115,18 +140,33 @@ async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
 export async function startCeleryWorker(options: CeleryWorkerOptions): Promise<CeleryWorker> {
   const { config } = options;
   const args = [
-    '-m', 'celery', '-A', 'peer_project', 'worker',
-    '-P', options.pool ?? 'solo',
-    '-c', String(options.concurrency ?? 1),
-    '-Q', (options.queues ?? [config.queue]).join(','),
-    '-n', `${options.name}@%h`,
-    '-l', 'info',
+    '-m',
+    'celery',
+    '-A',
+    'peer_project',
+    'worker',
+    '-P',
+    options.pool ?? 'solo',
+    '-c',
+    String(options.concurrency ?? 1),
+    '-Q',
+    (options.queues ?? [config.queue]).join(','),
+    '-n',
+    `${options.name}@%h`,
+    '-l',
+    'info',
     // Mingle waits a second for other nodes at start and gossip listens to all of them: neither helps a test.
-    '--without-mingle', '--without-gossip',
+    '--without-mingle',
+    '--without-gossip',
     ...(options.events === true ? ['-E'] : []),
     ...(options.extraArgs ?? []),
   ];
-  const child = spawn(peerPython, args, { cwd: peerProjectDir, env: peerEnvironment(config), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(peerPython, args, {
+    cwd: peerProjectDir,
+    env: peerEnvironment(config),
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.add(child);
   installExitHook();
   let output = '';
@@ -142,7 +182,10 @@ export async function startCeleryWorker(options: CeleryWorkerOptions): Promise<C
     const hostname = await waitForReadyLine(child, () => output, timeoutMs);
     if (options.waitForPing !== false) {
       const left = Math.max(1000, timeoutMs - (Date.now() - started));
-      await runPythonModule('peer_project.wait_for_ping', config, { args: [hostname, String(left / 1000)], timeoutMs: left + 30_000 });
+      await runPythonModule('peer_project.wait_for_ping', config, {
+        args: [hostname, String(left / 1000)],
+        timeoutMs: left + 30_000,
+      });
     }
     return {
       hostname,

@@ -55,12 +55,18 @@ export function peerEnvironment(config: PeerConfig): Record<string, string | und
   };
 }
 
+/** What to do when the peer's Python or its packages are missing. */
+export const INSTALL_HINT = `The Python peer needs Debian's Celery under ${peerPython}: run scripts/install-peers.sh.`;
+
 /** A Python process exited with an error or ran out of time; carries what it printed. */
 export class PythonProcessError extends Error {
   readonly stdout: string;
   readonly stderr: string;
   constructor(what: string, stdout: string, stderr: string) {
-    super(`${what}\n--- stderr ---\n${stderr.slice(-4000)}\n--- stdout ---\n${stdout.slice(-2000)}`);
+    const hint = /No module named '?(celery|kombu|redis)|ENOENT/.test(`${what}${stderr}`)
+      ? ` ${INSTALL_HINT}`
+      : '';
+    super(`${what}${hint}\n--- stderr ---\n${stderr.slice(-4000)}\n--- stdout ---\n${stdout.slice(-2000)}`);
     this.name = 'PythonProcessError';
     this.stdout = stdout;
     this.stderr = stderr;
@@ -74,32 +80,61 @@ export interface RunPythonOptions {
   timeoutMs?: number;
 }
 
-function execPython(pythonArgs: string[], config: PeerConfig, options: RunPythonOptions): Promise<{ stdout: string; stderr: string }> {
+function execPython(
+  pythonArgs: string[],
+  config: PeerConfig,
+  options: RunPythonOptions,
+): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(
       peerPython,
       [...pythonArgs, ...(options.args ?? [])],
-      { cwd: peerProjectDir, env: peerEnvironment(config), timeout: options.timeoutMs ?? 60_000, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
+      {
+        cwd: peerProjectDir,
+        env: peerEnvironment(config),
+        timeout: options.timeoutMs ?? 60_000,
+        killSignal: 'SIGKILL',
+        maxBuffer: 16 * 1024 * 1024,
+      },
       (error, stdout, stderr) => {
         if (error === null) resolve({ stdout, stderr });
-        else reject(new PythonProcessError(`${peerPython} ${pythonArgs.join(' ').slice(0, 200)} failed: ${error.message.split('\n')[0] ?? ''}`, stdout, stderr));
+        else
+          reject(
+            new PythonProcessError(
+              `${peerPython} ${pythonArgs.join(' ').slice(0, 200)} failed: ${error.message.split('\n')[0] ?? ''}`,
+              stdout,
+              stderr,
+            ),
+          );
       },
     );
   });
 }
 
 /** Runs a Python snippet (`python -c code`) with the fixture project importable as `peer_project`. */
-export function runPython(code: string, config: PeerConfig, options: RunPythonOptions = {}): Promise<{ stdout: string; stderr: string }> {
+export function runPython(
+  code: string,
+  config: PeerConfig,
+  options: RunPythonOptions = {},
+): Promise<{ stdout: string; stderr: string }> {
   return execPython(['-c', code], config, options);
 }
 
 /** Runs a module of the fixture project (`python -m module`). */
-export function runPythonModule(module: string, config: PeerConfig, options: RunPythonOptions = {}): Promise<{ stdout: string; stderr: string }> {
+export function runPythonModule(
+  module: string,
+  config: PeerConfig,
+  options: RunPythonOptions = {},
+): Promise<{ stdout: string; stderr: string }> {
   return execPython(['-m', module], config, options);
 }
 
 /** Runs a snippet and parses the last line it printed as JSON (print(json.dumps(...)) at the end). */
-export async function runPythonJson<T>(code: string, config: PeerConfig, options: RunPythonOptions = {}): Promise<T> {
+export async function runPythonJson<T>(
+  code: string,
+  config: PeerConfig,
+  options: RunPythonOptions = {},
+): Promise<T> {
   const { stdout, stderr } = await runPython(code, config, options);
   const last = stdout.trimEnd().split('\n').pop() ?? '';
   try {
@@ -113,7 +148,11 @@ export async function runPythonJson<T>(code: string, config: PeerConfig, options
  * Deletes every broker key under the config's prefix, and `otherKeys` (the
  * result keys a test made: Celery 5.2.6 cannot prefix those).
  */
-export async function cleanupPeer(client: Redis, config: PeerConfig, otherKeys: Iterable<string> = []): Promise<void> {
+export async function cleanupPeer(
+  client: Redis,
+  config: PeerConfig,
+  otherKeys: Iterable<string> = [],
+): Promise<void> {
   await deleteKeysWithPrefix(client, config.keyPrefix);
   const keys = [...otherKeys];
   if (keys.length > 0) await client.del(...keys);

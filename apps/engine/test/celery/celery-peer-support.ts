@@ -26,7 +26,12 @@ export async function pushTask(redis: Redis, layout: KombuLayout, envelope: Komb
 }
 
 /** Waits (up to a minute: a busy machine) for a result meta in one of `states` and decodes it. */
-export async function waitForResult(redis: Redis, layout: KombuLayout, taskId: string, states = ['SUCCESS', 'FAILURE', 'REVOKED']): Promise<CeleryResultMeta> {
+export async function waitForResult(
+  redis: Redis,
+  layout: KombuLayout,
+  taskId: string,
+  states = ['SUCCESS', 'FAILURE', 'REVOKED'],
+): Promise<CeleryResultMeta> {
   let meta: CeleryResultMeta | undefined;
   await expect
     .poll(

@@ -45,7 +45,15 @@ print(json.dumps({'id': r.id, 'before': before, 'after': time.time()}))
       protocol: 2,
       id: sent.id,
       task: 'peer.describe',
-      args: [new Date('2026-01-02T03:04:05.123Z'), '1.10', '00000000-0000-0000-0000-000000000005', 'plain', 7, [1, 'x'], null],
+      args: [
+        new Date('2026-01-02T03:04:05.123Z'),
+        '1.10',
+        '00000000-0000-0000-0000-000000000005',
+        'plain',
+        7,
+        [1, 'x'],
+        null,
+      ],
       // kombu 5.2 sends a date as midnight and a naive datetime without offset: both read as UTC.
       kwargs: { when: new Date('2026-01-02T00:00:00Z'), naive: new Date('2026-03-04T05:06:07Z'), n: 2.5 },
       retries: 0,
@@ -86,6 +94,14 @@ print(json.dumps({'id': r.id}))
     );
     const [raw] = await redis.lrange(layout.queueKey(config.queue), 0, -1);
     const message = decodeTaskMessage(raw);
-    expect(message).toMatchObject({ protocol: 1, id: sent.id, task: 'peer.add', args: [4, 5], kwargs: { z: 1 }, retries: 2, routingKey: config.queue });
+    expect(message).toMatchObject({
+      protocol: 1,
+      id: sent.id,
+      task: 'peer.add',
+      args: [4, 5],
+      kwargs: { z: 1 },
+      retries: 2,
+      routingKey: config.queue,
+    });
   }, 120_000);
 });

@@ -29,11 +29,25 @@ except Exception as exc:
  * does (SETEX and PUBLISH in one MULTI): whichever of its GET or the PUBLISH
  * Python sees first, it must come back with the codec's meta.
  */
-async function getFromPython(redis: Redis, layout: KombuLayout, config: ReturnType<typeof peerConfig>, spec: ResultMetaSpec): Promise<Record<string, unknown>> {
+async function getFromPython(
+  redis: Redis,
+  layout: KombuLayout,
+  config: ReturnType<typeof peerConfig>,
+  spec: ResultMetaSpec,
+): Promise<Record<string, unknown>> {
   const python = runPython(GET, config, { args: [spec.taskId], timeoutMs: 120_000 });
   const key = layout.resultKey(spec.taskId);
-  await expect.poll(async () => ((await redis.pubsub('NUMSUB', key)) as [string, number])[1], { timeout: 60_000, interval: 20 }).toBeGreaterThan(0);
-  await redis.multi().setex(key, 3600, encodeResultMeta(spec, 'kombu-5.2')).publish(key, encodeResultMeta(spec, 'kombu-5.2')).exec();
+  await expect
+    .poll(async () => ((await redis.pubsub('NUMSUB', key)) as [string, number])[1], {
+      timeout: 60_000,
+      interval: 20,
+    })
+    .toBeGreaterThan(0);
+  await redis
+    .multi()
+    .setex(key, 3600, encodeResultMeta(spec, 'kombu-5.2'))
+    .publish(key, encodeResultMeta(spec, 'kombu-5.2'))
+    .exec();
   const { stdout } = await python;
   return JSON.parse(stdout.trimEnd().split('\n').pop() ?? '') as Record<string, unknown>;
 }
@@ -50,13 +64,24 @@ describe("Python's AsyncResult.get() reads results the codec writes", () => {
   };
 
   afterAll(async () => {
-    await cleanupPeer(redis, config, ids.map((taskId) => layout.resultKey(taskId)));
+    await cleanupPeer(
+      redis,
+      config,
+      ids.map((taskId) => layout.resultKey(taskId)),
+    );
     redis.disconnect();
   });
 
   it('returns a SUCCESS value, dates as kombu 5.2 strings', async () => {
-    const got = await getFromPython(redis, layout, config, { taskId: id(), status: 'SUCCESS', result: { rows: 3, names: ['a', 'b'], at: new Date('2026-01-02T03:04:05Z') } });
-    expect(got).toEqual({ value: { rows: 3, names: ['a', 'b'], at: '2026-01-02T03:04:05Z' }, state: 'SUCCESS' });
+    const got = await getFromPython(redis, layout, config, {
+      taskId: id(),
+      status: 'SUCCESS',
+      result: { rows: 3, names: ['a', 'b'], at: new Date('2026-01-02T03:04:05Z') },
+    });
+    expect(got).toEqual({
+      value: { rows: 3, names: ['a', 'b'], at: '2026-01-02T03:04:05Z' },
+      state: 'SUCCESS',
+    });
   }, 180_000);
 
   it("raises for a FAILURE with the TypeScript error's name and message, and shows its stack as the traceback", async () => {
@@ -67,11 +92,27 @@ describe("Python's AsyncResult.get() reads results the codec writes", () => {
       error: { name: 'PaymentDeclined', message: 'card 42 was declined' },
       traceback: stack,
     });
-    expect(got).toEqual({ raised: 'PaymentDeclined', module: 'celery.exceptions', args: ['card 42 was declined'], str: 'card 42 was declined', state: 'FAILURE', traceback: stack });
+    expect(got).toEqual({
+      raised: 'PaymentDeclined',
+      module: 'celery.exceptions',
+      args: ['card 42 was declined'],
+      str: 'card 42 was declined',
+      state: 'FAILURE',
+      traceback: stack,
+    });
   }, 180_000);
 
   it('raises TaskRevokedError for a REVOKED result', async () => {
-    const got = await getFromPython(redis, layout, config, { taskId: id(), status: 'REVOKED', error: { name: 'TaskRevokedError', message: 'revoked', module: 'celery.exceptions' } });
-    expect(got).toMatchObject({ raised: 'TaskRevokedError', module: 'celery.exceptions', str: 'revoked', state: 'REVOKED' });
+    const got = await getFromPython(redis, layout, config, {
+      taskId: id(),
+      status: 'REVOKED',
+      error: { name: 'TaskRevokedError', message: 'revoked', module: 'celery.exceptions' },
+    });
+    expect(got).toMatchObject({
+      raised: 'TaskRevokedError',
+      module: 'celery.exceptions',
+      str: 'revoked',
+      state: 'REVOKED',
+    });
   }, 180_000);
 });

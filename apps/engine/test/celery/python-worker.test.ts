@@ -7,9 +7,17 @@ import { Redis } from 'ioredis';
 import { startCeleryWorker, type CeleryWorker } from '@lovage/test-support/celery-worker';
 import { cleanupPeer, peerConfig } from '@lovage/test-support/python-peer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeEventMessage, isCeleryEvent, type CeleryEventRecord } from '../../src/adapters/celery/celery-events.js';
+import {
+  decodeEventMessage,
+  isCeleryEvent,
+  type CeleryEventRecord,
+} from '../../src/adapters/celery/celery-events.js';
 import type { KombuDialect } from '../../src/adapters/celery/kombu-json.js';
-import { decodeTaskMessage, encodeTaskMessage, type CeleryTaskSpec } from '../../src/adapters/celery/task-message.js';
+import {
+  decodeTaskMessage,
+  encodeTaskMessage,
+  type CeleryTaskSpec,
+} from '../../src/adapters/celery/task-message.js';
 import { decodeUnackedEntry, encodeUnackedEntry } from '../../src/adapters/celery/unacked-entry.js';
 import { layoutFor, pidboxCall, pushTask, waitForResult } from './celery-peer-support.js';
 
@@ -26,10 +34,17 @@ describe('a Python worker runs what the codec encodes', () => {
   let worker: CeleryWorker;
 
   /** Encodes a task for this test's queue and pushes it where kombu would. */
-  async function send(spec: Omit<CeleryTaskSpec, 'id' | 'queue' | 'origin'>, dialect: KombuDialect = 'kombu-5.2'): Promise<string> {
+  async function send(
+    spec: Omit<CeleryTaskSpec, 'id' | 'queue' | 'origin'>,
+    dialect: KombuDialect = 'kombu-5.2',
+  ): Promise<string> {
     const id = randomUUID();
     taskIds.push(id);
-    await pushTask(redis, layout, encodeTaskMessage({ id, queue: config.queue, origin: 'lovage-test@host', ...spec }, dialect));
+    await pushTask(
+      redis,
+      layout,
+      encodeTaskMessage({ id, queue: config.queue, origin: 'lovage-test@host', ...spec }, dialect),
+    );
     return id;
   }
 
@@ -49,7 +64,11 @@ describe('a Python worker runs what the codec encodes', () => {
   afterAll(async () => {
     await worker?.stop();
     subscriber.disconnect();
-    await cleanupPeer(redis, config, taskIds.map((id) => layout.resultKey(id)));
+    await cleanupPeer(
+      redis,
+      config,
+      taskIds.map((id) => layout.resultKey(id)),
+    );
     redis.disconnect();
   }, 60_000);
 
@@ -65,7 +84,12 @@ describe('a Python worker runs what the codec encodes', () => {
     const id = await send({ task: 'peer.fail', args: ['boom'] });
     const meta = await waitForResult(redis, layout, id);
     expect(meta.status).toBe('FAILURE');
-    expect(meta.exception).toEqual({ type: 'PeerTaskError', module: 'peer_project.tasks', args: ['boom'], message: 'boom' });
+    expect(meta.exception).toEqual({
+      type: 'PeerTaskError',
+      module: 'peer_project.tasks',
+      args: ['boom'],
+      message: 'boom',
+    });
     expect(meta.traceback).toContain('PeerTaskError: boom');
   }, 90_000);
 
@@ -74,7 +98,12 @@ describe('a Python worker runs what the codec encodes', () => {
     const plain = await send({ task: 'peer.describe', args: [when, 'x'], kwargs: { when, n: 1 } });
     const plainMeta = await waitForResult(redis, layout, plain);
     // The task returns what it got; the ISO strings come back as Dates through the reader.
-    expect(plainMeta.result).toEqual({ args: [when, 'x'], kwargs: { when, n: 1 }, arg_types: ['str', 'str'], kwarg_types: { when: 'str', n: 'int' } });
+    expect(plainMeta.result).toEqual({
+      args: [when, 'x'],
+      kwargs: { when, n: 1 },
+      arg_types: ['str', 'str'],
+      kwarg_types: { when: 'str', n: 'int' },
+    });
     const tagged = await send({ task: 'peer.describe', args: [when] }, 'kombu-5.3');
     expect((await waitForResult(redis, layout, tagged)).result).toMatchObject({ arg_types: ['dict'] });
   }, 90_000);
@@ -117,9 +146,13 @@ describe('a Python worker runs what the codec encodes', () => {
   }, 120_000);
 
   it('answers a pidbox ping and inspect registered that the codec encodes and decodes', async () => {
-    expect(await pidboxCall(redis, layout, 'ping', { destination: [worker.hostname] })).toEqual({ [worker.hostname]: { ok: 'pong' } });
+    expect(await pidboxCall(redis, layout, 'ping', { destination: [worker.hostname] })).toEqual({
+      [worker.hostname]: { ok: 'pong' },
+    });
     const registered = await pidboxCall(redis, layout, 'registered', { destination: [worker.hostname] });
-    expect(registered[worker.hostname]).toEqual(expect.arrayContaining(['peer.add', 'peer.fail', 'peer.retry', 'peer.sleep', 'peer.describe']));
+    expect(registered[worker.hostname]).toEqual(
+      expect.arrayContaining(['peer.add', 'peer.fail', 'peer.retry', 'peer.sleep', 'peer.describe']),
+    );
     const unknown = await pidboxCall(redis, layout, 'no_such_command', { destination: [worker.hostname] });
     expect(unknown).toEqual({ [worker.hostname]: { error: "KeyError('no_such_command')" } });
   }, 90_000);
@@ -131,19 +164,42 @@ describe('a Python worker runs what the codec encodes', () => {
     await waitForResult(redis, layout, id);
     await waitForResult(redis, layout, failed);
     await waitForResult(redis, layout, retried);
-    const seen = (type: string, uuid?: string): CeleryEventRecord | undefined => events.find((e) => e.type === type && (uuid === undefined || e.uuid === uuid));
-    await expect.poll(() => seen('task-succeeded', id) !== undefined && seen('task-failed', failed) !== undefined && seen('worker-heartbeat') !== undefined, { timeout: 60_000 }).toBe(true);
+    const seen = (type: string, uuid?: string): CeleryEventRecord | undefined =>
+      events.find((e) => e.type === type && (uuid === undefined || e.uuid === uuid));
+    await expect
+      .poll(
+        () =>
+          seen('task-succeeded', id) !== undefined &&
+          seen('task-failed', failed) !== undefined &&
+          seen('worker-heartbeat') !== undefined,
+        { timeout: 60_000 },
+      )
+      .toBe(true);
 
     expect(undecodable).toEqual([]);
-    expect(seen('worker-online')).toMatchObject({ hostname: worker.hostname, sw_ident: 'py-celery', sw_ver: '5.2.6', freq: 2 });
-    expect(seen('task-received', id)).toMatchObject({ hostname: worker.hostname, name: 'peer.add', args: '[20, 22]', kwargs: '{}', retries: 0, root_id: id });
+    expect(seen('worker-online')).toMatchObject({
+      hostname: worker.hostname,
+      sw_ident: 'py-celery',
+      sw_ver: '5.2.6',
+      freq: 2,
+    });
+    expect(seen('task-received', id)).toMatchObject({
+      hostname: worker.hostname,
+      name: 'peer.add',
+      args: '[20, 22]',
+      kwargs: '{}',
+      retries: 0,
+      root_id: id,
+    });
     expect(seen('task-started', id)).toBeDefined();
     const succeeded = seen('task-succeeded', id)!;
     if (!isCeleryEvent(succeeded, 'task-succeeded')) throw new Error('not a task-succeeded');
     expect(succeeded.result).toBe('42');
     expect(succeeded.runtime).toBeGreaterThanOrEqual(0);
     expect(seen('task-failed', failed)!.traceback).toContain('PeerTaskError: for the events');
-    await expect.poll(() => seen('task-retried', retried)?.exception, { timeout: 30_000 }).toMatch(/^Retry\(/);
+    await expect
+      .poll(() => seen('task-retried', retried)?.exception, { timeout: 30_000 })
+      .toMatch(/^Retry\(/);
     const clocks = events.filter((e) => e.hostname === worker.hostname).map((e) => e.clock ?? 0);
     expect(new Set(clocks).size).toBe(clocks.length); // every event carries its own Lamport tick
   }, 120_000);
@@ -164,10 +220,17 @@ describe('a Python worker restores what a Lovage worker left unacked', () => {
 
   it('puts an entry older than the visibility timeout back on its queue at start and runs it once', async () => {
     // As a Lovage worker holding the message would have written it, an hour and more ago (kombu's visibility timeout is 3600 s).
-    const envelope = encodeTaskMessage({ id, task: 'peer.add', args: [40, 2], queue: config.queue, origin: 'lovage-test@host' }, 'kombu-5.2');
+    const envelope = encodeTaskMessage(
+      { id, task: 'peer.add', args: [40, 2], queue: config.queue, origin: 'lovage-test@host' },
+      'kombu-5.2',
+    );
     const tag = envelope.properties.delivery_tag;
     await redis.zadd(layout.unackedIndexKey, Date.now() / 1000 - 4000, tag);
-    await redis.hset(layout.unackedKey, tag, encodeUnackedEntry({ envelope, exchange: '', routingKey: config.queue }));
+    await redis.hset(
+      layout.unackedKey,
+      tag,
+      encodeUnackedEntry({ envelope, exchange: '', routingKey: config.queue }),
+    );
     const binding = layout.queueBinding(config.queue);
     await redis.sadd(binding.key, binding.member);
 

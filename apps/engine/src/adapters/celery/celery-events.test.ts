@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { CeleryWireError } from './celery-wire-error.js';
-import { celeryEvent, decodeEventMessage, encodeEventMessage, eventRoutingKey, isCeleryEvent, localUtcOffsetHours } from './celery-events.js';
+import {
+  celeryEvent,
+  decodeEventMessage,
+  encodeEventMessage,
+  eventRoutingKey,
+  isCeleryEvent,
+  localUtcOffsetHours,
+} from './celery-events.js';
 import { readEnvelope } from './kombu-envelope.js';
 
 // PUBLISHed by a Celery 5.2.6 worker (-E, solo pool) on /0.celeryev/task.multi: task-received, -started, -succeeded for peer.add(2, 3).
@@ -16,7 +23,13 @@ const envelopeOf = (body: unknown): string =>
     'content-encoding': 'utf-8',
     'content-type': 'application/json',
     headers: { hostname: 'w@h' },
-    properties: { delivery_mode: 1, delivery_info: { exchange: 'celeryev', routing_key: 'x' }, priority: 0, body_encoding: 'base64', delivery_tag: 't' },
+    properties: {
+      delivery_mode: 1,
+      delivery_info: { exchange: 'celeryev', routing_key: 'x' },
+      priority: 0,
+      body_encoding: 'base64',
+      delivery_tag: 't',
+    },
   });
 
 describe('decoding', () => {
@@ -24,15 +37,35 @@ describe('decoding', () => {
     const events = decodeEventMessage(TASK_MULTI);
     expect(events.map((e) => e.type)).toEqual(['task-received', 'task-started', 'task-succeeded']);
     const [received, , succeeded] = events;
-    expect(received).toMatchObject({ hostname: 'ex2@vm', utcoffset: 0, pid: 14504, clock: 3, uuid: 'd089ae26-65a3-420e-a924-f0ee568ae6f2', name: 'peer.add', args: '[2, 3]', kwargs: '{}', retries: 0, eta: null });
-    if (succeeded === undefined || !isCeleryEvent(succeeded, 'task-succeeded')) throw new Error('expected task-succeeded');
+    expect(received).toMatchObject({
+      hostname: 'ex2@vm',
+      utcoffset: 0,
+      pid: 14504,
+      clock: 3,
+      uuid: 'd089ae26-65a3-420e-a924-f0ee568ae6f2',
+      name: 'peer.add',
+      args: '[2, 3]',
+      kwargs: '{}',
+      retries: 0,
+      eta: null,
+    });
+    if (succeeded === undefined || !isCeleryEvent(succeeded, 'task-succeeded'))
+      throw new Error('expected task-succeeded');
     expect(succeeded.result).toBe('5');
     expect(succeeded.runtime).toBeGreaterThan(0);
   });
 
   it('reads a single worker event', () => {
     const [online] = decodeEventMessage(WORKER_ONLINE);
-    expect(online).toMatchObject({ type: 'worker-online', freq: 2, active: 0, processed: 0, sw_ident: 'py-celery', sw_ver: '5.2.6', sw_sys: 'Linux' });
+    expect(online).toMatchObject({
+      type: 'worker-online',
+      freq: 2,
+      active: 0,
+      processed: 0,
+      sw_ident: 'py-celery',
+      sw_ver: '5.2.6',
+      sw_sys: 'Linux',
+    });
     expect(online?.loadavg).toHaveLength(3);
   });
 
@@ -41,7 +74,11 @@ describe('decoding', () => {
     ['an event without hostname', { type: 'worker-online', timestamp: 1 }, 'body.hostname'],
     ['an event without timestamp', { type: 'worker-online', hostname: 'w' }, 'body.timestamp'],
     ['a task event without uuid', { type: 'task-started', hostname: 'w', timestamp: 1 }, 'body.uuid'],
-    ['a batch holding a non-object', [{ type: 'task-started', hostname: 'w', timestamp: 1, uuid: 'u' }, 7], 'body[1]'],
+    [
+      'a batch holding a non-object',
+      [{ type: 'task-started', hostname: 'w', timestamp: 1, uuid: 'u' }, 7],
+      'body[1]',
+    ],
     ['a body that is a number', 3, 'body'],
   ])('refuses %s, naming the field', (_name, body, path) => {
     let caught: unknown;
@@ -59,19 +96,53 @@ describe('encoding', () => {
   const sender = { hostname: 'lovage-1@host', pid: 42, clock: 7, utcoffset: 0 };
 
   it("builds events with Celery's standard fields in Celery's order", () => {
-    const event = celeryEvent('task-succeeded', { uuid: 'u1', result: "'ok'", runtime: 0.5 }, sender, 1796483879.5);
-    expect(Object.keys(event)).toEqual(['hostname', 'utcoffset', 'pid', 'clock', 'uuid', 'result', 'runtime', 'timestamp', 'type']);
-    expect(event).toMatchObject({ type: 'task-succeeded', hostname: 'lovage-1@host', timestamp: 1796483879.5 });
+    const event = celeryEvent(
+      'task-succeeded',
+      { uuid: 'u1', result: "'ok'", runtime: 0.5 },
+      sender,
+      1796483879.5,
+    );
+    expect(Object.keys(event)).toEqual([
+      'hostname',
+      'utcoffset',
+      'pid',
+      'clock',
+      'uuid',
+      'result',
+      'runtime',
+      'timestamp',
+      'type',
+    ]);
+    expect(event).toMatchObject({
+      type: 'task-succeeded',
+      hostname: 'lovage-1@host',
+      timestamp: 1796483879.5,
+    });
   });
 
   it('routes single events by type and batches as <group>.multi, and decodes back', () => {
     const started = celeryEvent('task-started', { uuid: 'u1' }, sender);
-    const heartbeat = celeryEvent('worker-heartbeat', { freq: 2, active: 0, processed: 3, loadavg: [0.1, 0.2, 0.3], sw_ident: 'lovage', sw_ver: '0.1.0', sw_sys: 'Linux' }, sender);
+    const heartbeat = celeryEvent(
+      'worker-heartbeat',
+      {
+        freq: 2,
+        active: 0,
+        processed: 3,
+        loadavg: [0.1, 0.2, 0.3],
+        sw_ident: 'lovage',
+        sw_ver: '0.1.0',
+        sw_sys: 'Linux',
+      },
+      sender,
+    );
     expect(eventRoutingKey(heartbeat)).toBe('worker.heartbeat');
     const single = encodeEventMessage(heartbeat, sender.hostname);
     expect(single.routingKey).toBe('worker.heartbeat');
     expect(single.envelope.headers).toEqual({ hostname: 'lovage-1@host' });
-    expect(single.envelope.properties).toMatchObject({ delivery_mode: 1, delivery_info: { exchange: 'celeryev', routing_key: 'worker.heartbeat' } });
+    expect(single.envelope.properties).toMatchObject({
+      delivery_mode: 1,
+      delivery_info: { exchange: 'celeryev', routing_key: 'worker.heartbeat' },
+    });
     const rejected = celeryEvent('task-rejected', { uuid: 'u1', requeue: false }, { ...sender, clock: 8 });
     const batch = encodeEventMessage([started, rejected], sender.hostname);
     expect(batch.routingKey).toBe('task.multi');
@@ -79,7 +150,7 @@ describe('encoding', () => {
     expect(readEnvelope(JSON.stringify(single.envelope)).body).toEqual(heartbeat);
   });
 
-  it("computes utcoffset as Python does: hours west of UTC, floor-divided", () => {
+  it('computes utcoffset as Python does: hours west of UTC, floor-divided', () => {
     const at = new Date('2026-01-15T12:00:00Z');
     expect(localUtcOffsetHours(at)).toBe(Math.floor(at.getTimezoneOffset() / 60));
   });

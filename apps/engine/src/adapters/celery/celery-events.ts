@@ -47,12 +47,29 @@ export interface WorkerEventFields {
 
 export interface CeleryEventFields {
   'task-sent': {
-    uuid: string; root_id: string | null; parent_id: string | null; name: string; args: string; kwargs: string;
-    retries: number; eta: string | null; expires: string | null; queue: string; exchange: string; routing_key: string;
+    uuid: string;
+    root_id: string | null;
+    parent_id: string | null;
+    name: string;
+    args: string;
+    kwargs: string;
+    retries: number;
+    eta: string | null;
+    expires: string | null;
+    queue: string;
+    exchange: string;
+    routing_key: string;
   };
   'task-received': {
-    uuid: string; name: string; args: string; kwargs: string; root_id: string | null; parent_id: string | null;
-    retries: number; eta: string | null; expires: string | null;
+    uuid: string;
+    name: string;
+    args: string;
+    kwargs: string;
+    root_id: string | null;
+    parent_id: string | null;
+    retries: number;
+    eta: string | null;
+    expires: string | null;
   };
   'task-started': { uuid: string };
   'task-succeeded': { uuid: string; result: string; runtime: number };
@@ -68,12 +85,17 @@ export interface CeleryEventFields {
 export type CeleryEventType = keyof CeleryEventFields;
 
 /** A known Celery event, narrowed by `type`. */
-export type CeleryEvent<T extends CeleryEventType = CeleryEventType> = { [K in T]: CeleryEventBase & { type: K } & CeleryEventFields[K] }[T];
+export type CeleryEvent<T extends CeleryEventType = CeleryEventType> = {
+  [K in T]: CeleryEventBase & { type: K } & CeleryEventFields[K];
+}[T];
 
 /** Any event as read from the wire: known types and custom ones alike. Narrow with isCeleryEvent. */
 export type CeleryEventRecord = CeleryEventBase & Record<string, unknown>;
 
-export function isCeleryEvent<T extends CeleryEventType>(event: CeleryEventRecord, type: T): event is CeleryEventRecord & CeleryEvent<T> {
+export function isCeleryEvent<T extends CeleryEventType>(
+  event: CeleryEventRecord,
+  type: T,
+): event is CeleryEventRecord & CeleryEvent<T> {
   return event.type === type;
 }
 
@@ -125,7 +147,13 @@ export function encodeEventMessage(
   exchange = DEFAULT_EVENT_EXCHANGE,
 ): { envelope: KombuEnvelope; routingKey: string } {
   const routingKey = eventRoutingKey(events);
-  const envelope = buildEnvelope({ bodyText: JSON.stringify(events), headers: { hostname }, exchange, routingKey, deliveryMode: 1 });
+  const envelope = buildEnvelope({
+    bodyText: JSON.stringify(events),
+    headers: { hostname },
+    exchange,
+    routingKey,
+    deliveryMode: 1,
+  });
   return { envelope, routingKey };
 }
 

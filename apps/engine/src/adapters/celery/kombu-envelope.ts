@@ -16,7 +16,13 @@ import { randomUUID } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import { CeleryWireError } from './celery-wire-error.js';
 import { decodeBase64Strict, parseJson } from './kombu-json.js';
-import { optionalInteger, optionalString, requireRecord, requireString, type WireRecord } from './wire-shape.js';
+import {
+  optionalInteger,
+  optionalString,
+  requireRecord,
+  requireString,
+  type WireRecord,
+} from './wire-shape.js';
 
 export const JSON_CONTENT_TYPE = 'application/json';
 
@@ -60,35 +66,67 @@ export interface ReadEnvelope {
 function decodeBodyText(envelope: WireRecord, properties: WireRecord, headers: WireRecord): string {
   const contentType = envelope['content-type'];
   if (contentType !== JSON_CONTENT_TYPE) {
-    const what = contentType === undefined || contentType === null ? 'is missing' : `is ${JSON.stringify(contentType)}`;
-    throw new CeleryWireError('UNSUPPORTED_CONTENT', 'content-type', `${what}; Lovage reads ${JSON_CONTENT_TYPE} only (set the producer's serializer to json)`);
+    const what =
+      contentType === undefined || contentType === null ? 'is missing' : `is ${JSON.stringify(contentType)}`;
+    throw new CeleryWireError(
+      'UNSUPPORTED_CONTENT',
+      'content-type',
+      `${what}; Lovage reads ${JSON_CONTENT_TYPE} only (set the producer's serializer to json)`,
+    );
   }
   const encoding = envelope['content-encoding'];
-  if (encoding !== undefined && encoding !== null && (typeof encoding !== 'string' || !/^utf-?8$/i.test(encoding))) {
-    throw new CeleryWireError('UNSUPPORTED_CONTENT', 'content-encoding', `is ${JSON.stringify(encoding)}; JSON bodies are utf-8`);
+  if (
+    encoding !== undefined &&
+    encoding !== null &&
+    (typeof encoding !== 'string' || !/^utf-?8$/i.test(encoding))
+  ) {
+    throw new CeleryWireError(
+      'UNSUPPORTED_CONTENT',
+      'content-encoding',
+      `is ${JSON.stringify(encoding)}; JSON bodies are utf-8`,
+    );
   }
   const body = envelope.body;
-  if (typeof body !== 'string') throw new CeleryWireError(body === undefined ? 'MISSING_FIELD' : 'BAD_FIELD', 'body', 'expected a string');
+  if (typeof body !== 'string')
+    throw new CeleryWireError(
+      body === undefined ? 'MISSING_FIELD' : 'BAD_FIELD',
+      'body',
+      'expected a string',
+    );
   const bodyEncoding = properties.body_encoding;
   const compression = headers.compression;
   if (bodyEncoding !== 'base64') {
     if (bodyEncoding !== undefined && bodyEncoding !== null) {
-      throw new CeleryWireError('UNSUPPORTED_CONTENT', 'properties.body_encoding', `is ${JSON.stringify(bodyEncoding)}; kombu writes "base64" or nothing`);
+      throw new CeleryWireError(
+        'UNSUPPORTED_CONTENT',
+        'properties.body_encoding',
+        `is ${JSON.stringify(bodyEncoding)}; kombu writes "base64" or nothing`,
+      );
     }
     if (compression !== undefined && compression !== null) {
-      throw new CeleryWireError('UNSUPPORTED_CONTENT', 'headers.compression', 'a compressed body must be base64-encoded');
+      throw new CeleryWireError(
+        'UNSUPPORTED_CONTENT',
+        'headers.compression',
+        'a compressed body must be base64-encoded',
+      );
     }
     return body;
   }
   const bytes = decodeBase64Strict(body, 'body');
   if (compression === undefined || compression === null) return bytes.toString('utf8');
   if (compression !== 'application/x-gzip') {
-    throw new CeleryWireError('UNSUPPORTED_CONTENT', 'headers.compression', `is ${JSON.stringify(compression)}; Lovage reads application/x-gzip (zlib) only`);
+    throw new CeleryWireError(
+      'UNSUPPORTED_CONTENT',
+      'headers.compression',
+      `is ${JSON.stringify(compression)}; Lovage reads application/x-gzip (zlib) only`,
+    );
   }
   try {
     return inflateSync(bytes).toString('utf8');
   } catch (err) {
-    throw new CeleryWireError('UNSUPPORTED_CONTENT', 'body', `is not zlib data (${(err as Error).message})`, { cause: err });
+    throw new CeleryWireError('UNSUPPORTED_CONTENT', 'body', `is not zlib data (${(err as Error).message})`, {
+      cause: err,
+    });
   }
 }
 
@@ -99,7 +137,8 @@ function decodeBodyText(envelope: WireRecord, properties: WireRecord, headers: W
  * that would kill a Python worker fails here with a reason instead.
  */
 export function readEnvelope(raw: unknown): ReadEnvelope {
-  const parsed = typeof raw === 'string' || Buffer.isBuffer(raw) ? parseJson(raw.toString(), '(envelope)') : raw;
+  const parsed =
+    typeof raw === 'string' || Buffer.isBuffer(raw) ? parseJson(raw.toString(), '(envelope)') : raw;
   const envelope = requireRecord(parsed, '(envelope)');
   const properties = requireRecord(envelope.properties, 'properties');
   const info = requireRecord(properties.delivery_info, 'properties.delivery_info');
@@ -108,7 +147,10 @@ export function readEnvelope(raw: unknown): ReadEnvelope {
   requireString(properties.delivery_tag, 'properties.delivery_tag', { nonEmpty: true });
   properties.priority = optionalInteger(properties.priority, 'properties.priority', 0);
   optionalString(properties.correlation_id, 'properties.correlation_id');
-  const headers = envelope.headers === undefined || envelope.headers === null ? {} : requireRecord(envelope.headers, 'headers');
+  const headers =
+    envelope.headers === undefined || envelope.headers === null
+      ? {}
+      : requireRecord(envelope.headers, 'headers');
   envelope.headers = headers;
   const bodyText = decodeBodyText(envelope, properties, headers);
   return { envelope: envelope as unknown as KombuEnvelope, body: parseJson(bodyText, 'body') };

@@ -34,33 +34,59 @@ describe('reading kombu 5.3+ type tags', () => {
   });
 
   it('finds tags at any depth', () => {
-    expect(decodeKombuValue({ order: { at: [{ __type__: 'decimal', __value__: '9.99' }] } })).toEqual({ order: { at: ['9.99'] } });
+    expect(decodeKombuValue({ order: { at: [{ __type__: 'decimal', __value__: '9.99' }] } })).toEqual({
+      order: { at: ['9.99'] },
+    });
   });
 
   it('refuses an unknown tag and a malformed one, naming the path', () => {
-    const unknown = wireError(() => parseKombuJson('{"x": [{"__type__": "set", "__value__": [1]}]}', 'kwargs'));
+    const unknown = wireError(() =>
+      parseKombuJson('{"x": [{"__type__": "set", "__value__": [1]}]}', 'kwargs'),
+    );
     expect(unknown.reason).toBe('BAD_TYPE_TAG');
     expect(unknown.path).toBe('kwargs.x[0]');
     expect(unknown.message).toContain('unknown kombu type tag "set"');
-    expect(wireError(() => decodeKombuValue({ __type__: 'uuid', __value__: 'nothex' })).reason).toBe('BAD_TYPE_TAG');
-    expect(wireError(() => decodeKombuValue({ __type__: 'datetime', __value__: 'soon' })).message).toContain('not an ISO-8601 datetime');
-    expect(wireError(() => decodeKombuValue({ __type__: 'base64', __value__: '***' }, 'args[0]')).reason).toBe('BAD_BASE64');
+    expect(wireError(() => decodeKombuValue({ __type__: 'uuid', __value__: 'nothex' })).reason).toBe(
+      'BAD_TYPE_TAG',
+    );
+    expect(wireError(() => decodeKombuValue({ __type__: 'datetime', __value__: 'soon' })).message).toContain(
+      'not an ISO-8601 datetime',
+    );
+    expect(
+      wireError(() => decodeKombuValue({ __type__: 'base64', __value__: '***' }, 'args[0]')).reason,
+    ).toBe('BAD_BASE64');
   });
 
   it('leaves an object with more keys than the tag pair alone', () => {
-    expect(decodeKombuValue({ __type__: 'set', __value__: 1, other: 2 })).toEqual({ __type__: 'set', __value__: 1, other: 2 });
+    expect(decodeKombuValue({ __type__: 'set', __value__: 1, other: 2 })).toEqual({
+      __type__: 'set',
+      __value__: 1,
+      other: 2,
+    });
   });
 });
 
 describe("reading kombu 5.2's plain values", () => {
   it('reads ISO datetime strings as Dates (kombu 5.2 writes datetimes and dates that way) and leaves other strings', () => {
     // What kombu 5.2.4 wrote here for [datetime(…, 123456, utc), date(2026, 1, 2), time(1, 2, 3), Decimal('1.10'), UUID(int=5)].
-    const decoded = parseKombuJson('["2026-01-02T03:04:05.123456Z", "2026-01-02T00:00:00", "01:02:03", "1.10", "00000000-0000-0000-0000-000000000005", "2026-01-02"]', 'args');
-    expect(decoded).toEqual([new Date('2026-01-02T03:04:05.123Z'), new Date('2026-01-02T00:00:00Z'), '01:02:03', '1.10', '00000000-0000-0000-0000-000000000005', '2026-01-02']);
+    const decoded = parseKombuJson(
+      '["2026-01-02T03:04:05.123456Z", "2026-01-02T00:00:00", "01:02:03", "1.10", "00000000-0000-0000-0000-000000000005", "2026-01-02"]',
+      'args',
+    );
+    expect(decoded).toEqual([
+      new Date('2026-01-02T03:04:05.123Z'),
+      new Date('2026-01-02T00:00:00Z'),
+      '01:02:03',
+      '1.10',
+      '00000000-0000-0000-0000-000000000005',
+      '2026-01-02',
+    ]);
   });
 
   it('keeps them as strings when asked', () => {
-    expect(parseKombuJson('["2026-01-02T03:04:05Z"]', 'args', { plainDatetimes: false })).toEqual(['2026-01-02T03:04:05Z']);
+    expect(parseKombuJson('["2026-01-02T03:04:05Z"]', 'args', { plainDatetimes: false })).toEqual([
+      '2026-01-02T03:04:05Z',
+    ]);
   });
 
   it('names bad JSON, including the NaN Python writes for float("nan")', () => {
@@ -74,7 +100,9 @@ describe('writing', () => {
   const when = new Date('2026-01-02T03:04:05.123Z');
 
   it('writes kombu 5.2 plain forms and kombu 5.3 tags', () => {
-    expect(stringifyKombuJson([when, 'x', 1, null, { a: true }], 'kombu-5.2')).toBe('["2026-01-02T03:04:05.123000Z","x",1,null,{"a":true}]');
+    expect(stringifyKombuJson([when, 'x', 1, null, { a: true }], 'kombu-5.2')).toBe(
+      '["2026-01-02T03:04:05.123000Z","x",1,null,{"a":true}]',
+    );
     expect(stringifyKombuJson([when, Buffer.from('hi'), Buffer.from([0xff])], 'kombu-5.3')).toBe(
       '[{"__type__":"datetime","__value__":"2026-01-02T03:04:05.123000+00:00"},{"__type__":"bytes","__value__":"hi"},{"__type__":"base64","__value__":"/w=="}]',
     );
@@ -83,7 +111,9 @@ describe('writing', () => {
   it('round-trips through the reader in both dialects', () => {
     const value = { when, nested: [when, { deep: when }], n: 1.5, s: 'text' };
     expect(parseKombuJson(stringifyKombuJson(value, 'kombu-5.2'), '$')).toEqual(value);
-    expect(parseKombuJson(stringifyKombuJson({ ...value, raw: Buffer.from([1, 2, 250]) }, 'kombu-5.3'), '$')).toEqual({ ...value, raw: Buffer.from([1, 2, 250]) });
+    expect(
+      parseKombuJson(stringifyKombuJson({ ...value, raw: Buffer.from([1, 2, 250]) }, 'kombu-5.3'), '$'),
+    ).toEqual({ ...value, raw: Buffer.from([1, 2, 250]) });
   });
 
   it('drops undefined properties, as reading them back gives undefined anyway', () => {
@@ -118,6 +148,8 @@ describe('writing', () => {
   it('names a circular reference', () => {
     const loop: Record<string, unknown> = { a: 1 };
     loop.self = loop;
-    expect(() => stringifyKombuJson({ x: loop }, 'kombu-5.2', 'kwargs')).toThrow(/kwargs\.x\.self: a circular reference/);
+    expect(() => stringifyKombuJson({ x: loop }, 'kombu-5.2', 'kwargs')).toThrow(
+      /kwargs\.x\.self: a circular reference/,
+    );
   });
 });

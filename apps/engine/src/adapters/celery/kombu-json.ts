@@ -58,7 +58,8 @@ function decodeTag(type: unknown, value: unknown, path: string): unknown {
   switch (type) {
     case 'datetime': {
       const date = typeof value === 'string' ? parsePythonDatetime(value) : undefined;
-      if (date === undefined) throw badTag(path, `datetime tag holds ${JSON.stringify(value)}, not an ISO-8601 datetime`);
+      if (date === undefined)
+        throw badTag(path, `datetime tag holds ${JSON.stringify(value)}, not an ISO-8601 datetime`);
       return date;
     }
     case 'date':
@@ -68,7 +69,8 @@ function decodeTag(type: unknown, value: unknown, path: string): unknown {
       return value;
     case 'uuid': {
       const hex = (value as { hex?: unknown } | null)?.hex;
-      if (typeof hex !== 'string' || !HEX_UUID.test(hex)) throw badTag(path, 'uuid tag must hold {"hex": <32 hex digits>}');
+      if (typeof hex !== 'string' || !HEX_UUID.test(hex))
+        throw badTag(path, 'uuid tag must hold {"hex": <32 hex digits>}');
       const h = hex.toLowerCase();
       return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
     }
@@ -89,7 +91,8 @@ export function decodeKombuValue(value: unknown, path = '$', options: KombuDecod
     if (options.plainDatetimes === false || value.length < 19 || value[10] !== 'T') return value;
     return parsePythonDatetime(value) ?? value;
   }
-  if (Array.isArray(value)) return value.map((item, i) => decodeKombuValue(item, childPath(path, i), options));
+  if (Array.isArray(value))
+    return value.map((item, i) => decodeKombuValue(item, childPath(path, i), options));
   if (typeof value === 'object' && value !== null) {
     const rec = value as Record<string, unknown>;
     const keys = Object.keys(rec);
@@ -107,7 +110,9 @@ export function parseJson(text: string, path: string): unknown {
     return JSON.parse(text) as unknown;
   } catch (err) {
     // Python's json.dumps writes NaN and Infinity for those floats; JSON (and so JavaScript) has no such literals.
-    throw new CeleryWireError('BAD_JSON', path, `is not valid JSON (${(err as Error).message})`, { cause: err });
+    throw new CeleryWireError('BAD_JSON', path, `is not valid JSON (${(err as Error).message})`, {
+      cause: err,
+    });
   }
 }
 
@@ -127,11 +132,16 @@ function isUtf8(bytes: Uint8Array): boolean {
 
 function encodeBytes(bytes: Uint8Array, dialect: KombuDialect, path: string): unknown {
   if (dialect === 'kombu-5.2') {
-    throw new SerializationError(path, 'bytes cannot travel to kombu 5.2, whose JSON has no form for them; send base64 text or use the kombu-5.3 dialect');
+    throw new SerializationError(
+      path,
+      'bytes cannot travel to kombu 5.2, whose JSON has no form for them; send base64 text or use the kombu-5.3 dialect',
+    );
   }
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // kombu 5.3 sends bytes as text when they are UTF-8 and as base64 otherwise; so do we.
-  return isUtf8(buffer) ? { [TYPE]: 'bytes', [VALUE]: buffer.toString('utf8') } : { [TYPE]: 'base64', [VALUE]: buffer.toString('base64') };
+  return isUtf8(buffer)
+    ? { [TYPE]: 'bytes', [VALUE]: buffer.toString('utf8') }
+    : { [TYPE]: 'base64', [VALUE]: buffer.toString('base64') };
 }
 
 /** What one value becomes in kombu JSON, or a SerializationError naming `path` when JSON cannot carry it faithfully. */
@@ -142,7 +152,8 @@ function encodeLeaf(value: unknown, dialect: KombuDialect, path: string, require
       if (required) throw new SerializationError(path, 'undefined (or an array hole) cannot travel as JSON');
       return undefined;
     case 'number':
-      if (!Number.isFinite(value)) throw new SerializationError(path, `${String(value)} cannot travel as JSON`);
+      if (!Number.isFinite(value))
+        throw new SerializationError(path, `${String(value)} cannot travel as JSON`);
       return value;
     case 'bigint':
     case 'function':
@@ -151,13 +162,19 @@ function encodeLeaf(value: unknown, dialect: KombuDialect, path: string, require
     case 'object': {
       if (value === null || Array.isArray(value)) return value;
       if (value instanceof Date) {
-        if (Number.isNaN(value.getTime())) throw new SerializationError(path, 'an invalid Date cannot travel as JSON');
-        return dialect === 'kombu-5.2' ? formatKombu52Datetime(value) : { [TYPE]: 'datetime', [VALUE]: formatPythonDatetime(value) };
+        if (Number.isNaN(value.getTime()))
+          throw new SerializationError(path, 'an invalid Date cannot travel as JSON');
+        return dialect === 'kombu-5.2'
+          ? formatKombu52Datetime(value)
+          : { [TYPE]: 'datetime', [VALUE]: formatPythonDatetime(value) };
       }
       if (value instanceof Uint8Array) return encodeBytes(value, dialect, path);
       const proto: unknown = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) {
-        throw new SerializationError(path, `an instance of ${value.constructor.name} cannot travel as JSON; pass plain data`);
+        throw new SerializationError(
+          path,
+          `an instance of ${value.constructor.name} cannot travel as JSON; pass plain data`,
+        );
       }
       return value;
     }
@@ -182,7 +199,8 @@ export function stringifyKombuJson(value: unknown, dialect: KombuDialect, rootPa
     const inArray = Array.isArray(holder);
     const path = isRoot ? rootPath : childPath(paths.get(holder) ?? rootPath, inArray ? Number(key) : key);
     current = path;
-    if (inArray && !(key in holder)) throw new SerializationError(path, 'an array hole cannot travel as JSON');
+    if (inArray && !(key in holder))
+      throw new SerializationError(path, 'an array hole cannot travel as JSON');
     const encoded = encodeLeaf(holder[key], dialect, path, inArray || isRoot);
     if (typeof encoded === 'object' && encoded !== null) paths.set(encoded, path);
     return encoded;

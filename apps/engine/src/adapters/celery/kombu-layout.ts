@@ -89,7 +89,8 @@ export class KombuLayout {
     this.replyExchange = `reply.${namespace}.pidbox`;
     this.eventExchange = options.eventExchange ?? DEFAULT_EVENT_EXCHANGE;
     const resultPrefix = options.resultKeyPrefix ?? '';
-    this.resultPrefix = resultPrefix === '' || /[:_\-.]$/.test(resultPrefix) ? resultPrefix : `${resultPrefix}_`;
+    this.resultPrefix =
+      resultPrefix === '' || /[:_\-.]$/.test(resultPrefix) ? resultPrefix : `${resultPrefix}_`;
     this.unacked = options.unackedKey ?? 'unacked';
     this.unackedIndex = options.unackedIndexKey ?? 'unacked_index';
     this.unackedMutex = options.unackedMutexKey ?? 'unacked_mutex';
@@ -146,7 +147,10 @@ export class KombuLayout {
 
   /** The binding a producer SADDs before sending to `queue` through the anonymous/direct exchange of the same name. */
   queueBinding(queue: string): { key: string; member: string } {
-    return { key: this.bindingKey(queue), member: this.bindingMember({ routingKey: queue, pattern: '', queue }) };
+    return {
+      key: this.bindingKey(queue),
+      member: this.bindingMember({ routingKey: queue, pattern: '', queue }),
+    };
   }
 
   get unackedKey(): string {
@@ -163,7 +167,9 @@ export class KombuLayout {
 
   /** The channel a fanout exchange publishes on (with the global prefix, as kombu sends it). */
   fanoutChannel(exchange: string, routingKey = ''): string {
-    return this.key(routingKey === '' ? `${this.fanoutPrefix}${exchange}` : `${this.fanoutPrefix}${exchange}/${routingKey}`);
+    return this.key(
+      routingKey === '' ? `${this.fanoutPrefix}${exchange}` : `${this.fanoutPrefix}${exchange}/${routingKey}`,
+    );
   }
 
   /** The PSUBSCRIBE pattern for every message of a fanout exchange that routes by key (celeryev). */
@@ -193,7 +199,10 @@ export class KombuLayout {
 
   /** The binding a worker SADDs when it starts listening to its pidbox. */
   pidboxBinding(hostname: string): { key: string; member: string } {
-    return { key: this.bindingKey(this.pidboxExchange), member: this.bindingMember({ routingKey: '', pattern: '', queue: this.pidboxQueue(hostname) }) };
+    return {
+      key: this.bindingKey(this.pidboxExchange),
+      member: this.bindingMember({ routingKey: '', pattern: '', queue: this.pidboxQueue(hostname) }),
+    };
   }
 
   /** The reply queue of the caller `oid`, as a queue name (unprefixed; use queueKey for the list). */
@@ -203,7 +212,10 @@ export class KombuLayout {
 
   /** The binding a caller SADDs before publishing a request, so replies reach its reply queue. */
   replyBinding(oid: string): { key: string; member: string } {
-    return { key: this.bindingKey(this.replyExchange), member: this.bindingMember({ routingKey: oid, pattern: '', queue: this.replyQueue(oid) }) };
+    return {
+      key: this.bindingKey(this.replyExchange),
+      member: this.bindingMember({ routingKey: oid, pattern: '', queue: this.replyQueue(oid) }),
+    };
   }
 
   /** Where Celery's Redis backend stores a task's result meta; also the channel it PUBLISHes it on. */

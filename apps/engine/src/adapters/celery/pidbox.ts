@@ -20,7 +20,15 @@
 // and `shutdown` answers nothing.
 import { buildEnvelope, readEnvelope, type KombuEnvelope } from './kombu-envelope.js';
 import { KombuLayout } from './kombu-layout.js';
-import { isRecord, optionalNumber, optionalString, requireRecord, requireString, wrongShape, type WireRecord } from './wire-shape.js';
+import {
+  isRecord,
+  optionalNumber,
+  optionalString,
+  requireRecord,
+  requireString,
+  wrongShape,
+  type WireRecord,
+} from './wire-shape.js';
 
 const defaultLayout = new KombuLayout();
 
@@ -66,7 +74,11 @@ export interface ControlRequestSpec {
 export function encodeControlRequest(spec: ControlRequestSpec): KombuEnvelope {
   requireString(spec.method, 'method', { nonEmpty: true });
   if ((spec.ticket === undefined) !== (spec.replyTo === undefined)) {
-    throw wrongShape(spec.ticket === undefined ? 'ticket' : 'replyTo', 'both ticket and replyTo, or neither', undefined);
+    throw wrongShape(
+      spec.ticket === undefined ? 'ticket' : 'replyTo',
+      'both ticket and replyTo, or neither',
+      undefined,
+    );
   }
   const body: WireRecord = {
     method: spec.method,
@@ -80,13 +92,21 @@ export function encodeControlRequest(spec: ControlRequestSpec): KombuEnvelope {
     body.reply_to = { exchange: spec.replyTo.exchange, routing_key: spec.replyTo.routingKey };
   }
   const now = (spec.now ?? new Date()).getTime() / 1000;
-  const expires = spec.timeoutSeconds === undefined || spec.timeoutSeconds === 0 ? 0 : now + spec.timeoutSeconds;
-  return buildEnvelope({ bodyText: JSON.stringify(body), headers: { clock: spec.clock, expires }, exchange: spec.exchange ?? defaultLayout.pidboxExchange, routingKey: '', deliveryMode: 2 });
+  const expires =
+    spec.timeoutSeconds === undefined || spec.timeoutSeconds === 0 ? 0 : now + spec.timeoutSeconds;
+  return buildEnvelope({
+    bodyText: JSON.stringify(body),
+    headers: { clock: spec.clock, expires },
+    exchange: spec.exchange ?? defaultLayout.pidboxExchange,
+    routingKey: '',
+    deliveryMode: 2,
+  });
 }
 
 function stringList(value: unknown, path: string): string[] | null {
   if (value === undefined || value === null) return null;
-  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw wrongShape(path, 'a list of node names', value);
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string'))
+    throw wrongShape(path, 'a list of node names', value);
   return value;
 }
 
@@ -94,11 +114,17 @@ function stringList(value: unknown, path: string): string[] | null {
 export function decodeControlRequest(raw: unknown): ControlRequest {
   const { envelope, body } = readEnvelope(raw);
   const request = requireRecord(body, 'body');
-  const replyTo = request.reply_to === undefined || request.reply_to === null ? undefined : requireRecord(request.reply_to, 'body.reply_to');
+  const replyTo =
+    request.reply_to === undefined || request.reply_to === null
+      ? undefined
+      : requireRecord(request.reply_to, 'body.reply_to');
   const ticket = optionalString(request.ticket, 'body.ticket');
   return {
     method: requireString(request.method, 'body.method', { nonEmpty: true }),
-    arguments: request.arguments === undefined || request.arguments === null ? {} : requireRecord(request.arguments, 'body.arguments'),
+    arguments:
+      request.arguments === undefined || request.arguments === null
+        ? {}
+        : requireRecord(request.arguments, 'body.arguments'),
     destination: stringList(request.destination, 'body.destination'),
     pattern: optionalString(request.pattern, 'body.pattern') ?? null,
     matcher: optionalString(request.matcher, 'body.matcher') ?? null,
@@ -126,7 +152,10 @@ function globToRegExp(glob: string): RegExp {
       const end = glob.indexOf(']', i + 2);
       if (end === -1) out += '\\[';
       else {
-        const set = glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        const set = glob
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\');
         out += `[${set}]`;
         i = end;
       }
@@ -141,9 +170,19 @@ function globToRegExp(glob: string): RegExp {
  * matcher must match it; otherwise every node runs it (a pattern without a
  * matcher selects everyone, as in kombu).
  */
-export function requestTargets(request: Pick<ControlRequest, 'destination' | 'pattern' | 'matcher'>, hostname: string): boolean {
-  if (request.destination !== null && request.destination.length > 0) return request.destination.includes(hostname);
-  if (request.pattern === null || request.pattern === '' || request.matcher === null || request.matcher === '') return true;
+export function requestTargets(
+  request: Pick<ControlRequest, 'destination' | 'pattern' | 'matcher'>,
+  hostname: string,
+): boolean {
+  if (request.destination !== null && request.destination.length > 0)
+    return request.destination.includes(hostname);
+  if (
+    request.pattern === null ||
+    request.pattern === '' ||
+    request.matcher === null ||
+    request.matcher === ''
+  )
+    return true;
   try {
     if (request.matcher === 'glob') return globToRegExp(request.pattern).test(hostname);
     // Python's re.match anchors at the start only.
@@ -185,7 +224,8 @@ export interface ControlReply {
 /** Decodes a reply popped from a caller's reply queue. */
 export function decodeControlReply(raw: unknown): ControlReply {
   const { envelope, body } = readEnvelope(raw);
-  if (!isRecord(body) || Object.keys(body).length === 0) throw wrongShape('body', '{<node name>: <reply>}', body);
+  if (!isRecord(body) || Object.keys(body).length === 0)
+    throw wrongShape('body', '{<node name>: <reply>}', body);
   return {
     ticket: optionalString(envelope.headers.ticket, 'headers.ticket'),
     clock: optionalNumber(envelope.headers.clock, 'headers.clock') ?? 0,

@@ -3,8 +3,12 @@ import { formatKombu52Datetime, formatPythonDatetime, parsePythonDatetime } from
 
 describe('parsePythonDatetime', () => {
   it('reads the forms Celery and kombu write: +00:00, Z, other offsets, and naive as UTC', () => {
-    expect(parsePythonDatetime('2026-12-05T15:18:21.523555+00:00')?.toISOString()).toBe('2026-12-05T15:18:21.523Z');
-    expect(parsePythonDatetime('2026-01-02T03:04:05.123456Z')?.toISOString()).toBe('2026-01-02T03:04:05.123Z');
+    expect(parsePythonDatetime('2026-12-05T15:18:21.523555+00:00')?.toISOString()).toBe(
+      '2026-12-05T15:18:21.523Z',
+    );
+    expect(parsePythonDatetime('2026-01-02T03:04:05.123456Z')?.toISOString()).toBe(
+      '2026-01-02T03:04:05.123Z',
+    );
     expect(parsePythonDatetime('2026-01-02T03:04:05-05:30')?.toISOString()).toBe('2026-01-02T08:34:05.000Z');
     // Celery 5.2.6 date_done and kombu 5.2's date arguments carry no offset; a 5.2.6 worker reads naive as UTC.
     expect(parsePythonDatetime('2026-12-05T15:17:59.562847')?.toISOString()).toBe('2026-12-05T15:17:59.562Z');
@@ -16,7 +20,15 @@ describe('parsePythonDatetime', () => {
   });
 
   it('refuses what is not a Python datetime', () => {
-    for (const text of ['2026-01-02', '03:04:05', '2026-02-30T00:00:00', '2026-01-02T25:00:00', '2026-01-02 03:04:05', 'tomorrow', '2026-01-02T03:04:05.1234567']) {
+    for (const text of [
+      '2026-01-02',
+      '03:04:05',
+      '2026-02-30T00:00:00',
+      '2026-01-02T25:00:00',
+      '2026-01-02 03:04:05',
+      'tomorrow',
+      '2026-01-02T03:04:05.1234567',
+    ]) {
       expect(parsePythonDatetime(text), text).toBeUndefined();
     }
   });

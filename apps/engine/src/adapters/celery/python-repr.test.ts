@@ -2,10 +2,24 @@ import { expect, it } from 'vitest';
 import { pythonRepr } from './python-repr.js';
 
 it("prints values as Python's repr does (expected strings printed by /usr/bin/python3)", () => {
-  expect(pythonRepr(["it's", 'say "hi"', 'both \' "', 'tab\tnl\n', null, true, 1.5, { a: [1, 2] }, Buffer.from([0x61, 0x62, 0x00, 0xff, 0x27])])).toBe(
+  expect(
+    pythonRepr([
+      "it's",
+      'say "hi"',
+      'both \' "',
+      'tab\tnl\n',
+      null,
+      true,
+      1.5,
+      { a: [1, 2] },
+      Buffer.from([0x61, 0x62, 0x00, 0xff, 0x27]),
+    ]),
+  ).toBe(
     `["it's", 'say "hi"', 'both \\' "', 'tab\\tnl\\n', None, True, 1.5, {'a': [1, 2]}, b"ab\\x00\\xff'"]`,
   );
-  expect(pythonRepr(new Date('2026-01-02T03:04:05.123Z'))).toBe('datetime.datetime(2026, 1, 2, 3, 4, 5, 123000, tzinfo=datetime.timezone.utc)');
+  expect(pythonRepr(new Date('2026-01-02T03:04:05.123Z'))).toBe(
+    'datetime.datetime(2026, 1, 2, 3, 4, 5, 123000, tzinfo=datetime.timezone.utc)',
+  );
 });
 
 it('cuts long text at the limit and says so', () => {

@@ -15,7 +15,8 @@ function quote(text: string, bytes: boolean): string {
     const code = ch.codePointAt(0) ?? 0;
     if (ch === q) out += `\\${ch}`;
     else if (PYTHON_ESCAPES[ch] !== undefined) out += PYTHON_ESCAPES[ch];
-    else if (code < 0x20 || code === 0x7f || (bytes && code > 0x7f)) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else if (code < 0x20 || code === 0x7f || (bytes && code > 0x7f))
+      out += `\\x${code.toString(16).padStart(2, '0')}`;
     else out += ch;
   }
   return out + q;
@@ -25,7 +26,14 @@ const reprString = (text: string): string => quote(text, false);
 const reprBytes = (bytes: Uint8Array): string => `b${quote(Buffer.from(bytes).toString('latin1'), true)}`;
 
 function reprDate(date: Date): string {
-  const parts = [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds()];
+  const parts = [
+    date.getUTCFullYear(),
+    date.getUTCMonth() + 1,
+    date.getUTCDate(),
+    date.getUTCHours(),
+    date.getUTCMinutes(),
+    date.getUTCSeconds(),
+  ];
   const micros = date.getUTCMilliseconds() * 1000;
   if (micros !== 0) parts.push(micros);
   return `datetime.datetime(${parts.join(', ')}, tzinfo=datetime.timezone.utc)`;
@@ -40,7 +48,9 @@ function repr(value: unknown): string {
   if (value instanceof Uint8Array) return reprBytes(value);
   if (Array.isArray(value)) return `[${value.map(repr).join(', ')}]`;
   if (typeof value === 'object') {
-    return `{${Object.entries(value).map(([k, v]) => `${reprString(k)}: ${repr(v)}`).join(', ')}}`;
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${reprString(k)}: ${repr(v)}`)
+      .join(', ')}}`;
   }
   return typeof value === 'bigint' ? value.toString() : reprString(typeof value);
 }

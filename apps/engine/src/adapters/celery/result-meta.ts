@@ -17,13 +17,26 @@
 // whose type is named PaymentDeclined and whose str() is "card 42".
 // A stored SUCCESS is final: 5.2.6 reads the key first and never overwrites it.
 import { CeleryWireError } from './celery-wire-error.js';
-import { decodeKombuValue, parseJson, stringifyKombuJson, type KombuDecodeOptions, type KombuDialect } from './kombu-json.js';
+import {
+  decodeKombuValue,
+  parseJson,
+  stringifyKombuJson,
+  type KombuDecodeOptions,
+  type KombuDialect,
+} from './kombu-json.js';
 import { formatPythonDatetime, parsePythonDatetime } from './python-datetime.js';
 import { pythonRepr } from './python-repr.js';
-import { optionalInteger, optionalString, requireRecord, requireString, type WireRecord } from './wire-shape.js';
+import {
+  optionalInteger,
+  optionalString,
+  requireRecord,
+  requireString,
+  type WireRecord,
+} from './wire-shape.js';
 
 /** Celery's built-in states; a task may also store custom ones with update_state. */
-export type CeleryState = 'PENDING' | 'RECEIVED' | 'STARTED' | 'SUCCESS' | 'FAILURE' | 'RETRY' | 'REVOKED' | 'REJECTED' | 'IGNORED';
+export type CeleryState =
+  'PENDING' | 'RECEIVED' | 'STARTED' | 'SUCCESS' | 'FAILURE' | 'RETRY' | 'REVOKED' | 'REJECTED' | 'IGNORED';
 
 /** The states whose `result` is an exception (celery.states.EXCEPTION_STATES). */
 export const EXCEPTION_STATES: ReadonlySet<string> = new Set(['FAILURE', 'RETRY', 'REVOKED']);
@@ -54,7 +67,9 @@ export interface CeleryResultMeta {
   groupId: string | undefined;
   parentId: string | undefined;
   /** Present only when the writer had result_extended on. */
-  extended: { name?: string; args?: unknown; kwargs?: unknown; worker?: string; retries?: number; queue?: string } | undefined;
+  extended:
+    | { name?: string; args?: unknown; kwargs?: unknown; worker?: string; retries?: number; queue?: string }
+    | undefined;
 }
 
 function exceptionMessage(args: unknown[]): string {
@@ -71,7 +86,12 @@ function readException(value: unknown, path: string): CeleryException | undefine
   const raw = rec.exc_message;
   // Old Celery stored the message as a string; 4.x+ stores the args list.
   const args = raw === undefined || raw === null ? [] : Array.isArray(raw) ? raw : [raw];
-  return { type, module: optionalString(rec.exc_module, `${path}.exc_module`), args, message: exceptionMessage(args) };
+  return {
+    type,
+    module: optionalString(rec.exc_module, `${path}.exc_module`),
+    args,
+    message: exceptionMessage(args),
+  };
 }
 
 function readExtended(meta: WireRecord): CeleryResultMeta['extended'] {
@@ -81,7 +101,10 @@ function readExtended(meta: WireRecord): CeleryResultMeta['extended'] {
     args: meta.args,
     kwargs: meta.kwargs,
     worker: optionalString(meta.worker, 'worker'),
-    retries: meta.retries === null || meta.retries === undefined ? undefined : optionalInteger(meta.retries, 'retries', 0),
+    retries:
+      meta.retries === null || meta.retries === undefined
+        ? undefined
+        : optionalInteger(meta.retries, 'retries', 0),
     queue: optionalString(meta.queue, 'queue'),
   };
 }
@@ -93,7 +116,12 @@ export function decodeResultMeta(text: string | Buffer, options: KombuDecodeOpti
   const isException = EXCEPTION_STATES.has(status);
   const dateText = optionalString(meta.date_done, 'date_done');
   const dateDone = dateText === undefined ? undefined : parsePythonDatetime(dateText);
-  if (dateText !== undefined && dateDone === undefined) throw new CeleryWireError('BAD_FIELD', 'date_done', `${JSON.stringify(dateText)} is not an ISO-8601 datetime`);
+  if (dateText !== undefined && dateDone === undefined)
+    throw new CeleryWireError(
+      'BAD_FIELD',
+      'date_done',
+      `${JSON.stringify(dateText)} is not an ISO-8601 datetime`,
+    );
   if (meta.children !== undefined && meta.children !== null && !Array.isArray(meta.children)) {
     throw new CeleryWireError('BAD_FIELD', 'children', 'expected a list');
   }
@@ -126,7 +154,16 @@ export interface ResultMetaSpec {
   groupId?: string | undefined;
   parentId?: string | undefined;
   /** result_extended fields, written when given. */
-  extended?: { name: string; args: unknown[]; kwargs: Record<string, unknown>; worker: string; retries: number; queue: string } | undefined;
+  extended?:
+    | {
+        name: string;
+        args: unknown[];
+        kwargs: Record<string, unknown>;
+        worker: string;
+        retries: number;
+        queue: string;
+      }
+    | undefined;
 }
 
 /**
@@ -137,9 +174,14 @@ export function encodeResultMeta(spec: ResultMetaSpec, dialect: KombuDialect): s
   requireString(spec.taskId, 'taskId', { nonEmpty: true });
   const result =
     spec.error !== undefined
-      ? { exc_type: spec.error.name, exc_message: spec.error.args ?? [spec.error.message], exc_module: spec.error.module ?? 'lovage' }
+      ? {
+          exc_type: spec.error.name,
+          exc_message: spec.error.args ?? [spec.error.message],
+          exc_module: spec.error.module ?? 'lovage',
+        }
       : (spec.result ?? null);
-  const dateDone = spec.dateDone === undefined ? (READY_STATES.has(spec.status) ? new Date() : null) : spec.dateDone;
+  const dateDone =
+    spec.dateDone === undefined ? (READY_STATES.has(spec.status) ? new Date() : null) : spec.dateDone;
   const meta: WireRecord = {
     status: spec.status,
     result,
@@ -156,4 +198,3 @@ export function encodeResultMeta(spec: ResultMetaSpec, dialect: KombuDialect): s
   meta.task_id = spec.taskId;
   return stringifyKombuJson(meta, dialect, '');
 }
-

@@ -25,7 +25,12 @@
 // are not a mapping, no task name or id, an eta or expires Celery cannot parse.
 import { CeleryWireError } from './celery-wire-error.js';
 import { buildEnvelope, readEnvelope, type KombuEnvelope } from './kombu-envelope.js';
-import { decodeKombuValue, stringifyKombuJson, type KombuDecodeOptions, type KombuDialect } from './kombu-json.js';
+import {
+  decodeKombuValue,
+  stringifyKombuJson,
+  type KombuDecodeOptions,
+  type KombuDialect,
+} from './kombu-json.js';
 import { formatPythonDatetime, parsePythonDatetime } from './python-datetime.js';
 import { pythonRepr } from './python-repr.js';
 import {
@@ -90,7 +95,8 @@ function optionalDate(value: unknown, path: string): Date | undefined {
   const text = optionalString(value, path);
   if (text === undefined) return undefined;
   const date = parsePythonDatetime(text);
-  if (date === undefined) throw new CeleryWireError('BAD_FIELD', path, `${JSON.stringify(text)} is not an ISO-8601 datetime`);
+  if (date === undefined)
+    throw new CeleryWireError('BAD_FIELD', path, `${JSON.stringify(text)} is not an ISO-8601 datetime`);
   return date;
 }
 
@@ -101,7 +107,8 @@ function readTimeLimit(value: unknown, path: string): [number | undefined, numbe
 }
 
 function readEmbed(value: unknown, path: string): CeleryEmbed {
-  if (value === undefined || value === null) return { callbacks: null, errbacks: null, chain: null, chord: null };
+  if (value === undefined || value === null)
+    return { callbacks: null, errbacks: null, chain: null, chord: null };
   const embed = requireRecord(value, path);
   const list = (key: string): unknown[] | null => {
     const item = embed[key];
@@ -109,24 +116,50 @@ function readEmbed(value: unknown, path: string): CeleryEmbed {
     if (!Array.isArray(item)) throw wrongShape(`${path}.${key}`, 'a list of signatures', item);
     return item as unknown[];
   };
-  return { callbacks: list('callbacks'), errbacks: list('errbacks'), chain: list('chain'), chord: embed.chord ?? null };
+  return {
+    callbacks: list('callbacks'),
+    errbacks: list('errbacks'),
+    chain: list('chain'),
+    chord: embed.chord ?? null,
+  };
 }
 
 /** The v2 body's parts, or a v1 body turned into v2 parts and headers (Celery's proto1_to_proto2 / hybrid_to_proto2). */
-function splitBody(body: unknown, headers: WireRecord): { protocol: 1 | 2; fields: WireRecord; args: unknown; kwargs: unknown; embed: unknown; at: string[] } {
+function splitBody(
+  body: unknown,
+  headers: WireRecord,
+): { protocol: 1 | 2; fields: WireRecord; args: unknown; kwargs: unknown; embed: unknown; at: string[] } {
   if (isRecord(body) && (headers.task === undefined || 'args' in body)) {
     const { args, kwargs, callbacks, errbacks, chord, taskset, ...rest } = body;
     const fields: WireRecord = { ...rest, ...headers };
     if (taskset !== undefined && fields.group === undefined) fields.group = taskset;
-    return { protocol: 1, fields, args: args ?? [], kwargs: kwargs ?? {}, embed: { callbacks, errbacks, chord, chain: null }, at: ['body.args', 'body.kwargs', 'body'] };
+    return {
+      protocol: 1,
+      fields,
+      args: args ?? [],
+      kwargs: kwargs ?? {},
+      embed: { callbacks, errbacks, chord, chain: null },
+      at: ['body.args', 'body.kwargs', 'body'],
+    };
   }
   if (!Array.isArray(body)) {
     throw wrongShape('body', '[args, kwargs, embed] (protocol v2) or a protocol v1 object with "task"', body);
   }
   if (body.length !== 3) {
-    throw new CeleryWireError('BAD_FIELD', 'body', `has ${body.length} element(s); protocol v2 needs exactly [args, kwargs, embed]`);
+    throw new CeleryWireError(
+      'BAD_FIELD',
+      'body',
+      `has ${body.length} element(s); protocol v2 needs exactly [args, kwargs, embed]`,
+    );
   }
-  return { protocol: 2, fields: headers, args: body[0], kwargs: body[1], embed: body[2], at: ['body[0]', 'body[1]', 'body[2]'] };
+  return {
+    protocol: 2,
+    fields: headers,
+    args: body[0],
+    kwargs: body[1],
+    embed: body[2],
+    at: ['body[0]', 'body[1]', 'body[2]'],
+  };
 }
 
 /**
@@ -157,7 +190,10 @@ export function decodeTaskMessage(raw: unknown, options: KombuDecodeOptions = {}
     rootId: optionalString(fields.root_id, where('root_id')),
     parentId: optionalString(fields.parent_id, where('parent_id')),
     groupId: optionalString(fields.group, where('group')),
-    groupIndex: fields.group_index === null || fields.group_index === undefined ? undefined : optionalInteger(fields.group_index, where('group_index'), 0),
+    groupIndex:
+      fields.group_index === null || fields.group_index === undefined
+        ? undefined
+        : optionalInteger(fields.group_index, where('group_index'), 0),
     shadow: optionalString(fields.shadow, where('shadow')),
     origin: optionalString(fields.origin, where('origin')),
     lang: optionalString(fields.lang, where('lang')),
@@ -186,6 +222,12 @@ export interface CeleryTaskSpec {
   /** '' (the default) is kombu's anonymous exchange: the message goes straight to `queue`. */
   exchange?: string;
   eta?: Date | undefined;
+  /**
+   * After this the task is not started (a worker stores REVOKED "expired").
+   * Beware with Python 5.2.6 workers: a task that has expires and calls
+   * self.retry() fails inside retry (send_task compares the ISO string with 0:
+   * TypeError), the retry is rejected and no result is ever stored.
+   */
   expires?: Date | undefined;
   /** 0-9. On Redis a lower number is served first (the reverse of RabbitMQ). */
   priority?: number | undefined;
@@ -227,7 +269,12 @@ export function encodeTaskMessage(spec: CeleryTaskSpec, dialect: KombuDialect): 
   const args = stringifyKombuJson(spec.args ?? [], dialect, 'args');
   const kwargs = stringifyKombuJson(spec.kwargs ?? {}, dialect, 'kwargs');
   const embed = stringifyKombuJson(
-    { callbacks: spec.embed?.callbacks ?? null, errbacks: spec.embed?.errbacks ?? null, chain: spec.embed?.chain ?? null, chord: spec.embed?.chord ?? null },
+    {
+      callbacks: spec.embed?.callbacks ?? null,
+      errbacks: spec.embed?.errbacks ?? null,
+      chain: spec.embed?.chain ?? null,
+      chord: spec.embed?.chord ?? null,
+    },
     dialect,
     'embed',
   );
@@ -257,7 +304,8 @@ export function encodeTaskMessage(spec: CeleryTaskSpec, dialect: KombuDialect): 
     properties.expiration = String(Math.max(0, Math.trunc(left)));
   }
   const priority = spec.priority ?? 0;
-  if (!Number.isInteger(priority) || priority < 0 || priority > 9) throw wrongShape('priority', 'an integer 0-9', priority);
+  if (!Number.isInteger(priority) || priority < 0 || priority > 9)
+    throw wrongShape('priority', 'an integer 0-9', priority);
   return buildEnvelope({
     bodyText: `[${args}, ${kwargs}, ${embed}]`,
     headers,

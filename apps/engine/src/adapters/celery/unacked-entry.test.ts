@@ -3,7 +3,10 @@ import { CeleryWireError } from './celery-wire-error.js';
 import { decodeUnackedEntry, encodeUnackedEntry, markRedelivered } from './unacked-entry.js';
 import { encodeTaskMessage } from './task-message.js';
 
-const envelope = encodeTaskMessage({ id: 'u1', task: 'peer.add', args: [1, 2], queue: 'celery', origin: 'test' }, 'kombu-5.2');
+const envelope = encodeTaskMessage(
+  { id: 'u1', task: 'peer.add', args: [1, 2], queue: 'celery', origin: 'test' },
+  'kombu-5.2',
+);
 
 it('writes exactly [envelope, exchange, routing_key], as kombu 5.2.4 HSETs it, and reads it back', () => {
   const text = encodeUnackedEntry({ envelope, exchange: '', routingKey: 'celery' });

@@ -26,7 +26,11 @@ export interface UnackedEntry {
 }
 
 /** The value to HSET into `unacked` under the message's delivery tag. */
-export function encodeUnackedEntry(entry: { envelope: KombuEnvelope | WireRecord; exchange: string; routingKey: string }): string {
+export function encodeUnackedEntry(entry: {
+  envelope: KombuEnvelope | WireRecord;
+  exchange: string;
+  routingKey: string;
+}): string {
   return JSON.stringify([entry.envelope, entry.exchange, entry.routingKey]);
 }
 
@@ -52,7 +56,10 @@ export function markRedelivered<T extends KombuEnvelope | WireRecord>(envelope: 
   const copy: WireRecord = { ...envelope };
   if (isRecord(copy.headers)) copy.headers = { ...copy.headers, redelivered: true };
   if (isRecord(copy.properties) && isRecord(copy.properties.delivery_info)) {
-    copy.properties = { ...copy.properties, delivery_info: { ...copy.properties.delivery_info, redelivered: true } };
+    copy.properties = {
+      ...copy.properties,
+      delivery_info: { ...copy.properties.delivery_info, redelivered: true },
+    };
   }
   return copy as T;
 }

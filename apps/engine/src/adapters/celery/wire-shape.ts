@@ -19,7 +19,8 @@ export function isRecord(value: unknown): value is WireRecord {
 }
 
 export function wrongShape(path: string, expected: string, value: unknown): CeleryWireError {
-  if (value === undefined) return new CeleryWireError('MISSING_FIELD', path, `is missing (expected ${expected})`);
+  if (value === undefined)
+    return new CeleryWireError('MISSING_FIELD', path, `is missing (expected ${expected})`);
   return new CeleryWireError('BAD_FIELD', path, `expected ${expected}, got ${describe(value)}`);
 }
 
@@ -51,7 +52,8 @@ export function optionalNumber(value: unknown, path: string): number | undefined
 
 export function optionalInteger(value: unknown, path: string, fallback: number): number {
   if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw wrongShape(path, 'a non-negative integer', value);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
+    throw wrongShape(path, 'a non-negative integer', value);
   return value;
 }
 
