@@ -137,6 +137,21 @@ describe('decoding what Celery 5.2.6 sends', () => {
     expect(decodeTaskMessage(compressed).args).toEqual([5]);
   });
 
+  it('keeps canvas signatures as sent, so they can be published onward unchanged', () => {
+    const next = {
+      task: 'proj.mul',
+      args: [{ __type__: 'decimal', __value__: '2.5' }, '2026-01-02T03:04:05Z'],
+      kwargs: {},
+      options: {},
+      subtask_type: null,
+      immutable: false,
+    };
+    const m = decodeTaskMessage(
+      message({ body: [[1], {}, { callbacks: null, errbacks: null, chain: [next], chord: null }] }),
+    );
+    expect(m.embed.chain).toEqual([next]);
+  });
+
   it('says a message was restored by kombu (redelivered in headers or delivery_info)', () => {
     expect(decodeTaskMessage(message({ headers: { redelivered: true } })).redelivered).toBe(true);
     expect(

@@ -45,7 +45,10 @@ import {
   type WireRecord,
 } from './wire-shape.js';
 
-/** Canvas links carried with a task. Signatures are kept as decoded: {task, args, kwargs, options, subtask_type, immutable}. */
+/**
+ * Canvas links carried with a task. Signatures are kept as sent, not decoded (kombu JSON, type tags
+ * included), so they can be published onward unchanged: {task, args, kwargs, options, subtask_type, immutable}.
+ */
 export interface CeleryEmbed {
   callbacks: unknown[] | null;
   errbacks: unknown[] | null;
@@ -181,7 +184,8 @@ export function decodeTaskMessage(raw: unknown, options: KombuDecodeOptions = {}
     task: requireString(fields.task, where('task'), { nonEmpty: true }),
     args: decodeKombuValue(args, argsAt, options) as unknown[],
     kwargs: decodeKombuValue(kwargsRecord, kwargsAt, options) as Record<string, unknown>,
-    embed: readEmbed(decodeKombuValue(embed, embedAt, options), embedAt),
+    // Signatures stay as sent (kombu JSON, tags and all): they are passed on to the next hop unchanged.
+    embed: readEmbed(embed, embedAt),
     eta: optionalDate(fields.eta, where('eta')),
     expires: optionalDate(fields.expires, where('expires')),
     retries: optionalInteger(fields.retries, where('retries'), 0),
