@@ -1,6 +1,7 @@
 // Checks that what `npm test` needs is present before any test starts, so a
 // missing service is reported as one clear sentence with the fix, not as a
 // stack trace from deep inside a test.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 
@@ -60,5 +61,15 @@ export function checkChromium(path) {
   return (
     `Chromium is missing at ${path}; the end-to-end tests drive it with Playwright.\n` +
     '  Install it: apt-get install -y chromium   (never `npx playwright install`: it cannot download here)'
+  );
+}
+
+/** The interoperability tests run real Python Celery workers under /usr/bin/python3. */
+export function checkPythonPeers(python = '/usr/bin/python3') {
+  const probe = spawnSync(python, ['-c', 'import celery, kombu, redis, django, psycopg2, amqp'], { stdio: 'ignore' });
+  if (probe.status === 0) return null;
+  return (
+    `${python} cannot import Python Celery and its peers; the Celery interoperability tests run them.\n` +
+    '  Install them: sh scripts/install-peers.sh   (Debian packages python3-celery python3-redis python3-django python3-psycopg2 python3-amqp)'
   );
 }

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkChromium, checkPostgres, checkRedis } from './preflight.mjs';
+import { checkChromium, checkPostgres, checkPythonPeers, checkRedis } from './preflight.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const env = {
@@ -79,6 +79,7 @@ const problems = (
     checkRedis(env.TEST_REDIS_URL),
     checkPostgres(env.TEST_DATABASE_URL),
     Promise.resolve(checkChromium(env.LOVAGE_CHROMIUM)),
+    Promise.resolve(checkPythonPeers()),
   ])
 ).filter(Boolean);
 if (problems.length > 0) {

@@ -1,7 +1,7 @@
 // The prerequisite checks that `npm test` runs first (scripts/preflight.mjs).
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { checkChromium, checkPostgres, checkRedis } from '../../scripts/preflight.mjs';
+import { checkChromium, checkPostgres, checkPythonPeers, checkRedis } from '../../scripts/preflight.mjs';
 import { testPostgresUrl, testRedisUrl } from './env.js';
 
 /** A port on which nothing listens: bind an ephemeral port, then release it. */
@@ -34,5 +34,10 @@ describe('preflight', () => {
 
   it('says how to install a missing Chromium', () => {
     expect(checkChromium('/nonexistent/chromium')).toContain('apt-get install -y chromium');
+  });
+
+  it('finds the Python Celery peers under /usr/bin/python3, and says how to install them where they are missing', () => {
+    expect(checkPythonPeers()).toBeNull();
+    expect(checkPythonPeers('/nonexistent/python3')).toContain('sh scripts/install-peers.sh');
   });
 });
