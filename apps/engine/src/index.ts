@@ -26,7 +26,7 @@ export type { TaskMessage } from './task/message.js';
 export { AsyncResult } from './result/async-result.js';
 export type { ResultRecord, AttemptRecord, TaskState, RemoteError } from './result/record.js';
 export type { ResultBackend } from './result/backend.js';
-export { Worker, type WorkerOptions } from './worker/worker.js';
+export { Worker, type WorkerOptions, type WorkerHost } from './worker/worker.js';
 export {
   Control,
   Inspector,
@@ -65,20 +65,21 @@ export {
   type WorkerEvent,
   type ScheduleEvent,
 } from './events/events.js';
+// The ports (each owned by the folder that uses it) and the adapter bundle that implements them.
 export type {
-  Transport,
+  Broker,
   OutgoingMessage,
   Delivery,
   ReserveResult,
+  Settlement,
   DeadLetter,
   QueueStats,
-  ControlMessage,
-  StreamEntry,
-  ReadGroupOptions,
-  WorkerRecord,
-  ControlReplyEnvelope,
-} from './transport/transport.js';
-export { createTransport } from './transport/create-transport.js';
+} from './worker/broker.js';
+export type { EventLog, StreamEntry, ReadGroupOptions } from './events/event-log.js';
+export type { ControlBus, ControlMessage, ControlReplyEnvelope } from './control/control-bus.js';
+export type { WorkerRegistry, WorkerRecord } from './control/worker-registry.js';
+export type { Adapter, Ports, PortName } from './adapters/adapter.js';
+export { createAdapter } from './adapters/create-adapter.js';
 export * from './beat/index.js';
 export { Beat, type BeatOptions } from './beat/beat.js';
 export { Schedules } from './beat/schedules.js';

@@ -231,9 +231,9 @@ describe('read API', () => {
       const job = app.task('broker.job', (n: number) => n);
       for (let i = 0; i < 3; i++) await job.applyAsync([i], { queue: 'reports' });
       await job.applyAsync([99], { queue: 'graveyard' });
-      const transport = await app.transport();
-      const { deliveries } = await transport.reserve(['graveyard'], 1, 30_000);
-      await transport.deadLetter(deliveries[0]!, 'poison: <b>bad</b>');
+      const broker = app.broker();
+      const { deliveries } = await broker.reserve(['graveyard'], 1, 30_000);
+      await broker.settle([{ kind: 'dead', delivery: deliveries[0]!, reason: 'poison: <b>bad</b>' }]);
 
       const { available, queues } = await getJson<QueueList>(viewer, '/api/v1/queues');
       expect(available).toBe(true);

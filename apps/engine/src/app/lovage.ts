@@ -7,13 +7,18 @@ import { Control } from '../control/control.js';
 import { NotRegisteredError, ConfigError } from '../errors.js';
 import { Events, preview } from '../events/events.js';
 import { Queues } from '../control/queues.js';
+import { requirePort, type Adapter, type PortName, type Ports } from '../adapters/adapter.js';
+import { createAdapter } from '../adapters/create-adapter.js';
+import type { ScheduleStore } from '../beat/schedule-store.js';
+import type { ControlBus } from '../control/control-bus.js';
+import type { WorkerRegistry } from '../control/worker-registry.js';
+import type { EventLog } from '../events/event-log.js';
 import { AsyncResult, type ResultHost } from '../result/async-result.js';
-import { createResultBackend, type ResultBackend } from '../result/backend.js';
+import type { ResultBackend } from '../result/backend.js';
 import type { TaskMessage } from '../task/message.js';
-import { Task, type TaskHandler, type TaskHost, type TaskOptions } from '../task/task.js';
-import { createTransport } from '../transport/create-transport.js';
-import type { OutgoingMessage, Transport } from '../transport/transport.js';
-import { Worker, type WorkerOptions } from '../worker/worker.js';
+import { buildMessage, Task, type ApplyOptions, type TaskHandler, type TaskHost, type TaskOptions } from '../task/task.js';
+import type { Broker, OutgoingMessage } from '../worker/broker.js';
+import { Worker, type WorkerHost, type WorkerOptions } from '../worker/worker.js';
 import { optionsFromEnv, resolveConfig, type LovageOptions, type ResolvedConfig } from './config.js';
 import { defaultLogger, type Logger } from './logger.js';
 
@@ -22,7 +27,7 @@ function toOutgoing(m: TaskMessage): OutgoingMessage {
 }
 
 /** The application: its configuration, its task registry, and its connections. */
-export class Lovage implements TaskHost, ResultHost {
+export class Lovage implements TaskHost, ResultHost, WorkerHost {
   readonly config: ResolvedConfig;
   readonly logger: Logger;
   readonly tasks = new Map<string, Task<never[], unknown>>();
@@ -31,8 +36,9 @@ export class Lovage implements TaskHost, ResultHost {
   readonly events: Events;
   /** Queue introspection: list, stats, dead letters (list, requeue, drop), purge. */
   readonly queues: Queues;
-  private transportPromise: Promise<Transport> | undefined;
-  private backendInstance: ResultBackend | undefined;
+  /** The adapter of the broker URL, and of the result backend URL when it differs (opened on first use). */
+  private brokerAdapter: Adapter | undefined;
+  private backendAdapter: Adapter | undefined;
   private readonly openWorkers = new Set<Worker>();
   private readonly openBeats = new Set<Beat>();
 
@@ -40,16 +46,18 @@ export class Lovage implements TaskHost, ResultHost {
     this.config = resolveConfig(options);
     this.logger = options.logger ?? defaultLogger(this.config.logLevel, this.config.name);
     this.control = new Control({
-      transport: () => this.transport(),
-      backend: () => Promise.resolve(this.backend),
+      broker: () => this.broker(),
+      bus: () => this.controlBus(),
+      registry: () => this.workerRegistry(),
+      backend: () => this.backend,
       revokeExpiresMs: this.config.revokeExpiresMs,
       resultExpiresMs: this.config.resultExpiresMs,
     });
     this.events = new Events(
       { enabled: this.config.events, maxLen: this.config.eventsMaxLen, flushMs: this.config.eventsFlushIntervalMs },
-      { transport: () => this.transport(), logger: this.logger, hostname: () => this.hostname() },
+      { log: () => this.eventLog(), logger: this.logger, hostname: () => this.hostname() },
     );
-    this.queues = new Queues(() => this.transport());
+    this.queues = new Queues(() => this.broker());
   }
 
   /** task-sent, buffered and appended with the next batch: no extra round trip per delay(). */
@@ -76,19 +84,45 @@ export class Lovage implements TaskHost, ResultHost {
     return new Lovage(optionsFromEnv(namespace, rest));
   }
 
-  /** The broker connection, opened on first use. */
-  transport(): Promise<Transport> {
-    this.transportPromise ??= (async () => {
-      const t = createTransport(this.config.broker, this.config.prefix, this.logger);
-      await t.connect();
-      return t;
-    })();
-    return this.transportPromise;
+  /** A port of the broker URL's adapter, or a ConfigError naming the option to change. */
+  private port<P extends Exclude<PortName, 'resultBackend'>>(port: P, neededBy: string): Ports[P] {
+    this.brokerAdapter ??= createAdapter(this.config.broker, this.config.prefix, 'broker', this.logger);
+    return requirePort(this.brokerAdapter, port, neededBy);
   }
 
+  /** The queues: what producers publish to and workers reserve from. */
+  broker(): Broker {
+    return this.port('broker', 'publishing and running tasks');
+  }
+
+  /** The event stream's storage (app.events reads and appends through it). */
+  eventLog(): EventLog {
+    return this.port('eventLog', 'the event stream (app.events)');
+  }
+
+  /** The broadcast channel of revocations and remote control. */
+  controlBus(): ControlBus {
+    return this.port('controlBus', 'revoke and remote control (app.control)');
+  }
+
+  /** Live workers, from their heartbeats. */
+  workerRegistry(): WorkerRegistry {
+    return this.port('workerRegistry', 'worker heartbeats (app.control.workers)');
+  }
+
+  /** The schedule store beat and app.schedules share. */
+  scheduleStore(): ScheduleStore {
+    return this.port('scheduleStore', 'beat and app.schedules');
+  }
+
+  /** Where results live: the backend URL's adapter (the broker's own when both URLs are the same). */
   get backend(): ResultBackend {
-    this.backendInstance ??= createResultBackend(this.config.backend, this.config.prefix, this.logger);
-    return this.backendInstance;
+    if (this.config.backend === this.config.broker) {
+      this.brokerAdapter ??= createAdapter(this.config.broker, this.config.prefix, 'broker', this.logger);
+      return requirePort(this.brokerAdapter, 'resultBackend', 'storing results');
+    }
+    this.backendAdapter ??= createAdapter(this.config.backend, this.config.prefix, 'backend', this.logger);
+    return requirePort(this.backendAdapter, 'resultBackend', 'storing results');
   }
 
   defaultQueue(): string {
@@ -117,29 +151,33 @@ export class Lovage implements TaskHost, ResultHost {
     return files;
   }
 
-  /** Sends a task by name (for callers that do not import the task). */
-  sendTask(name: string, args: unknown[] = [], options: Parameters<Task['applyAsync']>[1] = {}): Promise<AsyncResult> {
-    return this.getTask(name).applyAsync(args as never[], options);
+  /**
+   * Sends a task by name: for producers that do not import the task's code (a
+   * web app sending to workers). A task this app registered keeps its options
+   * (queue, priority, expires); any other name goes out with the call's options
+   * and the app's defaults. Arguments and headers are checked at the call site.
+   */
+  sendTask<R = unknown>(name: string, args: unknown[] = [], options: ApplyOptions = {}): Promise<AsyncResult<R>> {
+    const task = this.tasks.get(name);
+    if (task) return task.applyAsync(args as never[], options) as Promise<AsyncResult<R>>;
+    return this.publish<R>(buildMessage(name, args, {}, options, this.config.defaultQueue));
   }
 
   async publish<R>(message: TaskMessage): Promise<AsyncResult<R>> {
-    const transport = await this.transport();
-    await transport.enqueue(toOutgoing(message));
+    await this.broker().enqueue(toOutgoing(message));
     this.emitSent(message);
     return new AsyncResult<R>(message.id, this);
   }
 
   async publishBulk<R>(messages: TaskMessage[]): Promise<AsyncResult<R>[]> {
-    const transport = await this.transport();
-    await transport.enqueueBulk(messages.map(toOutgoing));
+    await this.broker().enqueueBulk(messages.map(toOutgoing));
     for (const m of messages) this.emitSent(m);
     return messages.map((m) => new AsyncResult<R>(m.id, this));
   }
 
   /** Publishes an already-built message body (used by the outbox relay). */
   async publishRaw(message: TaskMessage): Promise<void> {
-    const transport = await this.transport();
-    await transport.enqueue(toOutgoing(message));
+    await this.broker().enqueue(toOutgoing(message));
     this.emitSent(message);
   }
 
@@ -178,15 +216,15 @@ export class Lovage implements TaskHost, ResultHost {
     return `${this.config.name}@${hostname()}:${process.pid}`;
   }
 
-  /** Closes beats, workers, the broker and the result backend. */
+  /** Closes beats, workers, the broker and the result backend (a later call opens them again). */
   async close(): Promise<void> {
     await Promise.all([...this.openBeats].map((b) => b.close()));
     this.openBeats.clear();
     await Promise.all([...this.openWorkers].map((w) => w.close()));
     await this.events.close();
-    if (this.transportPromise) await (await this.transportPromise).close();
-    this.transportPromise = undefined;
-    await this.backendInstance?.close();
-    this.backendInstance = undefined;
+    const adapters = [this.brokerAdapter, this.backendAdapter];
+    this.brokerAdapter = undefined;
+    this.backendAdapter = undefined;
+    await Promise.all(adapters.flatMap((a) => (a ? [a.close()] : [])));
   }
 }

@@ -15,7 +15,6 @@ import type { AsyncResult } from '../result/async-result.js';
 import type { TaskMessage } from '../task/message.js';
 import { Task } from '../task/task.js';
 import { toMs, type Duration } from '../time/duration.js';
-import type { Transport } from '../transport/transport.js';
 import { occurrencesToFire, resolveBeatSchedule } from './schedule.js';
 import {
   definitionOf,
@@ -31,7 +30,8 @@ export interface BeatHost {
   readonly config: { readonly beatSchedule: Record<string, unknown> };
   readonly logger: Logger;
   readonly tasks: ReadonlyMap<string, Task<never[], unknown>>;
-  transport(): Promise<Transport>;
+  /** The schedule store (a ConfigError when the broker's adapter has none). */
+  scheduleStore(): ScheduleStore;
   defaultQueue(): string;
   publish<R>(message: TaskMessage): Promise<AsyncResult<R>>;
   publishBulk<R>(messages: TaskMessage[]): Promise<AsyncResult<R>[]>;
@@ -49,16 +49,6 @@ export interface BeatOptions {
   onEvent?: BeatEventSink;
   /** This instance's name in logs and events. Default: the app's hostname plus a short id. */
   name?: string;
-}
-
-/** Store of the app's transport, or a ConfigError naming the transport that has none. */
-export function scheduleStoreOf(transport: Transport): ScheduleStore {
-  if (!transport.scheduleStore) {
-    throw new ConfigError(
-      `broker: the ${transport.kind} transport has no schedule store, so beat cannot run on it`,
-    );
-  }
-  return transport.scheduleStore();
 }
 
 export class Beat {
@@ -134,7 +124,7 @@ export class Beat {
   private async join(): Promise<void> {
     // Validate before touching the store: a typo in beatSchedule fails here, naming the field.
     const schedules = resolveBeatSchedule(this.host.config.beatSchedule);
-    const store = scheduleStoreOf(await this.host.transport());
+    const store = this.host.scheduleStore();
     this.store = store;
     this.stopEvents = store.onEvent((event) => this.emit(event));
     if (this.options.sync ?? true) {

@@ -1,8 +1,6 @@
 // `app.schedules`: the schedule store as the app (and the gateway, through the
-// app) sees it. A thin facade: it finds the store on the app's transport and
-// forwards the audit events of the edits made through it.
-import type { Transport } from '../transport/transport.js';
-import { scheduleStoreOf } from './beat.js';
+// app) sees it. A thin facade: it finds the app's schedule store and forwards
+// the audit events of the edits made through it.
 import { nextRuns } from './schedule.js';
 import {
   definitionOf,
@@ -15,21 +13,24 @@ import {
 
 export class Schedules {
   private readonly sinks = new Set<BeatEventSink>();
-  private current: { transport: Transport; store: ScheduleStore } | undefined;
+  private current: ScheduleStore | undefined;
 
-  constructor(private readonly host: { transport(): Promise<Transport> }) {}
+  constructor(private readonly host: { scheduleStore(): ScheduleStore }) {}
 
-  /** The store of the app's current transport (a new one after the app reconnects). */
-  async store(): Promise<ScheduleStore> {
-    const transport = await this.host.transport();
-    if (this.current?.transport !== transport) {
-      const store = scheduleStoreOf(transport);
-      store.onEvent((event) => {
-        for (const sink of this.sinks) sink(event);
-      });
-      this.current = { transport, store };
+  /** The app's schedule store (a new one after the app reconnects). */
+  store(): Promise<ScheduleStore> {
+    try {
+      const store = this.host.scheduleStore();
+      if (this.current !== store) {
+        store.onEvent((event) => {
+          for (const sink of this.sinks) sink(event);
+        });
+        this.current = store;
+      }
+      return Promise.resolve(store);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    return this.current.store;
   }
 
   /** Audit events (schedule-changed) of edits made through `app.schedules`. */

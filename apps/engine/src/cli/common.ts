@@ -8,7 +8,7 @@ import { envValue } from '../app/config.js';
 import { Lovage } from '../app/lovage.js';
 import { BrokerUnreachableError, ConfigError, LovageError } from '../errors.js';
 import { toMs } from '../time/duration.js';
-import { redactUrl } from '../transport/redis/connection-watch.js';
+import { redact as redactUrl } from '../adapters/adapter.js';
 import { loadApp } from './load-app.js';
 
 /** A usage mistake (bad flag value, missing argument): exit code 2. */

@@ -1,4 +1,4 @@
-// Remote control of workers, over the transport's broadcast channel. A request
+// Remote control of workers, over the control bus (a port: see control-bus.ts). A request
 // names a command, its arguments, optional destinations (hostnames) and a
 // reply key; each addressed worker pushes its reply to that key and the caller
 // collects replies until the timeout or until every named destination replied.
@@ -8,8 +8,11 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkerHeartbeat } from '../events/events.js';
 import type { ResultBackend } from '../result/backend.js';
+import { READY_STATES } from '../result/record.js';
 import { toMs, type Duration } from '../time/duration.js';
-import type { Transport } from '../transport/transport.js';
+import type { Broker } from '../worker/broker.js';
+import type { ControlBus } from './control-bus.js';
+import type { WorkerRegistry } from './worker-registry.js';
 
 export interface RevokeMessage {
   type: 'revoke';
@@ -142,28 +145,29 @@ export class Inspector {
 export class Control {
   constructor(
     private readonly deps: {
-      transport: () => Promise<Transport>;
-      backend: () => Promise<ResultBackend>;
+      broker: () => Broker;
+      bus: () => ControlBus;
+      registry: () => WorkerRegistry;
+      backend: () => ResultBackend;
       revokeExpiresMs: number;
       resultExpiresMs: number;
     },
   ) {}
 
   /**
-   * Revokes tasks. Queued or delayed copies never start (the transport drops
+   * Revokes tasks. Queued or delayed copies never start (the broker drops
    * them at reserve); running ones see their signal abort, and with `terminate`
    * are cut loose after a grace period. The state becomes REVOKED either way.
    */
   async revoke(ids: string | string[], options: { terminate?: boolean | undefined } = {}): Promise<void> {
     const list = Array.isArray(ids) ? ids : [ids];
-    const transport = await this.deps.transport();
-    await transport.revoke(list, this.deps.revokeExpiresMs);
+    await this.deps.broker().revoke(list, this.deps.revokeExpiresMs);
     const message: RevokeMessage = { type: 'revoke', ids: list, terminate: options.terminate ?? false };
-    await transport.publishControl(message);
-    const backend = await this.deps.backend();
+    await this.deps.bus().publish(message);
+    const backend = this.deps.backend();
     for (const id of list) {
       const current = await backend.get(id);
-      if (current && ['SUCCESS', 'FAILURE', 'REVOKED'].includes(current.state)) continue;
+      if (current && READY_STATES.has(current.state)) continue;
       // A running task also reports REVOKED when it settles; recording it now
       // makes a delayed task's state right long before its ETA.
       await backend.storeUnlessReady(
@@ -179,14 +183,14 @@ export class Control {
    * every worker in the heartbeat registry) replied.
    */
   async broadcast<T>(command: ControlCommand, args: Record<string, unknown>, options: ControlOptions = {}): Promise<Replies<T>> {
-    const transport = await this.deps.transport();
+    const bus = this.deps.bus();
     const destination = options.destination === undefined ? null : Array.isArray(options.destination) ? options.destination : [options.destination];
     const timeoutMs = options.timeout === undefined ? DEFAULT_TIMEOUT : toMs(options.timeout, 'timeout');
     const replyTo = randomUUID();
-    const expected = destination ? destination.length : (await transport.listWorkers()).length || undefined;
+    const expected = destination ? destination.length : (await this.deps.registry().list()).length || undefined;
     const request: ControlRequest = { type: 'control', command, arguments: args, destination, replyTo };
-    await transport.publishControl(request);
-    const envelopes = await transport.collectReplies(replyTo, timeoutMs, expected);
+    await bus.publish(request);
+    const envelopes = await bus.collectReplies(replyTo, timeoutMs, expected);
     const out: Replies<T> = {};
     for (const e of envelopes) out[e.hostname] = JSON.parse(e.reply) as T;
     return out;
@@ -242,8 +246,7 @@ export class Control {
 
   /** Live workers from the heartbeat registry (no round trip to the workers themselves). */
   async workers(): Promise<WorkerStatus[]> {
-    const transport = await this.deps.transport();
-    return (await transport.listWorkers()).map((w) => {
+    return (await this.deps.registry().list()).map((w) => {
       let heartbeat: WorkerHeartbeat | undefined;
       try {
         heartbeat = JSON.parse(w.info) as WorkerHeartbeat;

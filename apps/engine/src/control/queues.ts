@@ -2,7 +2,7 @@
 // message at the head, enqueue/dequeue rates from per-minute counters the
 // enqueue and ack scripts keep, and the dead-letter list (inspect, requeue,
 // drop). Bulk operations go in chunks so a caller can show progress.
-import type { DeadLetter, Transport } from '../transport/transport.js';
+import type { Broker, DeadLetter } from '../worker/broker.js';
 
 export interface QueueInfo {
   name: string;
@@ -43,17 +43,17 @@ function perMinute(counters: Record<number, number>): number {
 }
 
 export class Queues {
-  constructor(private readonly transport: () => Promise<Transport>) {}
+  constructor(private readonly broker: () => Broker) {}
 
   /** Every queue the broker has seen, with its stats. */
   async list(): Promise<QueueInfo[]> {
-    const t = await this.transport();
+    const t = this.broker();
     const names = await t.listQueues();
     return Promise.all(names.map((n) => this.stats(n)));
   }
 
   async stats(name: string): Promise<QueueInfo> {
-    const t = await this.transport();
+    const t = this.broker();
     const s = await t.queueStats(name);
     let oldestAgeMs: number | null = null;
     if (s.headBody) {
@@ -81,7 +81,7 @@ export class Queues {
 
   /** The newest `limit` dead letters of a queue (default 100), oldest first. */
   async deadLetters(name: string, limit = 100): Promise<DeadLetterInfo[]> {
-    const t = await this.transport();
+    const t = this.broker();
     return (await t.deadLetters(name, limit)).map((d) => {
       let task: string | undefined;
       try {
@@ -106,16 +106,16 @@ export class Queues {
 
   /** Deletes every ready and delayed message of a queue (leased ones finish). Returns how many. */
   async purge(name: string): Promise<number> {
-    return (await this.transport()).purge(name);
+    return this.broker().purge(name);
   }
 
   private async bulk(
     name: string,
     ids: string[] | undefined,
     options: BulkOptions,
-    step: (t: Transport, chunk: string[] | undefined, limit: number) => Promise<number>,
+    step: (t: Broker, chunk: string[] | undefined, limit: number) => Promise<number>,
   ): Promise<number> {
-    const t = await this.transport();
+    const t = this.broker();
     let done = 0;
     if (ids) {
       for (let i = 0; i < ids.length; i += CHUNK) {

@@ -1,12 +1,13 @@
 // The event stream: every task transition and worker heartbeat becomes one
-// event appended to a bounded stream on the transport. Producers buffer events
+// event appended to the bounded event log (a port: see event-log.ts). Producers buffer events
 // for a few milliseconds and append a whole batch in one round trip, so the hot
 // path never waits on an event. Readers use a consumer group with explicit
 // acknowledgement (a monitor that restarts resumes where it stopped) or tail.
 import { hostname as osHostname } from 'node:os';
 import type { BeatEvent, BeatEventSink } from '../beat/schedule-store.js';
 import type { Logger } from '../app/logger.js';
-import type { StreamEntry, Transport } from '../transport/transport.js';
+import type { TaskMessage } from '../task/message.js';
+import type { EventLog, StreamEntry } from './event-log.js';
 
 /** Fields every event carries. (hostname, pid, seq) identifies an event: use it to de-duplicate. */
 export interface EventHeader {
@@ -213,6 +214,20 @@ export class EventProducer {
   }
 }
 
+/** The fields every task event carries, from the task's message. */
+export function taskEventFields(msg: TaskMessage): TaskEventFields {
+  return {
+    id: msg.id,
+    name: msg.task,
+    queue: msg.queue,
+    retries: msg.retries,
+    eta: msg.eta,
+    expires: msg.expires,
+    parentId: typeof msg.headers.parentId === 'string' ? msg.headers.parentId : undefined,
+    rootId: typeof msg.headers.rootId === 'string' ? msg.headers.rootId : undefined,
+  };
+}
+
 /** An object's JSON members without the braces (`"a":1,"b":"x"`), for EventProducer.emitEncoded. */
 export function encodeMembers(fields: object): string {
   return JSON.stringify(fields).slice(1, -1);
@@ -227,7 +242,7 @@ export class Events {
 
   constructor(
     readonly options: EventsOptions,
-    private readonly deps: { transport: () => Promise<Transport>; logger: Logger; hostname: () => string },
+    private readonly deps: { log: () => EventLog; logger: Logger; hostname: () => string },
   ) {}
 
   /** A producer with its own hostname and sequence (each worker has one). */
@@ -274,9 +289,8 @@ export class Events {
       this.buffer = [];
       // The events are JSON already: the entry is their concatenation as an array.
       const entry = `[${batch.join(',')}]`;
-      const p = this.deps
-        .transport()
-        .then((t) => t.appendEvents([entry], this.options.maxLen))
+      const p = Promise.resolve()
+        .then(() => this.deps.log().append([entry], this.options.maxLen))
         .catch((err: unknown) => this.deps.logger.error({ err, lost: batch.length }, 'appending events failed'))
         .finally(() => this.inflight.delete(p));
       this.inflight.add(p);
@@ -290,18 +304,18 @@ export class Events {
    * ones. Call `batch.ack()` once a batch is handled.
    */
   async *subscribe(options: SubscribeOptions): AsyncGenerator<EventBatch, void, undefined> {
-    const transport = await this.deps.transport();
+    const log = this.deps.log();
     const { group, consumer, fromId, signal } = options;
     const count = options.count ?? 500;
     const blockMs = options.blockMs ?? 1_000;
     const batchOf = (entries: StreamEntry[], redelivered: boolean): EventBatch => {
       const ids = entries.map((e) => e.id);
       const events = entries.flatMap(decode);
-      return { events, ids, redelivered, ack: () => transport.ackEvents(group, ids) };
+      return { events, ids, redelivered, ack: () => log.ack(group, ids) };
     };
     let after = '0';
     while (!signal?.aborted) {
-      const entries = await transport.readEvents({ group, consumer, fromId, count, blockMs, pendingAfter: after });
+      const entries = await log.read({ group, consumer, fromId, count, blockMs, pendingAfter: after });
       if (entries.length === 0) break;
       after = entries.at(-1)!.id;
       yield batchOf(entries, true);
@@ -309,7 +323,7 @@ export class Events {
     while (!signal?.aborted) {
       let entries: StreamEntry[];
       try {
-        entries = await transport.readEvents({ group, consumer, fromId, count, blockMs });
+        entries = await log.read({ group, consumer, fromId, count, blockMs });
       } catch (err) {
         if (signal?.aborted) break;
         throw err;
@@ -320,13 +334,13 @@ export class Events {
 
   /** Follows the stream without a group (nothing to acknowledge): for `lovage events`. */
   async *tail(options: TailOptions = {}): AsyncGenerator<LovageEvent[], void, undefined> {
-    const transport = await this.deps.transport();
+    const log = this.deps.log();
     let after = options.fromId ?? '$';
-    if (after === '$') after = await transport.lastEventId();
+    if (after === '$') after = await log.lastId();
     while (!options.signal?.aborted) {
       let entries: StreamEntry[];
       try {
-        entries = await transport.tailEvents(after, options.count ?? 500, options.blockMs ?? 1_000);
+        entries = await log.tail(after, options.count ?? 500, options.blockMs ?? 1_000);
       } catch (err) {
         if (options.signal?.aborted) break;
         throw err;
@@ -335,6 +349,11 @@ export class Events {
       after = entries.at(-1)!.id;
       yield entries.flatMap(decode);
     }
+  }
+
+  /** The id of the newest entry of the log ('0-0' when empty): where a reader that wants only new events starts. */
+  lastId(): Promise<string> {
+    return this.deps.log().lastId();
   }
 
   /** Flushes and stops the timer. */

@@ -1,13 +1,9 @@
-// Where task states and results live. Like the transport, an interface with a
-// Redis and a memory implementation, chosen by URL.
-import { defaultLogger, type Logger } from '../app/logger.js';
-import { ConfigError } from '../errors.js';
+// The result backend port: where task states and results live. `result/` (and
+// the worker, through its settle pipeline) use it; implementations live in
+// src/adapters/*, chosen by URL in src/adapters/create-adapter.ts.
 import type { ResultRecord } from './record.js';
-import { MemoryResultBackend } from './memory-backend.js';
-import { RedisResultBackend } from './redis-backend.js';
 
 export interface ResultBackend {
-  connect(): Promise<void>;
   close(): Promise<void>;
   /** Stores the record for `ttlMs`; a ready state also wakes every waiter. */
   store(record: ResultRecord, ttlMs: number): Promise<void>;
@@ -17,10 +13,4 @@ export interface ResultBackend {
   /** Resolves with the record once it reaches a ready state; undefined on timeout. No polling. */
   waitForReady(id: string, timeoutMs: number): Promise<ResultRecord | undefined>;
   forget(id: string): Promise<void>;
-}
-
-export function createResultBackend(url: string, prefix: string, logger: Logger = defaultLogger('info', 'lovage')): ResultBackend {
-  if (url.startsWith('memory://')) return new MemoryResultBackend(url, prefix);
-  if (/^(redis|rediss|redis\+sentinel|redis\+cluster):\/\//.test(url)) return new RedisResultBackend(url, prefix, logger);
-  throw new ConfigError(`backend: unsupported URL scheme in ${JSON.stringify(url)}`);
 }

@@ -2,7 +2,7 @@
 // handler's async call tree (AsyncLocalStorage), and as `this` in a `function`
 // handler.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { LovageError, MaxRetriesExceededError, Retry } from '../errors.js';
+import { LovageError, MaxRetriesExceededError, NonRetriableError, Retry } from '../errors.js';
 import { toMs, type Duration } from '../time/duration.js';
 import { retryDelayMs, type RetryPolicy } from './backoff.js';
 
@@ -67,4 +67,24 @@ export function buildRetry(
   else when = now + retryDelayMs(policy, retries);
   const reason = options.exc instanceof Error ? `${options.exc.name}: ${options.exc.message}` : 'retry requested';
   return new Retry(`retry in ${when - now}ms: ${reason}`, options.exc, when);
+}
+
+/**
+ * A handler's error after the task's `autoretryFor`: an error of a listed class
+ * becomes the Retry its backoff policy gives (or, past maxRetries, the error the
+ * task fails with). Both pools call this, so they retry alike.
+ */
+export function applyAutoretry(
+  err: unknown,
+  name: string,
+  retries: number,
+  options: RetryPolicy & { maxRetries?: number | undefined; autoretryFor?: readonly (abstract new (...args: never[]) => Error)[] | undefined },
+): unknown {
+  if (err instanceof Retry || err instanceof NonRetriableError) return err;
+  if (!options.autoretryFor?.some((c) => err instanceof c)) return err;
+  try {
+    return buildRetry(name, retries, options, { exc: err });
+  } catch (final) {
+    return final;
+  }
 }

@@ -3,7 +3,7 @@ import { toMs, type Duration } from '../time/duration.js';
 import type { AsyncResult } from '../result/async-result.js';
 import type { RetryPolicy } from './backoff.js';
 import type { TaskContext } from './context.js';
-import { encodeArgs } from './serialization.js';
+import { encodeArgs, toJsonValue } from './serialization.js';
 import type { TaskMessage } from './message.js';
 import { ConfigError } from '../errors.js';
 
@@ -76,31 +76,49 @@ export class Task<A extends unknown[] = unknown[], R = unknown> {
 
   /** Builds the wire message (exposed for the outbox). */
   message(args: A, options: ApplyOptions = {}, now = Date.now()): TaskMessage {
-    const encoded = encodeArgs(args);
-    let eta: number | undefined;
-    if (options.eta !== undefined) eta = options.eta instanceof Date ? options.eta.getTime() : options.eta;
-    else if (options.countdown !== undefined) eta = now + toMs(options.countdown, 'countdown');
-    const expiresOpt = options.expires ?? this.options.expires;
-    let expires: number | undefined;
-    if (expiresOpt instanceof Date) expires = expiresOpt.getTime();
-    else if (expiresOpt !== undefined) expires = (eta ?? now) + toMs(expiresOpt, 'expires');
-    const priority = options.priority ?? this.options.priority ?? 0;
-    if (!Number.isInteger(priority) || priority < 0 || priority > 9) {
-      throw new ConfigError(`priority: must be an integer 0-9, got ${String(priority)}`);
-    }
-    return {
-      v: 1,
-      id: options.taskId ?? randomUUID(),
-      task: this.name,
-      args: encoded,
-      queue: options.queue ?? this.options.queue ?? this.host.defaultQueue(),
-      priority,
-      eta,
-      expires,
-      retries: 0,
-      headers: options.headers ?? {},
-      attempts: [],
-      sentAt: now,
-    };
+    return buildMessage(this.name, args, this.options, options, this.host.defaultQueue(), now);
   }
+}
+
+/**
+ * The wire message of one call. A free function, so a producer can send a task
+ * it never registered (`app.sendTask(name, args)`): then `taskOptions` is empty.
+ * Arguments and headers are checked here: what JSON cannot carry throws
+ * SerializationError at the call site.
+ */
+export function buildMessage(
+  name: string,
+  args: unknown[],
+  taskOptions: TaskOptions,
+  options: ApplyOptions,
+  defaultQueue: string,
+  now = Date.now(),
+): TaskMessage {
+  const encoded = encodeArgs(args);
+  const headers = options.headers === undefined ? {} : (toJsonValue(options.headers, 'headers') as Record<string, unknown>);
+  let eta: number | undefined;
+  if (options.eta !== undefined) eta = options.eta instanceof Date ? options.eta.getTime() : options.eta;
+  else if (options.countdown !== undefined) eta = now + toMs(options.countdown, 'countdown');
+  const expiresOpt = options.expires ?? taskOptions.expires;
+  let expires: number | undefined;
+  if (expiresOpt instanceof Date) expires = expiresOpt.getTime();
+  else if (expiresOpt !== undefined) expires = (eta ?? now) + toMs(expiresOpt, 'expires');
+  const priority = options.priority ?? taskOptions.priority ?? 0;
+  if (!Number.isInteger(priority) || priority < 0 || priority > 9) {
+    throw new ConfigError(`priority: must be an integer 0-9, got ${String(priority)}`);
+  }
+  return {
+    v: 1,
+    id: options.taskId ?? randomUUID(),
+    task: name,
+    args: encoded,
+    queue: options.queue ?? taskOptions.queue ?? defaultQueue,
+    priority,
+    eta,
+    expires,
+    retries: 0,
+    headers,
+    attempts: [],
+    sentAt: now,
+  };
 }

@@ -3,11 +3,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { errorToRemote } from '../result/record.js';
-import { Retry, Reject } from '../errors.js';
-import { runWithContext, buildRetry, type TaskContext } from '../task/context.js';
+import { Retry, Reject, SoftTimeLimitExceeded, TaskRevokedError } from '../errors.js';
+import { applyAutoretry, runWithContext, buildRetry, type TaskContext } from '../task/context.js';
 import { fromJsonValue, toJsonValue } from '../task/serialization.js';
 import type { Task } from '../task/task.js';
-import type { ThreadRequest, ThreadReply } from './thread-pool.js';
+import type { AbortReason, ThreadRequest, ThreadReply } from './thread-pool.js';
 
 interface AppLike {
   tasks: Map<string, Task<never[], unknown>>;
@@ -28,7 +28,7 @@ const controllers = new Map<string, AbortController>();
 
 port.on('message', (req: ThreadRequest) => {
   if (req.type === 'abort') {
-    controllers.get(req.jobId)?.abort(new Error(req.reason));
+    controllers.get(req.jobId)?.abort(abortError(req.error));
     return;
   }
   void run(req);
@@ -52,11 +52,20 @@ async function run(req: Extract<ThreadRequest, { type: 'run' }>): Promise<void> 
       retry(options = {}) {
         throw buildRetry(task.name, req.context.retries, task.options, options);
       },
-      updateState() {
+      updateState(state, meta) {
+        // Checked here, like args: what JSON cannot carry throws in the handler.
+        const encoded = meta === undefined ? undefined : toJsonValue(meta, 'meta');
+        port.postMessage({ type: 'state', jobId: req.jobId, state, meta: encoded } satisfies ThreadReply);
         return Promise.resolve();
       },
     };
-    const value = await runWithContext(context, () => Promise.resolve(task.handler.apply(context, args)));
+    let value: unknown;
+    try {
+      value = await runWithContext(context, () => Promise.resolve(task.handler.apply(context, args)));
+    } catch (err) {
+      // autoretryFor needs the error's class, which only this thread has.
+      throw applyAutoretry(err, task.name, req.context.retries, task.options);
+    }
     reply = { type: 'done', jobId: req.jobId, ok: true, value: value === undefined ? null : toJsonValue(value, 'result') };
   } catch (err) {
     reply = {
@@ -72,4 +81,10 @@ async function run(req: Extract<ThreadRequest, { type: 'run' }>): Promise<void> 
     controllers.delete(req.jobId);
   }
   port.postMessage(reply);
+}
+
+function abortError(reason: AbortReason): Error {
+  if (reason.kind === 'soft-time-limit') return new SoftTimeLimitExceeded(reason.limitMs);
+  if (reason.kind === 'revoked') return new TaskRevokedError(reason.taskId);
+  return new Error(reason.message);
 }

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Worker as Thread } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
-import { Reject, Retry } from '../errors.js';
+import { Reject, Retry, SoftTimeLimitExceeded, TaskRevokedError } from '../errors.js';
 import type { RemoteError } from '../result/record.js';
 
 export type ThreadRequest =
@@ -17,10 +17,19 @@ export type ThreadRequest =
       args: unknown[];
       context: { id: string; retries: number; hostname: string; queue: string; headers: Record<string, unknown> };
     }
-  | { type: 'abort'; jobId: string; reason: string };
+  /** `error`: the abort reason as the thread should see it (SoftTimeLimitExceeded, TaskRevokedError, …). */
+  | { type: 'abort'; jobId: string; error: AbortReason };
+
+/** An abort reason that crosses the thread boundary: the thread rebuilds the same error class. */
+export type AbortReason =
+  | { kind: 'soft-time-limit'; limitMs: number }
+  | { kind: 'revoked'; taskId: string }
+  | { kind: 'other'; message: string };
 
 export type ThreadReply =
   | { type: 'ready' }
+  /** `updateState` called in the thread: the main thread stores it. */
+  | { type: 'state'; jobId: string; state: string; meta: unknown }
   | {
       type: 'done';
       jobId: string;
@@ -88,11 +97,16 @@ export class ThreadPool {
     await Promise.all(this.slots.map((s) => s.ready));
   }
 
-  async run(job: Omit<Extract<ThreadRequest, { type: 'run' }>, 'type' | 'jobId'>, signal: AbortSignal, limits: Promise<never>): Promise<unknown> {
+  async run(
+    job: Omit<Extract<ThreadRequest, { type: 'run' }>, 'type' | 'jobId'>,
+    signal: AbortSignal,
+    limits: Promise<never>,
+    onState: (state: string, meta: unknown) => Promise<void>,
+  ): Promise<unknown> {
     const slot = await this.acquire();
     await slot.ready;
     const jobId = randomUUID();
-    const onAbort = (): void => slot.thread.postMessage({ type: 'abort', jobId, reason: String((signal.reason as Error | undefined)?.message ?? 'aborted') } satisfies ThreadRequest);
+    const onAbort = (): void => slot.thread.postMessage({ type: 'abort', jobId, error: abortReason(signal.reason) } satisfies ThreadRequest);
     signal.addEventListener('abort', onAbort);
     // Both listeners are removed when the job settles, so a long-lived thread does not collect them.
     let detach = (): void => undefined;
@@ -102,6 +116,10 @@ export class ThreadPool {
         reject(new Error(`task thread exited with code ${code}`));
       };
       const onMessage = (m: ThreadReply): void => {
+        if (m.type === 'state' && m.jobId === jobId) {
+          void onState(m.state, m.meta).catch(() => undefined);
+          return;
+        }
         if (m.type !== 'done' || m.jobId !== jobId) return;
         detach();
         if (m.ok) return resolve(m.value);
@@ -161,4 +179,10 @@ export class ThreadPool {
     await Promise.all(this.slots.map((s) => s.thread.terminate()));
     this.slots = [];
   }
+}
+
+function abortReason(reason: unknown): AbortReason {
+  if (reason instanceof SoftTimeLimitExceeded) return { kind: 'soft-time-limit', limitMs: Number(/(\d+)ms/.exec(reason.message)?.[1] ?? 0) };
+  if (reason instanceof TaskRevokedError) return { kind: 'revoked', taskId: reason.taskId };
+  return { kind: 'other', message: reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'aborted' };
 }

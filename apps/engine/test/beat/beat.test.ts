@@ -4,14 +4,14 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Beat, BeatEvent, Lovage, ScheduleFiredEvent } from '../../src/index.js';
 import type { TaskMessage } from '../../src/task/message.js';
-import { scheduleKeys } from '../../src/transport/redis/keys.js';
+import { scheduleKeys } from '../../src/adapters/redis/keys.js';
 import { harness, redisUrl, sleep, until, type Harness, type Kind } from '../support.js';
 
 /** Every message waiting in a queue (nothing consumes them in these tests). */
 async function queued(app: Lovage, queue = 'default'): Promise<TaskMessage[]> {
-  const transport = await app.transport();
-  const { deliveries } = await transport.reserve([queue], 10_000, 60_000);
-  for (const d of deliveries) await transport.ack(d);
+  const broker = app.broker();
+  const { deliveries } = await broker.reserve([queue], 10_000, 60_000);
+  await broker.settle(deliveries.map((delivery) => ({ kind: 'ack', delivery })));
   return deliveries.map((d) => JSON.parse(d.body) as TaskMessage);
 }
 

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { deleteKeysWithPrefix, uniquePrefix } from '@lovage/test-support/redis';
 import { Lovage } from '../../src/index.js';
 import type { TaskMessage } from '../../src/task/message.js';
-import { queueKeys } from '../../src/transport/redis/keys.js';
+import { queueKeys } from '../../src/adapters/redis/keys.js';
 import { redisUrl, sleep, until } from '../support.js';
 import { killAll, spawnBeat, type BeatChild } from './fixtures/child.js';
 

@@ -10,17 +10,17 @@ import {
   type BeatEvent,
 } from '../../src/index.js';
 import type { ScheduleStore } from '../../src/beat/schedule-store.js';
-import { createTransport } from '../../src/transport/create-transport.js';
-import type { Transport } from '../../src/transport/transport.js';
+import type { Adapter } from '../../src/adapters/adapter.js';
+import { createAdapter } from '../../src/adapters/create-adapter.js';
 import { redisUrl, sleep, until, type Kind } from '../support.js';
 
 export function storeConformance(kind: Kind): void {
-  describe(`schedule store on the ${kind} transport`, () => {
-    const transports: Transport[] = [];
+  describe(`schedule store on the ${kind} adapter`, () => {
+    const adapters: Adapter[] = [];
     let prefix = uniquePrefix('beat');
 
     afterEach(async () => {
-      await Promise.all(transports.splice(0).map((t) => t.close()));
+      await Promise.all(adapters.splice(0).map((t) => t.close()));
       if (kind === 'redis') {
         const client = new Redis(redisUrl);
         await deleteKeysWithPrefix(client, prefix);
@@ -30,11 +30,10 @@ export function storeConformance(kind: Kind): void {
     });
 
     /** A store on its own connection; two calls give two independent clients of one store. */
-    async function open(): Promise<ScheduleStore> {
-      const transport = createTransport(kind === 'redis' ? redisUrl : `memory://${prefix}`, prefix);
-      await transport.connect();
-      transports.push(transport);
-      return transport.scheduleStore!();
+    function open(): Promise<ScheduleStore> {
+      const adapter = createAdapter(kind === 'redis' ? redisUrl : `memory://${prefix}`, prefix);
+      adapters.push(adapter);
+      return Promise.resolve(adapter.scheduleStore!());
     }
 
     const hourly = { task: 'maintenance.cleanupTempFiles', schedule: '1h' };

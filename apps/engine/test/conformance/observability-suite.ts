@@ -19,7 +19,7 @@ async function collect(app: Lovage, group: string, stop: (events: LovageEvent[])
 const fast = { heartbeatInterval: 100, eventsFlushInterval: 2 } as const;
 
 export function observability(kind: Kind): void {
-  describe(`events, heartbeats, control and queues on the ${kind} transport`, () => {
+  describe(`events, heartbeats, control and queues on the ${kind} adapter`, () => {
     let h: Harness;
     afterEach(async () => {
       await h.close();
@@ -110,8 +110,7 @@ export function observability(kind: Kind): void {
       await h.worker(app);
       await (await t.delay()).get({ timeout: 5_000 });
       await app.events.flush();
-      const transport = await app.transport();
-      expect(await transport.lastEventId()).toBe('0-0');
+      expect(await app.events.lastId()).toBe('0-0');
     });
 
     it('tails new events without a group', async () => {

@@ -17,7 +17,7 @@ class PaymentGatewayTimeout extends Error {
 }
 
 export function conformance(kind: Kind): void {
-  describe(`conformance on the ${kind} transport`, () => {
+  describe(`conformance on the ${kind} adapter`, () => {
     let h: Harness;
     afterEach(async () => {
       await h.close();
@@ -69,7 +69,7 @@ export function conformance(kind: Kind): void {
       await h.worker(app);
       const sent = Date.now();
       const result = await t.applyAsync([], { countdown: 400 });
-      const stats = await (await app.transport()).queueStats('default');
+      const stats = await app.broker().queueStats('default');
       expect(stats.delayed).toBe(1);
       const ranAt = await result.get({ timeout: 10_000 });
       expect(ranAt - sent).toBeGreaterThanOrEqual(380);
@@ -272,19 +272,19 @@ export function conformance(kind: Kind): void {
 
     it('expires leases back to the queue with a delivery count, then dead-letters after maxDeliveries', async () => {
       const app = setup().app();
-      const transport = await app.transport();
-      await transport.enqueue({ id: 'm1', queue: 'leases', priority: 0, body: '{}' });
+      const broker = app.broker();
+      await broker.enqueue({ id: 'm1', queue: 'leases', priority: 0, body: '{}' });
       for (let n = 1; n <= 3; n++) {
-        const got = await transport.reserve(['leases'], 10, 30);
+        const got = await broker.reserve(['leases'], 10, 30);
         expect(got.deliveries.map((d) => d.deliveries)).toEqual([n]);
         await sleep(50);
-        const rec = await transport.recoverExpired('leases', 3);
+        const rec = await broker.recoverExpired('leases', 3);
         expect(rec).toEqual(n < 3 ? { requeued: 1, dead: 0 } : { requeued: 0, dead: 1 });
       }
-      const dead = await transport.deadLetters('leases');
+      const dead = await broker.deadLetters('leases');
       expect(dead).toHaveLength(1);
       expect(dead[0]?.reason).toContain('maxDeliveries 3');
-      expect((await transport.queueStats('leases')).ready).toBe(0);
+      expect((await broker.queueStats('leases')).ready).toBe(0);
     });
 
     it('renews leases so a long task is not handed to another worker', async () => {
@@ -303,15 +303,15 @@ export function conformance(kind: Kind): void {
     it('dead-letters malformed and unknown messages with a reason and keeps serving', async () => {
       const app = setup().app();
       const t = app.task('ok.task', () => 'fine');
-      const transport = await app.transport();
-      await transport.enqueue({ id: 'bad-json', queue: 'default', priority: 0, body: '{not json' });
-      await transport.enqueue({ id: 'missing', queue: 'default', priority: 0, body: '{"v":1,"id":"missing"}' });
+      const broker = app.broker();
+      await broker.enqueue({ id: 'bad-json', queue: 'default', priority: 0, body: '{not json' });
+      await broker.enqueue({ id: 'missing', queue: 'default', priority: 0, body: '{"v":1,"id":"missing"}' });
       const unknown = t.message([]);
-      await transport.enqueue({ id: unknown.id, queue: 'default', priority: 0, body: JSON.stringify({ ...unknown, task: 'no.such.task' }) });
+      await broker.enqueue({ id: unknown.id, queue: 'default', priority: 0, body: JSON.stringify({ ...unknown, task: 'no.such.task' }) });
       await h.worker(app);
       expect(await (await t.delay()).get({ timeout: 5_000 })).toBe('fine');
-      await until(async () => (await transport.deadLetters('default')).length === 3);
-      const reasons = new Map((await transport.deadLetters('default')).map((d) => [d.id, d.reason]));
+      await until(async () => (await broker.deadLetters('default')).length === 3);
+      const reasons = new Map((await broker.deadLetters('default')).map((d) => [d.id, d.reason]));
       expect(reasons.get('bad-json')).toMatch(/^malformed message: invalid JSON/);
       expect(reasons.get('missing')).toMatch(/^malformed message: /);
       expect(reasons.get(unknown.id)).toBe('unknown task "no.such.task"');
@@ -325,7 +325,9 @@ export function conformance(kind: Kind): void {
       await h.worker(app);
       const r = await t.delay();
       await expect(r.get({ timeout: 5_000 })).rejects.toBeInstanceOf(TaskFailedError);
-      const dead = await (await app.transport()).deadLetters('default');
+      // The result is stored first, the dead letter follows in the same settle.
+      await until(async () => (await app.broker().deadLetters('default')).length === 1);
+      const dead = await app.broker().deadLetters('default');
       expect(dead.map((d) => d.reason)).toEqual(['rejected: bad input']);
     });
 
@@ -336,7 +338,7 @@ export function conformance(kind: Kind): void {
       await t.bulkApply(Array.from({ length: 200 }, (_, i) => [i] as [number]));
       await t.applyAsync([999], { taskId: 'fixed-id' });
       await t.applyAsync([999], { taskId: 'fixed-id' });
-      expect((await (await app.transport()).queueStats('default')).ready).toBe(201);
+      expect((await app.broker().queueStats('default')).ready).toBe(201);
       await h.worker(app, { concurrency: 20 });
       await until(() => ran.length === 201);
     });
@@ -351,7 +353,7 @@ export function conformance(kind: Kind): void {
       await until(() => ran.length === 1);
       await sleep(100);
       expect(ran).toEqual(['emails']);
-      expect((await (await app.transport()).queueStats('reports')).ready).toBe(1);
+      expect((await app.broker().queueStats('reports')).ready).toBe(1);
     });
 
     it('hands back tasks it has not started when closed, so another worker runs them', async () => {

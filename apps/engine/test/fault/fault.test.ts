@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deleteKeysWithPrefix, uniquePrefix } from '@lovage/test-support/redis';
 import { Lovage } from '../../src/index.js';
-import { queueKeys } from '../../src/transport/redis/keys.js';
+import { queueKeys } from '../../src/adapters/redis/keys.js';
 import { redisUrl, sleep, until } from '../support.js';
 import { killAll, spawnWorker } from './child.js';
 
@@ -59,9 +59,9 @@ describe('worker faults on real Redis', () => {
     }
     const survivor = spawnWorker(env);
     await survivor.ready;
-    const transport = await app.transport();
-    await until(async () => (await transport.deadLetters('default')).length === 1, 20_000);
-    const [dead] = await transport.deadLetters('default');
+    const broker = app.broker();
+    await until(async () => (await broker.deadLetters('default')).length === 1, 20_000);
+    const [dead] = await broker.deadLetters('default');
     expect(dead?.reason).toContain('maxDeliveries 2');
     expect(JSON.parse(dead!.body)).toMatchObject({ task: 'fault.poison' });
     expect(await (await record.delay(1)).get({ timeout: 10_000 })).toBe(1);
@@ -80,9 +80,9 @@ describe('worker faults on real Redis', () => {
       .zadd(k.ready, 1, 'hand-1', 2, 'hand-2', 3, 'hand-3')
       .lpush(k.marker, '1')
       .exec();
-    const transport = await app.transport();
-    await until(async () => (await transport.deadLetters('default')).length === 3, 20_000);
-    const reasons = new Map((await transport.deadLetters('default')).map((d) => [d.id, d.reason]));
+    const broker = app.broker();
+    await until(async () => (await broker.deadLetters('default')).length === 3, 20_000);
+    const reasons = new Map((await broker.deadLetters('default')).map((d) => [d.id, d.reason]));
     expect(reasons.get('hand-1')).toMatch(/^malformed message: invalid JSON/);
     expect(reasons.get('hand-2')).toMatch(/^malformed message: id/);
     expect(reasons.get('hand-3')).toBe('unknown task "nope"');

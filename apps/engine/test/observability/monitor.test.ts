@@ -23,8 +23,7 @@ describe('event stream monitor on real Redis', () => {
     const noop = producer.task('mon.noop', (i: number) => i);
     workerApp.task('mon.noop', (i: number) => i);
     // The group starts before anything is sent, so it sees everything.
-    const transport = await monitorApp.transport();
-    await transport.readEvents({ group: 'monitor', consumer: 'm1', fromId: '$', count: 1, blockMs: 1 });
+    await monitorApp.eventLog().read({ group: 'monitor', consumer: 'm1', fromId: '$', count: 1, blockMs: 1 });
 
     const seen: LovageEvent[] = [];
     const perTask = (): number => new Set(seen.filter((e) => e.type === 'task-succeeded').map((e) => (e as { id: string }).id)).size;

@@ -165,7 +165,7 @@ function registerTaskActions(registrar: RouteRegistrar, { tasks, jobs }: ActionS
 }
 
 async function mustBeQueue(app: Lovage, name: string): Promise<void> {
-  const known = await (await app.transport()).listQueues();
+  const known = await app.broker().listQueues();
   if (!known.includes(name)) throw new NotFoundError(`no queue named ${JSON.stringify(name)} (known: ${known.slice(0, 20).join(', ') || 'none'})`);
 }
 

@@ -132,7 +132,7 @@ export class Ingest {
 
   /** Status plus how far behind the stream the database is (one Redis round trip). */
   async lag(): Promise<IngestLag> {
-    const streamLastId = await (await this.app.transport()).lastEventId();
+    const streamLastId = await this.app.events.lastId();
     const last = this.state.lastEventId;
     const caughtUp = streamLastId === '0-0' || (last !== null && compareStreamIds(last, streamLastId) >= 0);
     return {

@@ -1,8 +1,11 @@
-// The memory transport's event stream, worker registry and control replies:
-// the same semantics as the Redis Stream / sorted set / reply lists, held in
-// memory and shared by every MemoryTransport on the same broker.
+// The memory adapter's event stream, worker registry, control bus and
+// per-minute counters: the same semantics as the Redis Stream / sorted set /
+// pub/sub / reply lists, held in memory and shared by every adapter on the
+// same memory:// URL and prefix.
 import { EventEmitter } from 'node:events';
-import type { ControlReplyEnvelope, ReadGroupOptions, StreamEntry, WorkerRecord } from '../transport.js';
+import type { ControlMessage, ControlReplyEnvelope } from '../../control/control-bus.js';
+import type { WorkerRecord } from '../../control/worker-registry.js';
+import type { ReadGroupOptions, StreamEntry } from '../../events/event-log.js';
 
 interface Group {
   /** Index into `entries` of the next never-delivered entry (absolute sequence). */
@@ -11,7 +14,7 @@ interface Group {
   pending: Map<string, string>;
 }
 
-export class MemoryExtras {
+export class MemoryState {
   /** Stream entries; `base` is the absolute index of entries[0] (older ones were trimmed). */
   private entries: StreamEntry[] = [];
   private base = 0;
@@ -122,6 +125,17 @@ export class MemoryExtras {
     return [...this.workers.values()].filter((w) => w.expiresAt >= now).sort((a, b) => a.hostname.localeCompare(b.hostname));
   }
 
+  publish(message: ControlMessage): void {
+    // Delivered asynchronously, like pub/sub.
+    const copy = JSON.parse(JSON.stringify(message)) as ControlMessage;
+    setImmediate(() => this.signals.emit('control', copy));
+  }
+
+  subscribe(listener: (message: ControlMessage) => void): () => void {
+    this.signals.on('control', listener);
+    return () => this.signals.off('control', listener);
+  }
+
   sendReply(replyTo: string, reply: ControlReplyEnvelope): void {
     const list = this.replies.get(replyTo) ?? [];
     list.push(JSON.parse(JSON.stringify(reply)) as ControlReplyEnvelope);
@@ -157,16 +171,4 @@ function compareIds(a: string, b: string): number {
   const [am, an] = a.split('-').map(Number) as [number, number];
   const [bm, bn] = b.split('-').map(Number) as [number, number];
   return am - bm || (an ?? 0) - (bn ?? 0);
-}
-
-const extras = new WeakMap<object, MemoryExtras>();
-
-/** The extras of one memory broker (created on first use). */
-export function extrasOf(broker: object): MemoryExtras {
-  let e = extras.get(broker);
-  if (!e) {
-    e = new MemoryExtras();
-    extras.set(broker, e);
-  }
-  return e;
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { ResultBackend } from './backend.js';
-import { READY_STATES, type ResultRecord } from './record.js';
+import type { ResultBackend } from '../../result/backend.js';
+import { READY_STATES, type ResultRecord } from '../../result/record.js';
 
 interface Store {
   records: Map<string, { record: ResultRecord; until: number }>;
@@ -20,9 +20,6 @@ export class MemoryResultBackend implements ResultBackend {
       stores.set(key, s);
     }
     this.s = s;
-  }
-  connect(): Promise<void> {
-    return Promise.resolve();
   }
   close(): Promise<void> {
     return Promise.resolve();

@@ -11,9 +11,7 @@ export type ScriptName =
   | 'promote'
   | 'reserve'
   | 'renew'
-  | 'ack'
-  | 'retry-later'
-  | 'dead-letter'
+  | 'settle'
   | 'revoke'
   | 'recover'
   | 'rate-limit'
@@ -30,7 +28,7 @@ export type ScriptName =
 
 // tsc does not copy .lua files: compiled code (dist/) reads them from src/, which the package ships.
 const beside = fileURLToPath(new URL('./scripts/', import.meta.url));
-const dir = existsSync(beside) ? beside : fileURLToPath(new URL('../../../src/transport/redis/scripts/', import.meta.url));
+const dir = existsSync(beside) ? beside : fileURLToPath(new URL('../../../src/adapters/redis/scripts/', import.meta.url));
 /** keys: the fixed key count, or undefined for a variable one (`-n.lua`). */
 let cache: { name: string; keys: number | undefined; lua: string }[] | undefined;
 
@@ -45,7 +43,7 @@ function scripts(): { name: string; keys: number | undefined; lua: string }[] {
   cache ??= readdirSync(dir)
     .filter((f) => f.endsWith('.lua'))
     .map((file) => {
-      const match = /^(.+)-(\d+|n)\.lua$/.exec(file);
+      const match = /^(.+?)-(\d+|n)\.lua$/.exec(file);
       if (!match) throw new Error(`script file ${file} must be named <name>-<numKeys>.lua (or <name>-n.lua)`);
       return { name: match[1]!, keys: match[2] === 'n' ? undefined : Number(match[2]), lua: withIncludes(readFileSync(dir + file, 'utf8')) };
     });

@@ -10,7 +10,7 @@ import {
   type StoredSchedule,
   type WriteOutcome,
 } from '../../beat/schedule-store.js';
-import type { ControlMessage, Transport } from '../transport.js';
+import type { ControlBus, ControlMessage } from '../../control/control-bus.js';
 import type { RedisClient } from './connection.js';
 import { controlChannel, scheduleEntryKey, scheduleKeys, type ScheduleKeys } from './keys.js';
 import { runScript, type ScriptName } from './scripts.js';
@@ -57,7 +57,7 @@ export class RedisScheduleStore extends BaseScheduleStore {
   constructor(
     private readonly client: RedisClient,
     private readonly prefix: string,
-    private readonly bus: Pick<Transport, 'onControl'>,
+    private readonly bus: Pick<ControlBus, 'subscribe'>,
   ) {
     super();
     this.keys = scheduleKeys(prefix);
@@ -195,7 +195,7 @@ export class RedisScheduleStore extends BaseScheduleStore {
   }
 
   onChange(listener: (name: string) => void): Promise<() => Promise<void>> {
-    return this.bus.onControl((message: ControlMessage) => {
+    return this.bus.subscribe((message: ControlMessage) => {
       if (message.type === SCHEDULE_CHANGED && typeof message.name === 'string') listener(message.name);
     });
   }

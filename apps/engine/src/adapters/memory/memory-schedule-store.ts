@@ -10,7 +10,7 @@ import {
   type StoredSchedule,
   type WriteOutcome,
 } from '../../beat/schedule-store.js';
-import type { ControlMessage, Transport } from '../transport.js';
+import type { ControlBus, ControlMessage } from '../../control/control-bus.js';
 
 /** The message announcing an edit on the control channel (the Redis store's Lua publishes the same). */
 export const SCHEDULE_CHANGED = 'schedule-changed';
@@ -35,7 +35,7 @@ export class MemoryScheduleStore extends BaseScheduleStore {
 
   constructor(
     broker: object,
-    private readonly bus: Pick<Transport, 'publishControl' | 'onControl'>,
+    private readonly bus: Pick<ControlBus, 'publish' | 'subscribe'>,
   ) {
     super();
     let table = tables.get(broker);
@@ -47,7 +47,7 @@ export class MemoryScheduleStore extends BaseScheduleStore {
   }
 
   private announce(name: string): void {
-    void this.bus.publishControl({ type: SCHEDULE_CHANGED, name }).catch(() => undefined);
+    void this.bus.publish({ type: SCHEDULE_CHANGED, name }).catch(() => undefined);
   }
 
   protected readRecord(name: string): Promise<StoredSchedule | null> {
@@ -164,7 +164,7 @@ export class MemoryScheduleStore extends BaseScheduleStore {
   }
 
   onChange(listener: (name: string) => void): Promise<() => Promise<void>> {
-    return this.bus.onControl((message: ControlMessage) => {
+    return this.bus.subscribe((message: ControlMessage) => {
       if (message.type === SCHEDULE_CHANGED && typeof message.name === 'string') listener(message.name);
     });
   }

@@ -2,43 +2,35 @@
 // announces ready states. Waiters SUBSCRIBE first and GET second: a result
 // stored between the two is caught by the GET, one stored after by the message,
 // so no window exists where a result is missed, and nothing polls.
-import { resultChannel, resultKey } from '../transport/redis/keys.js';
 import { Cluster } from 'ioredis';
-import type { Logger } from '../app/logger.js';
-import { createRedisClient, duplicateClient, type RedisClient } from '../transport/redis/connection.js';
-import { ConnectionWatch } from '../transport/redis/connection-watch.js';
-import { defineScripts, runScript } from '../transport/redis/scripts.js';
-import type { ResultBackend } from './backend.js';
-import { READY_STATES, type ResultRecord } from './record.js';
+import type { ResultBackend } from '../../result/backend.js';
+import { READY_STATES, type ResultRecord } from '../../result/record.js';
+import { duplicateClient, type RedisClient } from './connection.js';
+import type { ConnectionWatch } from './connection-watch.js';
+import { resultChannel, resultKey } from './keys.js';
+import { runScript } from './scripts.js';
 
 export class RedisResultBackend implements ResultBackend {
-  readonly client: RedisClient;
   private subscriber: RedisClient | undefined;
   private readonly waiters = new Map<string, Set<(r: ResultRecord) => void>>();
   /** Records stored in this event-loop turn, written together by one store-results call (single-server Redis only). */
   private batch: { keys: string[]; argv: (string | number)[]; promise: Promise<void> } | undefined;
   private readonly batched: boolean;
 
-  private readonly watch: ConnectionWatch;
-
   constructor(
-    url: string,
+    private readonly client: RedisClient,
     private readonly prefix: string,
-    logger: Logger,
+    private readonly watch: ConnectionWatch,
   ) {
-    this.watch = new ConnectionWatch(logger, 'result backend', url);
-    this.client = createRedisClient(url, this.watch);
     // On Cluster the records' keys live in different slots, which one script may not touch.
     this.batched = !(this.client instanceof Cluster);
-    if (this.batched) defineScripts(this.client);
   }
 
-  async connect(): Promise<void> {}
-
-  async close(): Promise<void> {
+  /** Stops listening; the adapter closes the shared connection. */
+  close(): Promise<void> {
     this.subscriber?.disconnect();
     this.subscriber = undefined;
-    await this.client.quit().catch(() => undefined);
+    return Promise.resolve();
   }
 
   async store(record: ResultRecord, ttlMs: number): Promise<void> {

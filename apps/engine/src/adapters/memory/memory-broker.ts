@@ -1,22 +1,9 @@
-// The in-process broker: the same semantics as the Redis transport (leases,
+// The broker port in process: the same semantics as the Redis broker (leases,
 // delivery counts, dead letters, revocations, token buckets), held in memory.
 // Apps created with the same `memory://` URL and prefix in one process share it.
 import { EventEmitter } from 'node:events';
-import type {
-  ControlMessage,
-  ControlReplyEnvelope,
-  DeadLetter,
-  Delivery,
-  OutgoingMessage,
-  QueueStats,
-  ReadGroupOptions,
-  ReserveResult,
-  StreamEntry,
-  Transport,
-  WorkerRecord,
-} from '../transport.js';
-import { extrasOf } from './memory-extras.js';
-import { MemoryScheduleStore } from './memory-schedule-store.js';
+import type { Broker, DeadLetter, Delivery, OutgoingMessage, QueueStats, ReserveResult, Settlement } from '../../worker/broker.js';
+import type { MemoryState } from './memory-state.js';
 
 interface Entry {
   id: string;
@@ -42,7 +29,8 @@ class MemoryQueue {
   }
 }
 
-class MemoryBroker {
+/** The queues of one memory:// broker, shared by every adapter on the same URL and prefix. */
+export class MemoryQueues {
   queues = new Map<string, MemoryQueue>();
   revoked = new Map<string, number>();
   buckets = new Map<string, { tokens: number; at: number }>();
@@ -61,33 +49,18 @@ class MemoryBroker {
   }
 }
 
-const brokers = new Map<string, MemoryBroker>();
-
-export class MemoryTransport implements Transport {
-  readonly kind = 'memory';
-  private readonly broker: MemoryBroker;
+export class MemoryBroker implements Broker {
   private readonly waiters = new Set<() => void>();
   private closed = false;
 
-  constructor(url: string, prefix: string) {
-    const key = `${url}|${prefix}`;
-    let broker = brokers.get(key);
-    if (!broker) {
-      broker = new MemoryBroker();
-      brokers.set(key, broker);
-    }
-    this.broker = broker;
-  }
+  constructor(
+    private readonly broker: MemoryQueues,
+    private readonly state: MemoryState,
+  ) {}
 
-  connect(): Promise<void> {
-    this.closed = false;
-    return Promise.resolve();
-  }
-
-  close(): Promise<void> {
+  close(): void {
     this.closed = true;
     for (const wake of this.waiters) wake();
-    return Promise.resolve();
   }
 
   private add(message: OutgoingMessage, now: number): void {
@@ -181,20 +154,28 @@ export class MemoryTransport implements Transport {
     return Promise.resolve();
   }
 
-  ack(delivery: Delivery): Promise<void> {
+  settle(batch: Settlement[]): Promise<void> {
+    for (const s of batch) {
+      if (s.kind === 'ack') this.ack(s.delivery);
+      else if (s.kind === 'retry') this.retryLater(s.delivery, s.body, s.eta, s.keepDeliveries);
+      else this.deadLetter(s.delivery, s.reason);
+    }
+    return Promise.resolve();
+  }
+
+  private ack(delivery: Delivery): void {
     const q = this.broker.queue(delivery.queue);
     if (q.leased.has(delivery.id)) this.count(delivery.queue, 'out', 1);
     q.leased.delete(delivery.id);
     q.deliveries.delete(delivery.id);
     q.ids.delete(delivery.id);
-    return Promise.resolve();
   }
 
-  retryLater(delivery: Delivery, body: string, eta: number, options: { keepDeliveries?: boolean } = {}): Promise<void> {
+  private retryLater(delivery: Delivery, body: string, eta: number, keepDeliveries: boolean): void {
     const q = this.broker.queue(delivery.queue);
     const lease = q.leased.get(delivery.id);
     q.leased.delete(delivery.id);
-    if (options.keepDeliveries) q.deliveries.set(delivery.id, Math.max(0, (q.deliveries.get(delivery.id) ?? 1) - 1));
+    if (keepDeliveries) q.deliveries.set(delivery.id, Math.max(0, (q.deliveries.get(delivery.id) ?? 1) - 1));
     else q.deliveries.delete(delivery.id);
     const entry: Entry = { id: delivery.id, body, priority: lease?.entry.priority ?? 0, seq: this.broker.seq++ };
     if (eta > Date.now()) q.delayed.set(delivery.id, { entry, eta });
@@ -202,16 +183,14 @@ export class MemoryTransport implements Transport {
       q.push(entry);
       this.broker.events.emit('work');
     }
-    return Promise.resolve();
   }
 
-  deadLetter(delivery: Delivery, reason: string): Promise<void> {
+  private deadLetter(delivery: Delivery, reason: string): void {
     const q = this.broker.queue(delivery.queue);
     q.leased.delete(delivery.id);
     q.deliveries.delete(delivery.id);
     q.ids.delete(delivery.id);
     q.dead.push({ id: delivery.id, queue: delivery.queue, body: delivery.body, reason, at: Date.now() });
-    return Promise.resolve();
   }
 
   revoke(ids: string[], ttlMs: number): Promise<void> {
@@ -259,25 +238,6 @@ export class MemoryTransport implements Transport {
     return Promise.resolve(Math.ceil((1 - bucket.tokens) / perMs));
   }
 
-  publishControl(message: ControlMessage): Promise<void> {
-    // Delivered asynchronously, like pub/sub.
-    const copy = JSON.parse(JSON.stringify(message)) as ControlMessage;
-    setImmediate(() => this.broker.events.emit('control', copy));
-    return Promise.resolve();
-  }
-
-  onControl(listener: (message: ControlMessage) => void): Promise<() => Promise<void>> {
-    this.broker.events.on('control', listener);
-    return Promise.resolve(() => {
-      this.broker.events.off('control', listener);
-      return Promise.resolve();
-    });
-  }
-
-  scheduleStore(): MemoryScheduleStore {
-    return new MemoryScheduleStore(this.broker, this);
-  }
-
   queueStats(queue: string): Promise<QueueStats> {
     const q = this.broker.queue(queue);
     const rate = this.rates.get(queue) ?? { in: {}, out: {} };
@@ -292,13 +252,10 @@ export class MemoryTransport implements Transport {
     });
   }
 
-  // ---- queues, dead letters, events, worker registry, control replies (memory-extras.ts)
-
   private get rates(): Map<string, { in: Record<number, number>; out: Record<number, number> }> {
-    return extrasOf(this.broker).rates;
+    return this.state.rates;
   }
 
-  /** Counts enqueues ('in') and acks ('out') per minute, like the Redis scripts do. */
   private count(queue: string, dir: 'in' | 'out', n: number): void {
     const rate = this.rates.get(queue) ?? { in: {}, out: {} };
     const minute = Math.floor(Date.now() / 60_000);
@@ -340,51 +297,6 @@ export class MemoryTransport implements Transport {
       return false;
     });
     return Promise.resolve(dropped);
-  }
-
-  appendEvents(events: string[], maxLen: number): Promise<void> {
-    extrasOf(this.broker).append(events, maxLen);
-    return Promise.resolve();
-  }
-
-  readEvents(options: ReadGroupOptions): Promise<StreamEntry[]> {
-    return extrasOf(this.broker).readGroup({ ...options, blockMs: this.closed ? 0 : options.blockMs });
-  }
-
-  ackEvents(group: string, ids: string[]): Promise<void> {
-    extrasOf(this.broker).ack(group, ids);
-    return Promise.resolve();
-  }
-
-  tailEvents(afterId: string, count: number, blockMs: number): Promise<StreamEntry[]> {
-    return extrasOf(this.broker).tail(afterId, count, this.closed ? 0 : blockMs);
-  }
-
-  lastEventId(): Promise<string> {
-    return Promise.resolve(extrasOf(this.broker).lastId());
-  }
-
-  heartbeat(hostname: string, info: string, ttlMs: number): Promise<void> {
-    extrasOf(this.broker).heartbeat(hostname, info, ttlMs);
-    return Promise.resolve();
-  }
-
-  removeWorker(hostname: string): Promise<void> {
-    extrasOf(this.broker).removeWorker(hostname);
-    return Promise.resolve();
-  }
-
-  listWorkers(): Promise<WorkerRecord[]> {
-    return Promise.resolve(extrasOf(this.broker).listWorkers());
-  }
-
-  sendReply(replyTo: string, reply: ControlReplyEnvelope): Promise<void> {
-    extrasOf(this.broker).sendReply(replyTo, reply);
-    return Promise.resolve();
-  }
-
-  collectReplies(replyTo: string, timeoutMs: number, expected?: number): Promise<ControlReplyEnvelope[]> {
-    return extrasOf(this.broker).collectReplies(replyTo, timeoutMs, expected);
   }
 
   deadLetters(queue: string, limit = 100): Promise<DeadLetter[]> {

@@ -10,6 +10,7 @@
 // 'reconnecting', not 'close', marks a client as down: a client closed on
 // purpose (quit) also emits 'close', but never 'reconnecting'.
 import type { Logger } from '../../app/logger.js';
+import { redact as redactUrl } from '../adapter.js';
 
 /** The part of an ioredis client (single server or Cluster) this watch listens to. */
 interface Watchable {
@@ -55,9 +56,4 @@ export class ConnectionWatch {
     client.on('end', () => this.down.delete(client));
     return client;
   }
-}
-
-/** The URL without its user name and password. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }

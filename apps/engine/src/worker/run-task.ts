@@ -1,0 +1,118 @@
+// Runs one task's handler with its context, its soft and hard time limits and
+// terminate, on either pool. Both pools mean the same thing: the soft limit
+// aborts the signal with SoftTimeLimitExceeded, the hard limit fails the run
+// with TimeLimitExceeded (killing the thread on the threads pool), and
+// `updateState` stores the custom state.
+import { SoftTimeLimitExceeded, TaskRevokedError, TimeLimitExceeded } from '../errors.js';
+import { buildRetry, runWithContext, type TaskContext } from '../task/context.js';
+import type { TaskMessage } from '../task/message.js';
+import { fromJsonValue } from '../task/serialization.js';
+import type { Task } from '../task/task.js';
+import { LazyAbort } from './lazy-abort.js';
+import type { ThreadPool } from './thread-pool.js';
+
+export type RunResult = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** What the worker keeps of a run to act on it (revoke, terminate, shutdown). */
+export interface RunHandle {
+  controller?: LazyAbort;
+  terminated?: boolean;
+  terminate?: () => void;
+}
+
+export interface RunOptions {
+  task: Task<never[], unknown>;
+  msg: TaskMessage;
+  hostname: string;
+  softMs: number | undefined;
+  hardMs: number | undefined;
+  /** Set: run in a thread of this pool. */
+  threads: ThreadPool | undefined;
+  updateState: (state: string, meta: unknown) => Promise<void>;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
+ * One promise settles with whichever comes first: the handler, the hard time
+ * limit or terminate. (No race over a limits promise per task: a no-op task
+ * then costs one promise here, and no timer unless it has limits.)
+ */
+export function runTask(handle: RunHandle, o: RunOptions): Promise<RunResult> {
+  const { task, msg } = o;
+  const controller = new LazyAbort();
+  handle.controller = controller;
+  return new Promise<RunResult>((resolve) => {
+    let soft: NodeJS.Timeout | undefined;
+    let hard: NodeJS.Timeout | undefined;
+    let settled = false;
+    // The threads pool watches this one to kill a thread that the hard limit or terminate stopped.
+    let stopThread: ((err: unknown) => void) | undefined;
+    const limits = o.threads ? new Promise<never>((_, reject) => (stopThread = reject)) : undefined;
+    limits?.catch(() => undefined);
+    const finish = (outcome: RunResult): void => {
+      if (settled) return;
+      settled = true;
+      if (soft !== undefined) clearTimeout(soft);
+      if (hard !== undefined) clearTimeout(hard);
+      resolve(outcome);
+    };
+    const softMs = o.softMs;
+    if (softMs !== undefined) soft = setTimeout(() => controller.abort(new SoftTimeLimitExceeded(softMs)), softMs);
+    const hardMs = o.hardMs;
+    if (hardMs !== undefined) {
+      hard = setTimeout(() => {
+        const err = new TimeLimitExceeded(hardMs);
+        controller.abort(err);
+        stopThread?.(err);
+        finish({ ok: false, error: err });
+      }, hardMs);
+    }
+    handle.terminate = () => {
+      handle.terminated = true;
+      const err = new TaskRevokedError(msg.id, 'terminated');
+      stopThread?.(err);
+      finish({ ok: false, error: err });
+    };
+    let value: unknown;
+    try {
+      if (o.threads && limits) {
+        const context = { id: msg.id, retries: msg.retries, hostname: o.hostname, queue: msg.queue, headers: msg.headers };
+        value = o.threads.run({ task: msg.task, args: msg.args, context }, controller.signal, limits, o.updateState);
+      } else {
+        const args = fromJsonValue(msg.args) as never[];
+        const context: TaskContext = {
+          id: msg.id,
+          name: msg.task,
+          args,
+          retries: msg.retries,
+          hostname: o.hostname,
+          queue: msg.queue,
+          eta: msg.eta === undefined ? undefined : new Date(msg.eta),
+          headers: msg.headers,
+          get signal() {
+            return controller.signal;
+          },
+          retry(options = {}) {
+            throw buildRetry(task.name, msg.retries, task.options, options);
+          },
+          updateState: o.updateState,
+        };
+        value = runWithContext(context, () => task.handler.apply(context, args));
+      }
+    } catch (error) {
+      finish({ ok: false, error });
+      return;
+    }
+    if (isThenable(value)) {
+      Promise.resolve(value).then(
+        (v) => finish({ ok: true, value: v }),
+        (error: unknown) => finish({ ok: false, error }),
+      );
+    } else {
+      finish({ ok: true, value });
+    }
+  });
+}

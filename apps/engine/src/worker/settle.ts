@@ -1,0 +1,239 @@
+// The settle pipeline: every way a delivery leaves the worker (success, retry,
+// failure, revoke, expiry, reject, time limit, rate-limit park, hand-back) goes
+// through `settle()` once, which does the four things an outcome implies in
+// one place and in one order: count it, emit its event, store its result, then
+// settle it in the broker. Acks are late: the broker learns of an outcome only
+// after its result is stored, so a crash at any point loses nothing.
+//
+// Broker settlements of one event-loop turn go out together as one
+// `broker.settle()` call (one script call per queue on Redis): a busy worker
+// settles hundreds of tasks per round trip.
+import type { Logger } from '../app/logger.js';
+import { Reject, Retry } from '../errors.js';
+import { preview, taskEventFields, type EventProducer } from '../events/events.js';
+import type { ResultBackend } from '../result/backend.js';
+import { errorToRemote, type AttemptRecord, type ResultRecord } from '../result/record.js';
+import { applyAutoretry } from '../task/context.js';
+import type { TaskMessage } from '../task/message.js';
+import { toJsonValue } from '../task/serialization.js';
+import type { Task } from '../task/task.js';
+import type { Broker, Delivery, Settlement } from './broker.js';
+
+/** A delivery on its way out, with what the worker learned about it. */
+export interface Settling {
+  delivery: Delivery;
+  /** The parsed message (absent when malformed). */
+  message?: TaskMessage | undefined;
+  task?: Task<never[], unknown> | undefined;
+  /** The task's event fields as JSON members, encoded once for all of its events (events on only). */
+  fields?: string | undefined;
+  /** Epoch ms when its handler started (absent when it never ran). */
+  startedAt?: number | undefined;
+  /** Acknowledged when it started (`acksLate: false`): only a retry or a dead letter still reaches the broker. */
+  ackedEarly?: boolean | undefined;
+}
+
+/** How a delivery ends. `ran` outcomes come from a handler run; the others end it before (or without) a run. */
+export type Outcome =
+  | { kind: 'ran'; ok: true; value: unknown; endedAt: number }
+  | { kind: 'ran'; ok: false; error: unknown; endedAt: number }
+  /** Revoked while running (its handler ran, then the revoke won). */
+  | { kind: 'revoked-running'; terminated: boolean; endedAt: number }
+  /** Revoked or expired before it started. */
+  | { kind: 'revoked'; expired: boolean }
+  /** Dropped by the broker at reserve because it was revoked: nothing to settle there. */
+  | { kind: 'revoked-at-reserve' }
+  /** Malformed or unknown: straight to the dead-letter list. */
+  | { kind: 'invalid'; reason: string }
+  /** Over its rate limit: parked in the delayed set until its token is due. */
+  | { kind: 'parked'; eta: number }
+  /** Not run by this worker (closing): back to the queue at once for another worker. */
+  | { kind: 'handed-back' };
+
+export interface WorkerStatsCounts {
+  processed: number;
+  succeeded: number;
+  failed: number;
+  retried: number;
+  revoked: number;
+  deadLettered: number;
+}
+
+export interface SettleDeps {
+  readonly hostname: string;
+  readonly logger: Logger;
+  readonly events: EventProducer;
+  broker(): Broker;
+  readonly backend: ResultBackend;
+  readonly resultExpiresMs: number;
+  ignoresResult(task: Task<never[], unknown> | undefined): boolean;
+}
+
+export class SettlePipeline {
+  readonly stats: WorkerStatsCounts = { processed: 0, succeeded: 0, failed: 0, retried: 0, revoked: 0, deadLettered: 0 };
+  /** Runs per task name since the worker started. */
+  readonly totals = new Map<string, number>();
+  private batch: { settlements: Settlement[]; promise: Promise<void> } | undefined;
+
+  constructor(private readonly deps: SettleDeps) {}
+
+  /** Acknowledges at start, for `acksLate: false` (at most once: a crash while it runs loses it). */
+  async ackEarly(s: Settling): Promise<void> {
+    s.ackedEarly = true;
+    await this.toBroker({ kind: 'ack', delivery: s.delivery });
+  }
+
+  async settle(s: Settling, outcome: Outcome): Promise<void> {
+    const d = s.delivery;
+    const msg = s.message;
+    const ev = this.deps.events.enabled;
+    let record: ResultRecord | undefined;
+    let settlement: Settlement | undefined;
+    // Records only for tasks this worker knows, so a stray message never writes a result.
+    const base = msg && { id: msg.id, task: msg.task, queue: msg.queue, retries: msg.retries, worker: this.deps.hostname };
+
+    if (outcome.kind === 'invalid') {
+      return this.deadLetter(s, outcome.reason);
+    }
+    if (outcome.kind === 'parked') {
+      return this.toBroker({ kind: 'retry', delivery: d, body: d.body, eta: outcome.eta, keepDeliveries: true });
+    }
+    if (outcome.kind === 'handed-back') {
+      return this.toBroker({ kind: 'retry', delivery: d, body: d.body, eta: Date.now(), keepDeliveries: true });
+    }
+    if (outcome.kind === 'revoked-at-reserve') {
+      this.stats.revoked++;
+      if (msg) this.deps.events.emit({ type: 'task-revoked', ...taskEventFields(msg), terminated: false, expired: false });
+      else this.deps.events.emit({ type: 'task-revoked', id: d.id, name: '', queue: d.queue, retries: 0, terminated: false, expired: false });
+      if (!msg || !base || this.deps.ignoresResult(s.task)) return;
+      // The broker dropped it: another copy (or the revoker) may have recorded a final state already.
+      await this.deps.backend.storeUnlessReady(
+        { ...base, state: 'REVOKED', reason: 'revoked', attempts: msg.attempts, dateDone: new Date().toISOString() },
+        this.deps.resultExpiresMs,
+      );
+      return;
+    }
+    if (!msg || !base) return this.deadLetter(s, 'malformed message');
+
+    if (outcome.kind === 'revoked') {
+      this.stats.revoked++;
+      if (ev) this.deps.events.emit({ type: 'task-revoked', ...taskEventFields(msg), terminated: false, expired: outcome.expired });
+      record = { ...base, state: 'REVOKED', reason: outcome.expired ? 'expired' : 'revoked', attempts: msg.attempts, dateDone: new Date().toISOString() };
+      settlement = { kind: 'ack', delivery: d };
+      return this.finish(s, record, settlement);
+    }
+
+    // The task ran: count it and describe the attempt.
+    const task = s.task;
+    const startedAt = s.startedAt ?? outcome.endedAt;
+    const runtime = outcome.endedAt - startedAt;
+    const endedIso = new Date(outcome.endedAt).toISOString();
+    this.stats.processed++;
+    this.totals.set(msg.task, (this.totals.get(msg.task) ?? 0) + 1);
+    const attempt: AttemptRecord = {
+      attempt: msg.attempts.length + 1,
+      hostname: this.deps.hostname,
+      startedAt: new Date(startedAt).toISOString(),
+      endedAt: endedIso,
+      outcome: 'SUCCESS',
+    };
+
+    if (outcome.kind === 'revoked-running') {
+      attempt.outcome = 'REVOKED';
+      this.stats.revoked++;
+      if (ev) this.deps.events.emit({ type: 'task-revoked', ...taskEventFields(msg), terminated: outcome.terminated, expired: false });
+      record = { ...base, state: 'REVOKED', reason: 'revoked', attempts: [...msg.attempts, attempt], dateDone: endedIso };
+      return this.finish(s, record, { kind: 'ack', delivery: d });
+    }
+
+    let error: unknown;
+    if (outcome.ok) {
+      try {
+        const encoded = outcome.value === undefined ? null : toJsonValue(outcome.value, 'result');
+        this.stats.succeeded++;
+        if (ev) this.deps.events.emitEncoded('task-succeeded', `${this.fieldsOf(s, msg)},"runtime":${runtime},"result":${JSON.stringify(preview(encoded))}`);
+        record = { ...base, state: 'SUCCESS', result: encoded, attempts: [...msg.attempts, attempt], dateDone: endedIso };
+        return this.finish(s, record, { kind: 'ack', delivery: d });
+      } catch (err) {
+        error = err;
+      }
+    } else {
+      error = task ? applyAutoretry(outcome.error, task.name, msg.retries, task.options) : outcome.error;
+    }
+
+    if (error instanceof Reject) {
+      attempt.outcome = 'FAILURE';
+      attempt.error = errorToRemote(error);
+      if (error.requeue) {
+        if (ev) this.deps.events.emit({ type: 'task-rejected', ...taskEventFields(msg), deadLettered: false, reason: `requeued: ${error.message}` });
+        return this.finish(s, undefined, { kind: 'retry', delivery: d, body: d.body, eta: Date.now(), keepDeliveries: false });
+      }
+      record = { ...base, state: 'FAILURE', error: attempt.error, attempts: [...msg.attempts, attempt], dateDone: endedIso };
+      await this.store(s, record);
+      return this.deadLetter(s, `rejected: ${error.message}`);
+    }
+    if (error instanceof Retry && error.when !== undefined) {
+      attempt.outcome = 'RETRY';
+      attempt.error = errorToRemote(error.exc ?? error);
+      attempt.nextRetryAt = new Date(error.when).toISOString();
+      const next: TaskMessage = { ...msg, retries: msg.retries + 1, eta: error.when, attempts: [...msg.attempts, attempt] };
+      this.stats.retried++;
+      if (ev) this.deps.events.emit({ type: 'task-retried', ...taskEventFields(msg), attempt: attempt.attempt, error: attempt.error, nextEta: error.when });
+      record = { ...base, state: 'RETRY', error: attempt.error, attempts: next.attempts };
+      return this.finish(s, record, { kind: 'retry', delivery: d, body: JSON.stringify(next), eta: error.when, keepDeliveries: false });
+    }
+    // A failure (a time limit is one too: TimeLimitExceeded).
+    attempt.outcome = 'FAILURE';
+    attempt.error = errorToRemote(error);
+    this.stats.failed++;
+    if (ev) this.deps.events.emit({ type: 'task-failed', ...taskEventFields(msg), runtime, error: attempt.error });
+    this.deps.logger.warn({ id: msg.id, task: msg.task, err: attempt.error }, 'task failed');
+    record = { ...base, state: 'FAILURE', error: attempt.error, attempts: [...msg.attempts, attempt], dateDone: endedIso };
+    return this.finish(s, record, { kind: 'ack', delivery: d });
+  }
+
+  private fieldsOf(s: Settling, msg: TaskMessage): string {
+    s.fields ??= JSON.stringify(taskEventFields(msg)).slice(1, -1);
+    return s.fields;
+  }
+
+  /** Stores the record (unless the task ignores results), then settles in the broker. */
+  private async finish(s: Settling, record: ResultRecord | undefined, settlement: Settlement): Promise<void> {
+    if (record) await this.store(s, record);
+    // An early-acked delivery is gone from the broker: only a retry puts it back.
+    if (s.ackedEarly && settlement.kind === 'ack') return;
+    await this.toBroker(settlement);
+  }
+
+  private async store(s: Settling, record: ResultRecord): Promise<void> {
+    if (this.deps.ignoresResult(s.task)) return;
+    await this.deps.backend.store(record, this.deps.resultExpiresMs);
+  }
+
+  private async deadLetter(s: Settling, reason: string): Promise<void> {
+    const d = s.delivery;
+    this.deps.logger.warn({ id: d.id, queue: d.queue, reason }, 'message dead-lettered');
+    this.stats.deadLettered++;
+    const fields = s.message ? taskEventFields(s.message) : { id: d.id, queue: d.queue };
+    this.deps.events.emit({ type: 'task-rejected', ...fields, deadLettered: true, reason });
+    await this.toBroker({ kind: 'dead', delivery: d, reason });
+  }
+
+  /** Queues a settlement for this turn's batch; resolves once the batch is applied. */
+  private toBroker(settlement: Settlement): Promise<void> {
+    let batch = this.batch;
+    if (!batch) {
+      const settlements: Settlement[] = [];
+      const promise = new Promise<void>((resolve, reject) => {
+        setImmediate(() => {
+          if (this.batch?.settlements === settlements) this.batch = undefined;
+          this.deps.broker().settle(settlements).then(resolve, reject);
+        });
+      });
+      batch = { settlements, promise };
+      this.batch = batch;
+    }
+    batch.settlements.push(settlement);
+    return batch.promise;
+  }
+}
