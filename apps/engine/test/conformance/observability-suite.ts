@@ -73,13 +73,14 @@ export function observability(kind: Kind): void {
       });
       const later = app.task('ev.later', () => 1);
       const r = await rejecting.delay();
-      const v = await later.applyAsync([], { countdown: 60_000 });
+      const v = await later.applyAsync([], { countdown: 200 });
       await app.control.revoke(v.id);
-      await h.worker(app);
+      const worker = await h.worker(app, { hostname: 'w-revoke@test' });
       await until(async () => (await app.queues.stats('default')).dead === 1);
-      const events = await collect(app, 'g-reject', (s) => s.some((e) => e.type === 'task-rejected'));
+      const events = await collect(app, 'g-reject', (s) => s.some((e) => e.type === 'task-rejected') && s.some((e) => e.type === 'task-revoked'));
       expect(events.find((e) => e.type === 'task-rejected')).toMatchObject({ id: r.id, deadLettered: true, reason: 'rejected: bad input' });
-      await v.revoke();
+      // Emitted by the worker that dropped the revoked message when its ETA came.
+      expect(events.find((e) => e.type === 'task-revoked')).toMatchObject({ id: v.id, name: 'ev.later', hostname: worker.hostname, expired: false });
       expect(await v.state()).toBe('REVOKED');
     });
 

@@ -1,5 +1,4 @@
-import { observability } from './observability-suite.js';
-import { conformance } from './suite.js';
+// The redis adapter against every conformance suite (see all.ts).
+import { allConformance } from './all.js';
 
-conformance('redis');
-observability('redis');
+allConformance('redis');

@@ -163,9 +163,18 @@ export function conformance(kind: Kind): void {
       await doomed.revoke();
       await app.control.revoke(later.id);
       const kept = await t.delay('kept');
-      await h.worker(app);
+      const worker = await h.worker(app);
       await kept.get({ timeout: 10_000 });
-      await sleep(400);
+      // The worker's own path: the broker dropped both at reserve and the worker
+      // announced each with task-revoked (the revoker's direct state write alone
+      // would make the states REVOKED even if no worker honoured the revoke).
+      const revokedBy = new Map<string, string>();
+      for await (const batch of app.events.subscribe({ group: 'g-revoked', consumer: 'c', fromId: '0', blockMs: 50, signal: AbortSignal.timeout(10_000) })) {
+        for (const e of batch.events) if (e.type === 'task-revoked') revokedBy.set(e.id, e.hostname);
+        if (revokedBy.has(doomed.id) && revokedBy.has(later.id)) break;
+      }
+      expect(revokedBy.get(doomed.id)).toBe(worker.hostname);
+      expect(revokedBy.get(later.id)).toBe(worker.hostname);
       expect(ran).toEqual(['kept']);
       await expect(doomed.get({ timeout: 1_000 })).rejects.toBeInstanceOf(TaskRevokedError);
       expect(await later.state()).toBe('REVOKED');
@@ -174,19 +183,26 @@ export function conformance(kind: Kind): void {
     it('aborts a running task on revoke and ends it REVOKED', async () => {
       const app = setup().app();
       let started = false;
+      let aborted = false;
       const t = app.task('revoke.running', async () => {
         started = true;
         const signal = currentTask().signal;
         await new Promise((resolve) => signal.addEventListener('abort', resolve));
+        aborted = signal.reason instanceof TaskRevokedError;
         return 'aborted-cleanly';
       });
-      await h.worker(app);
+      const worker = await h.worker(app);
       const result = await t.delay();
       await until(() => started);
       await result.revoke({ terminate: true });
       await expect(result.get({ timeout: 5_000 })).rejects.toBeInstanceOf(TaskRevokedError);
-      await sleep(100);
-      expect(await result.state()).toBe('REVOKED');
+      // The revoker writes REVOKED at once; the worker's own record follows, with
+      // the run it stopped: proof that the worker aborted it, not just the write.
+      await until(async () => (await result.info())?.attempts.at(-1)?.outcome === 'REVOKED');
+      const info = await result.info();
+      expect(info).toMatchObject({ state: 'REVOKED', worker: worker.hostname });
+      expect(info?.attempts.at(-1)?.hostname).toBe(worker.hostname);
+      expect(aborted).toBe(true);
     });
 
     it('ends a task whose expiry passed before it started as REVOKED (expired), never run', async () => {
@@ -270,23 +286,6 @@ export function conformance(kind: Kind): void {
       expect(await r.get({ timeout: 5_000 })).toEqual({ same: true, name: 'ctx.echo', args: [4], x: 4 });
     });
 
-    it('expires leases back to the queue with a delivery count, then dead-letters after maxDeliveries', async () => {
-      const app = setup().app();
-      const broker = app.broker();
-      await broker.enqueue({ id: 'm1', queue: 'leases', priority: 0, body: '{}' });
-      for (let n = 1; n <= 3; n++) {
-        const got = await broker.reserve(['leases'], 10, 30);
-        expect(got.deliveries.map((d) => d.deliveries)).toEqual([n]);
-        await sleep(50);
-        const rec = await broker.recoverExpired('leases', 3);
-        expect(rec).toEqual(n < 3 ? { requeued: 1, dead: 0 } : { requeued: 0, dead: 1 });
-      }
-      const dead = await broker.deadLetters('leases');
-      expect(dead).toHaveLength(1);
-      expect(dead[0]?.reason).toContain('maxDeliveries 3');
-      expect((await broker.queueStats('leases')).ready).toBe(0);
-    });
-
     it('renews leases so a long task is not handed to another worker', async () => {
       const app = setup().app();
       let runs = 0;
@@ -298,6 +297,42 @@ export function conformance(kind: Kind): void {
       await h.worker(h.app({ defaultQueue: 'default' }), { lease: 200 });
       await (await t.delay()).get({ timeout: 5_000 });
       expect(runs).toBe(1);
+    });
+
+    it('sends a task this process never registered by name, checking args and headers at the call site', async () => {
+      const producer = setup().app();
+      const worker = h.app();
+      worker.task('remote.add', (a: number, b: number) => a + b, { queue: 'remote' });
+      await h.worker(worker, { queues: ['remote'] });
+      expect(() => producer.sendTask('remote.add', [() => 1])).toThrow(SerializationError);
+      expect(() => producer.sendTask('remote.add', [1, 2], { headers: { trace: 10n } })).toThrow(SerializationError);
+      const r = await producer.sendTask<number>('remote.add', [2, 3], { queue: 'remote', headers: { trace: 'abc' } });
+      expect(await r.get({ timeout: 10_000 })).toBe(5);
+    });
+
+    it('acknowledges at start with acksLate: false, at the end by default', async () => {
+      const app = setup().app();
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const started: string[] = [];
+      const early = app.task('acks.early', async () => {
+        started.push('early');
+        await gate;
+      }, { acksLate: false });
+      const late = app.task('acks.late', async () => {
+        started.push('late');
+        await gate;
+      });
+      await h.worker(app, { concurrency: 2 });
+      const a = await early.delay();
+      await until(async () => started.includes('early') && (await app.broker().queueStats('default')).leased === 0);
+      const b = await late.delay();
+      await until(() => started.includes('late'));
+      expect((await app.broker().queueStats('default')).leased).toBe(1);
+      release();
+      await a.get({ timeout: 10_000 });
+      await b.get({ timeout: 10_000 });
+      await until(async () => (await app.broker().queueStats('default')).leased === 0);
     });
 
     it('dead-letters malformed and unknown messages with a reason and keeps serving', async () => {

@@ -175,6 +175,8 @@ export class MemoryBroker implements Broker {
     const q = this.broker.queue(delivery.queue);
     const lease = q.leased.get(delivery.id);
     q.leased.delete(delivery.id);
+    // Back in the queue (also after an early ack, which forgot the id).
+    q.ids.add(delivery.id);
     if (keepDeliveries) q.deliveries.set(delivery.id, Math.max(0, (q.deliveries.get(delivery.id) ?? 1) - 1));
     else q.deliveries.delete(delivery.id);
     const entry: Entry = { id: delivery.id, body, priority: lease?.entry.priority ?? 0, seq: this.broker.seq++ };
@@ -214,7 +216,7 @@ export class MemoryBroker implements Broker {
       if (n >= maxDeliveries) {
         q.deliveries.delete(id);
         q.ids.delete(id);
-        q.dead.push({ id, queue, body: lease.entry.body, reason: `lease expired ${n} times (maxDeliveries ${maxDeliveries})`, at: now });
+        q.dead.push({ id, queue, body: lease.entry.body, reason: `lease expired after ${n} deliveries (maxDeliveries ${maxDeliveries})`, at: now });
         dead++;
       } else {
         q.push(lease.entry);

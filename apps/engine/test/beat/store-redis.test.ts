@@ -1,3 +1,0 @@
-import { storeConformance } from './store-suite.js';
-
-storeConformance('redis');

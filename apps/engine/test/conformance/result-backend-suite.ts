@@ -1,0 +1,40 @@
+// The ResultBackend port: records with a TTL, ready states wake waiters, no polling.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ResultRecord } from '../../src/index.js';
+import { until, type Kind } from '../support.js';
+import { portHarness, type PortHarness } from './ports.js';
+
+const record = (id: string, state: string, extra: Partial<ResultRecord> = {}): ResultRecord => ({ id, state, retries: 0, attempts: [], ...extra });
+
+export function resultBackendConformance(kind: Kind): void {
+  describe(`result backend port on the ${kind} adapter`, () => {
+    let h: PortHarness;
+    afterEach(async () => {
+      await h.close();
+    });
+
+    it('stores and reads records, wakes a waiter on a ready state, keeps a ready state from being overwritten, forgets', async () => {
+      h = portHarness(kind, 'results');
+      const backend = h.port('resultBackend');
+      const other = h.port('resultBackend');
+      expect(await backend.get('r1')).toBeUndefined();
+      await backend.store(record('r1', 'STARTED'), 60_000);
+      expect((await other.get('r1'))?.state).toBe('STARTED');
+      const waiting = other.waitForReady('r1', 10_000);
+      await backend.store(record('r1', 'SUCCESS', { result: { n: 1 } }), 60_000);
+      expect(await waiting).toMatchObject({ state: 'SUCCESS', result: { n: 1 } });
+      expect(await backend.storeUnlessReady(record('r1', 'REVOKED'), 60_000)).toBe(false);
+      expect(await backend.storeUnlessReady(record('r2', 'REVOKED'), 60_000)).toBe(true);
+      expect(await other.waitForReady('nothing', 50)).toBeUndefined();
+      await backend.forget('r1');
+      expect(await other.get('r1')).toBeUndefined();
+    });
+
+    it('drops records after their TTL', async () => {
+      h = portHarness(kind, 'results-ttl');
+      const backend = h.port('resultBackend');
+      await backend.store(record('short', 'SUCCESS'), 50);
+      await until(async () => (await backend.get('short')) === undefined);
+    });
+  });
+}
