@@ -24,7 +24,21 @@ export { Task, type TaskOptions, type ApplyOptions, type TaskHandler, type Error
 export { currentTask, type TaskContext, type RetryOptions } from './task/context.js';
 export type { TaskMessage } from './task/message.js';
 export { AsyncResult } from './result/async-result.js';
-export type { ResultRecord, AttemptRecord, TaskState, RemoteError } from './result/record.js';
+export type { ResultRecord, AttemptRecord, RemoteError } from './result/record.js';
+export {
+  TASK_STATES,
+  READY_STATES,
+  STATE_PRECEDENCE,
+  ATTEMPT_OUTCOMES,
+  OUTCOME_PRECEDENCE,
+  TASK_EVENT_TYPES,
+  WORKER_EVENT_TYPES,
+  BEAT_EVENT_TYPES,
+  stateOfEvent,
+  type TaskState,
+  type AttemptOutcome,
+  type TaskEventType,
+} from './result/task-model.js';
 export type { ResultBackend } from './result/backend.js';
 export { Worker, type WorkerOptions, type WorkerHost } from './worker/worker.js';
 export {

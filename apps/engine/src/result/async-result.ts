@@ -2,7 +2,7 @@ import { TaskFailedError, TaskRevokedError, TimeoutError } from '../errors.js';
 import { fromJsonValue } from '../task/serialization.js';
 import { toMs, type Duration } from '../time/duration.js';
 import type { ResultBackend } from './backend.js';
-import type { ResultRecord } from './record.js';
+import { READY_STATES, type ResultRecord } from './record.js';
 
 /** What AsyncResult needs from the app (kept narrow to avoid an import cycle). */
 export interface ResultHost {
@@ -17,7 +17,12 @@ export class AsyncResult<R = unknown> {
     private readonly host: ResultHost,
   ) {}
 
-  /** 'PENDING' when nothing is known (not started yet, ignored, forgotten or expired). */
+  /**
+   * The stored state: 'STARTED' (only with trackStarted), 'RETRY', 'SUCCESS',
+   * 'FAILURE', 'REVOKED', or a custom state set by `updateState`; 'PENDING' when
+   * nothing is stored (queued, running without trackStarted, ignored, forgotten
+   * or expired). RECEIVED and REJECTED are never stored: they exist in events.
+   */
   async state(): Promise<string> {
     return (await this.host.backend.get(this.id))?.state ?? 'PENDING';
   }
@@ -28,7 +33,7 @@ export class AsyncResult<R = unknown> {
   }
 
   async ready(): Promise<boolean> {
-    return ['SUCCESS', 'FAILURE', 'REVOKED'].includes(await this.state());
+    return READY_STATES.has(await this.state());
   }
 
   /**

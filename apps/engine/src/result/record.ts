@@ -1,8 +1,9 @@
 // What a result backend keeps per task. `attempts` is the complete retry
 // history: one entry per run of the task, written by the worker that ran it.
 
-export type TaskState = 'PENDING' | 'RECEIVED' | 'STARTED' | 'RETRY' | 'SUCCESS' | 'FAILURE' | 'REVOKED';
-export const READY_STATES: ReadonlySet<string> = new Set(['SUCCESS', 'FAILURE', 'REVOKED']);
+import type { AttemptOutcome } from './task-model.js';
+
+export { READY_STATES, type TaskState } from './task-model.js';
 
 export interface RemoteError {
   name: string;
@@ -17,7 +18,7 @@ export interface AttemptRecord {
   startedAt: string;
   endedAt: string;
   /** How this attempt ended. */
-  outcome: 'SUCCESS' | 'FAILURE' | 'RETRY' | 'REVOKED';
+  outcome: Exclude<AttemptOutcome, 'RUNNING' | 'LOST'>;
   error?: RemoteError | undefined;
   /** When the next try is due (ISO), for attempts that ended in RETRY. */
   nextRetryAt?: string | undefined;

@@ -1,14 +1,14 @@
 // What an operator can do to one task: revoke it, retry it, or send a new one by
 // name. Used by the REST routes, the bulk jobs and the Flower-compatible routes.
 import { randomUUID } from 'node:crypto';
-import { Task, toMs, type Lovage } from '@lovage/engine';
+import { READY_STATES, Task, TASK_STATES, toMs, type Lovage, type TaskState } from '@lovage/engine';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 
-export type TaskStateName = 'PENDING' | 'RECEIVED' | 'STARTED' | 'RETRY' | 'SUCCESS' | 'FAILURE' | 'REVOKED' | 'REJECTED';
+export type TaskStateName = TaskState;
 
-/** States after which a task will not run again by itself. */
-export const FINISHED_STATES: readonly TaskStateName[] = ['SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED'];
+/** States after which a task will not run again by itself: the engine's ready states, and REJECTED (dead-lettered). */
+export const FINISHED_STATES: readonly TaskStateName[] = TASK_STATES.filter((s) => READY_STATES.has(s) || s === 'REJECTED');
 /** States a retry starts from: the task ran and failed, or was stopped. */
 export const RETRIABLE_STATES: readonly TaskStateName[] = ['FAILURE', 'REVOKED'];
 

@@ -3,6 +3,7 @@
 // their inferred types; re-exported by schemas.ts, so the dashboard reads them
 // from `@lovage/gateway/api-types`. Instants are ISO 8601 strings; durations
 // (runtime) are seconds; ages are milliseconds as their names say.
+import { ATTEMPT_OUTCOMES, TASK_STATES } from '@lovage/engine';
 import { z } from 'zod';
 
 const timestamp = z.iso.datetime({ offset: true });
@@ -10,11 +11,12 @@ const isoQuery = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 da
 
 // ---------- tasks ----------
 
-export const taskStates = ['PENDING', 'RECEIVED', 'STARTED', 'RETRY', 'SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED'] as const;
+// The task model is the engine's: these lists are its TASK_STATES and ATTEMPT_OUTCOMES.
+export const taskStates = TASK_STATES;
 export const TaskStateSchema = z.enum(taskStates).meta({ id: 'TaskState', description: 'Celery states; REJECTED: dead-lettered' });
 export type TaskState = z.infer<typeof TaskStateSchema>;
 
-export const attemptOutcomes = ['RUNNING', 'SUCCESS', 'RETRY', 'FAILURE', 'REVOKED', 'LOST'] as const;
+export const attemptOutcomes = ATTEMPT_OUTCOMES;
 export const AttemptOutcomeSchema = z.enum(attemptOutcomes).meta({ id: 'AttemptOutcome' });
 export type AttemptOutcome = z.infer<typeof AttemptOutcomeSchema>;
 

@@ -4,29 +4,22 @@
 // which is what lets the ingest replay a batch after a crash without harm.
 //
 // State precedence is decided per attempt: an event's key is
-// (retries, rank of its state), so a later attempt always wins over an earlier
-// one, and within one attempt the ranks follow Celery's precedence with RETRY
-// placed above STARTED (a retry ends the attempt that started):
-//   PENDING < RECEIVED < STARTED < REJECTED < RETRY < REVOKED < FAILURE < SUCCESS
-// A late `task-received` therefore never overwrites `task-succeeded`, but may
-// fill in fields the row lacks (name, args, queue, priority...).
-import type { LovageEvent } from '@lovage/engine';
+// (retries, precedence of its state), so a later attempt always wins over an
+// earlier one, and within one attempt the engine's STATE_PRECEDENCE decides (the
+// task model is defined once, in @lovage/engine). A late `task-received`
+// therefore never overwrites `task-succeeded`, but may fill in fields the row
+// lacks (name, args, queue, priority...).
+import {
+  OUTCOME_PRECEDENCE as OUTCOME_RANK,
+  STATE_PRECEDENCE as RANK,
+  stateOfEvent,
+  type AttemptOutcome,
+  type LovageEvent,
+  type TaskState,
+} from '@lovage/engine';
 
-export type TaskStateName = 'PENDING' | 'RECEIVED' | 'STARTED' | 'RETRY' | 'SUCCESS' | 'FAILURE' | 'REVOKED' | 'REJECTED';
-export type AttemptOutcomeName = 'RUNNING' | 'SUCCESS' | 'RETRY' | 'FAILURE' | 'REVOKED' | 'LOST';
-
-const RANK: Record<TaskStateName, number> = {
-  PENDING: 0,
-  RECEIVED: 1,
-  STARTED: 2,
-  REJECTED: 3,
-  RETRY: 4,
-  REVOKED: 5,
-  FAILURE: 6,
-  SUCCESS: 7,
-};
-
-const OUTCOME_RANK: Record<AttemptOutcomeName, number> = { RUNNING: 0, LOST: 1, RETRY: 2, REVOKED: 3, FAILURE: 4, SUCCESS: 5 };
+export type TaskStateName = TaskState;
+export type AttemptOutcomeName = AttemptOutcome;
 
 /** The columns of `tasks` the ingest owns; instants are epoch ms. */
 export interface TaskRow {
@@ -97,24 +90,7 @@ const STATE_TIMESTAMP = {
 
 /** The state an event sets, or null when it sets none (a rejection that requeued the task). */
 export function stateOf(event: TaskEvent): TaskStateName | null {
-  switch (event.type) {
-    case 'task-sent':
-      return 'PENDING';
-    case 'task-received':
-      return 'RECEIVED';
-    case 'task-started':
-      return 'STARTED';
-    case 'task-succeeded':
-      return 'SUCCESS';
-    case 'task-failed':
-      return 'FAILURE';
-    case 'task-retried':
-      return 'RETRY';
-    case 'task-revoked':
-      return 'REVOKED';
-    case 'task-rejected':
-      return event.deadLettered ? 'REJECTED' : null;
-  }
+  return stateOfEvent(event);
 }
 
 /** Events a worker emits: their hostname is the task's worker. task-sent comes from the producer. */

@@ -28,6 +28,7 @@ import {
   TaskAttemptSchema,
   TaskStateSchema,
   TaskSummarySchema,
+  taskStates,
   WorkerSummarySchema,
 } from '../api/monitor-schemas.js';
 
@@ -47,7 +48,7 @@ export const LiveRoomSchema = z.union([
 /** The task list's filter, as on GET /tasks (exact matches; several states allowed). */
 export const LiveTaskFilterSchema = z
   .object({
-    state: z.array(TaskStateSchema).min(1).max(8).optional(),
+    state: z.array(TaskStateSchema).min(1).max(taskStates.length).optional(),
     name: z.string().min(1).max(200).optional(),
     worker: z.string().min(1).max(300).optional(),
     queue: z.string().min(1).max(200).optional(),
