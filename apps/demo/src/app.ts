@@ -86,7 +86,8 @@ export const trackEvent = app.task(
 
 // ---------------------------------------------------------------------------
 // payments.callPaymentApi: the provider times out now and then; retry with
-// exponential backoff (1 s, 2 s, 4 s, … with jitter), at most 3 times.
+// exponential backoff and full jitter (a random delay up to 1 s, then up to
+// 2 s, then up to 4 s), at most 3 times.
 
 export class PaymentGatewayTimeout extends Error {
   override name = 'PaymentGatewayTimeout';

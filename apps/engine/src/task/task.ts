@@ -24,7 +24,11 @@ export interface TaskOptions extends RetryPolicy {
   /** 0 (lowest, default) … 9 (highest). */
   priority?: number;
   ignoreResult?: boolean;
-  /** Ack after the task finishes (default), so a crash hands it to another worker. */
+  /**
+   * true (the default): ack after the task finishes, so a crash hands it to
+   * another worker (at least once). false: ack when it starts, so a crash loses
+   * it (at most once), for tasks that must never run twice.
+   */
   acksLate?: boolean;
   /** Default expiry of calls to this task. */
   expires?: Duration;
