@@ -110,8 +110,11 @@ export class ThreadPool {
     signal.addEventListener('abort', onAbort);
     // Both listeners are removed when the job settles, so a long-lived thread does not collect them.
     let detach = (): void => undefined;
+    // Set when the thread answered (or died): only a run the limit or terminate cut short kills its thread.
+    let answered = false;
     const done = new Promise<unknown>((resolve, reject) => {
       const onExit = (code: number): void => {
+        answered = true;
         detach();
         reject(new Error(`task thread exited with code ${code}`));
       };
@@ -121,6 +124,7 @@ export class ThreadPool {
           return;
         }
         if (m.type !== 'done' || m.jobId !== jobId) return;
+        answered = true;
         detach();
         if (m.ok) return resolve(m.value);
         const remote = m.error ?? { name: 'Error', message: 'thread failed' };
@@ -139,7 +143,8 @@ export class ThreadPool {
     try {
       return await Promise.race([done, limits]);
     } catch (err) {
-      if (!(await Promise.race([done.then(() => true, () => true), Promise.resolve(false)]))) {
+      // (A race against an already-settled promise cannot tell this: a failed run used to kill its thread.)
+      if (!answered) {
         // The limit (or terminate) won: kill the thread and put a fresh one in its slot.
         await slot.thread.terminate();
         const index = this.slots.indexOf(slot);
