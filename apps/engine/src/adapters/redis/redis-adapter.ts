@@ -41,7 +41,14 @@ export function createRedisAdapter(url: string, prefix: string, logger: Logger, 
     controlBus,
     workerRegistry: port(() => new RedisWorkerRegistry(client(), prefix)),
     scheduleStore: port(() => new RedisScheduleStore(client(), prefix, controlBus())),
-    resultBackend: port(() => new RedisResultBackend(client(), prefix, watch)),
+    // Results get a connection of their own: on the broker's, a large batch of
+    // result writes would queue in front of reserves and settlements.
+    resultBackend: port(() => {
+      const own = createRedisClient(url, watch);
+      defineScripts(own);
+      closers.push(() => own.quit().catch(() => undefined));
+      return new RedisResultBackend(own, prefix, watch);
+    }),
     async close() {
       await Promise.all(closers.splice(0).map((c) => c()));
       const c = opened;
