@@ -16,9 +16,10 @@ const stackEnv: Record<string, string> = {
 // Only the engine's temporary files (thumbnails) land here; the data is in PostgreSQL.
 const demoDataDir = new URL('./test-results/demo-data', import.meta.url).pathname;
 const accountSpecs = /(auth|settings)\.spec\.ts$/;
-// The console's behaviour (live tasks, actions, schedules, queues, roles): once, in light, since
-// these tests change data and the colour scheme does not change what they prove.
-const consoleSpecs = /(tasks|schedules|queues|viewer|workers|dead-letters|overview|xss)\.spec\.ts$/;
+// What the colour scheme changes: how the pages look (screenshots) and whether they pass axe's
+// checks (contrast differs per scheme). These run in light and in dark; everything else proves
+// behaviour the scheme does not touch, so it runs once, in light.
+const schemeSpecs = /(screenshots|a11y)\.spec\.ts$/;
 
 export default defineConfig({
   testDir: './tests',
@@ -26,10 +27,14 @@ export default defineConfig({
   fullyParallel: true,
   forbidOnly: true,
   retries: 0,
-  workers: 2,
-  timeout: 30_000,
-  // A shared two-core machine: a client-side navigation can take a few seconds under load.
-  expect: { timeout: 10_000 },
+  // One browser at a time: the demo (workers, gateway, beat, load generator), Next.js and
+  // Chromium share two cores, and a second browser only competes with them for the same CPU.
+  workers: 1,
+  // Limits for a machine three times slower than a quiet two-core one. A state a user waits for
+  // (a page with its data, a live update after an action) gets 15 s; a test, up to a dozen such
+  // steps, 60 s; tests that walk every page set their own (one page load's time per page).
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
   // scripts/test.mjs sums test-results/playwright.json into the run's closing line.
   reporter: [['list'], ['json', { outputFile: 'test-results/playwright.json' }]],
   use: {
@@ -50,23 +55,25 @@ export default defineConfig({
   projects: [
     // Signs in as the admin once and saves the browser state the other projects start from.
     { name: 'setup', testMatch: /\.setup\.ts$/, use: { ...devices['Desktop Chrome'] } },
-    // Sign-in, sign-out and account management: once, not per colour scheme (failed sign-ins
-    // count towards the gateway's login rate limit, and these tests change data).
+    // Sign-in, sign-out and account management: signed out at the start (failed sign-ins count
+    // towards the gateway's login rate limit, and these tests change data).
     {
       name: 'accounts',
       testMatch: accountSpecs,
       dependencies: ['setup'],
       use: { ...devices['Desktop Chrome'], colorScheme: 'light' },
     },
+    // The console's behaviour (live tasks, actions, schedules, queues, roles, navigation): once,
+    // signed in as the admin.
     {
       name: 'console',
-      testMatch: consoleSpecs,
+      testIgnore: [accountSpecs, schemeSpecs],
       dependencies: ['setup'],
       use: { ...devices['Desktop Chrome'], colorScheme: 'light', storageState: adminStorageState },
     },
     ...(['light', 'dark'] as const).map((colorScheme) => ({
       name: colorScheme,
-      testIgnore: [accountSpecs, consoleSpecs],
+      testMatch: schemeSpecs,
       dependencies: ['setup'],
       use: { ...devices['Desktop Chrome'], colorScheme, storageState: adminStorageState },
     })),

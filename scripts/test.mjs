@@ -2,7 +2,8 @@
 //   1. prerequisites (Redis, PostgreSQL, Chromium) — stops at once with the fix
 //   2. the Prisma client, generated from prisma/schema.prisma
 //   3. lint, typecheck and unit + integration tests of every workspace (turbo)
-//   4. the Playwright end-to-end suite in Debian's Chromium, against the demo's whole stack on
+//   4. the dashboard's production build, when its sources changed since the last one
+//   5. the Playwright end-to-end suite in Debian's Chromium, against the demo's whole stack on
 //      real Redis (database 13) and PostgreSQL (database lovage_e2e), both emptied first
 // It ends with one line "N passed, N failed" summing every test runner's counts.
 import { spawn } from 'node:child_process';
@@ -96,6 +97,9 @@ const ok =
   (await stage('e2e lint and typecheck', async () =>
     (await run('npx', ['turbo', 'run', 'lint', 'typecheck', '--filter=@lovage/e2e', '--output-logs=errors-only'])) === 0,
   )) &&
+  // Built here rather than by Playwright's web server step, whose start-up limit would then have
+  // to cover a `next build` (minutes on a slow machine) as well as the server's start.
+  (await stage('dashboard build', async () => (await run('node', ['scripts/build-dashboard-if-stale.mjs'])) === 0)) &&
   (await stage('end-to-end tests (Playwright, Chromium)', async () => (await run('npm', ['run', 'test:e2e'])) === 0));
 
 const { passed, failed, skipped } = countResults();

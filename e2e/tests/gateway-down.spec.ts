@@ -1,8 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { expect, test } from '@playwright/test';
 
 const dashboardDir = new URL('../../apps/dashboard/', import.meta.url).pathname;
+// Next's own entry, run with this Node: no npx (an npm process) in between to start first.
+const nextBin = createRequire(`${dashboardDir}package.json`).resolve('next/dist/bin/next');
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -17,18 +20,21 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`dashboard exited with code ${child.exitCode}`);
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+/** Waits until the server answers HTTP, or says why it never will. */
+async function expectAnswering(url: string, child: ChildProcess): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        if (child.exitCode !== null) return `exited with code ${child.exitCode}`;
+        return fetch(url).then(
+          () => 'answering',
+          () => 'not listening yet',
+        );
+      },
+      // A cold `next start` on a machine three times slower than a quiet one.
+      { message: `the second dashboard at ${url}`, timeout: 30_000 },
+    )
+    .toBe('answering');
 }
 
 test('the dashboard says the gateway is unreachable when it is down, instead of failing', async ({
@@ -37,14 +43,14 @@ test('the dashboard says the gateway is unreachable when it is down, instead of 
 }) => {
   // A second dashboard server from the same build, pointed at a port where nothing listens.
   const [port, closedPort] = await Promise.all([freePort(), freePort()]);
-  const child = spawn('npx', ['next', 'start', '-p', String(port), '-H', '127.0.0.1'], {
+  const child = spawn(process.execPath, [nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'], {
     cwd: dashboardDir,
     env: { ...process.env, LOVAGE_GATEWAY_URL: `http://127.0.0.1:${closedPort}` },
     stdio: 'ignore',
     detached: true,
   });
   try {
-    await waitForHttp(`http://127.0.0.1:${port}/`, child, 20_000);
+    await expectAnswering(`http://127.0.0.1:${port}/`, child);
     const response = await page.goto(`http://127.0.0.1:${port}/`);
     expect(response?.status()).toBe(200);
     await expect(page.getByRole('status', { name: 'Gateway health' })).toHaveText('Gateway: unreachable');
@@ -62,7 +68,7 @@ test('the dashboard says the gateway is unreachable when it is down, instead of 
     await expect(login.getByRole('status', { name: 'Gateway health' })).toHaveText('Gateway: unreachable');
     await signedOut.close();
   } finally {
-    // npx starts next as a child: end the whole process group we created.
+    // End the whole process group we created, in case next started helpers of its own.
     if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
   }
 });

@@ -1,12 +1,12 @@
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import { apiGet } from './api.js';
-import { pages } from './pages.js';
+import { expectDataShown, pages } from './pages.js';
 
 const screenshotDir = new URL('../screenshots/', import.meta.url).pathname;
 
 async function captureInScheme(page: Page, testInfo: TestInfo, path: string, heading: string | RegExp, slug: string) {
   await page.goto(path);
-  await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
   const scheme = testInfo.project.name === 'dark' ? 'dark' : 'light';
   const prefersDark = await page.evaluate(() => window.matchMedia('(prefers-color-scheme: dark)').matches);
   expect(prefersDark).toBe(scheme === 'dark');
@@ -16,8 +16,8 @@ async function captureInScheme(page: Page, testInfo: TestInfo, path: string, hea
   const brightness = channels.reduce((sum, channel) => sum + channel, 0) / 3;
   if (scheme === 'dark') expect(brightness).toBeLessThan(60);
   else expect(brightness).toBeGreaterThan(200);
-  // Client-side data (react-query) arrives after the heading; capture the settled page.
-  await page.waitForLoadState('networkidle');
+  // Client-side data (react-query) arrives after the heading; capture the page with its data.
+  await expectDataShown(page);
   // Nothing may push the page sideways: wide tables scroll inside their own box.
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(page.viewportSize()?.width ?? 1280);
   await page.screenshot({ path: `${screenshotDir}${scheme}-${slug}.png`, fullPage: true });

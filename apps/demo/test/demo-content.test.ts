@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startDemo } from './demo-process.js';
+import { embeddedStartMs } from './slow-starts.js';
 
 const password = 'demo-content-password-1';
 const seedTasks = [
@@ -74,7 +75,7 @@ describe('npm start on the embedded defaults', () => {
     await waitFor(
       () => Promise.resolve(demo.output().stdout),
       (out) => out.includes('Stop:'),
-      90_000,
+      embeddedStartMs,
     );
     const startedAt = Date.now();
     const { stdout } = demo.output();
@@ -153,5 +154,5 @@ describe('npm start on the embedded defaults', () => {
     ).toEqual(['async', 'threads']);
     expect(seen.queues.map((q) => q.name)).toEqual(expect.arrayContaining(['default', 'images']));
     expect(Date.now() - startedAt).toBeLessThan(45_000);
-  }, 150_000);
+  }, embeddedStartMs + 60_000);
 });

@@ -14,6 +14,7 @@ import { banner } from '../src/banner.js';
 import { defaultDataDir, loadDemoConfig } from '../src/config.js';
 import { BrokerUnreachable, describeStartError } from '../src/start-error.js';
 import { blocksOf, guideFiles, repoRoot, type Block } from './docs-samples.js';
+import { embeddedStartMs } from './slow-starts.js';
 
 const blocks: Block[] = guideFiles().flatMap(blocksOf);
 const where = (block: Block): string => `${block.doc}:${block.line}`;
@@ -344,7 +345,7 @@ describe('curl examples', () => {
       logLevel: 'silent',
       retention: false,
     });
-  }, 60_000);
+  }, embeddedStartMs);
   afterAll(async () => {
     await gateway?.close();
     await app.close();

@@ -8,6 +8,7 @@ import { createGateway, type Gateway } from '@lovage/gateway';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './docs-samples.js';
+import { embeddedStartMs } from './slow-starts.js';
 
 const read = (file: string): Promise<string> => readFile(path.join(repoRoot, file), 'utf8');
 
@@ -65,7 +66,7 @@ beforeAll(async () => {
   await fetch(`${gateway.url}/healthz`);
   exposition = await (await fetch(`${gateway.url}/metrics`)).text();
   served = new Set([...exposition.matchAll(/^# TYPE (\S+) \S+$/gm)].map((m) => m[1]!));
-}, 60_000);
+}, embeddedStartMs);
 
 afterAll(async () => {
   await gateway?.close();

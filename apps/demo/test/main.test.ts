@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { deleteKeysWithPrefix } from '@lovage/test-support/redis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDemo as startDemoProcess, type DemoProcess } from './demo-process.js';
+import { embeddedStartMs } from './slow-starts.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -42,11 +43,11 @@ const gatewayUrlOf = (stdout: string): string => {
   return url;
 };
 
-describe('demo main on the embedded defaults', { timeout: 90_000 }, () => {
+describe('demo main on the embedded defaults', { timeout: embeddedStartMs + 60_000 }, () => {
   it('prints one banner, feeds the gateway a live event stream, and exits 0 on SIGINT', async () => {
     const dataDir = await tempDataDir();
     const demo = startDemo({ LOVAGE_DATA_DIR: dataDir, LOVAGE_ADMIN_PASSWORD: 'demo-test-password-1' }, ['--rate', '8']);
-    await waitFor(() => demo.output().stdout.includes('Stop:'), 'the banner');
+    await waitFor(() => demo.output().stdout.includes('Stop:'), 'the banner', embeddedStartMs);
     const { stdout } = demo.output();
     expect(stdout.match(/Lovage demo/g)).toHaveLength(1);
     expect(stdout).toContain('Broker     memory://');

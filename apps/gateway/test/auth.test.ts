@@ -54,7 +54,7 @@ describe('login', () => {
       await timed('warmup@example.com');
       const wrong: number[] = [];
       const unknown: number[] = [];
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < 5; i++) {
         const a = await timed(ADMIN.email);
         const b = await timed('nobody@example.com');
         expect(a.status).toBe(401);
@@ -65,8 +65,9 @@ describe('login', () => {
         unknown.push(b.ms);
       }
       // Both pay for a scrypt verification; skipping it for unknown emails would make them ~20x faster.
-      const median = (values: number[]) => values.sort((x, y) => x - y)[1]!;
-      expect(median(unknown)).toBeGreaterThan(median(wrong) * 0.3);
+      // The fastest of each: a busy machine only ever adds time, so the minimum is each path's own
+      // cost, where a median of a few tries still moved with the machine's load.
+      expect(Math.min(...unknown)).toBeGreaterThan(Math.min(...wrong) * 0.3);
       expect(client.cookies.size).toBe(0);
     } finally {
       await gateway.close();

@@ -25,7 +25,9 @@ function lovage(args: string[], env: Record<string, string> = {}): Promise<Run> 
   });
 }
 
-describe('lovage CLI against real Redis', () => {
+// Every `lovage` call is a fresh Node process that loads the CLI's TypeScript through tsx: about a
+// CPU-second each, several per test, and more on a machine three times slower than a quiet one.
+describe('lovage CLI against real Redis', { timeout: 60_000 }, () => {
   const prefix = uniquePrefix('cli');
   const env = { LOVAGE_BROKER_URL: redisUrl, LOVAGE_PREFIX: prefix, LOVAGE_LOG_LEVEL: 'silent', LOVAGE_HEARTBEAT_INTERVAL: '300' };
   const broker = ['--broker', redisUrl, '--prefix', prefix];

@@ -145,11 +145,14 @@ export function observability(kind: Kind): void {
     });
 
     describe('remote control with two workers', () => {
+      /** Ends the running ctl.hold tasks: they stay active until the test has inspected them. */
+      let release: () => void = () => undefined;
       async function two(): Promise<Lovage> {
         const app = setup().app(fast);
-        app.task('ctl.sleep', async (ms: number) => {
-          await sleep(ms);
-          return ms;
+        const released = new Promise<void>((resolve) => (release = resolve));
+        app.task('ctl.hold', async (label: string) => {
+          await released;
+          return label;
         });
         await h.worker(app, { hostname: 'alpha', concurrency: 2 });
         await h.worker(app, { hostname: 'beta', concurrency: 2 });
@@ -167,16 +170,16 @@ export function observability(kind: Kind): void {
 
       it('inspect reports active, reserved, scheduled, revoked, registered, stats, conf and active queues', async () => {
         const app = await two();
-        const r = await app.sendTask('ctl.sleep', [400]);
+        const r = await app.sendTask('ctl.hold', ['held']);
         await until(async () => Object.values(await app.control.inspect().active()).flat().length === 1);
         const active = await app.control.inspect().active();
         const holder = Object.keys(active).find((k) => active[k]!.length === 1)!;
-        expect(active[holder]![0]).toMatchObject({ id: r.id, name: 'ctl.sleep', args: '[400]', hostname: holder });
+        expect(active[holder]![0]).toMatchObject({ id: r.id, name: 'ctl.hold', args: '["held"]', hostname: holder });
         expect(typeof active[holder]![0]!.startedAt).toBe('number');
         const only = app.control.inspect({ destination: ['alpha'] });
         expect(Object.keys(await only.reserved())).toEqual(['alpha']);
         expect(await only.scheduled()).toEqual({ alpha: [] });
-        expect(await only.registered()).toEqual({ alpha: ['ctl.sleep'] });
+        expect(await only.registered()).toEqual({ alpha: ['ctl.hold'] });
         expect(await only.activeQueues()).toEqual({ alpha: [{ name: 'default' }] });
         const stats = await only.stats();
         expect(stats.alpha).toMatchObject({ hostname: 'alpha', pool: { kind: 'async', size: 2 }, prefetch: 4 });
@@ -184,7 +187,8 @@ export function observability(kind: Kind): void {
         expect(conf.alpha).toMatchObject({ defaultQueue: 'default', prefix: h.prefix });
         await app.control.revoke('some-id');
         await until(async () => (await only.revoked()).alpha?.includes('some-id') === true);
-        await r.get({ timeout: 5_000 });
+        release();
+        expect(await r.get({ timeout: 10_000 })).toBe('held');
       });
 
       it('revoke with terminate stops a running task on the worker that holds it and is acknowledged', async () => {
@@ -203,12 +207,12 @@ export function observability(kind: Kind): void {
 
       it('rateLimit and timeLimit apply only on the destination, and name unknown tasks in an error', async () => {
         const app = await two();
-        expect(await app.control.rateLimit('ctl.sleep', '1/m', { destination: ['alpha'] })).toEqual({ alpha: { ok: 'new rate limit set for ctl.sleep: 1/m' } });
-        expect(await app.control.timeLimit('ctl.sleep', { soft: 50, hard: 100 }, { destination: ['beta'] })).toEqual({ beta: { ok: 'time limits set for ctl.sleep' } });
+        expect(await app.control.rateLimit('ctl.hold', '1/m', { destination: ['alpha'] })).toEqual({ alpha: { ok: 'new rate limit set for ctl.hold: 1/m' } });
+        expect(await app.control.timeLimit('ctl.hold', { soft: 50, hard: 100 }, { destination: ['beta'] })).toEqual({ beta: { ok: 'time limits set for ctl.hold' } });
         const stats = await app.control.inspect().stats();
-        expect(stats.alpha!.rateLimits).toEqual({ 'ctl.sleep': '1/m' });
+        expect(stats.alpha!.rateLimits).toEqual({ 'ctl.hold': '1/m' });
         expect(stats.beta!.rateLimits).toEqual({});
-        expect(stats.beta!.timeLimits).toEqual({ 'ctl.sleep': { soft: 50, hard: 100 } });
+        expect(stats.beta!.timeLimits).toEqual({ 'ctl.hold': { soft: 50, hard: 100 } });
         expect(await app.control.rateLimit('no.such', '1/s', { destination: 'alpha' })).toEqual({ alpha: { error: 'unknown task no.such' } });
       });
 

@@ -287,15 +287,22 @@ export function conformance(kind: Kind): void {
     });
 
     it('renews leases so a long task is not handed to another worker', async () => {
-      const app = setup().app();
+      // The task runs for three leases. Both workers can run it, so a lease that lapsed would
+      // be recovered and started again, on either of them. A renewal is due every third of a
+      // lease: with a one-second lease the worker may stall for 600 ms and still keep it.
+      const lease = 1_000;
       let runs = 0;
-      const t = app.task('long.task', async () => {
+      const longTask = async (): Promise<void> => {
         runs++;
-        await sleep(700);
-      });
-      await h.worker(app, { lease: 200 });
-      await h.worker(h.app({ defaultQueue: 'default' }), { lease: 200 });
-      await (await t.delay()).get({ timeout: 5_000 });
+        await sleep(3 * lease);
+      };
+      const app = setup().app();
+      const t = app.task('long.task', longTask);
+      const other = h.app();
+      other.task('long.task', longTask);
+      await h.worker(app, { lease });
+      await h.worker(other, { lease });
+      await (await t.delay()).get({ timeout: 30_000 });
       expect(runs).toBe(1);
     });
 

@@ -23,8 +23,9 @@ export function SchedulesView() {
     queryKey: queryKeys.schedules.list(),
     queryFn: ({ signal }) => api.get<ScheduleList>(paths.schedules, { signal }),
     // The feed announces runs, not how their tasks end: while a last run's task is still
-    // on its way, re-read the list now and then so its outcome appears.
-    refetchInterval: (query) => (Object.values(query.state.data?.lastRuns ?? {}).some((run) => !isFinished(run)) ? 3_000 : false),
+    // on its way, or a run the store announced is not recorded yet, re-read the list now and
+    // then so its outcome appears.
+    refetchInterval: (query) => (awaitsOutcome(query.state.data) ? 3_000 : false),
   });
   useLiveRoom('schedules', {
     onEvent: (event, payload) => {
@@ -74,6 +75,23 @@ export function SchedulesView() {
       ))}
     </DataTable>
   );
+}
+
+/** How long a run the store announced may take to be recorded before the list stops asking. */
+const recordingGraceMs = 60_000;
+
+function awaitsOutcome(list: ScheduleList | undefined): boolean {
+  if (!list) return false;
+  if (Object.values(list.lastRuns).some((run) => !isFinished(run))) return true;
+  // The live update (from the schedule store) can overtake the run's own event on its way to the
+  // database; the list re-read at that update then still holds the previous run.
+  return list.schedules.some((schedule) => {
+    if (schedule.lastRunAt === null) return false;
+    const ranAt = Date.parse(schedule.lastRunAt);
+    const recorded = list.lastRuns[schedule.name];
+    const recordedAt = recorded ? Date.parse(recorded.firedAt ?? recorded.dueAt) : -Infinity;
+    return recordedAt < ranAt && Date.now() - ranAt < recordingGraceMs;
+  });
 }
 
 function isFinished(run: ScheduleRun): boolean {
