@@ -7,12 +7,12 @@
 //
 // Needs the dashboard's production build (node scripts/build-dashboard-if-stale.mjs) and
 // /usr/bin/chromium (or LOVAGE_CHROMIUM).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { chromium } from '@playwright/test';
 import { createGateway, migratePostgres, type Gateway } from '@lovage/gateway';
+import { CHROMIUM, freePort, signIn, startDashboard, waitForHttp } from './dashboard-support.js';
 
 const argv = process.argv.slice(2);
 const json = argv.includes('--json');
@@ -24,8 +24,6 @@ const TASK_COUNT = option('--tasks', 1_000_000);
 const RUNS = option('--runs', 7);
 const TARGET_MS = 1_000;
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const CHROMIUM = process.env.LOVAGE_CHROMIUM ?? '/usr/bin/chromium';
-const dashboardDir = new URL('../../apps/dashboard/', import.meta.url).pathname;
 const say = (line: string): void => {
   if (!json) process.stderr.write(`${line}\n`);
 };
@@ -74,32 +72,6 @@ async function seedTasks(url: string, count: number): Promise<void> {
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(url, { redirect: 'manual' });
-      if (response.status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
-}
-
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
@@ -129,19 +101,11 @@ async function main(): Promise<void> {
       security: { adminEmail: admin.email, adminPassword: admin.password, metricsToken: undefined, dashboardUrl },
       passwordCost: 1_024,
     });
-    dashboard = spawn(new URL('../../node_modules/.bin/next', import.meta.url).pathname, ['start', '-p', String(dashboardPort), '-H', '127.0.0.1'], {
-      cwd: dashboardDir,
-      env: { ...process.env, LOVAGE_GATEWAY_URL: gateway.url },
-      stdio: 'ignore',
-    });
+    dashboard = startDashboard(dashboardPort, gateway.url);
     await waitForHttp(`${dashboardUrl}/login`, 60_000);
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${dashboardUrl}/login`);
-    await page.getByLabel('Email').fill(admin.email);
-    await page.getByLabel('Password').fill(admin.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByLabel('Signed in as').waitFor();
+    await signIn(page, dashboardUrl, admin);
 
     const firstRow = page.locator('[role="row"][data-task-id]').first();
     const times: number[] = [];

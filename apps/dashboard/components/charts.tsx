@@ -2,7 +2,16 @@
 
 // Time-series charts on recharts, sized by their container. Colours are mid-tones readable on
 // both themes; axis text follows the page's muted ink through currentColor.
+//
+// A chart is the costliest thing a live page redraws (recharts renders and measures every axis
+// label in several passes), so TimeChart redraws only when its props change (it is memoised:
+// callers pass data that keeps its identity between live updates, and series and formatters
+// declared once, not fresh literals per render), and at most once per `redrawMs` however often
+// its data changes. Key a chart by what it shows (a queue, a window) to draw a new one at once.
+import { memo, useMemo } from 'react';
+import { useThrottled } from '@/lib/use-throttled';
 import { Area, AreaChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { formatClock, formatCount, formatDateTime } from '@/lib/format';
 
 export interface Series {
   key: string;
@@ -20,18 +29,11 @@ export const chartColors = {
   grey: '#64748b',
 } as const;
 
-/** Axis labels for times; with seconds when the chart spans only a few minutes. */
-function timeTick(withSeconds: boolean) {
-  return (value: unknown): string => {
-    const date = new Date(typeof value === 'number' || typeof value === 'string' ? value : 0);
-    return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', ...(withSeconds ? { second: '2-digit' } : {}) });
-  };
-}
-
-function tooltipLabel(value: unknown): string {
-  const date = new Date(typeof value === 'number' || typeof value === 'string' ? value : 0);
-  return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-}
+const timeTick = (value: unknown): string => formatClock(Number(value), false);
+const timeTickWithSeconds = (value: unknown): string => formatClock(Number(value), true);
+const tooltipLabel = (value: unknown): string => formatDateTime(typeof value === 'number' || typeof value === 'string' ? value : null);
+const axis = { stroke: 'currentColor', tick: { fill: 'currentColor', fontSize: 11 } };
+const margin = { top: 8, right: 12, bottom: 0, left: 0 };
 
 const tooltipStyle = {
   background: 'var(--lv-surface-raised)',
@@ -41,29 +43,48 @@ const tooltipStyle = {
   fontSize: 12,
 };
 
-/** A labelled chart: `data` rows keyed by `at` (ms) plus one number (or null) per series. */
-export function TimeChart({
-  title,
-  data,
-  series,
-  kind = 'line',
-  stacked = false,
-  height = 220,
-  formatValue = (value: number) => value.toLocaleString(),
-}: {
+interface ChartProps {
   title: string;
+  /** Rows keyed by `at` (ms) plus one number (or null) per series. */
   data: Record<string, number | null>[];
-  series: Series[];
+  series: readonly Series[];
   kind?: 'line' | 'area';
   stacked?: boolean;
   height?: number;
   formatValue?: (value: number) => string;
+}
+
+/** A labelled chart: `data` rows keyed by `at` (ms) plus one number (or null) per series. */
+export const TimeChart = memo(function TimeChart({
+  data,
+  redrawMs = 10_000,
+  ...props
+}: ChartProps & {
+  /** Shortest time between two redraws for new data. */
+  redrawMs?: number;
 }) {
-  const axis = { stroke: 'currentColor', tick: { fill: 'currentColor', fontSize: 11 } };
-  const common = {
-    data,
-    margin: { top: 8, right: 12, bottom: 0, left: 0 },
-  };
+  // The chart below is memoised too, so data that changed again before its turn re-renders
+  // only this wrapper, not recharts' tree.
+  return <Chart data={useThrottled(data, redrawMs)} {...props} />;
+});
+
+const Chart = memo(function Chart({ title, data, series, kind = 'line', stacked = false, height = 220, formatValue = formatCount }: ChartProps) {
+  const { withSeconds, wholeNumbers, sparse } = useMemo(() => {
+    let first = Infinity;
+    let last = -Infinity;
+    for (const row of data) {
+      const at = row.at ?? 0;
+      if (at < first) first = at;
+      if (at > last) last = at;
+    }
+    return {
+      withSeconds: data.length > 0 && last - first < 10 * 60_000,
+      // Counts get whole-number ticks: 0, 1, 2 rather than 0, 0.5, 1 printed as 0, 1, 1.
+      wholeNumbers: data.every((row) => series.every((item) => row[item.key] == null || Number.isInteger(row[item.key]))),
+      // A series with one or two points draws no visible line; dots show them.
+      sparse: new Set(series.filter((item) => data.filter((row) => row[item.key] != null).length <= 2).map((item) => item.key)),
+    };
+  }, [data, series]);
   const tooltip = (
     <Tooltip
       contentStyle={tooltipStyle}
@@ -71,23 +92,17 @@ export function TimeChart({
       formatter={(value) => (typeof value === 'number' ? formatValue(value) : String(value ?? '—'))}
     />
   );
-  const times = data.map((row) => row.at ?? 0);
-  const span = times.length > 0 ? Math.max(...times) - Math.min(...times) : 0;
-  // Counts get whole-number ticks: 0, 1, 2 rather than 0, 0.5, 1 printed as 0, 1, 1.
-  const wholeNumbers = data.every((row) => series.every((item) => row[item.key] == null || Number.isInteger(row[item.key])));
-  // A series with one or two points draws no visible line; dots show them.
-  const sparse = new Set(series.filter((item) => data.filter((row) => row[item.key] != null).length <= 2).map((item) => item.key));
   const xAxis = (
-    <XAxis dataKey="at" type="number" scale="time" domain={['dataMin', 'dataMax']} tickFormatter={timeTick(span < 10 * 60_000)} {...axis} />
+    <XAxis dataKey="at" type="number" scale="time" domain={['dataMin', 'dataMax']} tickFormatter={withSeconds ? timeTickWithSeconds : timeTick} {...axis} />
   );
-  const yAxis = <YAxis width={60} allowDecimals={!wholeNumbers} tickFormatter={(value: number) => formatValue(value)} {...axis} />;
+  const yAxis = <YAxis width={60} allowDecimals={!wholeNumbers} tickFormatter={formatValue} {...axis} />;
   return (
     <figure aria-label={title} className="text-ink-muted">
       <figcaption className="mb-2 text-sm font-medium text-ink">{title}</figcaption>
       <div style={{ height }}>
         <ResponsiveContainer width="100%" height="100%">
           {kind === 'area' ? (
-            <AreaChart {...common}>
+            <AreaChart data={data} margin={margin}>
               <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.15} />
               {xAxis}
               {yAxis}
@@ -108,7 +123,7 @@ export function TimeChart({
               ))}
             </AreaChart>
           ) : (
-            <LineChart {...common}>
+            <LineChart data={data} margin={margin}>
               <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.15} />
               {xAxis}
               {yAxis}
@@ -139,7 +154,7 @@ export function TimeChart({
       </ul>
     </figure>
   );
-}
+});
 
 /** A tiny line with no axes, for table cells. */
 export function Sparkline({ values, label, color = chartColors.blue }: { values: number[]; label: string; color?: string }) {

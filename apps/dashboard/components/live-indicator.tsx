@@ -16,10 +16,8 @@ export function LiveIndicator() {
   return (
     <div className="flex items-center gap-2 text-sm">
       <p role="status" aria-label="Live updates" className={`inline-flex items-center gap-1.5 font-medium ${tone}`}>
-        <span
-          aria-hidden="true"
-          className={`inline-block size-2 rounded-full bg-current ${state === 'connected' ? 'animate-pulse' : ''}`}
-        />
+        {/* A still dot: a pulse here would repaint every frame of a page left open all day. */}
+        <span aria-hidden="true" className="inline-block size-2 rounded-full bg-current" />
         {labels[state]}
       </p>
       {state === 'disconnected' ? (

@@ -1,18 +1,42 @@
-/** A timestamp from the gateway as a short local date and time; "—" when there is none. */
-export function formatDateTime(value: string | null | undefined): string {
-  if (!value) return '—';
+// Text for numbers, times and values. Every Intl formatter is built once: `toLocaleString`
+// with options builds a new one on each call, which cost live pages most of their CPU (a chart
+// axis formats its ticks many times per redraw; every "2 s ago" formats its tooltip each tick).
+
+/** A formatter built on first use and kept (the browser's locale does not change under a page). */
+function once<T>(make: () => T): () => T {
+  let made: T | undefined;
+  return () => (made ??= make());
+}
+
+const dateTimeFormat = once(() => new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }));
+const absoluteFormat = once(() => new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'long' }));
+const clockFormat = once(() => new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' }));
+const clockWithSecondsFormat = once(() => new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' }));
+const countFormat = once(() => new Intl.NumberFormat());
+
+function validDate(value: string | number | Date): Date | null {
   const date = new Date(value);
-  return Number.isNaN(date.getTime())
-    ? value
-    : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** A timestamp from the gateway as a short local date and time; "—" when there is none. */
+export function formatDateTime(value: string | number | null | undefined): string {
+  if (value === null || value === undefined || value === '') return '—';
+  const date = validDate(value);
+  return date ? dateTimeFormat().format(date) : String(value);
 }
 
 /** The full local date and time with seconds, for tooltips. */
 export function formatAbsolute(value: string | number | Date): string {
-  const date = new Date(value);
-  return Number.isNaN(date.getTime())
-    ? String(value)
-    : date.toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'long' });
+  const date = validDate(value);
+  return date ? absoluteFormat().format(date) : String(value);
+}
+
+/** A time of day for chart axes: "14:05", or "14:05:30" with seconds. */
+export function formatClock(value: number, withSeconds: boolean): string {
+  const date = validDate(value);
+  if (!date) return '';
+  return (withSeconds ? clockWithSecondsFormat() : clockFormat()).format(date);
 }
 
 /** "2 s ago", "in 5 min": the distance between an instant and now. */
@@ -20,12 +44,13 @@ export function formatRelative(value: string | number | Date, now: number): stri
   const at = new Date(value).getTime();
   if (Number.isNaN(at)) return String(value);
   const delta = at - now;
-  // The page's clock ticks once a second, so an instant that just arrived can be up to a
-  // second "ahead" of it: within two seconds either way is now.
-  if (Math.abs(delta) < 2_000) return 'just now';
-  const seconds = Math.round(Math.abs(delta) / 1000);
+  // Within five seconds either way is now (the page's clock ticks once a second, so an instant
+  // that just arrived can be a second "ahead" of it), and under a minute counts in steps of five
+  // seconds: a list of fresh tasks then redraws its times every five seconds, not every second.
+  if (Math.abs(delta) < 5_000) return 'just now';
+  const seconds = Math.floor(Math.abs(delta) / 1000);
   let text: string;
-  if (seconds < 60) text = `${seconds} s`;
+  if (seconds < 60) text = `${seconds - (seconds % 5)} s`;
   else if (seconds < 3_600) text = `${Math.floor(seconds / 60)} min`;
   else if (seconds < 86_400) text = `${Math.floor(seconds / 3_600)} h`;
   else text = `${Math.floor(seconds / 86_400)} d`;
@@ -54,12 +79,12 @@ export function formatBytes(bytes: number | null | undefined): string {
 }
 
 export function formatCount(value: number | null | undefined): string {
-  return value === null || value === undefined ? '—' : value.toLocaleString();
+  return value === null || value === undefined ? '—' : countFormat().format(value);
 }
 
 /** "1 message", "3 messages": a count with its noun (regular plurals only). */
 export function plural(count: number, noun: string): string {
-  return `${count.toLocaleString()} ${noun}${count === 1 ? '' : 's'}`;
+  return `${formatCount(count)} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 export function formatPercent(rate: number | null | undefined): string {

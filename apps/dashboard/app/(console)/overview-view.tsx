@@ -2,8 +2,8 @@
 
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useEffect, useId, useMemo, useState, type ReactNode } from 'react';
-import { chartColors, TimeChart } from '@/components/charts';
+import { memo, useEffect, useId, useMemo, useState, type ReactNode } from 'react';
+import { chartColors, TimeChart, type Series } from '@/components/charts';
 import { Card } from '@/components/ui/card';
 import { CompactTable } from '@/components/ui/data-table';
 import { Select } from '@/components/ui/input';
@@ -15,6 +15,11 @@ import { createBatcher, useLiveRoom } from '@/lib/live';
 import { paths, throughputWindows, type Overview, type Throughput, type ThroughputWindow } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { useSocketState } from '@/lib/socket';
+
+// Each part of the page is memoised on the slice of the overview it shows: react-query keeps the
+// identity of every part of a refetched answer that did not change (structural sharing), so a
+// live refresh re-renders only the parts whose numbers moved, and a chart redraws only when
+// its own series changed.
 
 function Stat({ label, value, hint }: { label: string; value: ReactNode; hint?: ReactNode }) {
   return (
@@ -35,14 +40,206 @@ const windowLabels: Record<ThroughputWindow, string> = {
   '30d': 'Last 30 days',
 };
 
-/** What the page saw at each overview refresh: the broker and the workers report only the present. */
-interface LiveSample {
-  at: number;
-  ready: number | null;
-  delayed: number | null;
-  reserved: number | null;
-  workers: number;
+const throughputSeries: readonly Series[] = [
+  { key: 'succeeded', label: 'Succeeded', color: chartColors.succeeded },
+  { key: 'failed', label: 'Failed', color: chartColors.failed },
+  { key: 'retried', label: 'Retried', color: chartColors.retried },
+  { key: 'revoked', label: 'Revoked', color: chartColors.revoked },
+];
+const failureRateSeries: readonly Series[] = [{ key: 'failureRate', label: 'Failure rate', color: chartColors.failed }];
+const runtimeSeries: readonly Series[] = [
+  { key: 'p50', label: 'p50', color: chartColors.teal },
+  { key: 'p95', label: 'p95', color: chartColors.blue },
+  { key: 'p99', label: 'p99', color: chartColors.revoked },
+];
+const depthSeries: readonly Series[] = [
+  { key: 'ready', label: 'Ready', color: chartColors.blue },
+  { key: 'delayed', label: 'Delayed', color: chartColors.retried },
+  { key: 'reserved', label: 'Reserved', color: chartColors.teal },
+];
+const workersSeries: readonly Series[] = [{ key: 'workers', label: 'Online', color: chartColors.succeeded }];
+const formatRate = (value: number): string => `${value.toFixed(Number.isInteger(value) || value >= 10 ? 0 : 1)} %`;
+const formatWhole = (value: number): string => value.toFixed(0);
+
+/**
+ * How the page samples what the broker and the workers report only for the present (queue
+ * depth, workers online) to chart them since it opened: at most one sample per `everyMs`, and
+ * while the values stay the same only one per `quietMs` (so a steady chart is not redrawn to
+ * extend a flat line), except that a chart gets its second point at the first chance.
+ */
+const sampling = { everyMs: 15_000, quietMs: 60_000, max: 120 };
+
+type Sample<K extends string> = { at: number } & Record<K, number | null>;
+
+/** `samples` with `next` appended when the sampling rules say so; the same array otherwise. */
+function addSample<K extends string>(samples: Sample<K>[], next: Sample<K>, keys: readonly K[]): Sample<K>[] {
+  const last = samples.at(-1);
+  if (last) {
+    const elapsed = next.at - last.at;
+    const changed = keys.some((key) => next[key] !== last[key]);
+    if (elapsed < sampling.everyMs || (!changed && samples.length > 1 && elapsed < sampling.quietMs)) return samples;
+  }
+  return [...samples.slice(-(sampling.max - 1)), next];
 }
+
+const depthKeys = ['ready', 'delayed', 'reserved'] as const;
+const workerKeys = ['workers'] as const;
+type DepthSample = Sample<(typeof depthKeys)[number]>;
+type WorkersSample = Sample<(typeof workerKeys)[number]>;
+
+const SummaryStats = memo(function SummaryStats({
+  lastHour,
+  last24h,
+  workers,
+  queues,
+}: Pick<Overview, 'lastHour' | 'last24h' | 'workers' | 'queues'>) {
+  return (
+    <section aria-label="Summary" className="grid grid-cols-2 gap-3 md:grid-cols-3 lg:grid-cols-6">
+      <Stat label="Succeeded (1 h)" value={formatCount(lastHour.succeeded)} hint={`${formatCount(last24h.succeeded)} in 24 h`} />
+      <Stat label="Failed (1 h)" value={formatCount(lastHour.failed)} hint={`${formatCount(last24h.failed)} in 24 h`} />
+      <Stat label="Failure rate (1 h)" value={formatPercent(lastHour.failureRate)} />
+      <Stat label="Runtime p95 (1 h)" value={formatSeconds(lastHour.runtimeP95)} hint={`p50 ${formatSeconds(lastHour.runtimeP50)} · p99 ${formatSeconds(lastHour.runtimeP99)}`} />
+      <Stat
+        label="Workers online"
+        value={<Link href="/workers" className="hover:underline">{formatCount(workers.online)}</Link>}
+        hint={`${formatCount(workers.offline)} offline`}
+      />
+      <Stat
+        label="Queued"
+        value={queues ? formatCount(queues.ready) : '—'}
+        hint={queues ? `${formatCount(queues.delayed)} delayed · ${formatCount(queues.reserved)} reserved` : 'No broker connected'}
+      />
+    </section>
+  );
+});
+
+/** Throughput, failure rate and runtimes from the per-minute buckets: redrawn when a new series arrives. */
+const ThroughputCharts = memo(function ThroughputCharts({ throughput }: { throughput: Throughput }) {
+  const points = useMemo(
+    () =>
+      throughput.points.map((point) => ({
+        at: Date.parse(point.at),
+        succeeded: point.succeeded,
+        failed: point.failed,
+        retried: point.retried,
+        revoked: point.revoked,
+        failureRate: point.failureRate === null ? null : point.failureRate * 100,
+        p50: point.runtimeP50,
+        p95: point.runtimeP95,
+        p99: point.runtimeP99,
+      })),
+    [throughput.points],
+  );
+  const minutes = throughput.bucketSeconds / 60;
+  return (
+    <>
+      <Card title="Throughput" wide>
+        <TimeChart title={`Tasks per ${minutes === 1 ? 'minute' : `${minutes} minutes`} by outcome`} kind="area" stacked data={points} series={throughputSeries} />
+      </Card>
+      <Card title="Failure rate">
+        <TimeChart title="Failed / (succeeded + failed)" data={points} series={failureRateSeries} formatValue={formatRate} />
+      </Card>
+      <Card title="Runtime">
+        <TimeChart title="Runtime percentiles" data={points} series={runtimeSeries} formatValue={formatSeconds} />
+      </Card>
+    </>
+  );
+});
+
+/** Queue depth and workers online over the samples this page took. */
+const SampledCharts = memo(function SampledCharts({
+  depth,
+  online,
+  queues,
+  workers,
+}: {
+  depth: DepthSample[];
+  online: WorkersSample[];
+  queues: Overview['queues'];
+  workers: Overview['workers'];
+}) {
+  return (
+    <>
+      <Card title="Queue depth">
+        {queues ? (
+          depth.length > 1 ? (
+            <TimeChart title="Messages in the broker since this page opened" data={depth} series={depthSeries} />
+          ) : (
+            <p className="text-sm text-ink-muted">
+              {formatCount(queues.ready)} ready, {formatCount(queues.delayed)} delayed, {formatCount(queues.reserved)} reserved. The chart
+              fills in as updates arrive.
+            </p>
+          )
+        ) : (
+          <p className="text-sm text-ink-muted">This gateway has no broker connection, so queue depth is unknown.</p>
+        )}
+        {queues && queues.byQueue.length > 0 ? (
+          <p className="mt-3 text-sm">
+            <Link href="/queues" className="text-accent hover:underline">
+              {plural(queues.byQueue.length, 'queue')}
+            </Link>
+            {queues.dead > 0 ? `, ${formatCount(queues.dead)} dead letters` : ''}
+          </p>
+        ) : null}
+      </Card>
+      <Card title="Workers">
+        {online.length > 1 ? (
+          <TimeChart title="Workers online since this page opened" data={online} series={workersSeries} formatValue={formatWhole} />
+        ) : (
+          <p className="text-sm text-ink-muted">
+            {formatCount(workers.online)} online, {formatCount(workers.offline)} offline. The chart fills in as updates arrive.
+          </p>
+        )}
+      </Card>
+    </>
+  );
+});
+
+const TopFailing = memo(function TopFailing({ rows }: { rows: Overview['topFailing'] }) {
+  return (
+    <Card title="Top failing tasks (24 h)">
+      {rows.length === 0 ? (
+        <p className="text-sm text-ink-muted">No failures in the last 24 hours.</p>
+      ) : (
+        <CompactTable
+          caption="Task names with the most failures in the last 24 hours"
+          columns={[{ label: 'Task' }, { label: 'Failed', numeric: true }, { label: 'Succeeded', numeric: true }, { label: 'Rate', numeric: true }]}
+        >
+          {rows.map((row) => (
+            <tr key={row.name} className="border-t border-line">
+              <td className="py-1.5 pr-3">
+                <Link href={`/tasks?state=FAILURE&name=${encodeURIComponent(row.name)}`} className="text-accent hover:underline">
+                  {row.name}
+                </Link>
+              </td>
+              <td className="py-1.5 pr-3 text-right tabular-nums text-bad">{formatCount(row.failed)}</td>
+              <td className="py-1.5 pr-3 text-right tabular-nums">{formatCount(row.succeeded)}</td>
+              <td className="py-1.5 text-right tabular-nums">{formatPercent(row.failureRate)}</td>
+            </tr>
+          ))}
+        </CompactTable>
+      )}
+    </Card>
+  );
+});
+
+const IngestCard = memo(function IngestCard({ ingest }: { ingest: Overview['ingest'] }) {
+  return (
+    <Card title="Event ingest">
+      {ingest ? (
+        <p className="text-sm">
+          <span className={ingest.state === 'running' ? 'text-ok' : 'text-bad'}>{ingest.state}</span>
+          {ingest.caughtUp ? ', caught up' : ingest.behindMs !== null ? `, ${formatSeconds(ingest.behindMs / 1000)} behind` : ''}
+          {' · '}
+          {formatCount(ingest.eventsApplied)} events applied
+          {ingest.lastError ? <span className="mt-1 block text-bad">{ingest.lastError}</span> : null}
+        </p>
+      ) : (
+        <p className="text-sm text-ink-muted">This gateway does not ingest events.</p>
+      )}
+    </Card>
+  );
+});
 
 export function OverviewView() {
   const id = useId();
@@ -57,32 +254,24 @@ export function OverviewView() {
     queryFn: ({ signal }) => api.get<Overview>(paths.overview, { signal }),
     refetchInterval: fallbackPoll,
   });
+  // The per-minute series behind three charts is re-read once a minute, live feed or not:
+  // redrawing charts is the page's costliest work, and between two reads only the current
+  // minute's bucket grows (the figures at the top show the live counts).
   const throughput = useQuery({
     queryKey: queryKeys.throughput(range),
     queryFn: ({ signal }) => api.get<Throughput>(paths.throughput, { query: { window: range }, signal }),
-    refetchInterval: socketState === 'connected' ? 60_000 : 30_000,
+    refetchInterval: 60_000,
   });
 
   // The overview room sends ticks ("the ingest committed N events"), not snapshots: each burst
-  // re-reads the overview at most every 2 s and the per-minute series at most every 10 s.
+  // re-reads the overview at most every 2 s.
   const [overviewRefresh] = useState(() =>
     createBatcher<unknown>(2_000, () => void queryClient.invalidateQueries({ queryKey: queryKeys.overview() })),
   );
-  const [throughputRefresh] = useState(() =>
-    createBatcher<unknown>(10_000, () => void queryClient.invalidateQueries({ queryKey: ['throughput'] })),
-  );
-  useEffect(
-    () => () => {
-      overviewRefresh.cancel();
-      throughputRefresh.cancel();
-    },
-    [overviewRefresh, throughputRefresh],
-  );
+  useEffect(() => () => overviewRefresh.cancel(), [overviewRefresh]);
   useLiveRoom('overview', {
     onEvent: (event, payload) => {
-      if (event !== 'overview:update') return;
-      overviewRefresh.push(payload);
-      throughputRefresh.push(payload);
+      if (event === 'overview:update') overviewRefresh.push(payload);
     },
     onReconnect: () => {
       void queryClient.invalidateQueries({ queryKey: queryKeys.overview() });
@@ -90,34 +279,17 @@ export function OverviewView() {
     },
   });
 
-  // Queue depth and workers online over time: the page keeps the samples it saw.
-  const [samples, setSamples] = useState<LiveSample[]>([]);
+  // Queue depth and workers online over time: the page keeps the samples it saw (see sampling).
+  const [depth, setDepth] = useState<DepthSample[]>([]);
+  const [online, setOnline] = useState<WorkersSample[]>([]);
   const [sampledAt, setSampledAt] = useState<string | null>(null);
   if (overview.data && overview.data.generatedAt !== sampledAt) {
     const { generatedAt, queues, workers } = overview.data;
+    const at = Date.parse(generatedAt);
     setSampledAt(generatedAt);
-    setSamples((current) => [
-      ...current.slice(-359),
-      { at: Date.parse(generatedAt), ready: queues?.ready ?? null, delayed: queues?.delayed ?? null, reserved: queues?.reserved ?? null, workers: workers.online },
-    ]);
+    setDepth((current) => addSample(current, { at, ready: queues?.ready ?? null, delayed: queues?.delayed ?? null, reserved: queues?.reserved ?? null }, depthKeys));
+    setOnline((current) => addSample(current, { at, workers: workers.online }, workerKeys));
   }
-  const points = useMemo(
-    () =>
-      (throughput.data?.points ?? []).map((point) => ({
-        at: Date.parse(point.at),
-        succeeded: point.succeeded,
-        failed: point.failed,
-        retried: point.retried,
-        revoked: point.revoked,
-        failureRate: point.failureRate === null ? null : point.failureRate * 100,
-        p50: point.runtimeP50,
-        p95: point.runtimeP95,
-        p99: point.runtimeP99,
-      })),
-    [throughput.data],
-  );
-  const sampleRows = useMemo(() => samples.map((sample) => ({ ...sample })), [samples]);
-  const perMinute = throughput.data ? 60 / throughput.data.bucketSeconds : 1;
 
   if (overview.isPending) return <Skeleton rows={6} label="Loading the overview" />;
   if (overview.isError) return <ErrorState what="the overview" error={overview.error} onRetry={() => void overview.refetch()} />;
@@ -125,22 +297,7 @@ export function OverviewView() {
 
   return (
     <div className="space-y-6">
-      <section aria-label="Summary" className="grid grid-cols-2 gap-3 md:grid-cols-3 lg:grid-cols-6">
-        <Stat label="Succeeded (1 h)" value={formatCount(data.lastHour.succeeded)} hint={`${formatCount(data.last24h.succeeded)} in 24 h`} />
-        <Stat label="Failed (1 h)" value={formatCount(data.lastHour.failed)} hint={`${formatCount(data.last24h.failed)} in 24 h`} />
-        <Stat label="Failure rate (1 h)" value={formatPercent(data.lastHour.failureRate)} />
-        <Stat label="Runtime p95 (1 h)" value={formatSeconds(data.lastHour.runtimeP95)} hint={`p50 ${formatSeconds(data.lastHour.runtimeP50)} · p99 ${formatSeconds(data.lastHour.runtimeP99)}`} />
-        <Stat
-          label="Workers online"
-          value={<Link href="/workers" className="hover:underline">{formatCount(data.workers.online)}</Link>}
-          hint={`${formatCount(data.workers.offline)} offline`}
-        />
-        <Stat
-          label="Queued"
-          value={data.queues ? formatCount(data.queues.ready) : '—'}
-          hint={data.queues ? `${formatCount(data.queues.delayed)} delayed · ${formatCount(data.queues.reserved)} reserved` : 'No broker connected'}
-        />
-      </section>
+      <SummaryStats lastHour={data.lastHour} last24h={data.last24h} workers={data.workers} queues={data.queues} />
 
       <div className="flex flex-wrap items-end gap-3">
         <div>
@@ -165,124 +322,15 @@ export function OverviewView() {
         <Skeleton rows={6} label="Loading throughput" />
       ) : (
         <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
-          <Card title="Throughput" wide>
-            <TimeChart
-              title={`Tasks per ${perMinute === 1 ? 'minute' : `${throughput.data.bucketSeconds / 60} minutes`} by outcome`}
-              kind="area"
-              stacked
-              data={points}
-              series={[
-                { key: 'succeeded', label: 'Succeeded', color: chartColors.succeeded },
-                { key: 'failed', label: 'Failed', color: chartColors.failed },
-                { key: 'retried', label: 'Retried', color: chartColors.retried },
-                { key: 'revoked', label: 'Revoked', color: chartColors.revoked },
-              ]}
-            />
-          </Card>
-          <Card title="Failure rate">
-            <TimeChart
-              title="Failed / (succeeded + failed)"
-              data={points}
-              series={[{ key: 'failureRate', label: 'Failure rate', color: chartColors.failed }]}
-              formatValue={(value) => `${value.toFixed(Number.isInteger(value) || value >= 10 ? 0 : 1)} %`}
-            />
-          </Card>
-          <Card title="Runtime">
-            <TimeChart
-              title="Runtime percentiles"
-              data={points}
-              series={[
-                { key: 'p50', label: 'p50', color: chartColors.teal },
-                { key: 'p95', label: 'p95', color: chartColors.blue },
-                { key: 'p99', label: 'p99', color: chartColors.revoked },
-              ]}
-              formatValue={(value) => formatSeconds(value)}
-            />
-          </Card>
-          <Card title="Queue depth">
-            {data.queues ? (
-              sampleRows.length > 1 ? (
-                <TimeChart
-                  title="Messages in the broker since this page opened"
-                  data={sampleRows}
-                  series={[
-                    { key: 'ready', label: 'Ready', color: chartColors.blue },
-                    { key: 'delayed', label: 'Delayed', color: chartColors.retried },
-                    { key: 'reserved', label: 'Reserved', color: chartColors.teal },
-                  ]}
-                />
-              ) : (
-                <p className="text-sm text-ink-muted">
-                  {formatCount(data.queues.ready)} ready, {formatCount(data.queues.delayed)} delayed,{' '}
-                  {formatCount(data.queues.reserved)} reserved. The chart fills in as updates arrive.
-                </p>
-              )
-            ) : (
-              <p className="text-sm text-ink-muted">This gateway has no broker connection, so queue depth is unknown.</p>
-            )}
-            {data.queues && data.queues.byQueue.length > 0 ? (
-              <p className="mt-3 text-sm">
-                <Link href="/queues" className="text-accent hover:underline">
-                  {plural(data.queues.byQueue.length, 'queue')}
-                </Link>
-                {data.queues.dead > 0 ? `, ${formatCount(data.queues.dead)} dead letters` : ''}
-              </p>
-            ) : null}
-          </Card>
-          <Card title="Workers">
-            {sampleRows.length > 1 ? (
-              <TimeChart
-                title="Workers online since this page opened"
-                data={sampleRows}
-                series={[{ key: 'workers', label: 'Online', color: chartColors.succeeded }]}
-                formatValue={(value) => value.toFixed(0)}
-              />
-            ) : (
-              <p className="text-sm text-ink-muted">
-                {formatCount(data.workers.online)} online, {formatCount(data.workers.offline)} offline. The chart fills in as updates arrive.
-              </p>
-            )}
-          </Card>
+          {/* Keyed by the window: another window is drawn at once, not at the next paced redraw. */}
+          <ThroughputCharts key={range} throughput={throughput.data} />
+          <SampledCharts depth={depth} online={online} queues={data.queues} workers={data.workers} />
         </div>
       )}
 
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
-        <Card title="Top failing tasks (24 h)">
-          {data.topFailing.length === 0 ? (
-            <p className="text-sm text-ink-muted">No failures in the last 24 hours.</p>
-          ) : (
-            <CompactTable
-              caption="Task names with the most failures in the last 24 hours"
-              columns={[{ label: 'Task' }, { label: 'Failed', numeric: true }, { label: 'Succeeded', numeric: true }, { label: 'Rate', numeric: true }]}
-            >
-              {data.topFailing.map((row) => (
-                <tr key={row.name} className="border-t border-line">
-                  <td className="py-1.5 pr-3">
-                    <Link href={`/tasks?state=FAILURE&name=${encodeURIComponent(row.name)}`} className="text-accent hover:underline">
-                      {row.name}
-                    </Link>
-                  </td>
-                  <td className="py-1.5 pr-3 text-right tabular-nums text-bad">{formatCount(row.failed)}</td>
-                  <td className="py-1.5 pr-3 text-right tabular-nums">{formatCount(row.succeeded)}</td>
-                  <td className="py-1.5 text-right tabular-nums">{formatPercent(row.failureRate)}</td>
-                </tr>
-              ))}
-            </CompactTable>
-          )}
-        </Card>
-        <Card title="Event ingest">
-          {data.ingest ? (
-            <p className="text-sm">
-              <span className={data.ingest.state === 'running' ? 'text-ok' : 'text-bad'}>{data.ingest.state}</span>
-              {data.ingest.caughtUp ? ', caught up' : data.ingest.behindMs !== null ? `, ${formatSeconds(data.ingest.behindMs / 1000)} behind` : ''}
-              {' · '}
-              {formatCount(data.ingest.eventsApplied)} events applied
-              {data.ingest.lastError ? <span className="mt-1 block text-bad">{data.ingest.lastError}</span> : null}
-            </p>
-          ) : (
-            <p className="text-sm text-ink-muted">This gateway does not ingest events.</p>
-          )}
-        </Card>
+        <TopFailing rows={data.topFailing} />
+        <IngestCard ingest={data.ingest} />
       </div>
     </div>
   );

@@ -2,8 +2,8 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useId, useMemo, useState } from 'react';
-import { chartColors, TimeChart } from '@/components/charts';
+import { memo, useId, useMemo, useState } from 'react';
+import { chartColors, TimeChart, type Series } from '@/components/charts';
 import { RequireRole } from '@/components/current-user';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
@@ -55,14 +55,33 @@ function PurgeButton({ queue }: { queue: string }) {
   );
 }
 
+const ratesSeries: readonly Series[] = [
+  { key: 'enqueued', label: 'Enqueued', color: chartColors.blue },
+  { key: 'dequeued', label: 'Dequeued', color: chartColors.succeeded },
+];
+
+const perMinuteRedrawMs = 30_000;
+
+/** One queue's rates; keyed by the queue, so picking another one draws it at once. */
+function RatesChart({ queue }: { queue: QueueSummary }) {
+  // The counters change with every poll of the broker; the history keeps its identity until
+  // one of its minutes changes (react-query's structural sharing), and between two redraws
+  // (twice a minute, as the overview's per-minute charts) only the current minute grows.
+  const rows = useMemo(
+    () => queue.history.map((point) => ({ at: Date.parse(point.minute), enqueued: point.enqueued, dequeued: point.dequeued })),
+    [queue.history],
+  );
+  return rows.length > 1 ? (
+    <TimeChart title={`${queue.name}: messages in and out per minute (last hour)`} data={rows} series={ratesSeries} redrawMs={perMinuteRedrawMs} />
+  ) : (
+    <p className="text-sm text-ink-muted">No traffic recorded for {queue.name} in the last hour.</p>
+  );
+}
+
 function DepthChart({ queues }: { queues: QueueSummary[] }) {
   const id = useId();
   const [selected, setSelected] = useState(queues[0]?.name ?? '');
   const queue = queues.find((item) => item.name === selected) ?? queues[0];
-  const rows = useMemo(
-    () => (queue?.history ?? []).map((point) => ({ at: Date.parse(point.minute), enqueued: point.enqueued, dequeued: point.dequeued })),
-    [queue],
-  );
   if (!queue) return null;
   return (
     <Card title="Rates">
@@ -76,21 +95,43 @@ function DepthChart({ queues }: { queues: QueueSummary[] }) {
           ))}
         </Select>
       </div>
-      {rows.length > 1 ? (
-        <TimeChart
-          title={`${queue.name}: messages in and out per minute (last hour)`}
-          data={rows}
-          series={[
-            { key: 'enqueued', label: 'Enqueued', color: chartColors.blue },
-            { key: 'dequeued', label: 'Dequeued', color: chartColors.succeeded },
-          ]}
-        />
-      ) : (
-        <p className="text-sm text-ink-muted">No traffic recorded for {queue.name} in the last hour.</p>
-      )}
+      <RatesChart key={queue.name} queue={queue} />
     </Card>
   );
 }
+
+/** One queue's row; memoised, so a poll that changed one queue redraws only its row. */
+const QueueRow = memo(function QueueRow({ queue }: { queue: QueueSummary }) {
+  return (
+    <tr className="border-t border-line">
+      <th scope="row" className="px-3 py-2 font-medium">
+        <Link href={`/tasks?queue=${encodeURIComponent(queue.name)}`} className="text-accent hover:underline">
+          {queue.name}
+        </Link>
+      </th>
+      <td className="px-3 py-2 tabular-nums">{formatCount(queue.ready)}</td>
+      <td className="px-3 py-2 tabular-nums">{formatCount(queue.delayed)}</td>
+      <td className="px-3 py-2 tabular-nums">{formatCount(queue.reserved)}</td>
+      <td className="px-3 py-2 tabular-nums">
+        {queue.dead > 0 ? (
+          <Link href={`/dead-letters?queue=${encodeURIComponent(queue.name)}`} className="text-bad hover:underline">
+            {formatCount(queue.dead)}
+          </Link>
+        ) : (
+          '0'
+        )}
+      </td>
+      <td className="px-3 py-2 tabular-nums">{queue.oldestAgeMs === null ? '—' : formatSeconds(queue.oldestAgeMs / 1000)}</td>
+      <td className="px-3 py-2 tabular-nums">{queue.enqueuedPerMinute.toFixed(1)}</td>
+      <td className="px-3 py-2 tabular-nums">{queue.dequeuedPerMinute.toFixed(1)}</td>
+      <td className="px-3 py-2 text-right">
+        <RequireRole role="operator">
+          <PurgeButton queue={queue.name} />
+        </RequireRole>
+      </td>
+    </tr>
+  );
+});
 
 export function QueuesView() {
   const queryClient = useQueryClient();
@@ -121,33 +162,7 @@ export function QueuesView() {
     <div className="space-y-6">
       <DataTable caption="Queues" minWidth="min-w-[720px]" headings={['Queue', 'Ready', 'Delayed', 'Reserved', 'Dead letters', 'Oldest waiting', 'In / min', 'Out / min', '']}>
         {queues.map((queue) => (
-          <tr key={queue.name} className="border-t border-line">
-            <th scope="row" className="px-3 py-2 font-medium">
-              <Link href={`/tasks?queue=${encodeURIComponent(queue.name)}`} className="text-accent hover:underline">
-                {queue.name}
-              </Link>
-            </th>
-            <td className="px-3 py-2 tabular-nums">{formatCount(queue.ready)}</td>
-            <td className="px-3 py-2 tabular-nums">{formatCount(queue.delayed)}</td>
-            <td className="px-3 py-2 tabular-nums">{formatCount(queue.reserved)}</td>
-            <td className="px-3 py-2 tabular-nums">
-              {queue.dead > 0 ? (
-                <Link href={`/dead-letters?queue=${encodeURIComponent(queue.name)}`} className="text-bad hover:underline">
-                  {formatCount(queue.dead)}
-                </Link>
-              ) : (
-                '0'
-              )}
-            </td>
-            <td className="px-3 py-2 tabular-nums">{queue.oldestAgeMs === null ? '—' : formatSeconds(queue.oldestAgeMs / 1000)}</td>
-            <td className="px-3 py-2 tabular-nums">{queue.enqueuedPerMinute.toFixed(1)}</td>
-            <td className="px-3 py-2 tabular-nums">{queue.dequeuedPerMinute.toFixed(1)}</td>
-            <td className="px-3 py-2 text-right">
-              <RequireRole role="operator">
-                <PurgeButton queue={queue.name} />
-              </RequireRole>
-            </td>
-          </tr>
+          <QueueRow key={queue.name} queue={queue} />
         ))}
       </DataTable>
       <DepthChart queues={queues} />

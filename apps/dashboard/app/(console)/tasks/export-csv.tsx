@@ -1,6 +1,6 @@
 'use client';
 
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { useToast } from '@/components/ui/toast';
 import { api } from '@/lib/api-client';
@@ -30,7 +30,8 @@ const columns: [string, (task: TaskSummary) => unknown][] = [
 ];
 
 /** Downloads every task matching the current filters (page by page, up to exportLimit) as CSV. */
-export function ExportCsvButton({ filters }: { filters: TaskFilters }) {
+/** Memoised: the task list re-renders with every live batch, this does not need to. */
+export const ExportCsvButton = memo(function ExportCsvButton({ filters }: { filters: TaskFilters }) {
   const { toast } = useToast();
   const [progress, setProgress] = useState<number | null>(null);
 
@@ -65,4 +66,4 @@ export function ExportCsvButton({ filters }: { filters: TaskFilters }) {
       {progress === null ? 'Export CSV' : `Exporting… ${progress.toLocaleString()}`}
     </Button>
   );
-}
+});

@@ -1,7 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { useId, useState, type FormEvent } from 'react';
+import { memo, useId, useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/button';
 import { Input, Select } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
@@ -36,7 +36,8 @@ function Suggestions({ id, values }: { id: string; values: string[] | undefined 
 }
 
 /** The filters as a form: text fields apply on submit, the state menu at once. */
-export function TaskFilterBar({ filters, onChange }: { filters: TaskFilters; onChange: (next: TaskFilters) => void }) {
+/** Memoised: the task list re-renders with every live batch, this does not need to. */
+export const TaskFilterBar = memo(function TaskFilterBar({ filters, onChange }: { filters: TaskFilters; onChange: (next: TaskFilters) => void }) {
   const id = useId();
   const facets = useQuery({
     queryKey: queryKeys.tasks.facets(),
@@ -139,4 +140,4 @@ export function TaskFilterBar({ filters, onChange }: { filters: TaskFilters; onC
       </div>
     </form>
   );
-}
+});

@@ -2,7 +2,7 @@
 
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useMemo, useState } from 'react';
 import { Sparkline } from '@/components/charts';
 import { RelativeTime } from '@/components/ui/relative-time';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
@@ -10,10 +10,36 @@ import { DataTable } from '@/components/ui/data-table';
 import { api } from '@/lib/api-client';
 import { formatBytes, formatCount } from '@/lib/format';
 import { createBatcher, useLiveRoom } from '@/lib/live';
-import { paths, type WorkerList } from '@/lib/monitor';
+import { paths, type WorkerList, type WorkerSummary } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { useSocketState } from '@/lib/socket';
 import { foldWorkerPatches, recordWorkerSamples, workerPatchesOf, workerSamples, type WorkerPatch } from '@/lib/worker-cache';
+
+/** One worker's row; memoised, so a heartbeat redraws only its own worker's row. */
+const WorkerRow = memo(function WorkerRow({ worker }: { worker: WorkerSummary }) {
+  return (
+    <tr className={`border-t border-line ${worker.online ? '' : 'opacity-55'}`}>
+      <td className="px-3 py-2">
+        <Link href={`/workers/${encodeURIComponent(worker.hostname)}`} className="font-medium text-accent hover:underline">
+          {worker.hostname}
+        </Link>
+        <p className="text-xs text-ink-muted">{worker.queues.join(', ')}</p>
+      </td>
+      <td className={`px-3 py-2 ${worker.online ? 'text-ok' : 'text-ink-muted'}`}>{worker.online ? 'Online' : 'Offline'}</td>
+      <td className="px-3 py-2">
+        <RelativeTime value={worker.lastHeartbeat} />
+      </td>
+      <td className="px-3 py-2 tabular-nums">{formatCount(worker.active)}</td>
+      <td className="px-3 py-2 tabular-nums">{formatCount(worker.processed)}</td>
+      <td className={`px-3 py-2 tabular-nums ${worker.failed > 0 ? 'text-bad' : ''}`}>{formatCount(worker.failed)}</td>
+      <td className="px-3 py-2 tabular-nums">{worker.loadavg.map((value) => value.toFixed(2)).join(' ') || '—'}</td>
+      <td className="px-3 py-2 tabular-nums">{formatBytes(worker.memoryRss)}</td>
+      <td className="px-3 py-2">
+        <Sparkline values={workerSamples(worker.hostname)} label={`Active tasks on ${worker.hostname} over recent heartbeats`} />
+      </td>
+    </tr>
+  );
+});
 
 export function WorkersView() {
   const queryClient = useQueryClient();
@@ -36,9 +62,13 @@ export function WorkersView() {
   // Idempotent per heartbeat, so recording while rendering keeps the sparklines current.
   if (list.data) recordWorkerSamples(list.data.workers);
 
+  const all = useMemo(
+    () => [...(list.data?.workers ?? [])].sort((a, b) => Number(b.online) - Number(a.online) || a.hostname.localeCompare(b.hostname)),
+    [list.data?.workers],
+  );
+
   if (list.isPending) return <Skeleton rows={4} label="Loading workers" />;
   if (list.isError) return <ErrorState what="workers" error={list.error} onRetry={() => void list.refetch()} />;
-  const all = [...list.data.workers].sort((a, b) => Number(b.online) - Number(a.online) || a.hostname.localeCompare(b.hostname));
   const workers = hideOffline ? all.filter((worker) => worker.online) : all;
   const offline = all.length - all.filter((worker) => worker.online).length;
 
@@ -62,26 +92,7 @@ export function WorkersView() {
       ) : (
         <DataTable caption="Workers" minWidth="min-w-[760px]" headings={['Worker', 'Status', 'Last heartbeat', 'Active', 'Processed', 'Failed', 'Load', 'Memory', 'Activity']}>
           {workers.map((worker) => (
-            <tr key={worker.hostname} className={`border-t border-line ${worker.online ? '' : 'opacity-55'}`}>
-              <td className="px-3 py-2">
-                <Link href={`/workers/${encodeURIComponent(worker.hostname)}`} className="font-medium text-accent hover:underline">
-                  {worker.hostname}
-                </Link>
-                <p className="text-xs text-ink-muted">{worker.queues.join(', ')}</p>
-              </td>
-              <td className={`px-3 py-2 ${worker.online ? 'text-ok' : 'text-ink-muted'}`}>{worker.online ? 'Online' : 'Offline'}</td>
-              <td className="px-3 py-2">
-                <RelativeTime value={worker.lastHeartbeat} />
-              </td>
-              <td className="px-3 py-2 tabular-nums">{formatCount(worker.active)}</td>
-              <td className="px-3 py-2 tabular-nums">{formatCount(worker.processed)}</td>
-              <td className={`px-3 py-2 tabular-nums ${worker.failed > 0 ? 'text-bad' : ''}`}>{formatCount(worker.failed)}</td>
-              <td className="px-3 py-2 tabular-nums">{worker.loadavg.map((value) => value.toFixed(2)).join(' ') || '—'}</td>
-              <td className="px-3 py-2 tabular-nums">{formatBytes(worker.memoryRss)}</td>
-              <td className="px-3 py-2">
-                <Sparkline values={workerSamples(worker.hostname)} label={`Active tasks on ${worker.hostname} over recent heartbeats`} />
-              </td>
-            </tr>
+            <WorkerRow key={worker.hostname} worker={worker} />
           ))}
         </DataTable>
       )}

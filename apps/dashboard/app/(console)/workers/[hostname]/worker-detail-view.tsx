@@ -3,7 +3,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useMemo } from 'react';
-import { chartColors, TimeChart } from '@/components/charts';
+import { chartColors, TimeChart, type Series } from '@/components/charts';
 import { RequireRole } from '@/components/current-user';
 import { TaskStateBadge } from '@/components/task-state-badge';
 import { Card } from '@/components/ui/card';
@@ -18,6 +18,8 @@ import { queryKeys } from '@/lib/query-keys';
 import { useSocketState } from '@/lib/socket';
 import { foldWorkerPatches, workerPatchesOf } from '@/lib/worker-cache';
 import { WorkerControls, WorkerQueues } from './worker-controls';
+
+const activeSeries: readonly Series[] = [{ key: 'active', label: 'Active', color: chartColors.blue }];
 
 export function WorkerDetailView({ hostname }: { hostname: string }) {
   const queryClient = useQueryClient();
@@ -102,7 +104,7 @@ export function WorkerDetailView({ hostname }: { hostname: string }) {
               {worker.runningTasks.map((task) => (
                 <li key={task.id} className="flex flex-wrap items-center gap-2">
                   <TaskStateBadge state={task.state} />
-                  <Link href={`/tasks/${encodeURIComponent(task.id)}`} className="text-accent hover:underline">
+                  <Link href={`/tasks/${encodeURIComponent(task.id)}`} prefetch={false} className="text-accent hover:underline">
                     {task.name}
                   </Link>
                   <span className="text-xs text-ink-muted">
@@ -128,7 +130,7 @@ export function WorkerDetailView({ hostname }: { hostname: string }) {
               title="Active tasks"
               height={160}
               data={samples}
-              series={[{ key: 'active', label: 'Active', color: chartColors.blue }]}
+              series={activeSeries}
             />
           ) : (
             <p className="text-sm text-ink-muted">Not enough heartbeats yet.</p>

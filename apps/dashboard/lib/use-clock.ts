@@ -20,11 +20,14 @@ function subscribe(listener: () => void): () => void {
   };
 }
 
-/** The current time in ms, re-rendering the caller every second. */
-export function useNow(): number {
+/**
+ * `derive(now)`, re-rendering the caller only when it changes: a "5 min ago" is recomputed each
+ * second but redrawn once a minute. `derive` must return a primitive (compared with Object.is).
+ */
+export function useClock<T extends string | number | boolean>(derive: (now: number) => T, beforeHydration: T): T {
   return useSyncExternalStore(
     subscribe,
-    () => now,
-    () => 0,
+    () => derive(now),
+    () => beforeHydration,
   );
 }
