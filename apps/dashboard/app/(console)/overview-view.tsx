@@ -175,7 +175,7 @@ const SampledCharts = memo(function SampledCharts({
         )}
         {queues && queues.byQueue.length > 0 ? (
           <p className="mt-3 text-sm">
-            <Link href="/queues" className="text-accent hover:underline">
+            <Link href="/queues" className="text-accent underline underline-offset-2">
               {plural(queues.byQueue.length, 'queue')}
             </Link>
             {queues.dead > 0 ? `, ${formatCount(queues.dead)} dead letters` : ''}

@@ -22,7 +22,7 @@ export function DetailHeader({
     <header className="flex flex-wrap items-start gap-4">
       <div className="min-w-0 flex-1">
         <p className="text-sm text-ink-muted">
-          <Link href={back.href} className="text-accent hover:underline">
+          <Link href={back.href} className="text-accent underline underline-offset-2">
             {back.label}
           </Link>{' '}
           / {kind}

@@ -195,7 +195,7 @@ export function ScheduleForm({ original }: { original?: Schedule }) {
           <Field label="Task" error={errorFor('task')} hint="A registered task name.">
             {(props) => (
               <>
-                <Input {...props} role="combobox" list={`${id}-tasks`} autoComplete="off" value={values.task} onChange={(event) => set('task', event.target.value)} />
+                <Input {...props} list={`${id}-tasks`} autoComplete="off" value={values.task} onChange={(event) => set('task', event.target.value)} />
                 <datalist id={`${id}-tasks`}>
                   {taskNames.map((name) => (
                     <option key={name} value={name} />

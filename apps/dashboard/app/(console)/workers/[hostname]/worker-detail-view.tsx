@@ -115,11 +115,11 @@ export function WorkerDetailView({ hostname }: { hostname: string }) {
             </ul>
           )}
           <p className="mt-3 text-sm">
-            <Link href={`/tasks?worker=${encodeURIComponent(worker.hostname)}&state=RECEIVED`} className="text-accent hover:underline">
+            <Link href={`/tasks?worker=${encodeURIComponent(worker.hostname)}&state=RECEIVED`} className="text-accent underline underline-offset-2">
               Reserved (received, not started)
             </Link>
             {' · '}
-            <Link href={`/tasks?worker=${encodeURIComponent(worker.hostname)}`} className="text-accent hover:underline">
+            <Link href={`/tasks?worker=${encodeURIComponent(worker.hostname)}`} className="text-accent underline underline-offset-2">
               Every task on this worker
             </Link>
           </p>
