@@ -15,10 +15,13 @@ import { queryKeys } from '@/lib/query-keys';
 import { useSocketState } from '@/lib/socket';
 import { foldWorkerPatches, recordWorkerSamples, workerPatchesOf, workerSamples, type WorkerPatch } from '@/lib/worker-cache';
 
-/** One worker's row; memoised, so a heartbeat redraws only its own worker's row. */
+/**
+ * One worker's row; memoised, so a heartbeat redraws only its own worker's row. An offline
+ * worker's figures are in the muted ink (not faded with opacity, which fails contrast in dark).
+ */
 const WorkerRow = memo(function WorkerRow({ worker }: { worker: WorkerSummary }) {
   return (
-    <tr className={`border-t border-line ${worker.online ? '' : 'opacity-55'}`}>
+    <tr className={`border-t border-line ${worker.online ? '' : 'text-ink-muted'}`}>
       <td className="px-3 py-2">
         <Link href={`/workers/${encodeURIComponent(worker.hostname)}`} className="font-medium text-accent hover:underline">
           {worker.hostname}

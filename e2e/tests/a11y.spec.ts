@@ -1,0 +1,147 @@
+// axe-core's checks over every page and every dialog of the dashboard, in the project's colour
+// scheme (this spec runs in the light and the dark project: contrast differs between them). Any
+// violation fails the test, listed with its rule, impact and the elements it was found on.
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type BrowserContext, type Locator, type Page } from '@playwright/test';
+import { apiGet, apiPost, sendTask, unique, waitForTask } from './api.js';
+import { uniqueEmail } from './accounts.js';
+import { expectDataShown, pages } from './pages.js';
+import { killStartedWorkers, startWorker } from './worker-process.js';
+
+test.afterEach(killStartedWorkers);
+
+/** Runs axe on the page as it is now (or only inside `scope`) and fails on any violation. */
+async function expectNoViolations(page: Page, what: string, scope?: string): Promise<void> {
+  const builder = new AxeBuilder({ page });
+  const { violations } = await (scope ? builder.include(scope) : builder).analyze();
+  const found = violations.map(
+    (violation) => `${violation.id} (${violation.impact ?? 'unknown'}): ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
+  );
+  expect(found, `axe violations on ${what}`).toEqual([]);
+}
+
+/** Opens a page and waits until it shows its data, as a reader would see it. */
+async function open(page: Page, path: string, heading: string | RegExp): Promise<void> {
+  await page.goto(path);
+  await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
+  await expectDataShown(page);
+}
+
+/**
+ * Clicks `trigger`, checks the dialog it opens (the page behind a modal is inert, so only the
+ * dialog is checked), then cancels it, so nothing is changed.
+ */
+async function checkDialog(page: Page, trigger: Locator, title: string | RegExp): Promise<void> {
+  await trigger.click();
+  const dialog = page.getByRole('dialog', { name: title });
+  await expect(dialog).toBeVisible();
+  await expectNoViolations(page, `the "${String(title)}" dialog`, 'dialog[open]');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
+}
+
+/** The first link on `listPath` whose href matches `href`, once the list shows it. */
+async function firstLinkTo(page: Page, listPath: string, href: RegExp): Promise<string> {
+  await page.goto(listPath);
+  const link = page.getByRole('main').locator('a[href]');
+  const hrefs = async () => (await link.evaluateAll((anchors) => anchors.map((anchor) => anchor.getAttribute('href') ?? ''))).filter((value) => href.test(value));
+  await expect.poll(async () => (await hrefs()).length, { message: `a link on ${listPath} matching ${String(href)}` }).toBeGreaterThan(0);
+  return (await hrefs())[0] ?? '';
+}
+
+/** A task waiting in a queue no worker consumes: it stays PENDING, so it can be revoked. */
+async function pendingTask(context: BrowserContext, page: Page): Promise<{ id: string; queue: string }> {
+  const queue = unique('a11y');
+  const id = await sendTask(context, 'analytics.trackEvent', ['a11y', 1], { queue });
+  await waitForTask(page.request, id);
+  return { id, queue };
+}
+
+/** What a page's test does after checking the page itself: the dialogs it opens. */
+const dialogsOf: Partial<Record<(typeof pages)[number]['slug'], (page: Page, context: BrowserContext) => Promise<void>>> = {
+  queues: async (page) => {
+    const purge = page.getByRole('button', { name: /^Purge / }).first();
+    const queue = ((await purge.getAttribute('aria-label')) ?? '').slice('Purge '.length);
+    await checkDialog(page, purge, `Purge ${queue}?`);
+  },
+  settings: async (page, context) => {
+    const email = uniqueEmail('a11y');
+    const token = unique('a11y');
+    await apiPost(context, '/api/v1/users', { email, password: 'a11y-password-1', role: 'viewer' });
+    await apiPost(context, '/api/v1/tokens', { name: token, role: 'viewer' });
+    await page.reload();
+    await checkDialog(page, page.getByRole('button', { name: `Delete user ${email}` }), 'Delete this user?');
+    await checkDialog(page, page.getByRole('button', { name: `Revoke token ${token}` }), 'Revoke this token?');
+  },
+};
+
+for (const { path, heading, slug } of pages) {
+  test(`the ${heading} page and its dialogs pass axe`, async ({ page, context }) => {
+    await open(page, path, heading);
+    await expectNoViolations(page, `the ${heading} page`);
+    await dialogsOf[slug]?.(page, context);
+  });
+}
+
+test("a task's page, its revoke dialog and the bulk dialogs on Tasks pass axe", async ({ page, context }) => {
+  const { id, queue } = await pendingTask(context, page);
+  await open(page, `/tasks/${encodeURIComponent(id)}`, /^analytics\.trackEvent/);
+  await expectNoViolations(page, "a task's page");
+  await checkDialog(page, page.getByRole('button', { name: 'Revoke', exact: true }), 'Revoke this task?');
+  await open(page, `/tasks?queue=${encodeURIComponent(queue)}`, 'Tasks');
+  await page.getByRole('checkbox', { name: `Select task ${id}` }).check();
+  await checkDialog(page, page.getByRole('button', { name: 'Revoke selected' }), 'Revoke tasks?');
+  await checkDialog(page, page.getByRole('button', { name: 'Retry selected' }), 'Retry tasks?');
+});
+
+test("a worker's page and its shutdown dialog pass axe", async ({ page }) => {
+  const path = await firstLinkTo(page, '/workers', /^\/workers\/.+/);
+  const hostname = decodeURIComponent(path.slice('/workers/'.length));
+  await open(page, path, hostname);
+  await expectNoViolations(page, "a worker's page");
+  await checkDialog(page, page.getByRole('button', { name: 'Shut down' }), `Shut down ${hostname}?`);
+});
+
+test("a schedule's page, its delete dialog and the schedule forms pass axe", async ({ page }) => {
+  const path = await firstLinkTo(page, '/schedules', /^\/schedules\/(?!new$)[^/]+$/);
+  const name = decodeURIComponent(path.slice('/schedules/'.length));
+  await open(page, path, name);
+  await expectNoViolations(page, "a schedule's page");
+  await checkDialog(page, page.getByRole('button', { name: 'Delete' }), `Delete ${name}?`);
+  await open(page, `${path}/edit`, new RegExp(name.replaceAll('.', '\\.')));
+  await expectNoViolations(page, "a schedule's edit form");
+  await open(page, '/schedules/new', /schedule/i);
+  await expectNoViolations(page, 'the new-schedule form');
+});
+
+test('an offline worker on the Workers page, and the dead-letter dialogs, pass axe', async ({ page, context, request }) => {
+  // A worker whose task refuses every message: the broker dead-letters it. Stopped afterwards,
+  // so the Workers page lists it as offline (drawn differently from an online one).
+  const worker = await startWorker('a11y-dead');
+  const id = await sendTask(context, 'e2e.refuse', ['refused for the a11y check'], { queue: worker.queue });
+  await expect
+    .poll(async () => (await apiGet<{ deadLetters: unknown[] }>(request, `/api/v1/dead-letters?queue=${worker.queue}`)).body.deadLetters.length)
+    .toBe(1);
+  expect(await worker.stop()).toBe(0);
+  await open(page, '/workers', 'Workers');
+  await expect(page.getByRole('row').filter({ hasText: worker.queue }).getByRole('cell', { name: 'Offline' })).toBeVisible();
+  await expectNoViolations(page, 'the Workers page with an offline worker');
+  await open(page, `/dead-letters?queue=${encodeURIComponent(worker.queue)}`, 'Dead letters');
+  await checkDialog(page, page.getByRole('button', { name: `Drop ${id}` }), 'Drop dead letters?');
+  await checkDialog(page, page.getByRole('button', { name: `Requeue ${id}` }), 'Requeue dead letters?');
+});
+
+test('the not-found page passes axe', async ({ page }) => {
+  await page.goto('/no-such-page');
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+  await expectNoViolations(page, 'the not-found page');
+});
+
+test.describe('signed out', () => {
+  test.use({ storageState: { cookies: [], origins: [] } });
+
+  test('the sign-in page passes axe', async ({ page }) => {
+    await open(page, '/login', 'Sign in');
+    await expectNoViolations(page, 'the sign-in page');
+  });
+});
