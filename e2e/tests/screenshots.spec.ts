@@ -1,5 +1,6 @@
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import { apiGet } from './api.js';
+import { expectNoViolations } from './axe.js';
 import { expectDataShown, pages } from './pages.js';
 
 const screenshotDir = new URL('../screenshots/', import.meta.url).pathname;
@@ -20,19 +21,21 @@ async function captureInScheme(page: Page, testInfo: TestInfo, path: string, hea
   await expectDataShown(page);
   // Nothing may push the page sideways: wide tables scroll inside their own box.
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(page.viewportSize()?.width ?? 1280);
+  // The page as captured passes axe in this scheme (contrast differs between the two).
+  await expectNoViolations(page, `the ${slug} page in ${scheme}`);
   await page.screenshot({ path: `${screenshotDir}${scheme}-${slug}.png`, fullPage: true });
 }
 
 // Signed in as the admin: the project's storageState from auth.setup.ts.
 for (const { path, heading, slug } of pages) {
-  test(`the ${heading} page renders in the project's colour scheme and is captured`, async ({
+  test(`the ${heading} page renders in the project's colour scheme, passes axe and is captured`, async ({
     page,
   }, testInfo) => {
     await captureInScheme(page, testInfo, path, heading, slug);
   });
 }
 
-test("a task's detail page renders in the project's colour scheme and is captured", async ({ page, request }, testInfo) => {
+test("a task's detail page renders in the project's colour scheme, passes axe and is captured", async ({ page, request }, testInfo) => {
   // A payment of the demo's: flaky on purpose, so its history often shows retries.
   let task: { id: string; name: string } | undefined;
   await expect
@@ -48,7 +51,7 @@ test("a task's detail page renders in the project's colour scheme and is capture
   await captureInScheme(page, testInfo, `/tasks/${encodeURIComponent(id)}`, new RegExp(`^${name.replaceAll('.', '\\.')}`), 'task-detail');
 });
 
-test("a worker's detail page renders in the project's colour scheme and is captured", async ({ page, request }, testInfo) => {
+test("a worker's detail page renders in the project's colour scheme, passes axe and is captured", async ({ page, request }, testInfo) => {
   // The demo's async-pool worker (`io-<pid>@host`).
   const { body } = await apiGet<{ workers: { hostname: string; online: boolean }[] }>(request, '/api/v1/workers');
   const worker = body.workers.find((item) => item.online && item.hostname.startsWith('io-'));
@@ -61,7 +64,7 @@ test.describe('on a phone', () => {
   test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
 
   for (const { path, heading, slug } of pages.filter((item) => item.slug === 'overview' || item.slug === 'tasks')) {
-    test(`the ${heading} page fits a phone's width and is captured`, async ({ page }, testInfo) => {
+    test(`the ${heading} page fits a phone's width, passes axe and is captured`, async ({ page }, testInfo) => {
       await captureInScheme(page, testInfo, path, heading, `phone-${slug}`);
     });
   }
@@ -70,7 +73,7 @@ test.describe('on a phone', () => {
 test.describe('signed out', () => {
   test.use({ storageState: { cookies: [], origins: [] } });
 
-  test("the sign-in page renders in the project's colour scheme and is captured", async ({
+  test("the sign-in page renders in the project's colour scheme, passes axe and is captured", async ({
     page,
   }, testInfo) => {
     await captureInScheme(page, testInfo, '/login', 'Sign in', 'sign-in');

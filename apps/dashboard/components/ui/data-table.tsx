@@ -30,6 +30,18 @@ function Table({
 }
 
 /**
+ * The box a wide table scrolls sideways in. It is a labelled region in the tab order, so a
+ * keyboard user can scroll it with the arrow keys even when the table holds nothing focusable.
+ */
+export function ScrollRegion({ label, className = '', children }: { label: string; className?: string; children: ReactNode }) {
+  return (
+    <div role="region" aria-label={label} tabIndex={0} className={`overflow-x-auto focus-visible:outline-2 focus-visible:outline-accent ${className}`}>
+      {children}
+    </div>
+  );
+}
+
+/**
  * A list page's table: scrolls sideways inside its own box on narrow screens, one column
  * heading per entry ('' is an unlabelled actions column). `minWidth` is a Tailwind class such
  * as 'min-w-[720px]'.
@@ -46,7 +58,7 @@ export function DataTable({
   children: ReactNode;
 }) {
   return (
-    <div className="overflow-x-auto rounded-lg border border-line bg-surface-raised">
+    <ScrollRegion label={caption} className="rounded-lg border border-line bg-surface-raised">
       <Table
         caption={caption}
         className={minWidth}
@@ -54,7 +66,7 @@ export function DataTable({
       >
         {children}
       </Table>
-    </div>
+    </ScrollRegion>
   );
 }
 
@@ -69,7 +81,7 @@ export function CompactTable({
   children: ReactNode;
 }) {
   return (
-    <div className="overflow-x-auto">
+    <ScrollRegion label={caption}>
       <Table
         caption={caption}
         className=""
@@ -80,6 +92,6 @@ export function CompactTable({
       >
         {children}
       </Table>
-    </div>
+    </ScrollRegion>
   );
 }

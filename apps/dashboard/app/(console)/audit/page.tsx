@@ -3,6 +3,7 @@ import Link from 'next/link';
 import { Alert } from '@/components/ui/alert';
 import { buttonClasses } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
+import { ScrollRegion } from '@/components/ui/data-table';
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { PageHeader } from '@/components/ui/page-header';
@@ -112,7 +113,7 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
               No entries{filters.actor || filters.action ? ' match these filters' : ' yet'}.
             </p>
           ) : (
-            <div className="overflow-x-auto">
+            <ScrollRegion label="Audit log entries">
               <table className="w-full text-left text-sm">
                 <caption className="sr-only">Audit log entries, newest first</caption>
                 <thead className="text-xs text-ink-muted uppercase">
@@ -155,7 +156,7 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
                   ))}
                 </tbody>
               </table>
-            </div>
+            </ScrollRegion>
           )}
           <nav aria-label="Audit log pages" className="mt-4 flex gap-3">
             {cursor ? (

@@ -1,0 +1,14 @@
+// axe-core's checks, as the e2e suite runs them: every rule axe has (WCAG 2 A and AA, and its
+// best practices), on the page as it is now or inside one element.
+import AxeBuilder from '@axe-core/playwright';
+import { expect, type Page } from '@playwright/test';
+
+/** Fails on any violation, listing each with its rule, impact and the elements it was found on. */
+export async function expectNoViolations(page: Page, what: string, scope?: string): Promise<void> {
+  const builder = new AxeBuilder({ page });
+  const { violations } = await (scope ? builder.include(scope) : builder).analyze();
+  const found = violations.map(
+    (violation) => `${violation.id} (${violation.impact ?? 'unknown'}): ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
+  );
+  expect(found, `axe violations on ${what}`).toEqual([]);
+}
