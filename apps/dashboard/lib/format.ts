@@ -39,14 +39,19 @@ export function formatClock(value: number, withSeconds: boolean): string {
   return (withSeconds ? clockWithSecondsFormat() : clockFormat()).format(date);
 }
 
-/** "2 s ago", "in 5 min": the distance between an instant and now. */
+const relativeStepMs = 5_000;
+
+/** "2 s ago", "in 5 min": the distance between an instant and now, to about five seconds. */
 export function formatRelative(value: string | number | Date, now: number): string {
   const at = new Date(value).getTime();
   if (Number.isNaN(at)) return String(value);
-  const delta = at - now;
+  // Measured from now rounded to a whole five seconds: every time on the page then changes its
+  // words on the same tick, once per five seconds, and a list of fresh tasks is laid out again
+  // once per step, not at each second in which one of its times moved to the next step.
+  const delta = at - Math.round(now / relativeStepMs) * relativeStepMs;
   // Within five seconds either way is now (the page's clock ticks once a second, so an instant
   // that just arrived can be a second "ahead" of it), and under a minute counts in steps of five
-  // seconds: a list of fresh tasks then redraws its times every five seconds, not every second.
+  // seconds.
   if (Math.abs(delta) < 5_000) return 'just now';
   const seconds = Math.floor(Math.abs(delta) / 1000);
   let text: string;

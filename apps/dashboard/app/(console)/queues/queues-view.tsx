@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
-import { memo, useId, useMemo, useState } from 'react';
+import { memo, useEffect, useId, useMemo, useState } from 'react';
 import { chartColors, TimeChart, type Series } from '@/components/charts';
 import { RequireRole } from '@/components/current-user';
 import { Button } from '@/components/ui/button';
@@ -15,7 +15,7 @@ import { useToast } from '@/components/ui/toast';
 import { DataTable } from '@/components/ui/data-table';
 import { api } from '@/lib/api-client';
 import { formatCount, formatSeconds } from '@/lib/format';
-import { useLiveRoom, type LivePayload } from '@/lib/live';
+import { createBatcher, useLiveRoom, type LivePayload } from '@/lib/live';
 import { paths, type PurgeQueueResponse, type QueueList, type QueueSummary } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { useSocketState } from '@/lib/socket';
@@ -141,11 +141,19 @@ export function QueuesView() {
     queryFn: ({ signal }) => api.get<QueueList>(paths.queues, { signal }),
     refetchInterval: socketState === 'connected' ? 30_000 : 5_000,
   });
+  // Each update carries every queue, so only the latest of a burst matters: it lands in the
+  // cache once every 3 s at most (the gateway sends one a second while counts move), and each
+  // landing re-lays out the whole table.
+  const [batcher] = useState(() =>
+    createBatcher<QueueSummary[]>(3_000, (updates) => {
+      const queues = updates.at(-1);
+      if (queues) queryClient.setQueryData<QueueList>(queryKeys.queues.list(), { available: true, queues });
+    }),
+  );
+  useEffect(() => () => batcher.cancel(), [batcher]);
   useLiveRoom('queues', {
     onEvent: (event, payload) => {
-      if (event !== 'queues:update') return;
-      const { queues } = payload as LivePayload<'queues:update'>;
-      queryClient.setQueryData<QueueList>(queryKeys.queues.list(), { available: true, queues });
+      if (event === 'queues:update') batcher.push((payload as LivePayload<'queues:update'>).queues);
     },
     onReconnect: () => void queryClient.invalidateQueries({ queryKey: queryKeys.queues.list() }),
   });

@@ -40,32 +40,22 @@ export function useTaskList(filters: TaskFilters) {
 }
 
 /**
- * One row of the virtual list. Memoised: a live batch re-renders only the rows whose task
- * changed or moved, not every visible row.
+ * One row's cells. Memoised apart from the row itself: a live batch that puts new tasks on top
+ * moves every visible row down, and a moved row then changes only its offset, not its cells.
  */
-const TaskRow = memo(function TaskRow({
+const TaskCells = memo(function TaskCells({
   task,
-  index,
-  top,
   mayAct,
   checked,
   onToggle,
 }: {
   task: TaskSummary;
-  index: number;
-  top: number;
   mayAct: boolean;
   checked: boolean;
   onToggle: (id: string) => void;
 }) {
   return (
-    <div
-      role="row"
-      aria-rowindex={index + 2}
-      data-task-id={task.id}
-      style={{ position: 'absolute', top: 0, left: 0, right: 0, height: rowHeight, transform: `translateY(${top}px)` }}
-      className="grid grid-cols-[2rem_6.5rem_minmax(9rem,1.3fr)_minmax(6rem,1fr)_7rem_6rem] items-center gap-2 border-b border-line/60 px-3 hover:bg-line/30 md:grid-cols-[2rem_6.5rem_minmax(9rem,1.3fr)_minmax(6rem,1fr)_minmax(6rem,0.8fr)_6rem_5.5rem_7rem]"
-    >
+    <>
       <div role="cell">
         {mayAct ? (
           <input
@@ -100,6 +90,38 @@ const TaskRow = memo(function TaskRow({
       <div role="cell" className="text-xs text-ink-muted">
         <RelativeTime value={task.createdAt} />
       </div>
+    </>
+  );
+});
+
+/**
+ * One row of the virtual list, placed by a transform (moving it needs no layout). Memoised: a
+ * live batch re-renders only the rows whose task changed or moved.
+ */
+const TaskRow = memo(function TaskRow({
+  task,
+  index,
+  top,
+  mayAct,
+  checked,
+  onToggle,
+}: {
+  task: TaskSummary;
+  index: number;
+  top: number;
+  mayAct: boolean;
+  checked: boolean;
+  onToggle: (id: string) => void;
+}) {
+  return (
+    <div
+      role="row"
+      aria-rowindex={index + 2}
+      data-task-id={task.id}
+      style={{ position: 'absolute', top: 0, left: 0, right: 0, height: rowHeight, transform: `translateY(${top}px)` }}
+      className="grid grid-cols-[2rem_6.5rem_minmax(9rem,1.3fr)_minmax(6rem,1fr)_7rem_6rem] items-center gap-2 border-b border-line/60 px-3 hover:bg-line/30 md:grid-cols-[2rem_6.5rem_minmax(9rem,1.3fr)_minmax(6rem,1fr)_minmax(6rem,0.8fr)_6rem_5.5rem_7rem]"
+    >
+      <TaskCells task={task} mayAct={mayAct} checked={checked} onToggle={onToggle} />
     </div>
   );
 });

@@ -1,7 +1,7 @@
 'use client';
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { memo, useState, type FormEvent } from 'react';
 import { useHasRole } from '@/components/current-user';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
@@ -58,7 +58,7 @@ function useWorkerCommand(hostname: string) {
   });
 }
 
-function ShutDown({ hostname }: { hostname: string }) {
+const ShutDown = memo(function ShutDown({ hostname }: { hostname: string }) {
   const command = useWorkerCommand(hostname);
   const [confirming, setConfirming] = useState(false);
   return (
@@ -81,12 +81,23 @@ function ShutDown({ hostname }: { hostname: string }) {
       </ConfirmDialog>
     </>
   );
-}
+});
 
-/** The queues the worker consumes, with add/cancel consumer for operators. */
-export function WorkerQueues({ worker }: { worker: WorkerDetail }) {
-  const mayAct = useHasRole('operator') && worker.online;
-  const command = useWorkerCommand(worker.hostname);
+/**
+ * The queues the worker consumes, with add/cancel consumer for operators. Memoised on the
+ * fields it shows, so a heartbeat that changed only the worker's counts does not redraw it.
+ */
+export const WorkerQueues = memo(function WorkerQueues({
+  hostname,
+  queues,
+  online,
+}: {
+  hostname: string;
+  queues: WorkerDetail['queues'];
+  online: boolean;
+}) {
+  const mayAct = useHasRole('operator') && online;
+  const command = useWorkerCommand(hostname);
   const [queue, setQueue] = useState('');
 
   function add(event: FormEvent) {
@@ -98,11 +109,11 @@ export function WorkerQueues({ worker }: { worker: WorkerDetail }) {
 
   return (
     <Card title="Queues consumed">
-      {worker.queues.length === 0 ? (
+      {queues.length === 0 ? (
         <p className="text-sm text-ink-muted">None.</p>
       ) : (
         <ul className="flex flex-wrap gap-2">
-          {worker.queues.map((name) => (
+          {queues.map((name) => (
             <li key={name} className="inline-flex items-center gap-1 rounded-full border border-line px-3 py-1 text-sm">
               {name}
               {mayAct ? (
@@ -130,9 +141,9 @@ export function WorkerQueues({ worker }: { worker: WorkerDetail }) {
       ) : null}
     </Card>
   );
-}
+});
 
-function Limits({ hostname, poolSize }: { hostname: string; poolSize: number | null }) {
+const Limits = memo(function Limits({ hostname, poolSize }: { hostname: string; poolSize: number | null }) {
   const command = useWorkerCommand(hostname);
   const [rateTask, setRateTask] = useState('');
   const [rate, setRate] = useState('');
@@ -188,6 +199,6 @@ function Limits({ hostname, poolSize }: { hostname: string; poolSize: number | n
       </form>
     </Card>
   );
-}
+});
 
 export const WorkerControls = { ShutDown, Limits };
