@@ -213,12 +213,16 @@ export class SettlePipeline {
   }
 
   private async deadLetter(s: Settling, reason: string): Promise<void> {
-    const d = s.delivery;
+    this.noteDeadLetter(s.delivery, reason, s.message);
+    await this.toBroker({ kind: 'dead', delivery: s.delivery, reason });
+  }
+
+  /** Counts, logs and announces a dead letter (the broker's own, from reserve, as well as the pipeline's). */
+  noteDeadLetter(d: { id: string; queue: string }, reason: string, message?: TaskMessage): void {
     this.deps.logger.warn({ id: d.id, queue: d.queue, reason }, 'message dead-lettered');
     this.stats.deadLettered++;
-    const fields = s.message ? taskEventFields(s.message) : { id: d.id, queue: d.queue };
+    const fields = message ? taskEventFields(message) : { id: d.id, queue: d.queue };
     this.deps.events.emit({ type: 'task-rejected', ...fields, deadLettered: true, reason });
-    await this.toBroker({ kind: 'dead', delivery: d, reason });
   }
 
   /** Queues a settlement for this turn's batch; resolves once the batch is applied. */

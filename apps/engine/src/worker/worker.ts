@@ -155,7 +155,10 @@ export class Worker implements PanelTarget {
       logger: app.logger,
       events: this.events,
       broker: () => this.broker,
-      backend: app.backend,
+      // Looked up when a result is stored: a worker whose tasks all ignore results needs no backend.
+      get backend() {
+        return app.backend;
+      },
       codec: app.codec,
       resultExpiresMs: app.config.resultExpiresMs,
       ignoresResult: (task, message) => this.ignoresResult(task, message),
@@ -334,6 +337,7 @@ export class Worker implements PanelTarget {
         await sleep(1_000);
         continue;
       }
+      for (const dead of result.deadLettered ?? []) this.settler.noteDeadLetter(dead, dead.reason);
       for (const r of result.revoked) {
         const delivery: Delivery = { ...r, deliveries: 0 };
         const parsed = this.app.codec.decode(r.body);
@@ -363,7 +367,7 @@ export class Worker implements PanelTarget {
         this.waiting.push(job);
       }
       this.pump();
-      if (result.deliveries.length === 0 && result.revoked.length === 0) {
+      if (result.deliveries.length === 0 && result.revoked.length === 0 && !result.deadLettered?.length) {
         // close() ends the wait at once instead of letting it run out.
         await Promise.race([this.broker.waitForWork(this.queues, 1_000), this.stopped.promise]);
       }
