@@ -1,5 +1,5 @@
 // The Celery adapter (protocol 'celery'): the queues and results on Celery's
-// own Redis layout, so Python producers and workers share them. Events,
+// own Redis layout (results written for Debian's Celery 5.2.6, kombu 5.2 JSON), so Python producers and workers share them. Events,
 // remote control, worker heartbeats and schedules are not Celery's yet: those
 // ports stay Lovage's own, on Lovage's keys (`prefix`) of the same Redis.
 import type { Redis } from 'ioredis';
@@ -10,6 +10,7 @@ import { createRedisClient } from '../redis/connection.js';
 import { createRedisAdapter } from '../redis/redis-adapter.js';
 import { defineScripts } from '../redis/scripts.js';
 import { CeleryBroker } from './celery-broker.js';
+import { CeleryResultBackend } from './celery-result-backend.js';
 import { KombuLayout } from './kombu-layout.js';
 
 export interface CeleryAdapterOptions {
@@ -54,6 +55,12 @@ export function createCeleryAdapter(
       const broker = new CeleryBroker(client(), layout, { visibilityTimeoutMs: options.visibilityTimeoutMs });
       closers.unshift(() => broker.close());
       return broker;
+    }),
+    // Results get a connection of their own, as on the Redis adapter: result writes never queue behind reserves.
+    resultBackend: once(() => {
+      const backend = new CeleryResultBackend(connect(), layout, 'kombu-5.2');
+      closers.unshift(() => backend.close());
+      return backend;
     }),
     eventLog: own.eventLog,
     controlBus: own.controlBus,

@@ -26,7 +26,8 @@ export type ScriptName =
   | 'beat-lock'
   | 'beat-unlock'
   | 'kombu-reserve'
-  | 'kombu-restore';
+  | 'kombu-restore'
+  | 'celery-store-unless-ready';
 
 // tsc does not copy .lua files: compiled code (dist/) reads them from src/, which the package ships.
 const beside = fileURLToPath(new URL('./scripts/', import.meta.url));
