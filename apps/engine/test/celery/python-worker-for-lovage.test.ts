@@ -2,6 +2,8 @@
 // (Celery 5.2.6, solo pool): applyAsync with args, kwargs, countdown and
 // priority runs there and result.get() returns what Python stored; a Python
 // failure raises TaskFailedError with the exception type's name.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { startCeleryWorker, type CeleryWorker } from '@lovage/test-support/celery-worker';
 import { cleanupPeer, peerConfig } from '@lovage/test-support/python-peer';
@@ -11,6 +13,7 @@ import { TaskFailedError } from '../../src/index.js';
 import { layoutFor, lovageAppFor } from './celery-peer-support.js';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+const bin = fileURLToPath(new URL('../../bin/lovage.mjs', import.meta.url));
 
 describe('a Python worker runs what a Lovage producer sends', () => {
   const redis = new Redis(redisUrl);
@@ -72,5 +75,19 @@ describe('a Python worker runs what a Lovage producer sends', () => {
     const result = await app.sendTask<Record<string, unknown>>('peer.describe', [], { kwargs: { only: 'kwargs' }, priority: 9 });
     ids.push(result.id);
     expect(await result.get({ timeout: 60_000 })).toMatchObject({ args: [], kwargs: { only: 'kwargs' } });
+  }, 120_000);
+
+  it('`lovage call --protocol celery --kwargs` sends to the Python worker and --wait prints its result', async () => {
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        ['--conditions=@lovage/source', bin, 'call', 'peer.describe', '--args', '[7]', '--kwargs', '{"via": "cli"}', '--broker', config.brokerUrl, '--protocol', 'celery', '--wait', '--json', '--timeout', '60s'],
+        { env: { ...process.env, LOVAGE_CELERY_KEY_PREFIX: config.keyPrefix, LOVAGE_DEFAULT_QUEUE: config.queue, LOVAGE_LOG_LEVEL: 'silent' }, timeout: 90_000 },
+        (err, out, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(out)),
+      );
+    });
+    const out = JSON.parse(stdout) as { id: string; state: string; result: unknown };
+    ids.push(out.id);
+    expect(out).toMatchObject({ state: 'SUCCESS', result: { args: [7], kwargs: { via: 'cli' }, arg_types: ['int'] } });
   }, 120_000);
 });
