@@ -42,6 +42,7 @@ describe('a Lovage worker runs what a Python producer sends', () => {
       from: 'typescript',
     };
   });
+  app.task('peer.add', (x: number, y: number) => x + y);
   app.task('peer.fail', (message: string) => {
     throw new PaymentDeclined(`declined in TypeScript: ${message}`);
   });
@@ -91,6 +92,25 @@ print(json.dumps({'ids': [r.id], 'value': value, 'state': r.state}))
       whenYear: 2026,
       from: 'typescript',
     });
+  }, 120_000);
+
+  it('apply_async(countdown=1) waits in unacked (parked) and runs once due', async () => {
+    const out = await python<{ ids: string[]; value: number; sent: number; done: string; parked: number }>(`
+import json, os, time
+import redis
+from peer_project.tasks import add
+sent = time.time()
+r = add.apply_async((20, 22), countdown=1)
+time.sleep(0.5)
+raw = redis.Redis.from_url(os.environ['LOVAGE_PEER_BROKER_URL'])
+parked = raw.hlen(os.environ['LOVAGE_PEER_KEY_PREFIX'] + 'unacked')
+value = r.get(timeout=10)
+print(json.dumps({'ids': [r.id], 'value': value, 'sent': sent, 'done': r.date_done.isoformat(), 'parked': parked}))
+`);
+    expect(out.value).toBe(42);
+    expect(out.parked).toBe(1);
+    // date_done as Python parses what Lovage wrote (with an offset; a naive one would be UTC).
+    expect(Date.parse(out.done.endsWith('Z') || /[+-]\d\d:\d\d$/.test(out.done) ? out.done : `${out.done}Z`)).toBeGreaterThanOrEqual(out.sent * 1000 + 1000);
   }, 120_000);
 
   it("a failing TypeScript task raises in Python with the TS error's type name and message", async () => {
