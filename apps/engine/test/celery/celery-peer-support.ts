@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import type { PeerConfig } from '@lovage/test-support/python-peer';
 import { expect } from 'vitest';
 import { uniquePrefix } from '@lovage/test-support/redis';
-import { Lovage } from '../../src/index.js';
+import { Lovage, type LovageOptions } from '../../src/index.js';
 import { serializeEnvelope, type KombuEnvelope } from '../../src/adapters/celery/kombu-envelope.js';
 import { KombuLayout } from '../../src/adapters/celery/kombu-layout.js';
 import { decodeControlReply, encodeControlRequest } from '../../src/adapters/celery/pidbox.js';
@@ -24,7 +24,7 @@ export function layoutFor(config: PeerConfig): KombuLayout {
  * key prefix and queue; Lovage's own keys (events, control) under `prefix`,
  * which the test deletes afterwards.
  */
-export function lovageAppFor(config: PeerConfig, label: string): { app: Lovage; prefix: string } {
+export function lovageAppFor(config: PeerConfig, label: string, options: LovageOptions = {}): { app: Lovage; prefix: string } {
   const prefix = uniquePrefix(label);
   const app = new Lovage({
     protocol: 'celery',
@@ -33,6 +33,7 @@ export function lovageAppFor(config: PeerConfig, label: string): { app: Lovage; 
     defaultQueue: config.queue,
     prefix,
     logLevel: 'silent',
+    ...options,
   });
   return { app, prefix };
 }
