@@ -106,6 +106,8 @@ export function buildMessage(
       ? undefined
       : (toJsonValue(options.kwargs, 'kwargs') as Record<string, unknown>);
   const headers = options.headers === undefined ? {} : (toJsonValue(options.headers, 'headers') as Record<string, unknown>);
+  // Said in the message too, as Celery's ignore_result header: a worker that does not know the task (a Python one) obeys it.
+  if (taskOptions.ignoreResult === true) headers.ignoreResult = true;
   let eta: number | undefined;
   if (options.eta !== undefined) eta = options.eta instanceof Date ? options.eta.getTime() : options.eta;
   else if (options.countdown !== undefined) eta = now + toMs(options.countdown, 'countdown');

@@ -101,9 +101,13 @@ describe('the Celery broker adapter (kombu layout on Redis)', () => {
       rootId: result.id,
       lang: 'ts',
     });
+    const quiet = a.task('proj.quiet', () => 'unseen', { ignoreResult: true });
+    const ignored = await quiet.delay();
+    const [quietRaw] = await redis.lrange(layout.queueKey(queue), 0, -1);
+    expect(decodeTaskMessage(quietRaw)).toMatchObject({ id: ignored.id, ignoreResult: true });
     const worker = a.worker({ maintenanceInterval: 50 });
     await worker.start();
-    await until(() => worker.stats.succeeded === 1);
+    await until(() => worker.stats.succeeded === 2);
     expect(await redis.llen(layout.queueKey(queue, 5))).toBe(0);
   });
 
