@@ -73,6 +73,9 @@ interface Job extends Settling, RunHandle {
   revoked?: boolean;
 }
 
+/** What identifies a delivery among those held: the broker's receipt when it has one, else the task id. */
+const deliveryKey = (d: Delivery): string => d.receipt ?? d.id;
+
 /** A positive number of seconds from a message header, in ms. */
 const seconds = (value: unknown): number | undefined =>
   typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.round(value * 1000) : undefined;
@@ -289,7 +292,8 @@ export class Worker implements PanelTarget {
   }
 
   revokeRunning(id: string, terminate: boolean): void {
-    const job = this.reserved.get(id);
+    // Keyed by delivery: a task id may be held twice at once (a Celery retry re-published while its first delivery settles).
+    const job = [...this.reserved.values()].find((j) => j.delivery.id === id && j.controller !== undefined);
     if (!job?.controller) return;
     job.revoked = true;
     job.controller.abort(new TaskRevokedError(id));
@@ -363,7 +367,7 @@ export class Worker implements PanelTarget {
             this.events.emitEncoded('task-received', `${job.fields},"args":${JSON.stringify(preview(m.args))},"deliveries":${delivery.deliveries}`);
           }
         }
-        this.reserved.set(delivery.id, job);
+        this.reserved.set(deliveryKey(delivery), job);
         this.waiting.push(job);
       }
       this.pump();
@@ -391,7 +395,7 @@ export class Worker implements PanelTarget {
       const settled = (): void => {
         job.release?.();
         this.executingDone.delete(done);
-        this.reserved.delete(job.delivery.id);
+        this.reserved.delete(deliveryKey(job.delivery));
         const waiter = this.slotWaiter;
         this.slotWaiter = undefined;
         waiter?.();
@@ -497,7 +501,7 @@ export class Worker implements PanelTarget {
     const notStarted = this.waiting.splice(0);
     await Promise.all(
       notStarted.map(async (job) => {
-        this.reserved.delete(job.delivery.id);
+        this.reserved.delete(deliveryKey(job.delivery));
         await this.settler.settle(job, { kind: 'handed-back' });
       }),
     );
