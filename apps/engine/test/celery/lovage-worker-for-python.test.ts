@@ -43,6 +43,7 @@ describe('a Lovage worker runs what a Python producer sends', () => {
     };
   });
   app.task('peer.add', (x: number, y: number) => x + y);
+  app.task('peer.sleep', (seconds: number) => new Promise((resolve) => setTimeout(() => resolve(seconds), seconds * 1000)));
   app.task('peer.fail', (message: string) => {
     throw new PaymentDeclined(`declined in TypeScript: ${message}`);
   });
@@ -128,6 +129,23 @@ print(json.dumps({'ids': [r.id], 'raised': raised, 'message': message, 'tracebac
     expect(out).toMatchObject({ raised: 'PaymentDeclined', message: 'declined in TypeScript: card 42', state: 'FAILURE' });
     expect(out.traceback).toContain('PaymentDeclined: declined in TypeScript: card 42');
     expect(out.traceback).toContain('lovage-worker-for-python.test.ts');
+  }, 120_000);
+
+  it("apply_async(time_limit=1) is the TS run's hard limit: Python raises TimeLimitExceeded", async () => {
+    const out = await python<{ ids: string[]; raised: string; elapsed: number }>(`
+import json, time
+from peer_project.tasks import sleep
+start = time.time()
+r = sleep.apply_async((5,), time_limit=1)
+try:
+    r.get(timeout=10)
+    raised = None
+except Exception as e:
+    raised = type(e).__name__
+print(json.dumps({'ids': [r.id], 'raised': raised, 'elapsed': time.time() - start}))
+`);
+    expect(out.raised).toBe('TimeLimitExceeded');
+    expect(out.elapsed).toBeLessThan(4);
   }, 120_000);
 
   it('a task the TS worker retries twice (re-published with retries + 1 and an eta) then succeeds for Python', async () => {
