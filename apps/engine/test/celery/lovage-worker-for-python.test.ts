@@ -148,6 +148,23 @@ print(json.dumps({'ids': [r.id], 'raised': raised, 'elapsed': time.time() - star
     expect(out.elapsed).toBeLessThan(4);
   }, 120_000);
 
+  it('a message whose expires has passed is not run: Python reads REVOKED and raises TaskRevokedError("expired")', async () => {
+    const before = runs.length;
+    const out = await python<{ ids: string[]; raised: string; message: string; state: string }>(`
+import datetime, json
+from peer_project.tasks import describe
+r = describe.apply_async(('late',), expires=datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=5))
+try:
+    r.get(timeout=10)
+    raised, message = None, None
+except Exception as e:
+    raised, message = type(e).__name__, str(e)
+print(json.dumps({'ids': [r.id], 'raised': raised, 'message': message, 'state': r.state}))
+`);
+    expect(out).toMatchObject({ raised: 'TaskRevokedError', message: 'expired', state: 'REVOKED' });
+    expect(runs.length).toBe(before);
+  }, 120_000);
+
   it('a task the TS worker retries twice (re-published with retries + 1 and an eta) then succeeds for Python', async () => {
     const before = runs.filter((r) => r.task === 'peer.retry').length;
     const out = await python<{ ids: string[]; value: number; state: string }>(`
