@@ -75,7 +75,10 @@ describe('unacked messages restored across languages', () => {
     await app.close();
     expect(await redis.llen(layout.queueKey(config.queue))).toBe(0);
     expect(await redis.hlen(layout.unackedKey)).toBe(1);
-    // Older than the Python worker's visibility timeout (1 s) by the time it starts and restores.
+    // A Python worker restores when it starts (and then only every ~100 s): the entry must be older
+    // than its visibility timeout (1 s) by then, and a warm Python starts in well under a second.
+    const [, score] = await redis.zrange(layout.unackedIndexKey, 0, 0, 'WITHSCORES');
+    await until(() => Date.now() / 1000 - Number(score) > 1.5, 10_000);
     const python = await startCeleryWorker({ config, name: 'restorer' });
     workers.push(python);
     const meta = await waitForResult(redis, layout, sent.id);
