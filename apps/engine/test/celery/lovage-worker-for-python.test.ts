@@ -104,8 +104,10 @@ sent = time.time()
 r = add.apply_async((20, 22), countdown=1)
 raw = redis.Redis.from_url(os.environ['LOVAGE_PEER_BROKER_URL'])
 parked, deadline = 0, time.time() + 5
+# Parked: in unacked with the score eta - visibility timeout (an hour back), not a running delivery's (now).
 while not parked and time.time() < deadline and not r.ready():
-    parked = raw.hlen(os.environ['LOVAGE_PEER_KEY_PREFIX'] + 'unacked')
+    scores = raw.zrange(os.environ['LOVAGE_PEER_KEY_PREFIX'] + 'unacked_index', 0, -1, withscores=True)
+    parked = sum(1 for _, score in scores if score < time.time() - 3000)
     time.sleep(0.02)
 value = r.get(timeout=10)
 print(json.dumps({'ids': [r.id], 'value': value, 'sent': sent, 'done': r.date_done.isoformat(), 'parked': parked}))
