@@ -25,6 +25,8 @@ export interface PeerConfig {
   queue: string;
   /** Store name/args/kwargs/worker with results (result_extended). */
   resultExtended: boolean;
+  /** kombu's visibility_timeout in seconds; kombu's 3600 when unset. */
+  visibilityTimeoutSeconds?: number | undefined;
 }
 
 /** A fresh configuration: a unique key prefix and queue on the test Redis. */
@@ -52,6 +54,7 @@ export function peerEnvironment(config: PeerConfig): Record<string, string | und
     LOVAGE_PEER_KEY_PREFIX: config.keyPrefix,
     LOVAGE_PEER_QUEUE: config.queue,
     LOVAGE_PEER_RESULT_EXTENDED: config.resultExtended ? '1' : '0',
+    LOVAGE_PEER_VISIBILITY_TIMEOUT: config.visibilityTimeoutSeconds === undefined ? undefined : String(config.visibilityTimeoutSeconds),
   };
 }
 

@@ -9,6 +9,9 @@ LOVAGE_PEER_KEY_PREFIX    kombu's global_keyprefix: prepended to every broker
                           result keys are per task id and unique anyway.
 LOVAGE_PEER_QUEUE         the default queue (default "celery")
 LOVAGE_PEER_RESULT_EXTENDED "1" stores name/args/kwargs/worker with results
+LOVAGE_PEER_VISIBILITY_TIMEOUT kombu's visibility_timeout in seconds (default
+                          kombu's 3600): a worker restores unacked messages
+                          older than this when it starts.
 """
 import os
 
@@ -16,12 +19,17 @@ from celery import Celery
 
 broker_url = os.environ.get('LOVAGE_PEER_BROKER_URL', 'redis://127.0.0.1:6379/0')
 key_prefix = os.environ.get('LOVAGE_PEER_KEY_PREFIX', '')
+transport_options = {}
+if key_prefix:
+    transport_options['global_keyprefix'] = key_prefix
+if os.environ.get('LOVAGE_PEER_VISIBILITY_TIMEOUT'):
+    transport_options['visibility_timeout'] = float(os.environ['LOVAGE_PEER_VISIBILITY_TIMEOUT'])
 
 app = Celery('peer_project', include=['peer_project.tasks'])
 app.conf.update(
     broker_url=broker_url,
     result_backend=os.environ.get('LOVAGE_PEER_RESULT_BACKEND', broker_url),
-    broker_transport_options={'global_keyprefix': key_prefix} if key_prefix else {},
+    broker_transport_options=transport_options,
     task_default_queue=os.environ.get('LOVAGE_PEER_QUEUE', 'celery'),
     result_extended=os.environ.get('LOVAGE_PEER_RESULT_EXTENDED') == '1',
     # Results of a test run should not outlive it by long; an hour is plenty.

@@ -28,4 +28,12 @@ describe('adapters', () => {
     await memory.close();
     expect(() => createAdapter('kafka://x', 'a:', 'backend')).toThrow(/^backend: unsupported URL scheme/);
   });
+
+  it("picks the Celery adapter for a Redis URL with protocol 'celery', and refuses memory:// naming the option", async () => {
+    const celery = { protocol: 'celery', keyPrefix: '', visibilityTimeoutMs: 3_600_000 } as const;
+    const adapter = createAdapter('redis://127.0.0.1:6379/0', 'a:', 'broker', undefined, celery);
+    expect(adapter.kind).toBe('celery');
+    await adapter.close();
+    expect(() => createAdapter('memory://x', 'a:', 'backend', undefined, celery)).toThrow(/^backend: protocol 'celery' needs a redis:\/\//);
+  });
 });

@@ -1,27 +1,52 @@
-// The one place that knows URL schemes: a broker or backend URL becomes the
-// adapter that implements its ports.
+// The one place that knows URL schemes and protocols: a broker or backend URL
+// becomes the adapter that implements its ports, and the protocol picks the
+// message codec the app and its workers speak.
+import { hostname } from 'node:os';
 import { defaultLogger, type Logger } from '../app/logger.js';
 import { ConfigError } from '../errors.js';
+import { lovageCodec, type MessageCodec } from '../task/message-codec.js';
 import type { Adapter } from './adapter.js';
+import { createCeleryAdapter, type CeleryAdapterOptions } from './celery/celery-adapter.js';
+import { CeleryMessageCodec } from './celery/celery-message-codec.js';
 import { createMemoryAdapter } from './memory/memory-adapter.js';
 import { createRedisAdapter } from './redis/redis-adapter.js';
+
+export type Protocol = { protocol: 'lovage' } | ({ protocol: 'celery' } & CeleryAdapterOptions);
 
 /**
  * `option` names the setting the URL came from (for the error on an unknown
  * scheme, and the role in connection log lines); connection losses and
- * recoveries are logged through `logger`.
+ * recoveries are logged through `logger`. With protocol 'celery' a Redis URL
+ * gets the Celery adapter (kombu's layout, Celery's results).
  */
 export function createAdapter(
   url: string,
   prefix: string,
   option: 'broker' | 'backend' = 'broker',
   logger: Logger = defaultLogger('info', 'lovage'),
+  protocol: Protocol = { protocol: 'lovage' },
 ): Adapter {
+  const role = option === 'broker' ? 'broker' : 'result backend';
+  if (protocol.protocol === 'celery') {
+    if (!/^(redis|rediss|redis\+sentinel):\/\//.test(url)) {
+      throw new ConfigError(
+        `${option}: protocol 'celery' needs a redis://, rediss:// or redis+sentinel:// URL (kombu's Redis layout lives on one server), got ${JSON.stringify(url)}`,
+      );
+    }
+    return createCeleryAdapter(url, prefix, logger, role, protocol);
+  }
   if (url.startsWith('memory://')) return createMemoryAdapter(url, prefix);
   if (/^(redis|rediss|redis\+sentinel|redis\+cluster):\/\//.test(url)) {
-    return createRedisAdapter(url, prefix, logger, option === 'broker' ? 'broker' : 'result backend');
+    return createRedisAdapter(url, prefix, logger, role);
   }
   throw new ConfigError(
     `${option}: unsupported URL scheme in ${JSON.stringify(url)} (use redis://, rediss://, redis+sentinel://, redis+cluster:// or memory://)`,
   );
+}
+
+/** The codec of a protocol: how task messages look on the wire. */
+export function createMessageCodec(protocol: Protocol['protocol']): MessageCodec {
+  if (protocol === 'lovage') return lovageCodec;
+  // Debian's Celery 5.2.6 (kombu 5.2) is the peer this is tested with: it reads plain ISO dates only.
+  return new CeleryMessageCodec({ dialect: 'kombu-5.2', origin: `gen${process.pid}@${hostname()}` });
 }

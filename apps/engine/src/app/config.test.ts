@@ -17,4 +17,22 @@ describe('configuration', () => {
     expect(() => resolveConfig({ broker: 'amqp://x' })).toThrow(/broker: .*"amqp:\/\/x"/);
     expect(() => resolveConfig(optionsFromEnv('APP', {}, { APP_RESULT_EXPIRES: 'soon' }))).toThrow(/resultExpires: .*"soon"/);
   });
+  it("protocol 'celery' (also LOVAGE_PROTOCOL=celery): queue 'celery', kombu's 1 h visibility timeout, explicit values still win", () => {
+    const env = { LOVAGE_PROTOCOL: 'celery', LOVAGE_BROKER_URL: 'redis://h:6379/0', LOVAGE_CELERY_KEY_PREFIX: '42' };
+    expect(resolveConfig(optionsFromEnv('LOVAGE', {}, env))).toMatchObject({
+      protocol: 'celery',
+      celeryKeyPrefix: '42',
+      defaultQueue: 'celery',
+      visibilityTimeoutMs: 3_600_000,
+    });
+    expect(resolveConfig({ protocol: 'celery', broker: 'redis://h', defaultQueue: 'q', visibilityTimeout: '2m' })).toMatchObject({ defaultQueue: 'q', visibilityTimeoutMs: 120_000 });
+    expect(resolveConfig({})).toMatchObject({ protocol: 'lovage', celeryKeyPrefix: '' });
+  });
+  it("protocol 'celery' refuses brokers and backends kombu's layout cannot live on, naming the option", () => {
+    expect(() => resolveConfig({ protocol: 'celery' })).toThrow(/^broker: protocol 'celery' .*"memory:\/\/".*set `broker`/);
+    expect(() => resolveConfig({ protocol: 'celery', broker: 'redis+cluster://a:1,b:2' })).toThrow(/^broker: protocol 'celery' .*redis\+cluster/);
+    expect(() => resolveConfig({ protocol: 'celery', broker: 'redis://h', backend: 'memory://' })).toThrow(/^backend: protocol 'celery'/);
+    expect(() => resolveConfig({ protocol: 'celery', broker: 'redis+sentinel://s:26379/main/0' })).not.toThrow();
+    expect(() => resolveConfig({ protocol: 'amqp' as never })).toThrow(/^protocol: .*"amqp"/);
+  });
 });

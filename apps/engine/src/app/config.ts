@@ -15,6 +15,16 @@ export interface LovageOptions {
   backend?: string;
   /** Prefix of every Redis key (and the namespace of a memory broker). Default 'lovage:'. */
   prefix?: string;
+  /**
+   * The wire format: 'lovage' (the default) or 'celery', which makes the queues
+   * and results Celery's (kombu's Redis layout, protocol v2 messages,
+   * `celery-task-meta-<id>` results) so Python producers and workers share them.
+   * Needs a redis://, rediss:// or redis+sentinel:// broker; the default queue
+   * becomes 'celery' and the visibility timeout kombu's 1 h.
+   */
+  protocol?: 'lovage' | 'celery';
+  /** protocol 'celery': kombu's global_keyprefix (broker_transport_options) of the Celery cluster. Default ''. */
+  celeryKeyPrefix?: string;
   taskSerializer?: 'json';
   /** Do not store results of any task (a task's own `ignoreResult` wins). */
   taskIgnoreResult?: boolean;
@@ -22,9 +32,9 @@ export interface LovageOptions {
   taskTrackStarted?: boolean;
   /** How long results are kept. Default '1d'. */
   resultExpires?: Duration;
-  /** Queue of tasks that name none. Default 'default'. */
+  /** Queue of tasks that name none. Default 'default' ('celery' with protocol 'celery'). */
   defaultQueue?: string;
-  /** Lease of a reserved message; workers renew it. Default '30s'. */
+  /** Lease of a reserved message; workers renew it. Default '30s' ('1h', kombu's, with protocol 'celery'). */
   visibilityTimeout?: Duration;
   /** Deliveries (lease expiries) after which a message goes to the dead-letter queue. Default 5. */
   maxDeliveries?: number;
@@ -49,6 +59,8 @@ export interface ResolvedConfig {
   broker: string;
   backend: string;
   prefix: string;
+  protocol: 'lovage' | 'celery';
+  celeryKeyPrefix: string;
   taskIgnoreResult: boolean;
   taskTrackStarted: boolean;
   resultExpiresMs: number;
@@ -86,12 +98,14 @@ const schema = z.object({
   broker: url.default('memory://'),
   backend: url.optional(),
   prefix: z.string().default('lovage:'),
+  protocol: z.enum(['lovage', 'celery']).default('lovage'),
+  celeryKeyPrefix: z.string().default(''),
   taskSerializer: z.literal('json').default('json'),
   taskIgnoreResult: boolFromEnv.default(false),
   taskTrackStarted: boolFromEnv.default(false),
   resultExpires: duration('resultExpires').default(86_400_000),
-  defaultQueue: z.string().min(1).default('default'),
-  visibilityTimeout: duration('visibilityTimeout').default(30_000),
+  defaultQueue: z.string().min(1).optional(),
+  visibilityTimeout: duration('visibilityTimeout').optional(),
   maxDeliveries: z.coerce.number().int().min(1).default(5),
   revokeExpires: duration('revokeExpires').default(86_400_000),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -114,16 +128,30 @@ export function resolveConfig(options: LovageOptions | RawOptions): ResolvedConf
     throw new ConfigError(`${field}: ${issue.message} (got ${JSON.stringify(value)})`);
   }
   const o = parsed.data;
+  const celery = o.protocol === 'celery';
+  if (celery) {
+    for (const option of ['broker', 'backend'] as const) {
+      const value = o[option];
+      if (value !== undefined && !/^(redis|rediss|redis\+sentinel):\/\//.test(value)) {
+        throw new ConfigError(
+          `${option}: protocol 'celery' speaks kombu's layout on a single Redis server (redis://, rediss:// or redis+sentinel://); ${JSON.stringify(value)} cannot carry it${option === 'broker' && value === 'memory://' ? ' (memory:// is the default: set `broker`)' : ''}`,
+        );
+      }
+    }
+  }
   return {
     name: o.name,
     broker: o.broker,
     backend: o.backend ?? o.broker,
     prefix: o.prefix,
+    protocol: o.protocol,
+    celeryKeyPrefix: o.celeryKeyPrefix,
     taskIgnoreResult: o.taskIgnoreResult,
     taskTrackStarted: o.taskTrackStarted,
     resultExpiresMs: o.resultExpires,
-    defaultQueue: o.defaultQueue,
-    visibilityTimeoutMs: o.visibilityTimeout,
+    defaultQueue: o.defaultQueue ?? (celery ? 'celery' : 'default'),
+    // kombu's visibility_timeout: Python workers never renew, so a shorter one would restore their running tasks.
+    visibilityTimeoutMs: o.visibilityTimeout ?? (celery ? 3_600_000 : 30_000),
     maxDeliveries: o.maxDeliveries,
     revokeExpiresMs: o.revokeExpires,
     logLevel: o.logLevel,
@@ -140,6 +168,8 @@ const envNames: Record<string, string> = {
   broker: 'BROKER_URL',
   backend: 'RESULT_BACKEND',
   prefix: 'PREFIX',
+  protocol: 'PROTOCOL',
+  celeryKeyPrefix: 'CELERY_KEY_PREFIX',
   taskIgnoreResult: 'TASK_IGNORE_RESULT',
   taskTrackStarted: 'TASK_TRACK_STARTED',
   resultExpires: 'RESULT_EXPIRES',
@@ -162,7 +192,7 @@ export function optionsFromEnv(
   const fromEnv: RawOptions = {};
   for (const [option, name] of Object.entries(envNames)) {
     const value = env[`${namespace}_${name}`];
-    if (value !== undefined && value !== '') fromEnv[option] = /^\d+$/.test(value) && option !== 'prefix' ? Number(value) : value;
+    if (value !== undefined && value !== '') fromEnv[option] = /^\d+$/.test(value) && option !== 'prefix' && option !== 'celeryKeyPrefix' ? Number(value) : value;
   }
   return { ...fromEnv, ...explicit };
 }

@@ -8,7 +8,7 @@ import { NotRegisteredError, ConfigError } from '../errors.js';
 import { Events, preview } from '../events/events.js';
 import { Queues } from '../control/queues.js';
 import { requirePort, type Adapter, type PortName, type Ports } from '../adapters/adapter.js';
-import { createAdapter } from '../adapters/create-adapter.js';
+import { createAdapter, createMessageCodec, type Protocol } from '../adapters/create-adapter.js';
 import type { ScheduleStore } from '../beat/schedule-store.js';
 import type { ControlBus } from '../control/control-bus.js';
 import type { WorkerRegistry } from '../control/worker-registry.js';
@@ -16,21 +16,20 @@ import type { EventLog } from '../events/event-log.js';
 import { AsyncResult, type ResultHost } from '../result/async-result.js';
 import type { ResultBackend } from '../result/backend.js';
 import type { TaskMessage } from '../task/message.js';
+import type { MessageCodec } from '../task/message-codec.js';
 import { buildMessage, Task, type ApplyOptions, type TaskHandler, type TaskHost, type TaskOptions } from '../task/task.js';
 import type { Broker, OutgoingMessage } from '../worker/broker.js';
 import { Worker, type WorkerHost, type WorkerOptions } from '../worker/worker.js';
 import { optionsFromEnv, resolveConfig, type LovageOptions, type ResolvedConfig } from './config.js';
 import { defaultLogger, type Logger } from './logger.js';
 
-function toOutgoing(m: TaskMessage): OutgoingMessage {
-  return { id: m.id, queue: m.queue, priority: m.priority, eta: m.eta, body: JSON.stringify(m) };
-}
-
 /** The application: its configuration, its task registry, and its connections. */
 export class Lovage implements TaskHost, ResultHost, WorkerHost {
   readonly config: ResolvedConfig;
   readonly logger: Logger;
   readonly tasks = new Map<string, Task<never[], unknown>>();
+  /** How task messages look on the wire: Lovage's JSON, or Celery's protocol v2 (`protocol: 'celery'`). */
+  readonly codec: MessageCodec;
   readonly control: Control;
   /** The event stream: `emit`, `subscribe` (consumer group), `tail`, `beatSink`. */
   readonly events: Events;
@@ -45,6 +44,7 @@ export class Lovage implements TaskHost, ResultHost, WorkerHost {
   constructor(options: LovageOptions = {}) {
     this.config = resolveConfig(options);
     this.logger = options.logger ?? defaultLogger(this.config.logLevel, this.config.name);
+    this.codec = createMessageCodec(this.config.protocol);
     this.control = new Control({
       broker: () => this.broker(),
       bus: () => this.controlBus(),
@@ -84,9 +84,23 @@ export class Lovage implements TaskHost, ResultHost, WorkerHost {
     return new Lovage(optionsFromEnv(namespace, rest));
   }
 
+  private createAdapter(url: string, option: 'broker' | 'backend'): Adapter {
+    const c = this.config;
+    const protocol: Protocol =
+      c.protocol === 'celery'
+        ? { protocol: 'celery', keyPrefix: c.celeryKeyPrefix, visibilityTimeoutMs: c.visibilityTimeoutMs }
+        : { protocol: 'lovage' };
+    return createAdapter(url, c.prefix, option, this.logger, protocol);
+  }
+
+  /** The message as the broker carries it, in the app's wire format. */
+  private toOutgoing(m: TaskMessage): OutgoingMessage {
+    return { id: m.id, queue: m.queue, priority: m.priority, eta: m.eta, body: this.codec.encode(m) };
+  }
+
   /** A port of the broker URL's adapter, or a ConfigError naming the option to change. */
   private port<P extends Exclude<PortName, 'resultBackend'>>(port: P, neededBy: string): Ports[P] {
-    this.brokerAdapter ??= createAdapter(this.config.broker, this.config.prefix, 'broker', this.logger);
+    this.brokerAdapter ??= this.createAdapter(this.config.broker, 'broker');
     return requirePort(this.brokerAdapter, port, neededBy);
   }
 
@@ -118,10 +132,10 @@ export class Lovage implements TaskHost, ResultHost, WorkerHost {
   /** Where results live: the backend URL's adapter (the broker's own when both URLs are the same). */
   get backend(): ResultBackend {
     if (this.config.backend === this.config.broker) {
-      this.brokerAdapter ??= createAdapter(this.config.broker, this.config.prefix, 'broker', this.logger);
+      this.brokerAdapter ??= this.createAdapter(this.config.broker, 'broker');
       return requirePort(this.brokerAdapter, 'resultBackend', 'storing results');
     }
-    this.backendAdapter ??= createAdapter(this.config.backend, this.config.prefix, 'backend', this.logger);
+    this.backendAdapter ??= this.createAdapter(this.config.backend, 'backend');
     return requirePort(this.backendAdapter, 'resultBackend', 'storing results');
   }
 
@@ -164,20 +178,20 @@ export class Lovage implements TaskHost, ResultHost, WorkerHost {
   }
 
   async publish<R>(message: TaskMessage): Promise<AsyncResult<R>> {
-    await this.broker().enqueue(toOutgoing(message));
+    await this.broker().enqueue(this.toOutgoing(message));
     this.emitSent(message);
     return new AsyncResult<R>(message.id, this);
   }
 
   async publishBulk<R>(messages: TaskMessage[]): Promise<AsyncResult<R>[]> {
-    await this.broker().enqueueBulk(messages.map(toOutgoing));
+    await this.broker().enqueueBulk(messages.map((m) => this.toOutgoing(m)));
     for (const m of messages) this.emitSent(m);
     return messages.map((m) => new AsyncResult<R>(m.id, this));
   }
 
   /** Publishes an already-built message body (used by the outbox relay). */
   async publishRaw(message: TaskMessage): Promise<void> {
-    await this.broker().enqueue(toOutgoing(message));
+    await this.broker().enqueue(this.toOutgoing(message));
     this.emitSent(message);
   }
 

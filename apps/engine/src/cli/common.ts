@@ -22,6 +22,7 @@ export interface ConnectOptions {
   app?: string | undefined;
   broker?: string | undefined;
   prefix?: string | undefined;
+  protocol?: 'lovage' | 'celery' | undefined;
 }
 
 export interface CommonOptions extends ConnectOptions {
@@ -33,7 +34,10 @@ export function withConnection(cmd: Command, options: { json?: boolean } = {}): 
   cmd
     .option('-A, --app <module>', 'module exporting the Lovage app (TypeScript or JavaScript)')
     .option('-b, --broker <url>', 'broker URL, instead of --app (default: $LOVAGE_BROKER_URL)')
-    .option('--prefix <prefix>', 'key prefix with --broker (default: $LOVAGE_PREFIX or lovage:)');
+    .option('--prefix <prefix>', 'key prefix with --broker (default: $LOVAGE_PREFIX or lovage:)')
+    .addOption(
+      new Option('--protocol <protocol>', "wire format with --broker: celery speaks to Python Celery workers (default: $LOVAGE_PROTOCOL or lovage)").choices(['lovage', 'celery']),
+    );
   if (options.json !== false) cmd.option('--json', 'machine-readable JSON output');
   return cmd;
 }
@@ -85,11 +89,17 @@ export async function openApp(o: ConnectOptions): Promise<Lovage> {
   let app: Lovage;
   if (o.app) {
     if (o.broker) throw new UsageError('--app and --broker: give one or the other');
+    if (o.protocol) throw new UsageError('--protocol goes with --broker: the app module sets its own protocol');
     app = (await loadApp(o.app)).app;
   } else {
     const broker = o.broker ?? envValue('LOVAGE_BROKER_URL');
     if (!broker) throw new UsageError('--app or --broker is required (or set LOVAGE_BROKER_URL)');
-    app = Lovage.fromEnv({ broker, logLevel: 'silent', ...(o.prefix === undefined ? {} : { prefix: o.prefix }) });
+    app = Lovage.fromEnv({
+      broker,
+      logLevel: 'silent',
+      ...(o.prefix === undefined ? {} : { prefix: o.prefix }),
+      ...(o.protocol === undefined ? {} : { protocol: o.protocol }),
+    });
   }
   await preflight(app.config.broker);
   return app;

@@ -17,6 +17,8 @@ export interface TaskContext {
   readonly id: string;
   readonly name: string;
   readonly args: readonly unknown[];
+  /** Keyword arguments (a Celery message's kwargs); also the handler's last argument when not empty. */
+  readonly kwargs: Readonly<Record<string, unknown>>;
   /** How many times this task has been retried before this run. */
   readonly retries: number;
   readonly hostname: string;

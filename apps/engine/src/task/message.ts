@@ -8,6 +8,12 @@ export interface TaskMessage {
   id: string;
   task: string;
   args: unknown[];
+  /**
+   * Keyword arguments (Celery's kwargs), JSON-encoded like args. When not empty
+   * the handler gets them as one trailing plain-object argument, and
+   * `currentTask().kwargs`.
+   */
+  kwargs?: Record<string, unknown> | undefined;
   queue: string;
   priority: number;
   /** Epoch ms. */
@@ -30,6 +36,7 @@ function problem(raw: unknown): string | undefined {
   if (typeof m.id !== 'string' || m.id === '') return 'id: expected a non-empty string';
   if (typeof m.task !== 'string' || m.task === '') return 'task: expected a non-empty string';
   if (!Array.isArray(m.args)) return 'args: expected an array';
+  if (m.kwargs !== undefined && m.kwargs !== null && (typeof m.kwargs !== 'object' || Array.isArray(m.kwargs))) return 'kwargs: expected an object';
   if (typeof m.queue !== 'string') return 'queue: expected a string';
   if (typeof m.priority !== 'number' || !Number.isInteger(m.priority) || m.priority < 0 || m.priority > 9) return 'priority: expected an integer 0-9';
   if (m.eta !== undefined && m.eta !== null && typeof m.eta !== 'number') return 'eta: expected epoch ms';
@@ -39,6 +46,12 @@ function problem(raw: unknown): string | undefined {
   if (!Array.isArray(m.attempts)) return 'attempts: expected an array';
   if (typeof m.sentAt !== 'number') return 'sentAt: expected epoch ms';
   return undefined;
+}
+
+/** The arguments a handler is called with: args, then kwargs as one trailing object when there are any. */
+export function callArguments(message: Pick<TaskMessage, 'args' | 'kwargs'>): unknown[] {
+  const kwargs = message.kwargs;
+  return kwargs !== undefined && Object.keys(kwargs).length > 0 ? [...message.args, kwargs] : message.args;
 }
 
 /** Parses a body from the transport; returns the reason when it is malformed. */
@@ -54,5 +67,6 @@ export function parseMessage(body: string): { ok: true; message: TaskMessage } |
   const message = raw as TaskMessage;
   if (message.eta === null) message.eta = undefined;
   if (message.expires === null) message.expires = undefined;
+  if (message.kwargs === null) message.kwargs = undefined;
   return { ok: true, message };
 }

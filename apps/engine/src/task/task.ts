@@ -36,6 +36,8 @@ export interface TaskOptions extends RetryPolicy {
 }
 
 export interface ApplyOptions {
+  /** Keyword arguments: the handler gets them as one trailing object (Celery's kwargs). */
+  kwargs?: Record<string, unknown>;
   countdown?: Duration;
   eta?: Date | number;
   expires?: Duration | Date;
@@ -99,7 +101,13 @@ export function buildMessage(
   now = Date.now(),
 ): TaskMessage {
   const encoded = encodeArgs(args);
+  const kwargs =
+    options.kwargs === undefined || Object.keys(options.kwargs).length === 0
+      ? undefined
+      : (toJsonValue(options.kwargs, 'kwargs') as Record<string, unknown>);
   const headers = options.headers === undefined ? {} : (toJsonValue(options.headers, 'headers') as Record<string, unknown>);
+  // Said in the message too, as Celery's ignore_result header: a worker that does not know the task (a Python one) obeys it.
+  if (taskOptions.ignoreResult === true) headers.ignoreResult = true;
   let eta: number | undefined;
   if (options.eta !== undefined) eta = options.eta instanceof Date ? options.eta.getTime() : options.eta;
   else if (options.countdown !== undefined) eta = now + toMs(options.countdown, 'countdown');
@@ -116,6 +124,7 @@ export function buildMessage(
     id: options.taskId ?? randomUUID(),
     task: name,
     args: encoded,
+    kwargs,
     queue: options.queue ?? taskOptions.queue ?? defaultQueue,
     priority,
     eta,

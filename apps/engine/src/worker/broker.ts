@@ -18,7 +18,10 @@ export interface OutgoingMessage {
 
 /** A message handed to a worker under a lease. */
 export interface Delivery {
+  /** The task id. */
   id: string;
+  /** The broker's own handle on this delivery when it is not the id (kombu's delivery tag). */
+  receipt?: string | undefined;
   queue: string;
   body: string;
   /** How many times this message has been handed out, this one included. */
@@ -29,6 +32,12 @@ export interface ReserveResult {
   deliveries: Delivery[];
   /** Ids that were queued but revoked: the broker dropped them instead of handing them out. */
   revoked: { id: string; queue: string; body: string }[];
+  /**
+   * Messages the broker dead-lettered itself while reserving, because it could
+   * not even track them (a Celery envelope without a delivery tag): reported so
+   * the worker counts and announces them like its own dead letters.
+   */
+  deadLettered?: { id: string; queue: string; reason: string }[] | undefined;
 }
 
 export interface DeadLetter {

@@ -5,7 +5,7 @@
 // `updateState` stores the custom state.
 import { SoftTimeLimitExceeded, TaskRevokedError, TimeLimitExceeded } from '../errors.js';
 import { buildRetry, runWithContext, type TaskContext } from '../task/context.js';
-import type { TaskMessage } from '../task/message.js';
+import { callArguments, type TaskMessage } from '../task/message.js';
 import { fromJsonValue } from '../task/serialization.js';
 import type { Task } from '../task/task.js';
 import { LazyAbort } from './lazy-abort.js';
@@ -79,14 +79,16 @@ export function runTask(handle: RunHandle, o: RunOptions): Promise<RunResult> {
     let value: unknown;
     try {
       if (o.threads && limits) {
-        const context = { id: msg.id, retries: msg.retries, hostname: o.hostname, queue: msg.queue, headers: msg.headers };
-        value = o.threads.run({ task: msg.task, args: msg.args, context }, controller.signal, limits, o.updateState);
+        const context = { id: msg.id, retries: msg.retries, hostname: o.hostname, queue: msg.queue, headers: msg.headers, kwargs: msg.kwargs ?? {} };
+        value = o.threads.run({ task: msg.task, args: callArguments(msg), context }, controller.signal, limits, o.updateState);
       } else {
-        const args = fromJsonValue(msg.args) as never[];
+        const args = fromJsonValue(callArguments(msg)) as never[];
+        const kwargs = fromJsonValue(msg.kwargs ?? {}) as Record<string, unknown>;
         const context: TaskContext = {
           id: msg.id,
           name: msg.task,
-          args,
+          args: args.length > msg.args.length ? args.slice(0, msg.args.length) : args,
+          kwargs,
           retries: msg.retries,
           hostname: o.hostname,
           queue: msg.queue,

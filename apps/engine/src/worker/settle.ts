@@ -15,6 +15,7 @@ import type { ResultBackend } from '../result/backend.js';
 import { errorToRemote, type AttemptRecord, type ResultRecord } from '../result/record.js';
 import { applyAutoretry } from '../task/context.js';
 import type { TaskMessage } from '../task/message.js';
+import type { MessageCodec } from '../task/message-codec.js';
 import { toJsonValue } from '../task/serialization.js';
 import type { Task } from '../task/task.js';
 import type { Broker, Delivery, Settlement } from './broker.js';
@@ -65,8 +66,9 @@ export interface SettleDeps {
   readonly events: EventProducer;
   broker(): Broker;
   readonly backend: ResultBackend;
+  readonly codec: MessageCodec;
   readonly resultExpiresMs: number;
-  ignoresResult(task: Task<never[], unknown> | undefined): boolean;
+  ignoresResult(task: Task<never[], unknown> | undefined, message: TaskMessage | undefined): boolean;
 }
 
 export class SettlePipeline {
@@ -105,7 +107,7 @@ export class SettlePipeline {
       this.stats.revoked++;
       if (msg) this.deps.events.emit({ type: 'task-revoked', ...taskEventFields(msg), terminated: false, expired: false });
       else this.deps.events.emit({ type: 'task-revoked', id: d.id, name: '', queue: d.queue, retries: 0, terminated: false, expired: false });
-      if (!msg || !base || this.deps.ignoresResult(s.task)) return;
+      if (!msg || !base || this.deps.ignoresResult(s.task, s.message)) return;
       // The broker dropped it: another copy (or the revoker) may have recorded a final state already.
       await this.deps.backend.storeUnlessReady(
         { ...base, state: 'REVOKED', reason: 'revoked', attempts: msg.attempts, dateDone: new Date().toISOString() },
@@ -180,7 +182,7 @@ export class SettlePipeline {
       this.stats.retried++;
       if (ev) this.deps.events.emit({ type: 'task-retried', ...taskEventFields(msg), attempt: attempt.attempt, error: attempt.error, nextEta: error.when });
       record = { ...base, state: 'RETRY', error: attempt.error, attempts: next.attempts };
-      return this.finish(s, record, { kind: 'retry', delivery: d, body: JSON.stringify(next), eta: error.when, keepDeliveries: false });
+      return this.finish(s, record, { kind: 'retry', delivery: d, body: this.deps.codec.encode(next), eta: error.when, keepDeliveries: false });
     }
     // A failure (a time limit is one too: TimeLimitExceeded).
     attempt.outcome = 'FAILURE';
@@ -206,17 +208,21 @@ export class SettlePipeline {
   }
 
   private async store(s: Settling, record: ResultRecord): Promise<void> {
-    if (this.deps.ignoresResult(s.task)) return;
+    if (this.deps.ignoresResult(s.task, s.message)) return;
     await this.deps.backend.store(record, this.deps.resultExpiresMs);
   }
 
   private async deadLetter(s: Settling, reason: string): Promise<void> {
-    const d = s.delivery;
+    this.noteDeadLetter(s.delivery, reason, s.message);
+    await this.toBroker({ kind: 'dead', delivery: s.delivery, reason });
+  }
+
+  /** Counts, logs and announces a dead letter (the broker's own, from reserve, as well as the pipeline's). */
+  noteDeadLetter(d: { id: string; queue: string }, reason: string, message?: TaskMessage): void {
     this.deps.logger.warn({ id: d.id, queue: d.queue, reason }, 'message dead-lettered');
     this.stats.deadLettered++;
-    const fields = s.message ? taskEventFields(s.message) : { id: d.id, queue: d.queue };
+    const fields = message ? taskEventFields(message) : { id: d.id, queue: d.queue };
     this.deps.events.emit({ type: 'task-rejected', ...fields, deadLettered: true, reason });
-    await this.toBroker({ kind: 'dead', delivery: d, reason });
   }
 
   /** Queues a settlement for this turn's batch; resolves once the batch is applied. */

@@ -43,10 +43,12 @@ async function run(req: Extract<ThreadRequest, { type: 'run' }>): Promise<void> 
     const task = app.tasks.get(req.task);
     if (!task) throw new Error(`task ${req.task} is not registered in the app module`);
     const args = fromJsonValue(req.args) as never[];
+    const kwargs = fromJsonValue(req.context.kwargs) as Record<string, unknown>;
     const context: TaskContext = {
       ...req.context,
       name: req.task,
-      args,
+      args: Object.keys(kwargs).length > 0 ? args.slice(0, -1) : args,
+      kwargs,
       eta: undefined,
       signal: controller.signal,
       retry(options = {}) {

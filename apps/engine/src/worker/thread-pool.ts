@@ -15,7 +15,7 @@ export type ThreadRequest =
       jobId: string;
       task: string;
       args: unknown[];
-      context: { id: string; retries: number; hostname: string; queue: string; headers: Record<string, unknown> };
+      context: { id: string; retries: number; hostname: string; queue: string; headers: Record<string, unknown>; kwargs: Record<string, unknown> };
     }
   /** `error`: the abort reason as the thread should see it (SoftTimeLimitExceeded, TaskRevokedError, …). */
   | { type: 'abort'; jobId: string; error: AbortReason };

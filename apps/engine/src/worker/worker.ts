@@ -17,8 +17,9 @@ import type { WorkerRegistry } from '../control/worker-registry.js';
 import { ConfigError, TaskRevokedError } from '../errors.js';
 import { encodeMembers, preview, taskEventFields, type EventProducer, type WorkerHeartbeat } from '../events/events.js';
 import type { ResultBackend } from '../result/backend.js';
-import { parseMessage } from '../task/message.js';
+import type { DecodeResult, MessageCodec } from '../task/message-codec.js';
 import { toJsonValue } from '../task/serialization.js';
+import type { TaskMessage } from '../task/message.js';
 import type { Task } from '../task/task.js';
 import { toMs, type Duration } from '../time/duration.js';
 import type { Broker, Delivery } from './broker.js';
@@ -33,6 +34,8 @@ export interface WorkerHost {
   readonly logger: Logger;
   readonly tasks: ReadonlyMap<string, Task<never[], unknown>>;
   readonly backend: ResultBackend;
+  /** Turns delivered bodies into task messages (and retries back into bodies), in the app's wire format. */
+  readonly codec: MessageCodec;
   readonly events: { producer(hostname: string): EventProducer; flush(): Promise<void> };
   broker(): Broker;
   controlBus(): ControlBus;
@@ -64,11 +67,18 @@ export interface WorkerOptions {
 interface Job extends Settling, RunHandle {
   delivery: Delivery;
   /** The parsed message (parsed once, when reserved). */
-  parsed: ReturnType<typeof parseMessage>;
+  parsed: DecodeResult;
   /** Frees the job's concurrency slot once its handler is done (settling continues). */
   release?: () => void;
   revoked?: boolean;
 }
+
+/** What identifies a delivery among those held: the broker's receipt when it has one, else the task id. */
+const deliveryKey = (d: Delivery): string => d.receipt ?? d.id;
+
+/** A positive number of seconds from a message header, in ms. */
+const seconds = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.round(value * 1000) : undefined;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -148,9 +158,13 @@ export class Worker implements PanelTarget {
       logger: app.logger,
       events: this.events,
       broker: () => this.broker,
-      backend: app.backend,
+      // Looked up when a result is stored: a worker whose tasks all ignore results needs no backend.
+      get backend() {
+        return app.backend;
+      },
+      codec: app.codec,
       resultExpiresMs: app.config.resultExpiresMs,
-      ignoresResult: (task) => this.ignoresResult(task),
+      ignoresResult: (task, message) => this.ignoresResult(task, message),
     });
   }
 
@@ -278,7 +292,8 @@ export class Worker implements PanelTarget {
   }
 
   revokeRunning(id: string, terminate: boolean): void {
-    const job = this.reserved.get(id);
+    // Keyed by delivery: a task id may be held twice at once (a Celery retry re-published while its first delivery settles).
+    const job = [...this.reserved.values()].find((j) => j.delivery.id === id && j.controller !== undefined);
     if (!job?.controller) return;
     job.revoked = true;
     job.controller.abort(new TaskRevokedError(id));
@@ -326,9 +341,10 @@ export class Worker implements PanelTarget {
         await sleep(1_000);
         continue;
       }
+      for (const dead of result.deadLettered ?? []) this.settler.noteDeadLetter(dead, dead.reason);
       for (const r of result.revoked) {
         const delivery: Delivery = { ...r, deliveries: 0 };
-        const parsed = parseMessage(r.body);
+        const parsed = this.app.codec.decode(r.body);
         const message = parsed.ok ? parsed.message : undefined;
         void this.settler
           .settle({ delivery, message, task: message && this.app.tasks.get(message.task) }, { kind: 'revoked-at-reserve' })
@@ -340,7 +356,7 @@ export class Worker implements PanelTarget {
         break;
       }
       for (const delivery of result.deliveries) {
-        const parsed = parseMessage(delivery.body);
+        const parsed = this.app.codec.decode(delivery.body);
         const job: Job = { delivery, parsed };
         if (parsed.ok) {
           job.message = parsed.message;
@@ -351,11 +367,11 @@ export class Worker implements PanelTarget {
             this.events.emitEncoded('task-received', `${job.fields},"args":${JSON.stringify(preview(m.args))},"deliveries":${delivery.deliveries}`);
           }
         }
-        this.reserved.set(delivery.id, job);
+        this.reserved.set(deliveryKey(delivery), job);
         this.waiting.push(job);
       }
       this.pump();
-      if (result.deliveries.length === 0 && result.revoked.length === 0) {
+      if (result.deliveries.length === 0 && result.revoked.length === 0 && !result.deadLettered?.length) {
         // close() ends the wait at once instead of letting it run out.
         await Promise.race([this.broker.waitForWork(this.queues, 1_000), this.stopped.promise]);
       }
@@ -379,7 +395,7 @@ export class Worker implements PanelTarget {
       const settled = (): void => {
         job.release?.();
         this.executingDone.delete(done);
-        this.reserved.delete(job.delivery.id);
+        this.reserved.delete(deliveryKey(job.delivery));
         const waiter = this.slotWaiter;
         this.slotWaiter = undefined;
         waiter?.();
@@ -393,7 +409,9 @@ export class Worker implements PanelTarget {
     }
   }
 
-  private ignoresResult(task: Task<never[], unknown> | undefined): boolean {
+  /** A message may ask for no result (Celery's ignore_result header); otherwise the task's option, then the app's. */
+  private ignoresResult(task: Task<never[], unknown> | undefined, message: TaskMessage | undefined): boolean {
+    if (message?.headers.ignoreResult === true) return true;
     return task?.options.ignoreResult ?? this.app.config.taskIgnoreResult;
   }
 
@@ -414,6 +432,9 @@ export class Worker implements PanelTarget {
     if (!task) return { kind: 'invalid', reason: `unknown task ${JSON.stringify(msg.task)}` };
     if (msg.expires !== undefined && Date.now() > msg.expires) return { kind: 'revoked', expired: true };
     if (this.isRevoked(msg.id)) return { kind: 'revoked', expired: false };
+    // A broker that hands out messages before their eta (kombu's lists hold them like any other, and a
+    // Python producer's countdown arrives at once) gets them back, parked until they are due.
+    if (msg.eta !== undefined && msg.eta > Date.now()) return { kind: 'parked', eta: msg.eta };
     const override = this.panel?.rateLimitOverride(task.name);
     const rateLimit = override === undefined ? task.options.rateLimit : override;
     if (rateLimit) {
@@ -430,7 +451,7 @@ export class Worker implements PanelTarget {
     }
     if (task.options.acksLate === false) await this.settler.ackEarly(job);
     if (task.options.trackStarted ?? this.app.config.taskTrackStarted) {
-      if (!this.ignoresResult(task)) {
+      if (!this.ignoresResult(task, msg)) {
         await this.app.backend.store(
           { id: msg.id, task: msg.task, queue: msg.queue, retries: msg.retries, worker: this.hostname, state: 'STARTED', attempts: msg.attempts },
           this.app.config.resultExpiresMs,
@@ -443,11 +464,12 @@ export class Worker implements PanelTarget {
       task,
       msg,
       hostname: this.hostname,
-      softMs: limits ? (limits.soft ?? undefined) : ms(task.options.softTimeLimit, 'softTimeLimit'),
-      hardMs: limits ? (limits.hard ?? undefined) : ms(task.options.timeLimit, 'timeLimit'),
+      // A limit the message carries (Celery's timelimit header, in seconds) wins over the task's, as in Celery.
+      softMs: limits ? (limits.soft ?? undefined) : (seconds(msg.headers.softTimeLimit) ?? ms(task.options.softTimeLimit, 'softTimeLimit')),
+      hardMs: limits ? (limits.hard ?? undefined) : (seconds(msg.headers.timeLimit) ?? ms(task.options.timeLimit, 'timeLimit')),
       threads: this.threads,
       updateState: async (state, meta) => {
-        if (this.ignoresResult(task)) return;
+        if (this.ignoresResult(task, msg)) return;
         await this.app.backend.store(
           { id: msg.id, task: msg.task, state, meta: meta === undefined ? undefined : toJsonValue(meta, 'meta'), retries: msg.retries, attempts: msg.attempts },
           this.app.config.resultExpiresMs,
@@ -479,7 +501,7 @@ export class Worker implements PanelTarget {
     const notStarted = this.waiting.splice(0);
     await Promise.all(
       notStarted.map(async (job) => {
-        this.reserved.delete(job.delivery.id);
+        this.reserved.delete(deliveryKey(job.delivery));
         await this.settler.settle(job, { kind: 'handed-back' });
       }),
     );

@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { PeerConfig } from '@lovage/test-support/python-peer';
 import { expect } from 'vitest';
+import { uniquePrefix } from '@lovage/test-support/redis';
+import { Lovage, type LovageOptions } from '../../src/index.js';
 import { serializeEnvelope, type KombuEnvelope } from '../../src/adapters/celery/kombu-envelope.js';
 import { KombuLayout } from '../../src/adapters/celery/kombu-layout.js';
 import { decodeControlReply, encodeControlRequest } from '../../src/adapters/celery/pidbox.js';
@@ -15,6 +17,25 @@ import { decodeResultMeta, type CeleryResultMeta } from '../../src/adapters/cele
 export function layoutFor(config: PeerConfig): KombuLayout {
   const db = Number(new URL(config.brokerUrl).pathname.slice(1) || 0);
   return new KombuLayout({ globalKeyPrefix: config.keyPrefix, db });
+}
+
+/**
+ * A Lovage app in protocol 'celery' on the peer's cluster: the peer's broker,
+ * key prefix and queue; Lovage's own keys (events, control) under `prefix`,
+ * which the test deletes afterwards.
+ */
+export function lovageAppFor(config: PeerConfig, label: string, options: LovageOptions = {}): { app: Lovage; prefix: string } {
+  const prefix = uniquePrefix(label);
+  const app = new Lovage({
+    protocol: 'celery',
+    broker: config.brokerUrl,
+    celeryKeyPrefix: config.keyPrefix,
+    defaultQueue: config.queue,
+    prefix,
+    logLevel: 'silent',
+    ...options,
+  });
+  return { app, prefix };
 }
 
 /** Sends a task envelope as kombu's producer does: bind the queue, LPUSH to the priority sub-queue. */

@@ -26,6 +26,12 @@ export function poolConformance(fixture: () => typeof PoolApp, pool: 'async' | '
       expect(await (await f.add.delay(2, 3)).get({ timeout: 10_000 })).toBe(5);
     });
 
+    it('passes kwargs as a trailing argument and as currentTask().kwargs, args staying positional', async () => {
+      const at = new Date('2026-03-04T05:06:07.000Z');
+      const r = await f.echo.applyAsync([1, 'two'], { kwargs: { at, n: 3 } });
+      expect(await r.get({ timeout: 10_000 })).toEqual({ received: [1, 'two', { at, n: 3 }], args: [1, 'two'], kwargs: { at, n: 3 } });
+    });
+
     it('retries errors listed in autoretryFor and records each attempt', async () => {
       const r = await f.flaky.delay();
       expect(await r.get({ timeout: 10_000 })).toBe('ok after 2 retries');

@@ -39,6 +39,20 @@ export function conformance(kind: Kind): void {
       expect(info?.attempts).toHaveLength(1);
     });
 
+    it('passes kwargs as one trailing object argument and as currentTask().kwargs; args stay positional', async () => {
+      const app = setup().app();
+      const greet = app.task('users.greet', (name: string, options?: { loud?: boolean; at?: Date }) => {
+        const ctx = currentTask();
+        return { name, options, args: ctx.args, kwargs: ctx.kwargs };
+      });
+      await h.worker(app);
+      const at = new Date('2026-02-03T04:05:06.000Z');
+      const value = await (await greet.applyAsync(['ada'], { kwargs: { loud: true, at } })).get({ timeout: 10_000 });
+      expect(value).toEqual({ name: 'ada', options: { loud: true, at }, args: ['ada'], kwargs: { loud: true, at } });
+      const plain = await (await app.sendTask('users.greet', ['bob'], { kwargs: {} })).get({ timeout: 10_000 });
+      expect(plain).toEqual({ name: 'bob', args: ['bob'], kwargs: {} });
+    });
+
     it('throws SerializationError at the call site naming the argument path', () => {
       const app = setup().app();
       const send = app.task('users.send', (_payload: unknown) => 'ok');

@@ -25,6 +25,11 @@
 // global_keyprefix, modelled by `resultKeyPrefix`):
 //   celery-task-meta-<id>       result meta (SETEX) and the channel it is PUBLISHed on
 //   celery-taskset-meta-<gid>   a saved GroupResult; with suffixes .j, .t, .s for native chords
+// Lovage's own keys beside kombu's (under the same global prefix, named like
+// kombu's `_kombu.` keys so no queue name collides), which Python ignores:
+//   _lovage.dead.<queue>        dead-letter list of a queue (JSON {id, queue, body, reason, at})
+//   _lovage.revoked.<id>        a revocation, with a TTL
+//   _lovage.rate.<name>         a rate limit's token bucket
 //
 // None of these keys carry a Redis Cluster hash tag (kombu's Redis transport
 // does not run on Cluster), so a script touching a queue list and `unacked`
@@ -216,6 +221,26 @@ export class KombuLayout {
       key: this.bindingKey(this.replyExchange),
       member: this.bindingMember({ routingKey: oid, pattern: '', queue: this.replyQueue(oid) }),
     };
+  }
+
+  /** The dead-letter list of `queue` (Lovage's own: kombu has none). */
+  deadLetterKey(queue: string): string {
+    return this.key(`_lovage.dead.${queue}`);
+  }
+
+  /** Marks task `id` revoked (Lovage's own; Celery workers keep revocations in memory). */
+  revokedKey(id: string): string {
+    return this.key(`_lovage.revoked.${id}`);
+  }
+
+  /** The token bucket of a rate limit shared by Lovage workers. */
+  rateLimitKey(name: string): string {
+    return this.key(`_lovage.rate.${name}`);
+  }
+
+  /** SCAN pattern of every binding set (listQueues reads the queues from them). */
+  get bindingPattern(): string {
+    return this.bindingKey('*');
   }
 
   /** Where Celery's Redis backend stores a task's result meta; also the channel it PUBLISHes it on. */

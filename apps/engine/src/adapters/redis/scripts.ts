@@ -24,7 +24,10 @@ export type ScriptName =
   | 'schedule-claim'
   | 'schedule-request-run'
   | 'beat-lock'
-  | 'beat-unlock';
+  | 'beat-unlock'
+  | 'kombu-reserve'
+  | 'kombu-restore'
+  | 'celery-store-unless-ready';
 
 // tsc does not copy .lua files: compiled code (dist/) reads them from src/, which the package ships.
 const beside = fileURLToPath(new URL('./scripts/', import.meta.url));

@@ -1,0 +1,224 @@
+// A Python producer (Celery 5.2.6) sends with delay(); a Lovage worker in
+// protocol 'celery' runs the tasks and Python's AsyncResult.get() reads what it
+// stored: values, a TypeScript failure raised in Python, a task the TS worker
+// retried twice. Malformed messages on the same queue are dead-lettered with a
+// reason while the worker goes on.
+import { Redis } from 'ioredis';
+import { cleanupPeer, peerConfig, runPythonJson } from '@lovage/test-support/python-peer';
+import { deleteKeysWithPrefix } from '@lovage/test-support/redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildEnvelope, serializeEnvelope } from '../../src/adapters/celery/kombu-envelope.js';
+import { encodeTaskMessage } from '../../src/adapters/celery/task-message.js';
+import { currentTask, type Worker } from '../../src/index.js';
+import { until } from '../support.js';
+import { layoutFor, lovageAppFor, pushTask } from './celery-peer-support.js';
+
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+
+class PaymentDeclined extends Error {
+  override name = 'PaymentDeclined';
+}
+
+describe('a Lovage worker runs what a Python producer sends', () => {
+  const redis = new Redis(redisUrl);
+  const config = peerConfig('lovage-worker');
+  const layout = layoutFor(config);
+
+  const resultKeys: string[] = [];
+  const { app, prefix } = lovageAppFor(config, 'celery-lovage-worker');
+  const runs: { task: string; retries: number }[] = [];
+  let worker: Worker;
+
+  // The peer project's task names, implemented in TypeScript.
+  app.task('peer.describe', (...args: unknown[]) => {
+    const ctx = currentTask();
+    runs.push({ task: ctx.name, retries: ctx.retries });
+    const when = ctx.kwargs.when;
+    return {
+      args: ctx.args,
+      kwargs: ctx.kwargs,
+      lastArgumentIsKwargs: JSON.stringify(args[args.length - 1]) === JSON.stringify(ctx.kwargs),
+      whenYear: when instanceof Date ? when.getUTCFullYear() : null,
+      from: 'typescript',
+    };
+  });
+  app.task('peer.add', (x: number, y: number) => x + y);
+  app.task('peer.sleep', (seconds: number) => new Promise((resolve) => setTimeout(() => resolve(seconds), seconds * 1000)));
+  app.task('peer.fail', (message: string) => {
+    throw new PaymentDeclined(`declined in TypeScript: ${message}`);
+  });
+  app.task(
+    'peer.retry',
+    (times: number) => {
+      const ctx = currentTask();
+      runs.push({ task: ctx.name, retries: ctx.retries });
+      if (ctx.retries < times) throw ctx.retry({ countdown: 200 });
+      return ctx.retries + 1;
+    },
+    { maxRetries: 5 },
+  );
+
+  /** Runs a producer snippet; it prints {"ids": [...], ...} and every id's result key is cleaned up. */
+  async function python<T extends { ids: string[] }>(code: string): Promise<T> {
+    const out = await runPythonJson<T>(code, config, { timeoutMs: 90_000 });
+    resultKeys.push(...out.ids.map((id) => layout.resultKey(id)));
+    return out;
+  }
+
+  beforeAll(async () => {
+    worker = app.worker({ maintenanceInterval: 50 });
+    await worker.start();
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await deleteKeysWithPrefix(redis, prefix);
+    await cleanupPeer(redis, config, resultKeys);
+    redis.disconnect();
+  });
+
+  it("delay(args, kwargs) runs on the Lovage worker and Python's get(timeout=10) returns its value", async () => {
+    const out = await python<{ ids: string[]; value: Record<string, unknown>; state: string }>(`
+import datetime, json
+from peer_project.tasks import describe
+r = describe.delay(2, 'x', when=datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), n=1)
+value = r.get(timeout=10)
+print(json.dumps({'ids': [r.id], 'value': value, 'state': r.state}))
+`);
+    expect(out.state).toBe('SUCCESS');
+    expect(out.value).toEqual({
+      args: [2, 'x'],
+      kwargs: { when: '2026-01-02T03:04:05Z', n: 1 },
+      lastArgumentIsKwargs: true,
+      whenYear: 2026,
+      from: 'typescript',
+    });
+  }, 120_000);
+
+  it('apply_async(countdown=1) waits in unacked (parked) and runs once due', async () => {
+    const out = await python<{ ids: string[]; value: number; sent: number; done: string; parked: number }>(`
+import json, os, time
+import redis
+from peer_project.tasks import add
+sent = time.time()
+r = add.apply_async((20, 22), countdown=1)
+raw = redis.Redis.from_url(os.environ['LOVAGE_PEER_BROKER_URL'])
+parked, deadline = 0, time.time() + 5
+# Parked: in unacked with the score eta - visibility timeout (an hour back), not a running delivery's (now).
+while not parked and time.time() < deadline and not r.ready():
+    scores = raw.zrange(os.environ['LOVAGE_PEER_KEY_PREFIX'] + 'unacked_index', 0, -1, withscores=True)
+    parked = sum(1 for _, score in scores if score < time.time() - 3000)
+    time.sleep(0.02)
+value = r.get(timeout=10)
+print(json.dumps({'ids': [r.id], 'value': value, 'sent': sent, 'done': r.date_done.isoformat(), 'parked': parked}))
+`);
+    expect(out.value).toBe(42);
+    expect(out.parked).toBe(1);
+    // date_done as Python parses what Lovage wrote (with an offset; a naive one would be UTC).
+    expect(Date.parse(out.done.endsWith('Z') || /[+-]\d\d:\d\d$/.test(out.done) ? out.done : `${out.done}Z`)).toBeGreaterThanOrEqual(out.sent * 1000 + 1000);
+  }, 120_000);
+
+  it("a failing TypeScript task raises in Python with the TS error's type name and message", async () => {
+    const out = await python<{ ids: string[]; raised: string; message: string; traceback: string; state: string }>(`
+import json
+from peer_project.tasks import fail
+r = fail.delay('card 42')
+try:
+    r.get(timeout=10)
+    raised, message = None, None
+except Exception as e:
+    raised, message = type(e).__name__, str(e)
+print(json.dumps({'ids': [r.id], 'raised': raised, 'message': message, 'traceback': r.traceback, 'state': r.state}))
+`);
+    expect(out).toMatchObject({ raised: 'PaymentDeclined', message: 'declined in TypeScript: card 42', state: 'FAILURE' });
+    expect(out.traceback).toContain('PaymentDeclined: declined in TypeScript: card 42');
+    expect(out.traceback).toContain('lovage-worker-for-python.test.ts');
+  }, 120_000);
+
+  it("apply_async(time_limit=1) is the TS run's hard limit: Python raises TimeLimitExceeded", async () => {
+    const out = await python<{ ids: string[]; raised: string }>(`
+import json
+from peer_project.tasks import sleep
+r = sleep.apply_async((5,), time_limit=1)
+try:
+    r.get(timeout=10)
+    raised = None
+except Exception as e:
+    raised = type(e).__name__
+print(json.dumps({'ids': [r.id], 'raised': raised}))
+`);
+    // Without the limit the task would return 5 after five seconds, well within get(timeout=10).
+    expect(out.raised).toBe('TimeLimitExceeded');
+  }, 120_000);
+
+  it('a message whose expires has passed is not run: Python reads REVOKED and raises TaskRevokedError("expired")', async () => {
+    const before = runs.length;
+    const out = await python<{ ids: string[]; raised: string; message: string; state: string }>(`
+import datetime, json
+from peer_project.tasks import describe
+r = describe.apply_async(('late',), expires=datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=5))
+try:
+    r.get(timeout=10)
+    raised, message = None, None
+except Exception as e:
+    raised, message = type(e).__name__, str(e)
+print(json.dumps({'ids': [r.id], 'raised': raised, 'message': message, 'state': r.state}))
+`);
+    expect(out).toMatchObject({ raised: 'TaskRevokedError', message: 'expired', state: 'REVOKED' });
+    expect(runs.length).toBe(before);
+  }, 120_000);
+
+  it('a task the TS worker retries twice (re-published with retries + 1 and an eta) then succeeds for Python', async () => {
+    const before = runs.filter((r) => r.task === 'peer.retry').length;
+    const out = await python<{ ids: string[]; value: number; state: string }>(`
+import json
+from peer_project.tasks import retry
+r = retry.delay(2)
+value = r.get(timeout=10)
+print(json.dumps({'ids': [r.id], 'value': value, 'state': r.state}))
+`);
+    expect(out).toMatchObject({ value: 3, state: 'SUCCESS' });
+    expect(runs.filter((r) => r.task === 'peer.retry').slice(before).map((r) => r.retries)).toEqual([0, 1, 2]);
+  }, 120_000);
+
+  it('dead-letters malformed messages on the queue with a reason each and goes on running Python tasks', async () => {
+    const deadBefore = worker.stats.deadLettered;
+    await redis.lpush(layout.queueKey(config.queue), '{"body": truncated');
+    await pushTask(
+      redis,
+      layout,
+      buildEnvelope({
+        bodyText: '[[1, 2], {}]',
+        headers: { lang: 'py', task: 'peer.describe', id: 'two-element-body' },
+        exchange: '',
+        routingKey: config.queue,
+        deliveryMode: 2,
+      }),
+    );
+    const noDeliveryInfo = JSON.parse(serializeEnvelope(encodeTaskMessage({ id: 'no-delivery-info', task: 'peer.describe', queue: config.queue, origin: 'py' }, 'kombu-5.2'))) as {
+      properties: Record<string, unknown>;
+    };
+    delete noDeliveryInfo.properties.delivery_info;
+    await redis.lpush(layout.queueKey(config.queue), JSON.stringify(noDeliveryInfo));
+    await pushTask(redis, layout, encodeTaskMessage({ id: 'not-registered', task: 'peer.nowhere', queue: config.queue, origin: 'py' }, 'kombu-5.2'));
+    const out = await python<{ ids: string[]; value: Record<string, unknown> }>(`
+import json
+from peer_project.tasks import describe
+r = describe.delay('after the bad ones')
+print(json.dumps({'ids': [r.id], 'value': r.get(timeout=10)}))
+`);
+    expect(out.value).toMatchObject({ args: ['after the bad ones'], from: 'typescript' });
+    await until(() => worker.stats.deadLettered === deadBefore + 4);
+    const dead = await app.queues.deadLetters(config.queue);
+    expect(dead.map((d) => [d.id, d.reason]).sort()).toEqual(
+      [
+        ['', 'malformed message: invalid JSON'],
+        ['no-delivery-info', 'malformed message: properties.delivery_info: missing'],
+        ['not-registered', 'unknown task "peer.nowhere"'],
+        ['two-element-body', 'malformed message: body: has 2 element(s); protocol v2 needs exactly [args, kwargs, embed]'],
+      ].sort(),
+    );
+    expect(worker.running).toBe(true);
+    expect(await redis.hlen(layout.unackedKey)).toBe(0);
+  }, 120_000);
+});

@@ -1,0 +1,93 @@
+// A Lovage producer in protocol 'celery' sends to a real Python worker
+// (Celery 5.2.6, solo pool): applyAsync with args, kwargs, countdown and
+// priority runs there and result.get() returns what Python stored; a Python
+// failure raises TaskFailedError with the exception type's name.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { startCeleryWorker, type CeleryWorker } from '@lovage/test-support/celery-worker';
+import { cleanupPeer, peerConfig } from '@lovage/test-support/python-peer';
+import { deleteKeysWithPrefix } from '@lovage/test-support/redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TaskFailedError } from '../../src/index.js';
+import { layoutFor, lovageAppFor } from './celery-peer-support.js';
+
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+const bin = fileURLToPath(new URL('../../bin/lovage.mjs', import.meta.url));
+
+describe('a Python worker runs what a Lovage producer sends', () => {
+  const redis = new Redis(redisUrl);
+  const config = peerConfig('python-worker-for-lovage');
+  const layout = layoutFor(config);
+
+  const ids: string[] = [];
+  const { app, prefix } = lovageAppFor(config, 'celery-lovage-producer');
+  // Registered only to call them typed: their code lives in Python.
+  const describeTask = app.task('peer.describe', (..._args: unknown[]): Record<string, unknown> => {
+    throw new Error('runs in Python');
+  });
+  let worker: CeleryWorker;
+
+  beforeAll(async () => {
+    worker = await startCeleryWorker({ config, name: 'for-lovage' });
+  }, 180_000);
+
+  afterAll(async () => {
+    await worker?.stop();
+    await app.close();
+    await deleteKeysWithPrefix(redis, prefix);
+    await cleanupPeer(
+      redis,
+      config,
+      ids.map((id) => layout.resultKey(id)),
+    );
+    redis.disconnect();
+  }, 60_000);
+
+  it('applyAsync(args, { kwargs, countdown, priority }) runs on the Python worker and result.get() returns its value', async () => {
+    const when = new Date('2026-01-02T03:04:05.678Z');
+    const sentAt = Date.now();
+    const result = await describeTask.applyAsync([2, 'x'], { kwargs: { n: 1, when }, countdown: '1s', priority: 5 });
+    ids.push(result.id);
+    const value = await result.get({ timeout: 60_000 });
+    expect(value).toEqual({
+      args: [2, 'x'],
+      kwargs: { n: 1, when },
+      arg_types: ['int', 'str'],
+      kwarg_types: { n: 'int', when: 'str' },
+    });
+    const info = await result.info();
+    expect(info?.state).toBe('SUCCESS');
+    // The countdown held: Python ran it no earlier than a second after it was sent.
+    expect(Date.parse(info!.dateDone!)).toBeGreaterThanOrEqual(sentAt + 1000);
+  }, 120_000);
+
+  it("a Python failure raises TaskFailedError carrying the exception type's name and message", async () => {
+    const result = await app.sendTask('peer.fail', ['boom from python']);
+    ids.push(result.id);
+    const err = await result.get({ timeout: 60_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TaskFailedError);
+    expect(err).toMatchObject({ remoteName: 'PeerTaskError', remoteMessage: 'boom from python' });
+    expect((err as TaskFailedError).remoteStack).toContain('Traceback');
+  }, 120_000);
+
+  it('sendTask with kwargs only and priority 9 (kombu sub-queue 9) runs too', async () => {
+    const result = await app.sendTask<Record<string, unknown>>('peer.describe', [], { kwargs: { only: 'kwargs' }, priority: 9 });
+    ids.push(result.id);
+    expect(await result.get({ timeout: 60_000 })).toMatchObject({ args: [], kwargs: { only: 'kwargs' } });
+  }, 120_000);
+
+  it('`lovage call --protocol celery --kwargs` sends to the Python worker and --wait prints its result', async () => {
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        ['--conditions=@lovage/source', bin, 'call', 'peer.describe', '--args', '[7]', '--kwargs', '{"via": "cli"}', '--broker', config.brokerUrl, '--protocol', 'celery', '--wait', '--json', '--timeout', '60s'],
+        { env: { ...process.env, LOVAGE_CELERY_KEY_PREFIX: config.keyPrefix, LOVAGE_DEFAULT_QUEUE: config.queue, LOVAGE_LOG_LEVEL: 'silent' }, timeout: 90_000 },
+        (err, out, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(out)),
+      );
+    });
+    const out = JSON.parse(stdout) as { id: string; state: string; result: unknown };
+    ids.push(out.id);
+    expect(out).toMatchObject({ state: 'SUCCESS', result: { args: [7], kwargs: { via: 'cli' }, arg_types: ['int'] } });
+  }, 120_000);
+});
