@@ -180,9 +180,15 @@ describe('live feed', () => {
       );
 
       expect(duplicateInOneMessage).toBe(false);
-      const gaps = arrivals.slice(1).map((at, i) => at - arrivals[i]!);
-      // At most ~10 a second: consecutive messages are ~100 ms apart (some slack for timer jitter on a busy machine).
-      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(80);
+      // At most ~10 a second: messages leave the gateway ~100 ms apart (coalescer.test.ts proves
+      // the spacing on a fake clock). Arrival gaps jitter with the machine's load (a message held
+      // up by a busy event loop lands close to the next one), so the typical gap is checked:
+      // without coalescing it would be a few ms.
+      const gaps = arrivals
+        .slice(1)
+        .map((at, i) => at - arrivals[i]!)
+        .sort((a, b) => a - b);
+      expect(gaps[Math.floor(gaps.length / 2)]).toBeGreaterThanOrEqual(80);
       // Far fewer messages than state changes (each task goes through 3-4 states).
       expect(arrivals.length).toBeLessThan(count / 3);
       expect([...failingNames]).toEqual(['tests.fail']);
