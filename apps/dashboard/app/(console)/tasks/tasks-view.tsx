@@ -10,11 +10,11 @@ import { TaskStateBadge } from '@/components/task-state-badge';
 import { RelativeTime } from '@/components/ui/relative-time';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { api } from '@/lib/api-client';
-import { createBatcher, useLiveRoom, type LivePayload } from '@/lib/live';
+import { createBatcher, useLiveRoom } from '@/lib/live';
 import { paths, type TaskPage, type TaskSummary } from '@/lib/monitor';
 import { formatSeconds, previewJson } from '@/lib/format';
 import { queryKeys } from '@/lib/query-keys';
-import { foldTaskPatches, taskPatchesOf, type TaskPatch } from '@/lib/task-cache';
+import { foldTasks } from '@/lib/task-cache';
 import { hasTaskFilters, liveFilterOf, parseTaskFilters, taskFilterParams, tasksHref, type TaskFilters } from '@/lib/task-filters';
 import { BulkActions } from './bulk-actions';
 import { ExportCsvButton } from './export-csv';
@@ -140,11 +140,11 @@ export function TasksView() {
   // Live changes land in the cache once every 2 s at most, however many messages came: a busy
   // feed costs one re-render per 2 s, and a change still shows within about 2 s.
   const [batcher] = useState(() =>
-    createBatcher<TaskPatch>(2_000, (patches) => foldTaskPatches(queryClient, patches)),
+    createBatcher<TaskSummary>(2_000, (rows) => foldTasks(queryClient, rows)),
   );
   // More changes than one live message carries: re-read the list, at most every 5 s.
   const [resync] = useState(() =>
-    createBatcher<unknown>(5_000, () => void queryClient.invalidateQueries({ queryKey: queryKeys.tasks.lists() })),
+    createBatcher<number>(5_000, () => void queryClient.invalidateQueries({ queryKey: queryKeys.tasks.lists() })),
   );
   useEffect(
     () => () => {
@@ -156,11 +156,9 @@ export function TasksView() {
   useLiveRoom(
     'tasks',
     {
-      onEvent: (event, payload) => {
-        if (event !== 'tasks:update') return;
-        const update = payload as LivePayload<'tasks:update'>;
-        for (const patch of taskPatchesOf(update)) batcher.push(patch);
-        if (update.dropped > 0) resync.push(update.dropped);
+      onUpdate: ({ tasks, dropped }) => {
+        for (const task of tasks) batcher.push(task);
+        if (dropped > 0) resync.push(dropped);
       },
       onReconnect: () => void queryClient.invalidateQueries({ queryKey: queryKeys.tasks.lists() }),
     },
