@@ -96,7 +96,8 @@ const TaskCells = memo(function TaskCells({
 
 /**
  * One row of the virtual list, placed by a transform (moving it needs no layout). Memoised: a
- * live batch re-renders only the rows whose task changed or moved.
+ * live batch re-renders only the rows whose task changed or moved. Its height is fixed, so it
+ * is contained (`contain: strict`): what changes inside one row lays out and paints only it.
  */
 const TaskRow = memo(function TaskRow({
   task,
@@ -118,7 +119,7 @@ const TaskRow = memo(function TaskRow({
       role="row"
       aria-rowindex={index + 2}
       data-task-id={task.id}
-      style={{ position: 'absolute', top: 0, left: 0, right: 0, height: rowHeight, transform: `translateY(${top}px)` }}
+      style={{ position: 'absolute', top: 0, left: 0, right: 0, height: rowHeight, transform: `translateY(${top}px)`, contain: 'strict' }}
       className="grid grid-cols-[2rem_6.5rem_minmax(9rem,1.3fr)_minmax(6rem,1fr)_7rem_6rem] items-center gap-2 border-b border-line/60 px-3 hover:bg-line/30 md:grid-cols-[2rem_6.5rem_minmax(9rem,1.3fr)_minmax(6rem,1fr)_minmax(6rem,0.8fr)_6rem_5.5rem_7rem]"
     >
       <TaskCells task={task} mayAct={mayAct} checked={checked} onToggle={onToggle} />
