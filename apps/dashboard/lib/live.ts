@@ -5,27 +5,45 @@
 import { useEffect, useRef } from 'react';
 import { getSocket } from './socket';
 
-import type { LiveRoom, LiveServerEvents, LiveSubscribeRequest, LiveTaskFilter } from '@lovage/gateway/api-types';
+import type { LiveRoom, LiveRoomName, LiveServerEvents, LiveSubscribeRequest, LiveTaskFilter } from '@lovage/gateway/api-types';
 
 export type { LiveRoom, LiveTaskFilter };
 export type LiveEventName = keyof LiveServerEvents;
 export type LivePayload<E extends LiveEventName> = Parameters<LiveServerEvents[E]>[0];
 
+/** The one event each room sends: `tasks` → 'tasks:update', `task:<id>` → 'task:update', … */
+export type LiveEventOf<R extends LiveRoom> = R extends `task:${string}`
+  ? 'task:update'
+  : R extends `worker:${string}`
+    ? 'worker:update'
+    : R extends LiveRoomName
+      ? `${R}:update`
+      : never;
+
+export function liveEventOf<R extends LiveRoom>(room: R): LiveEventOf<R> {
+  if (room.startsWith('task:')) return 'task:update' as LiveEventOf<R>;
+  if (room.startsWith('worker:')) return 'worker:update' as LiveEventOf<R>;
+  return `${room}:update` as LiveEventOf<R>;
+}
+
 /** The client → gateway messages that join and leave a room (see the gateway's live/schemas.ts). */
 const subscribeEvent = 'subscribe';
 const unsubscribeEvent = 'unsubscribe';
 
-export interface LiveHandlers {
-  onEvent: (event: string, payload: unknown) => void;
+export interface LiveHandlers<R extends LiveRoom> {
+  /** Each update the room sends, typed by the gateway's live schemas. */
+  onUpdate: (payload: LivePayload<LiveEventOf<R>>) => void;
   /** Called after a reconnect (not the first connect): refetch what may have been missed. */
   onReconnect?: () => void;
 }
 
 /**
- * Joins `room` while mounted (and again after each reconnect). The tasks room takes a filter;
- * changing it re-subscribes, which replaces the socket's previous tasks filter.
+ * Joins `room` while mounted (and again after each reconnect) and hands its updates to
+ * `onUpdate`. The tasks room takes a filter; changing it re-subscribes, which replaces the
+ * socket's previous tasks filter. Two views listening to rooms of one kind (two workers, say)
+ * both hear both rooms' updates: a view checks whose update it is.
  */
-export function useLiveRoom(room: LiveRoom | null, handlers: LiveHandlers, filter?: LiveTaskFilter): void {
+export function useLiveRoom<R extends LiveRoom>(room: R | null, handlers: LiveHandlers<R>, filter?: LiveTaskFilter): void {
   // The latest handlers without re-joining the room on every render.
   const latest = useRef(handlers);
   useEffect(() => {
@@ -36,26 +54,27 @@ export function useLiveRoom(room: LiveRoom | null, handlers: LiveHandlers, filte
   useEffect(() => {
     if (!room) return;
     const socket = getSocket();
+    const event: LiveEventName = liveEventOf(room);
     let connectedBefore = socket.connected;
     const request: LiveSubscribeRequest = filterKey ? { room, filter: JSON.parse(filterKey) as LiveTaskFilter } : { room };
     const join = () => {
-      socket.emit(subscribeEvent, request);
+      socket.emit(subscribeEvent, request, () => undefined);
     };
     const onConnect = () => {
       join();
       if (connectedBefore) latest.current.onReconnect?.();
       connectedBefore = true;
     };
-    const onAny = (event: string, payload: unknown) => {
-      latest.current.onEvent(event, payload);
+    const onUpdate = (payload: LivePayload<LiveEventOf<R>>) => {
+      latest.current.onUpdate(payload);
     };
     if (socket.connected) join();
     socket.on('connect', onConnect);
-    socket.onAny(onAny);
+    socket.on(event, onUpdate);
     return () => {
       socket.off('connect', onConnect);
-      socket.offAny(onAny);
-      if (socket.connected) socket.emit(unsubscribeEvent, { room });
+      socket.off(event, onUpdate);
+      if (socket.connected) socket.emit(unsubscribeEvent, { room }, () => undefined);
     };
   }, [room, filterKey]);
 }
@@ -83,11 +102,4 @@ export function createBatcher<T>(ms: number, flush: (items: T[]) => void) {
       items = [];
     },
   };
-}
-
-/** Whether a value looks like an object with the given string-valued keys. */
-export function hasStringFields<K extends string>(value: unknown, ...keys: K[]): value is Record<K, string> {
-  if (typeof value !== 'object' || value === null) return false;
-  const record = value as Record<string, unknown>;
-  return keys.every((key) => typeof record[key] === 'string');
 }

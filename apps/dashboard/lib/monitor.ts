@@ -40,6 +40,9 @@ export const taskStates = [
   'REVOKED',
   'REJECTED',
 ] as const satisfies readonly TaskState[];
+// Every state the gateway (and so the engine) knows is listed above: typecheck fails otherwise.
+type UnlistedState = Exclude<TaskState, (typeof taskStates)[number]>;
+export const everyStateListed: [UnlistedState] extends [never] ? true : UnlistedState = true;
 
 /** States a task does not leave on its own. */
 export const finishedStates: ReadonlySet<TaskState> = new Set(['SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED']);

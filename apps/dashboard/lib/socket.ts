@@ -6,6 +6,11 @@ import { useEffect, useSyncExternalStore } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import { clientEnv } from './client/env';
 
+import type { LiveClientEvents, LiveServerEvents } from '@lovage/gateway/api-types';
+
+/** The live feed's socket, typed by the gateway's live schemas both ways. */
+export type LiveSocket = Socket<LiveServerEvents, LiveClientEvents>;
+
 export type SocketState = 'idle' | 'connecting' | 'connected' | 'disconnected';
 
 const defaultGatewayPort = '5555';
@@ -19,7 +24,7 @@ export function gatewayPublicUrl(
   return `${location.protocol}//${host}:${defaultGatewayPort}`;
 }
 
-let socket: Socket | undefined;
+let socket: LiveSocket | undefined;
 let state: SocketState = 'idle';
 const listeners = new Set<() => void>();
 
@@ -30,7 +35,7 @@ function setState(next: SocketState) {
 }
 
 /** The tab's socket, created and connected on the first call. */
-export function getSocket(): Socket {
+export function getSocket(): LiveSocket {
   if (!socket) {
     socket = io(gatewayPublicUrl(), {
       withCredentials: true,

@@ -1,46 +1,32 @@
 // Folding live worker events (heartbeats, online/offline) into the cached worker list and
 // keeping a short per-worker history for the list's sparklines.
 import type { QueryClient } from '@tanstack/react-query';
-import { hasStringFields } from './live';
 import type { WorkerDetail, WorkerList, WorkerSummary } from './monitor';
 import { queryKeys } from './query-keys';
 
-export type WorkerPatch = Partial<WorkerSummary> & { hostname: string };
-
-export function workerPatchesOf(payload: unknown): WorkerPatch[] {
-  let items: unknown[] = [payload];
-  if (Array.isArray(payload)) items = payload;
-  else if (typeof payload === 'object' && payload !== null) {
-    const wrapper = payload as { workers?: unknown; worker?: unknown };
-    if (Array.isArray(wrapper.workers)) items = wrapper.workers;
-    else if (wrapper.worker !== undefined) items = [wrapper.worker];
-  }
-  return items.filter((item): item is WorkerPatch => hasStringFields(item, 'hostname'));
-}
-
-function isComplete(patch: WorkerPatch): patch is WorkerSummary {
-  return typeof patch.online === 'boolean' && hasStringFields(patch, 'hostname', 'firstSeen', 'lastHeartbeat');
-}
-
-export function foldWorkerPatches(queryClient: QueryClient, patches: WorkerPatch[]): void {
-  if (patches.length === 0) return;
-  const byHost = new Map<string, WorkerPatch>();
-  for (const patch of patches) byHost.set(patch.hostname, { ...byHost.get(patch.hostname), ...patch });
+/**
+ * Folds live worker rows (whole WorkerSummary rows from `workers:update` and `worker:update`)
+ * into the cached worker list and each cached worker detail; a worker new to the list is added.
+ */
+export function foldWorkers(queryClient: QueryClient, rows: WorkerSummary[]): void {
+  if (rows.length === 0) return;
+  const byHost = new Map<string, WorkerSummary>();
+  for (const row of rows) byHost.set(row.hostname, row);
   queryClient.setQueryData<WorkerList>(queryKeys.workers.list(), (current) => {
     if (!current) return current;
     const seen = new Set<string>();
     const workers = current.workers.map((worker) => {
-      const patch = byHost.get(worker.hostname);
-      if (!patch) return worker;
+      const row = byHost.get(worker.hostname);
+      if (!row) return worker;
       seen.add(worker.hostname);
-      return { ...worker, ...patch };
+      return row;
     });
-    for (const patch of byHost.values()) if (!seen.has(patch.hostname) && isComplete(patch)) workers.push(patch);
+    for (const row of byHost.values()) if (!seen.has(row.hostname)) workers.push(row);
     return { ...current, workers };
   });
-  for (const patch of byHost.values()) {
-    queryClient.setQueryData<WorkerDetail>(queryKeys.workers.detail(patch.hostname), (current) =>
-      current ? { ...current, ...patch, heartbeats: current.heartbeats, runningTasks: current.runningTasks } : current,
+  for (const row of byHost.values()) {
+    queryClient.setQueryData<WorkerDetail>(queryKeys.workers.detail(row.hostname), (current) =>
+      current ? { ...current, ...row, heartbeats: current.heartbeats, runningTasks: current.runningTasks } : current,
     );
   }
 }

@@ -11,7 +11,7 @@ import { Label } from '@/components/ui/label';
 import { ErrorState, Skeleton } from '@/components/ui/states';
 import { api } from '@/lib/api-client';
 import { formatCount, formatPercent, formatSeconds, plural } from '@/lib/format';
-import { createBatcher, useLiveRoom } from '@/lib/live';
+import { createBatcher, useLiveRoom, type LivePayload } from '@/lib/live';
 import { paths, throughputWindows, type Overview, type Throughput, type ThroughputWindow } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { useSocketState } from '@/lib/socket';
@@ -266,13 +266,11 @@ export function OverviewView() {
   // The overview room sends ticks ("the ingest committed N events"), not snapshots: each burst
   // re-reads the overview at most every 2 s.
   const [overviewRefresh] = useState(() =>
-    createBatcher<unknown>(2_000, () => void queryClient.invalidateQueries({ queryKey: queryKeys.overview() })),
+    createBatcher<LivePayload<'overview:update'>>(2_000, () => void queryClient.invalidateQueries({ queryKey: queryKeys.overview() })),
   );
   useEffect(() => () => overviewRefresh.cancel(), [overviewRefresh]);
   useLiveRoom('overview', {
-    onEvent: (event, payload) => {
-      if (event === 'overview:update') overviewRefresh.push(payload);
-    },
+    onUpdate: (update) => overviewRefresh.push(update),
     onReconnect: () => {
       void queryClient.invalidateQueries({ queryKey: queryKeys.overview() });
       void queryClient.invalidateQueries({ queryKey: ['throughput'] });

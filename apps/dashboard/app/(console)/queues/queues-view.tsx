@@ -15,7 +15,7 @@ import { useToast } from '@/components/ui/toast';
 import { DataTable } from '@/components/ui/data-table';
 import { api } from '@/lib/api-client';
 import { formatCount, formatSeconds } from '@/lib/format';
-import { createBatcher, useLiveRoom, type LivePayload } from '@/lib/live';
+import { createBatcher, useLiveRoom } from '@/lib/live';
 import { paths, type PurgeQueueResponse, type QueueList, type QueueSummary } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { useSocketState } from '@/lib/socket';
@@ -152,9 +152,7 @@ export function QueuesView() {
   );
   useEffect(() => () => batcher.cancel(), [batcher]);
   useLiveRoom('queues', {
-    onEvent: (event, payload) => {
-      if (event === 'queues:update') batcher.push((payload as LivePayload<'queues:update'>).queues);
-    },
+    onUpdate: ({ queues }) => batcher.push(queues),
     onReconnect: () => void queryClient.invalidateQueries({ queryKey: queryKeys.queues.list() }),
   });
 

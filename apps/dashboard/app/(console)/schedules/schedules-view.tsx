@@ -9,7 +9,7 @@ import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { DataTable } from '@/components/ui/data-table';
 import { api } from '@/lib/api-client';
 import { plural } from '@/lib/format';
-import { useLiveRoom, type LivePayload } from '@/lib/live';
+import { useLiveRoom } from '@/lib/live';
 import { finishedStates, paths, type ScheduleList, type ScheduleRun } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { foldScheduleUpdate } from '@/lib/schedule-cache';
@@ -28,9 +28,7 @@ export function SchedulesView() {
     refetchInterval: (query) => (awaitsOutcome(query.state.data) ? 3_000 : false),
   });
   useLiveRoom('schedules', {
-    onEvent: (event, payload) => {
-      if (event === 'schedules:update') foldScheduleUpdate(queryClient, payload as LivePayload<'schedules:update'>);
-    },
+    onUpdate: (update) => foldScheduleUpdate(queryClient, update),
     onReconnect: () => void queryClient.invalidateQueries({ queryKey: queryKeys.schedules.all() }),
   });
 

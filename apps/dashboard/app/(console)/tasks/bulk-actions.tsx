@@ -7,7 +7,7 @@ import { ConfirmDialog } from '@/components/ui/dialog';
 import { useToast } from '@/components/ui/toast';
 import { api } from '@/lib/api-client';
 import { plural } from '@/lib/format';
-import { useLiveRoom, type LivePayload } from '@/lib/live';
+import { useLiveRoom } from '@/lib/live';
 import { paths, type BulkJob } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { bulkFilterOf, type TaskFilters } from '@/lib/task-filters';
@@ -43,9 +43,8 @@ export function BulkActions({
     refetchInterval: (query) => (query.state.data?.state === 'running' || !query.state.data ? 2_000 : false),
   });
   useLiveRoom(jobId ? 'jobs' : null, {
-    onEvent: (event, payload) => {
-      if (event !== 'jobs:update') return;
-      for (const update of (payload as LivePayload<'jobs:update'>).jobs) {
+    onUpdate: ({ jobs }) => {
+      for (const update of jobs) {
         if (update.id === jobId) queryClient.setQueryData(queryKeys.jobs.detail(update.id), update);
       }
     },

@@ -10,11 +10,11 @@ import { TaskStateBadge } from '@/components/task-state-badge';
 import { RelativeTime } from '@/components/ui/relative-time';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { api } from '@/lib/api-client';
-import { createBatcher, useLiveRoom, type LivePayload } from '@/lib/live';
+import { createBatcher, useLiveRoom } from '@/lib/live';
 import { paths, type TaskPage, type TaskSummary } from '@/lib/monitor';
 import { formatSeconds, previewJson } from '@/lib/format';
 import { queryKeys } from '@/lib/query-keys';
-import { foldTaskPatches, taskPatchesOf, type TaskPatch } from '@/lib/task-cache';
+import { foldTasks } from '@/lib/task-cache';
 import { hasTaskFilters, liveFilterOf, parseTaskFilters, taskFilterParams, tasksHref, type TaskFilters } from '@/lib/task-filters';
 import { BulkActions } from './bulk-actions';
 import { ExportCsvButton } from './export-csv';
@@ -96,7 +96,8 @@ const TaskCells = memo(function TaskCells({
 
 /**
  * One row of the virtual list, placed by a transform (moving it needs no layout). Memoised: a
- * live batch re-renders only the rows whose task changed or moved.
+ * live batch re-renders only the rows whose task changed or moved. Its height is fixed, so it
+ * is contained (`contain: strict`): what changes inside one row lays out and paints only it.
  */
 const TaskRow = memo(function TaskRow({
   task,
@@ -118,7 +119,7 @@ const TaskRow = memo(function TaskRow({
       role="row"
       aria-rowindex={index + 2}
       data-task-id={task.id}
-      style={{ position: 'absolute', top: 0, left: 0, right: 0, height: rowHeight, transform: `translateY(${top}px)` }}
+      style={{ position: 'absolute', top: 0, left: 0, right: 0, height: rowHeight, transform: `translateY(${top}px)`, contain: 'strict' }}
       className="grid grid-cols-[2rem_6.5rem_minmax(9rem,1.3fr)_minmax(6rem,1fr)_7rem_6rem] items-center gap-2 border-b border-line/60 px-3 hover:bg-line/30 md:grid-cols-[2rem_6.5rem_minmax(9rem,1.3fr)_minmax(6rem,1fr)_minmax(6rem,0.8fr)_6rem_5.5rem_7rem]"
     >
       <TaskCells task={task} mayAct={mayAct} checked={checked} onToggle={onToggle} />
@@ -140,11 +141,11 @@ export function TasksView() {
   // Live changes land in the cache once every 2 s at most, however many messages came: a busy
   // feed costs one re-render per 2 s, and a change still shows within about 2 s.
   const [batcher] = useState(() =>
-    createBatcher<TaskPatch>(2_000, (patches) => foldTaskPatches(queryClient, patches)),
+    createBatcher<TaskSummary>(2_000, (rows) => foldTasks(queryClient, rows)),
   );
   // More changes than one live message carries: re-read the list, at most every 5 s.
   const [resync] = useState(() =>
-    createBatcher<unknown>(5_000, () => void queryClient.invalidateQueries({ queryKey: queryKeys.tasks.lists() })),
+    createBatcher<number>(5_000, () => void queryClient.invalidateQueries({ queryKey: queryKeys.tasks.lists() })),
   );
   useEffect(
     () => () => {
@@ -156,11 +157,9 @@ export function TasksView() {
   useLiveRoom(
     'tasks',
     {
-      onEvent: (event, payload) => {
-        if (event !== 'tasks:update') return;
-        const update = payload as LivePayload<'tasks:update'>;
-        for (const patch of taskPatchesOf(update)) batcher.push(patch);
-        if (update.dropped > 0) resync.push(update.dropped);
+      onUpdate: ({ tasks, dropped }) => {
+        for (const task of tasks) batcher.push(task);
+        if (dropped > 0) resync.push(dropped);
       },
       onReconnect: () => void queryClient.invalidateQueries({ queryKey: queryKeys.tasks.lists() }),
     },

@@ -13,7 +13,7 @@ import { createBatcher, useLiveRoom } from '@/lib/live';
 import { paths, type WorkerList, type WorkerSummary } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { useSocketState } from '@/lib/socket';
-import { foldWorkerPatches, recordWorkerSamples, workerPatchesOf, workerSamples, type WorkerPatch } from '@/lib/worker-cache';
+import { foldWorkers, recordWorkerSamples, workerSamples } from '@/lib/worker-cache';
 
 /**
  * One worker's row; memoised, so a heartbeat redraws only its own worker's row. An offline
@@ -53,12 +53,11 @@ export function WorkersView() {
     queryFn: ({ signal }) => api.get<WorkerList>(paths.workers, { signal }),
     refetchInterval: socketState === 'connected' ? false : 10_000,
   });
-  const [batcher] = useState(() => createBatcher<WorkerPatch>(500, (patches) => foldWorkerPatches(queryClient, patches)));
+  const [batcher] = useState(() => createBatcher<WorkerSummary>(500, (rows) => foldWorkers(queryClient, rows)));
   useEffect(() => () => batcher.cancel(), [batcher]);
   useLiveRoom('workers', {
-    onEvent: (event, payload) => {
-      if (event !== 'workers:update') return;
-      for (const patch of workerPatchesOf(payload)) batcher.push(patch);
+    onUpdate: ({ workers }) => {
+      for (const worker of workers) batcher.push(worker);
     },
     onReconnect: () => void queryClient.invalidateQueries({ queryKey: queryKeys.workers.list() }),
   });

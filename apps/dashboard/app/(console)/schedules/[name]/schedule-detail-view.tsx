@@ -16,7 +16,7 @@ import { ErrorState, Skeleton } from '@/components/ui/states';
 import { useToast } from '@/components/ui/toast';
 import { api, ApiError } from '@/lib/api-client';
 import { formatAbsolute, formatSeconds, previewJson } from '@/lib/format';
-import { useLiveRoom, type LivePayload } from '@/lib/live';
+import { useLiveRoom } from '@/lib/live';
 import { paths, type ScheduleDetail } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { foldScheduleUpdate } from '@/lib/schedule-cache';
@@ -46,9 +46,7 @@ export function ScheduleDetailView({ name }: { name: string }) {
     queryFn: ({ signal }) => api.get<ScheduleDetail>(paths.schedule(name), { signal }),
   });
   useLiveRoom('schedules', {
-    onEvent: (event, payload) => {
-      if (event === 'schedules:update') foldScheduleUpdate(queryClient, payload as LivePayload<'schedules:update'>);
-    },
+    onUpdate: (update) => foldScheduleUpdate(queryClient, update),
     onReconnect: () => void queryClient.invalidateQueries({ queryKey: queryKeys.schedules.detail(name) }),
   });
   const remove = useMutation({

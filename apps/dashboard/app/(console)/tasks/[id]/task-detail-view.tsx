@@ -10,7 +10,7 @@ import { RelativeTime } from '@/components/ui/relative-time';
 import { ErrorState, Skeleton } from '@/components/ui/states';
 import { api, ApiError } from '@/lib/api-client';
 import { formatAbsolute, formatSeconds, prettyJson } from '@/lib/format';
-import { useLiveRoom, type LivePayload } from '@/lib/live';
+import { useLiveRoom } from '@/lib/live';
 import { paths, type TaskAttempt, type TaskDetail, type TaskDetailResponse, type TaskLink } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { TaskActions } from './task-actions';
@@ -111,9 +111,7 @@ export function TaskDetailView({ id }: { id: string }) {
 
   // The live feed sends the task's new fields and the attempts that changed: merged in place.
   useLiveRoom(`task:${id}`, {
-    onEvent: (event, payload) => {
-      if (event !== 'task:update') return;
-      const update = payload as LivePayload<'task:update'>;
+    onUpdate: (update) => {
       if (update.task.id !== id) return;
       queryClient.setQueryData<TaskDetail>(queryKeys.tasks.detail(id), (current) => {
         if (!current) return current;

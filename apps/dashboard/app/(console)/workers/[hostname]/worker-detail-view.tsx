@@ -13,10 +13,10 @@ import { ErrorState, Skeleton } from '@/components/ui/states';
 import { api, ApiError } from '@/lib/api-client';
 import { formatBytes, formatCount } from '@/lib/format';
 import { createBatcher, useLiveRoom } from '@/lib/live';
-import { paths, type WorkerDetail, type WorkerDetailResponse } from '@/lib/monitor';
+import { paths, type WorkerDetail, type WorkerDetailResponse, type WorkerSummary } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { useSocketState } from '@/lib/socket';
-import { foldWorkerPatches, workerPatchesOf, type WorkerPatch } from '@/lib/worker-cache';
+import { foldWorkers } from '@/lib/worker-cache';
 import { WorkerControls, WorkerQueues } from './worker-controls';
 
 const activeSeries: readonly Series[] = [{ key: 'active', label: 'Active', color: chartColors.blue }];
@@ -112,12 +112,11 @@ export function WorkerDetailView({ hostname }: { hostname: string }) {
   });
   // Live updates land in the cache once every 2 s at most: a busy worker sends one for each
   // task it starts or ends, and the page needs to follow its counts, not every change.
-  const [batcher] = useState(() => createBatcher<WorkerPatch>(2_000, (patches) => foldWorkerPatches(queryClient, patches)));
+  const [batcher] = useState(() => createBatcher<WorkerSummary>(2_000, (rows) => foldWorkers(queryClient, rows)));
   useEffect(() => () => batcher.cancel(), [batcher]);
   useLiveRoom(`worker:${hostname}`, {
-    onEvent: (event, payload) => {
-      if (event !== 'worker:update') return;
-      for (const patch of workerPatchesOf(payload)) if (patch.hostname === hostname) batcher.push(patch);
+    onUpdate: ({ worker }) => {
+      if (worker.hostname === hostname) batcher.push(worker);
     },
     onReconnect: () => void queryClient.invalidateQueries({ queryKey: queryKeys.workers.detail(hostname) }),
   });
