@@ -77,7 +77,7 @@ describe('unacked messages restored across languages', () => {
     expect(await redis.hlen(layout.unackedKey)).toBe(1);
     // A Python worker restores when it starts (and then only every ~100 s): the entry must be older
     // than its visibility timeout (1 s) by then, and a warm Python starts in well under a second.
-    const [, score] = await redis.zrange(layout.unackedIndexKey, 0, 0, 'WITHSCORES');
+    const [, score] = await redis.zrange(layout.unackedIndexKey, '0', '0', 'WITHSCORES');
     await until(() => Date.now() / 1000 - Number(score) > 1.5, 10_000);
     const python = await startCeleryWorker({ config, name: 'restorer' });
     workers.push(python);
