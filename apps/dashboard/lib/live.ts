@@ -35,6 +35,12 @@ export interface LiveHandlers<R extends LiveRoom> {
   onUpdate: (payload: LivePayload<LiveEventOf<R>>) => void;
   /** Called after a reconnect (not the first connect): refetch what may have been missed. */
   onReconnect?: () => void;
+  /**
+   * Called each time the gateway confirms the room is joined. A view whose data can change for
+   * good in the moment between its first fetch and the join (a task that finishes at once)
+   * refetches here, since updates sent before the join never reach it.
+   */
+  onJoined?: () => void;
 }
 
 /**
@@ -58,7 +64,9 @@ export function useLiveRoom<R extends LiveRoom>(room: R | null, handlers: LiveHa
     let connectedBefore = socket.connected;
     const request: LiveSubscribeRequest = filterKey ? { room, filter: JSON.parse(filterKey) as LiveTaskFilter } : { room };
     const join = () => {
-      socket.emit(subscribeEvent, request, () => undefined);
+      socket.emit(subscribeEvent, request, (ack) => {
+        if (ack.ok) latest.current.onJoined?.();
+      });
     };
     const onConnect = () => {
       join();

@@ -127,6 +127,9 @@ export function TaskDetailView({ id }: { id: string }) {
       const known = queryClient.getQueryData<TaskDetail>(queryKeys.tasks.detail(id));
       if (known && known.retriedIntoId && !known.retriedInto) void queryClient.invalidateQueries({ queryKey: queryKeys.tasks.detail(id) });
     },
+    // A task can finish between the page's first fetch and the join (a retry runs at once on an
+    // idle worker): fetch once more when joined, so its final state is never missed.
+    onJoined: () => void queryClient.invalidateQueries({ queryKey: queryKeys.tasks.detail(id) }),
     onReconnect: () => void queryClient.invalidateQueries({ queryKey: queryKeys.tasks.detail(id) }),
   });
 
