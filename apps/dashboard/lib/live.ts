@@ -2,6 +2,7 @@
 // which folds them into the react-query cache (setQueryData, not refetches). After a dropped
 // connection comes back the view catches up once (onReconnect), since events sent while it
 // was away are gone.
+import type { QueryClient, QueryKey } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { getSocket } from './socket';
 
@@ -85,6 +86,17 @@ export function useLiveRoom<R extends LiveRoom>(room: R | null, handlers: LiveHa
       if (socket.connected) socket.emit(unsubscribeEvent, { room }, () => undefined);
     };
   }, [room, filterKey]);
+}
+
+/**
+ * Writes a live update into one cached query. A fetch of that query already in flight read the
+ * gateway before this update was stored, and its answer would overwrite the update with the
+ * older state (a task page stuck on STARTED). The gateway sends an update only after storing
+ * it, so that fetch is replaced by a new one (invalidating cancels it), whose answer holds it.
+ */
+export function foldLiveUpdate<T>(queryClient: QueryClient, queryKey: QueryKey, update: (current: T | undefined) => T | undefined): void {
+  queryClient.setQueryData<T>(queryKey, update);
+  if (queryClient.isFetching({ queryKey, exact: true }) > 0) void queryClient.invalidateQueries({ queryKey, exact: true });
 }
 
 /**

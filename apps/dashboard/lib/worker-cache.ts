@@ -1,6 +1,7 @@
 // Folding live worker events (heartbeats, online/offline) into the cached worker list and
 // keeping a short per-worker history for the list's sparklines.
 import type { QueryClient } from '@tanstack/react-query';
+import { foldLiveUpdate } from './live';
 import type { WorkerDetail, WorkerList, WorkerSummary } from './monitor';
 import { queryKeys } from './query-keys';
 
@@ -25,7 +26,7 @@ export function foldWorkers(queryClient: QueryClient, rows: WorkerSummary[]): vo
     return { ...current, workers };
   });
   for (const row of byHost.values()) {
-    queryClient.setQueryData<WorkerDetail>(queryKeys.workers.detail(row.hostname), (current) =>
+    foldLiveUpdate<WorkerDetail>(queryClient, queryKeys.workers.detail(row.hostname), (current) =>
       current ? { ...current, ...row, heartbeats: current.heartbeats, runningTasks: current.runningTasks } : current,
     );
   }

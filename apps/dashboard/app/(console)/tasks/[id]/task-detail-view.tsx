@@ -10,7 +10,7 @@ import { RelativeTime } from '@/components/ui/relative-time';
 import { ErrorState, Skeleton } from '@/components/ui/states';
 import { api, ApiError } from '@/lib/api-client';
 import { formatAbsolute, formatSeconds, prettyJson } from '@/lib/format';
-import { useLiveRoom } from '@/lib/live';
+import { foldLiveUpdate, useLiveRoom } from '@/lib/live';
 import { paths, type TaskAttempt, type TaskDetail, type TaskDetailResponse, type TaskLink } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { TaskActions } from './task-actions';
@@ -113,7 +113,7 @@ export function TaskDetailView({ id }: { id: string }) {
   useLiveRoom(`task:${id}`, {
     onUpdate: (update) => {
       if (update.task.id !== id) return;
-      queryClient.setQueryData<TaskDetail>(queryKeys.tasks.detail(id), (current) => {
+      foldLiveUpdate<TaskDetail>(queryClient, queryKeys.tasks.detail(id), (current) => {
         if (!current) return current;
         const attempts = new Map(current.attempts.map((attempt) => [attempt.attempt, attempt]));
         for (const attempt of update.attempts) attempts.set(attempt.attempt, attempt);
