@@ -5,7 +5,7 @@ import { Beat, type BeatOptions } from '../beat/beat.js';
 import { Schedules } from '../beat/schedules.js';
 import { Control } from '../control/control.js';
 import { NotRegisteredError, ConfigError } from '../errors.js';
-import { Events, preview } from '../events/events.js';
+import { Events, preview, taskEventFields } from '../events/events.js';
 import { Queues } from '../control/queues.js';
 import { requirePort, type Adapter, type PortName, type Ports } from '../adapters/adapter.js';
 import { createAdapter, createMessageCodec, type Protocol } from '../adapters/create-adapter.js';
@@ -63,19 +63,7 @@ export class Lovage implements TaskHost, ResultHost, WorkerHost {
   /** task-sent, buffered and appended with the next batch: no extra round trip per delay(). */
   private emitSent(m: TaskMessage): void {
     if (!this.config.events) return;
-    this.events.app.emit({
-      type: 'task-sent',
-      id: m.id,
-      name: m.task,
-      queue: m.queue,
-      retries: m.retries,
-      eta: m.eta,
-      expires: m.expires,
-      priority: m.priority,
-      args: preview(m.args),
-      parentId: typeof m.headers.parentId === 'string' ? m.headers.parentId : undefined,
-      rootId: typeof m.headers.rootId === 'string' ? m.headers.rootId : undefined,
-    });
+    this.events.app.emit({ type: 'task-sent', ...taskEventFields(m), priority: m.priority, args: preview(m.args) });
   }
 
   /** Like `new Lovage()`, reading unset options from `<namespace>_*` environment variables. */

@@ -30,8 +30,18 @@ export interface TaskEventFields {
   retries: number;
   eta?: number | undefined;
   expires?: number | undefined;
+  /**
+   * Workflow links, from the message's headers of the same names. `rootId`: the workflow
+   * every task of one applied canvas (and every task sent from inside one of them) shares.
+   * `parentId`: the task whose result this one receives (a chain's previous step), or inside
+   * whose handler it was sent. `groupId` / `groupIndex`: the group it is a member of, and
+   * where. `chordGroupId`: set on a chord's callback, the group whose results it receives.
+   */
   parentId?: string | undefined;
   rootId?: string | undefined;
+  groupId?: string | undefined;
+  groupIndex?: number | undefined;
+  chordGroupId?: string | undefined;
 }
 
 export interface EventError {
@@ -225,6 +235,9 @@ export function taskEventFields(msg: TaskMessage): TaskEventFields {
     expires: msg.expires,
     parentId: typeof msg.headers.parentId === 'string' ? msg.headers.parentId : undefined,
     rootId: typeof msg.headers.rootId === 'string' ? msg.headers.rootId : undefined,
+    groupId: typeof msg.headers.groupId === 'string' ? msg.headers.groupId : undefined,
+    groupIndex: typeof msg.headers.groupIndex === 'number' ? msg.headers.groupIndex : undefined,
+    chordGroupId: typeof msg.headers.chordGroupId === 'string' ? msg.headers.chordGroupId : undefined,
   };
 }
 
