@@ -9,10 +9,13 @@ const nextConfig: NextConfig = {
   outputFileTracingRoot: new URL('../..', import.meta.url).pathname,
   poweredByHeader: false,
   reactStrictMode: true,
-  // The schedule form runs beat's own schedule math from the engine's TypeScript sources, which
-  // import each other NodeNext-style ('./crontab.js' for crontab.ts). Turbopack cannot map that
-  // yet (vercel/next.js#82945), so the production build uses webpack with this alias.
-  webpack: (config: { resolve: { extensionAlias?: Record<string, string[]> } }) => {
+  // The schedule form runs beat's own schedule math from the engine's TypeScript sources: the
+  // engine's `@lovage/engine/beat` export under the "@lovage/source" condition, as every other
+  // workspace reads it (tsconfig.base.json's customConditions). Those sources import each other
+  // NodeNext-style ('./crontab.js' for crontab.ts); Turbopack cannot map that yet
+  // (vercel/next.js#82945), so the build uses webpack with this alias.
+  webpack: (config: { resolve: { conditionNames?: string[]; extensionAlias?: Record<string, string[]> } }) => {
+    config.resolve.conditionNames = ['@lovage/source', ...(config.resolve.conditionNames ?? ['...'])];
     config.resolve.extensionAlias = { ...config.resolve.extensionAlias, '.js': ['.ts', '.tsx', '.js'] };
     return config;
   },

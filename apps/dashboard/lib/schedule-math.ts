@@ -1,7 +1,7 @@
 // Beat's own schedule math (validation, next runs, human-readable description), so the
 // schedule form's preview is computed by exactly the code the engine runs. The engine's beat
-// module is pure (Intl and plain TypeScript); tsconfig maps `@lovage/engine/beat` to it because
-// the engine package exports only its Node entry point, which would pull ioredis into the page.
+// module is pure (Intl and plain TypeScript) and the engine exports it on its own, as
+// `@lovage/engine/beat`, so the page never pulls in the Node entry point (and ioredis).
 import {
   describeSchedule,
   isTimeZone,
