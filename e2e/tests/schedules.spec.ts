@@ -24,7 +24,7 @@ test('a schedule with a crontab and a time zone: preview, save, switch to an int
   await expect(page.getByRole('region', { name: 'Next runs' })).toContainText('Europe/Paris');
 
   await page.getByRole('button', { name: 'Create schedule' }).click();
-  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name, exact: true })).toBeVisible();
   await expect(page.getByRole('region', { name: 'Definition' })).toContainText('Europe/Paris');
 
   await page.getByRole('link', { name: 'Edit' }).click();
@@ -32,7 +32,7 @@ test('a schedule with a crontab and a time zone: preview, save, switch to an int
   await page.getByLabel('Crontab').fill('');
   await page.getByLabel('Interval').fill('2s');
   await page.getByRole('button', { name: 'Save schedule' }).click();
-  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name, exact: true })).toBeVisible();
   // Beat picks the edit up at its next tick and fires every 2 s; the run history fills in live.
   const history = page.getByRole('region', { name: 'Run history' });
   await expect(history.getByRole('link').first()).toBeVisible({ timeout: 45_000 });
@@ -65,7 +65,7 @@ test('saving a schedule someone else changed meanwhile says so', async ({ page }
   await page.getByLabel('Interval').fill('1h');
   await page.getByLabel('Enabled').uncheck();
   await page.getByRole('button', { name: 'Create schedule' }).click();
-  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name, exact: true })).toBeVisible();
 
   await page.goto(`/schedules/${name}/edit`);
   await expect(page.getByLabel('Interval')).toHaveValue('1h');
@@ -74,7 +74,8 @@ test('saving a schedule someone else changed meanwhile says so', async ({ page }
   await other.goto(`/schedules/${name}/edit`);
   await other.getByLabel('Interval').fill('2h');
   await other.getByRole('button', { name: 'Save schedule' }).click();
-  await expect(other.getByRole('heading', { level: 1, name })).toBeVisible();
+  // Exact: the edit page's own heading, "Edit <name>", would match before the save lands.
+  await expect(other.getByRole('heading', { level: 1, name, exact: true })).toBeVisible();
   await other.close();
 
   await page.getByLabel('Interval').fill('3h');
