@@ -4,7 +4,7 @@
 // retried twice. Malformed messages on the same queue are dead-lettered with a
 // reason while the worker goes on.
 import { Redis } from 'ioredis';
-import { cleanupPeer, peerConfig, runPythonJson } from '@lovage/test-support/python-peer';
+import { cleanupPeer, peerConfig, runPythonJson, runPythonModule } from '@lovage/test-support/python-peer';
 import { deleteKeysWithPrefix } from '@lovage/test-support/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEnvelope, serializeEnvelope } from '../../src/adapters/celery/kombu-envelope.js';
@@ -44,6 +44,17 @@ describe('a Lovage worker runs what a Python producer sends', () => {
   });
   app.task('peer.add', (x: number, y: number) => x + y);
   app.task('peer.sleep', (seconds: number) => new Promise((resolve) => setTimeout(() => resolve(seconds), seconds * 1000)));
+  // Runs until its time is up or it is revoked (its signal aborts).
+  app.task('peer.wait', (seconds: number) => {
+    const signal = currentTask().signal;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => resolve(seconds), seconds * 1000);
+      signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        reject(signal.reason as Error);
+      });
+    });
+  });
   app.task('peer.fail', (message: string) => {
     throw new PaymentDeclined(`declined in TypeScript: ${message}`);
   });
@@ -221,4 +232,54 @@ print(json.dumps({'ids': [r.id], 'value': r.get(timeout=10)}))
     expect(worker.running).toBe(true);
     expect(await redis.hlen(layout.unackedKey)).toBe(0);
   }, 120_000);
+
+  it('`celery inspect ping` from Python reaches the Lovage worker through the pidbox', async () => {
+    const { stdout } = await runPythonModule('celery', config, {
+      args: ['-A', 'peer_project', 'inspect', 'ping', '-d', worker.hostname, '-j', '-t', '10'],
+      timeoutMs: 90_000,
+    });
+    expect(JSON.parse(stdout.trim())).toEqual({ [worker.hostname]: { ok: 'pong' } });
+  }, 120_000);
+
+  it("Python's inspect sees a running TS task in Celery's shapes, and control.revoke(terminate=True) stops it: Python reads REVOKED", async () => {
+    const host = JSON.stringify(worker.hostname);
+    const out = await python<{
+      ids: string[];
+      active: Record<string, unknown>[];
+      registered: string[];
+      pool: Record<string, unknown>;
+      queues: string[];
+      raised: string | null;
+      state: string;
+    }>(`
+import json, time
+from peer_project.celery_app import app
+host = ${host}
+r = app.send_task('peer.wait', args=[120])
+inspect = app.control.inspect(destination=[host], timeout=10)
+active, deadline = [], time.time() + 60
+while time.time() < deadline:
+    active = (inspect.active() or {}).get(host) or []
+    if any(task['id'] == r.id for task in active):
+        break
+    time.sleep(0.1)
+registered = (inspect.registered() or {}).get(host)
+stats = (inspect.stats() or {}).get(host)
+queues = (inspect.active_queues() or {}).get(host)
+app.control.revoke(r.id, terminate=True)
+raised = None
+try:
+    r.get(timeout=30)
+except Exception as e:
+    raised = type(e).__name__
+print(json.dumps({'ids': [r.id], 'active': active, 'registered': registered, 'pool': stats['pool'],
+                  'queues': [q['name'] for q in queues], 'raised': raised, 'state': r.state}))
+`);
+    expect(out.active).toEqual([expect.objectContaining({ id: out.ids[0], name: 'peer.wait', hostname: worker.hostname, acknowledged: true })]);
+    expect(out.registered).toEqual(expect.arrayContaining(['peer.wait', 'peer.add', 'peer.describe']));
+    expect(out.pool).toMatchObject({ 'max-concurrency': worker.concurrency });
+    expect(out.queues).toEqual([config.queue]);
+    expect(out.raised).toBe('TaskRevokedError');
+    expect(out.state).toBe('REVOKED');
+  }, 150_000);
 });

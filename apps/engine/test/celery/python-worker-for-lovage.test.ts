@@ -1,5 +1,5 @@
 // A Lovage producer in protocol 'celery' sends to a real Python worker
-// (Celery 5.2.6, solo pool): applyAsync with args, kwargs, countdown and
+// (Celery 5.2.6, prefork pool of one): applyAsync with args, kwargs, countdown and
 // priority runs there and result.get() returns what Python stored; a Python
 // failure raises TaskFailedError with the exception type's name.
 import { execFile } from 'node:child_process';
@@ -9,7 +9,7 @@ import { startCeleryWorker, type CeleryWorker } from '@lovage/test-support/celer
 import { cleanupPeer, peerConfig } from '@lovage/test-support/python-peer';
 import { deleteKeysWithPrefix } from '@lovage/test-support/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TaskFailedError } from '../../src/index.js';
+import { TaskFailedError, TaskRevokedError } from '../../src/index.js';
 import { layoutFor, lovageAppFor } from './celery-peer-support.js';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
@@ -29,7 +29,8 @@ describe('a Python worker runs what a Lovage producer sends', () => {
   let worker: CeleryWorker;
 
   beforeAll(async () => {
-    worker = await startCeleryWorker({ config, name: 'for-lovage' });
+    // Prefork, so the worker answers remote control while a task runs (a solo worker runs it inline).
+    worker = await startCeleryWorker({ config, name: 'for-lovage', pool: 'prefork', concurrency: 1 });
   }, 180_000);
 
   afterAll(async () => {
@@ -89,5 +90,43 @@ describe('a Python worker runs what a Lovage producer sends', () => {
     const out = JSON.parse(stdout) as { id: string; state: string; result: unknown };
     ids.push(out.id);
     expect(out).toMatchObject({ state: 'SUCCESS', result: { args: [7], kwargs: { via: 'cli' }, arg_types: ['int'] } });
+  }, 120_000);
+
+  it('app.control in Celery mode talks pidbox to the Python worker: ping, inspect registered, active and stats, and revoke', async () => {
+    const target = { destination: worker.hostname, timeout: 10_000 };
+    expect(await app.control.ping(target)).toEqual({ [worker.hostname]: { ok: 'pong' } });
+    expect((await app.control.inspect(target).registered())[worker.hostname]).toEqual(expect.arrayContaining(['peer.add', 'peer.sleep']));
+
+    // The worker's one process is busy for 3 s; a task queued behind it is revoked before its turn.
+    const busy = await app.sendTask<number>('peer.sleep', [3]);
+    const queued = await app.sendTask('peer.add', [1, 2]);
+    ids.push(busy.id, queued.id);
+    await expect
+      .poll(async () => ((await app.control.inspect(target).active())[worker.hostname] ?? []).map((task) => task.id), { timeout: 60_000 })
+      .toContain(busy.id);
+    const [running] = (await app.control.inspect(target).active())[worker.hostname] ?? [];
+    expect(running).toMatchObject({ id: busy.id, name: 'peer.sleep', queue: config.queue, hostname: worker.hostname });
+    expect(running?.startedAt).toEqual(expect.any(Number));
+    await app.control.revoke(queued.id);
+    // Python keeps revocations in memory: its own list proves the pidbox message reached it.
+    expect((await app.control.inspect(target).revoked())[worker.hostname]).toContain(queued.id);
+    expect(await busy.get({ timeout: 60_000 })).toBe(3);
+    await expect(queued.get({ timeout: 60_000 })).rejects.toBeInstanceOf(TaskRevokedError);
+
+    const stats = (await app.control.inspect(target).stats())[worker.hostname];
+    expect(stats).toMatchObject({ hostname: worker.hostname, pool: { kind: 'prefork', size: 1 } });
+    expect(stats?.processed).toBeGreaterThanOrEqual(1);
+  }, 150_000);
+
+  it('`lovage control ping --protocol celery` reaches the Python worker', async () => {
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        ['--conditions=@lovage/source', bin, 'control', 'ping', '-d', worker.hostname, '--broker', config.brokerUrl, '--protocol', 'celery', '--json', '--timeout', '10s'],
+        { env: { ...process.env, LOVAGE_CELERY_KEY_PREFIX: config.keyPrefix, LOVAGE_LOG_LEVEL: 'silent' }, timeout: 90_000 },
+        (err, out, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(out)),
+      );
+    });
+    expect(JSON.parse(stdout)).toEqual({ [worker.hostname]: { ok: 'pong' } });
   }, 120_000);
 });

@@ -1,15 +1,17 @@
 // The Celery adapter (protocol 'celery'): the queues and results on Celery's
-// own Redis layout (results written for Debian's Celery 5.2.6, kombu 5.2 JSON), so Python producers and workers share them. Events,
-// remote control, worker heartbeats and schedules are not Celery's yet: those
-// ports stay Lovage's own, on Lovage's keys (`prefix`) of the same Redis.
+// own Redis layout (results written for Debian's Celery 5.2.6, kombu 5.2 JSON), so Python producers and workers share them.
+// Remote control is kombu's pidbox (celery-control-bus.ts), so `celery inspect` reaches Lovage
+// workers and `app.control` reaches Python ones. Events, worker heartbeats and schedules are
+// not Celery's yet: those ports stay Lovage's own, on Lovage's keys (`prefix`) of the same Redis.
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../app/logger.js';
-import { once, type Adapter } from '../adapter.js';
+import { once, requirePort, type Adapter } from '../adapter.js';
 import { ConnectionWatch } from '../redis/connection-watch.js';
 import { createRedisClient } from '../redis/connection.js';
 import { createRedisAdapter } from '../redis/redis-adapter.js';
 import { defineScripts } from '../redis/scripts.js';
 import { CeleryBroker } from './celery-broker.js';
+import { CeleryControlBus } from './celery-control-bus.js';
 import { CeleryResultBackend } from './celery-result-backend.js';
 import { KombuLayout } from './kombu-layout.js';
 
@@ -63,7 +65,12 @@ export function createCeleryAdapter(
       return backend;
     }),
     eventLog: own.eventLog,
-    controlBus: own.controlBus,
+    controlBus: once(() => {
+      // SUBSCRIBE and BRPOP hold their connection: the bus opens its own for them.
+      const bus = new CeleryControlBus(client(), () => createRedisClient(url, watch) as Redis, layout, requirePort(own, 'controlBus', 'remote control'), logger);
+      closers.unshift(() => bus.close());
+      return bus;
+    }),
     workerRegistry: own.workerRegistry,
     scheduleStore: own.scheduleStore,
     async close() {
