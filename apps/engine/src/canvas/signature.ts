@@ -82,10 +82,12 @@ export type ResultOf<N> =
   N extends Signature<infer R> ? AsyncResult<R> : N extends Chord<infer R> ? AsyncResult<R> : N extends Chain<infer X> ? X : N extends Group ? GroupResult : never;
 
 abstract class Node<Res> {
-  constructor(protected readonly host: CanvasHost) {}
+  /** The app that applies it: the first signature's (an empty group has none until it is part of a chord). */
+  constructor(readonly host: CanvasHost | undefined) {}
   abstract toJSON(): CanvasJSON;
   /** Sends the canvas. Serialization errors throw here, at the call site. */
   applyAsync(): Promise<Res> {
+    if (!this.host) return Promise.reject(new ConfigError(`${this.constructor.name.toLowerCase()}(): needs at least one signature to be applied`));
     return this.host.applyCanvas(this.toJSON()) as Promise<Res>;
   }
   delay(): Promise<Res> {
@@ -146,7 +148,7 @@ export class Signature<R = unknown> extends Node<AsyncResult<R>> {
 /** Steps run one after another, each result handed to the next mutable signature. */
 export class Chain<Res = AsyncResult<unknown>> extends Node<Res> {
   constructor(
-    host: CanvasHost,
+    host: CanvasHost | undefined,
     readonly tasks: readonly CanvasNode[],
   ) {
     super(host);
@@ -159,7 +161,7 @@ export class Chain<Res = AsyncResult<unknown>> extends Node<Res> {
 /** Members run in parallel; the result is a GroupResult (results in member order). */
 export class Group extends Node<GroupResult> {
   constructor(
-    host: CanvasHost,
+    host: CanvasHost | undefined,
     readonly tasks: readonly CanvasNode[],
   ) {
     super(host);
@@ -172,7 +174,7 @@ export class Group extends Node<GroupResult> {
 /** A group and a callback that receives the list of the members' results once every one succeeded. */
 export class Chord<R = unknown> extends Node<AsyncResult<R>> {
   constructor(
-    host: CanvasHost,
+    host: CanvasHost | undefined,
     readonly header: Group,
     readonly body: CanvasNode,
   ) {
@@ -183,26 +185,25 @@ export class Chord<R = unknown> extends Node<AsyncResult<R>> {
   }
 }
 
-function hostOf(nodes: readonly CanvasNode[], what: string): CanvasHost {
-  const first = nodes[0];
-  if (!first) throw new ConfigError(`${what}: needs at least one signature`);
-  return (first as unknown as { host: CanvasHost }).host;
+function hostOf(nodes: readonly CanvasNode[]): CanvasHost | undefined {
+  for (const n of nodes) if (n.host) return n.host;
+  return undefined;
 }
 
 type Last<T extends readonly unknown[]> = T extends readonly [...unknown[], infer L] ? L : CanvasNode;
 
 /** `chain(a.s(1), b.s(), c.s())`: applying it returns the last step's result, whose `.parent` walks back. */
 export function chain<T extends CanvasNode[]>(...tasks: T): Chain<ResultOf<Last<T>>> {
-  return new Chain<ResultOf<Last<T>>>(hostOf(tasks, 'chain()'), tasks);
+  return new Chain<ResultOf<Last<T>>>(hostOf(tasks), tasks);
 }
 
 /** `group([a.s(1), a.s(2)])`: members run in parallel. */
 export function group(tasks: CanvasNode[]): Group {
-  return new Group(hostOf(tasks, 'group()'), tasks);
+  return new Group(hostOf(tasks), tasks);
 }
 
 /** `chord(group([...]), callback.s())`: the callback gets the members' results once all succeeded. */
 export function chord<B extends CanvasNode>(header: Group | CanvasNode[], body: B): Chord<B extends Signature<infer R> ? R : unknown> {
-  const g = header instanceof Group ? header : new Group(hostOf([body], 'chord()'), header);
-  return new Chord(hostOf([body], 'chord()'), g, body);
+  const g = header instanceof Group ? header : new Group(hostOf(header), header);
+  return new Chord(hostOf([g, body]), g, body);
 }

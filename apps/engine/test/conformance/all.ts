@@ -5,6 +5,7 @@
 import { storeConformance } from '../beat/store-suite.js';
 import type { Kind } from '../support.js';
 import { brokerConformance } from './broker-suite.js';
+import { canvasConformance } from './canvas-suite.js';
 import { controlBusConformance } from './control-bus-suite.js';
 import { eventLogConformance } from './event-log-suite.js';
 import { observability } from './observability-suite.js';
@@ -21,4 +22,5 @@ export function allConformance(kind: Kind): void {
   storeConformance(kind);
   conformance(kind);
   observability(kind);
+  canvasConformance(kind);
 }
