@@ -12,6 +12,7 @@ import { observability } from './observability-suite.js';
 import { resultBackendConformance } from './result-backend-suite.js';
 import { conformance } from './suite.js';
 import { workerRegistryConformance } from './worker-registry-suite.js';
+import { workflowStoreConformance } from './workflow-store-suite.js';
 
 export function allConformance(kind: Kind): void {
   brokerConformance(kind);
@@ -22,5 +23,6 @@ export function allConformance(kind: Kind): void {
   storeConformance(kind);
   conformance(kind);
   observability(kind);
+  workflowStoreConformance(kind);
   canvasConformance(kind);
 }
