@@ -3,7 +3,7 @@ import { toMs, type Duration } from '../time/duration.js';
 import type { AsyncResult } from '../result/async-result.js';
 import type { RetryPolicy } from './backoff.js';
 import { currentTaskOrUndefined, type TaskContext } from './context.js';
-import { Signature, type CanvasHost } from '../canvas/signature.js';
+import { Signature, type CanvasHost, type SetOptions } from '../canvas/signature.js';
 import { encodeArgs, toJsonValue } from './serialization.js';
 import type { TaskMessage } from './message.js';
 import { ConfigError } from '../errors.js';
@@ -36,15 +36,9 @@ export interface TaskOptions extends RetryPolicy {
   trackStarted?: boolean;
 }
 
-export interface ApplyOptions {
+export interface ApplyOptions extends SetOptions {
   /** Keyword arguments: the handler gets them as one trailing object (Celery's kwargs). */
   kwargs?: Record<string, unknown>;
-  countdown?: Duration;
-  eta?: Date | number;
-  expires?: Duration | Date;
-  queue?: string;
-  priority?: number;
-  taskId?: string;
   headers?: Record<string, unknown>;
 }
 

@@ -177,7 +177,7 @@ export function canvasConformance(kind: Kind): void {
       expect(headers.get(childId)).toMatchObject({ parentId: parent.id, rootId: parent.id });
       // Inside a canvas, the child joins the canvas's workflow.
       const last = await chain(spawn.si(2), spawn.si(3)).applyAsync();
-      const grandchild = (await last.get({ timeout: 10_000 })) as string;
+      const grandchild = await last.get({ timeout: 10_000 });
       await app.asyncResult(grandchild).get({ timeout: 10_000 });
       const root = (last.parent as AsyncResult).id;
       expect(headers.get(grandchild)).toMatchObject({ parentId: last.id, rootId: root });
@@ -204,7 +204,7 @@ export function canvasConformance(kind: Kind): void {
       const groupInChord = await chord(group([group([add.s(1, 1), add.s(2, 2)]), add.s(3, 3)]), sum.s()).applyAsync();
       expect(await groupInChord.get({ timeout: 10_000 })).toBe(2 + 4 + 6);
       const bodyGroup = await chain(group([add.s(1, 1), add.s(2, 2)]), group([sum.s(), sum.s()])).applyAsync();
-      expect(await (bodyGroup as GroupResult).get({ timeout: 10_000 })).toEqual([6, 6]);
+      expect(await bodyGroup.get({ timeout: 10_000 })).toEqual([6, 6]);
       // An empty chord header: the callback runs at once with [].
       const empty = await chord(group([]), sum.s()).applyAsync();
       expect(await empty.get({ timeout: 10_000 })).toBe(0);

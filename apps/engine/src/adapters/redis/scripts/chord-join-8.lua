@@ -17,6 +17,7 @@
   Returns {'counted'} | {'duplicate'} | {'fired', body} |
           {'failed', '1' (this failure failed the chord) or '0', body} | {'missing'}.
 ]]
+--!include enqueue-message
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
 local join = KEYS[1]
 if redis.call('HGET', join, 'state') == 'fired' then return {'duplicate'} end
@@ -65,17 +66,10 @@ redis.call('HSET', join, 'state', 'fired')
 
 -- The callback's enqueue, as enqueue-7.lua does it.
 local now = tonumber(ARGV[1])
-priority = tonumber(priority)
-if redis.call('HSETNX', KEYS[4], id, body) == 1 then
-  if priority ~= 0 then redis.call('HSET', KEYS[5], id, priority) end
-  if eta ~= '' and tonumber(eta) > now then
-    redis.call('ZADD', KEYS[3], tonumber(eta), id)
-  else
-    local seq = redis.call('INCR', KEYS[6])
-    redis.call('ZADD', KEYS[2], (9 - priority) * 100000000000000 + seq, id)
-    redis.call('LPUSH', KEYS[7], '1')
-    redis.call('LTRIM', KEYS[7], 0, 0)
-  end
-  redis.call('HINCRBY', KEYS[8], 'in:' .. math.floor(now / 60000), 1)
+local added, ready = enqueueMessage(KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], now, id, body, tonumber(priority), eta)
+if ready == 1 then
+  redis.call('LPUSH', KEYS[7], '1')
+  redis.call('LTRIM', KEYS[7], 0, 0)
 end
+if added == 1 then redis.call('HINCRBY', KEYS[8], 'in:' .. math.floor(now / 60000), 1) end
 return {'fired', body}
