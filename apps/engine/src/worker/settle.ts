@@ -117,12 +117,14 @@ export class SettlePipeline {
       this.stats.revoked++;
       if (msg) this.deps.events.emit({ type: 'task-revoked', ...taskEventFields(msg), terminated: false, expired: false });
       else this.deps.events.emit({ type: 'task-revoked', id: d.id, name: '', queue: d.queue, retries: 0, terminated: false, expired: false });
-      if (!msg || !base || this.deps.ignoresResult(s.task, s.message)) return;
-      // The broker dropped it: another copy (or the revoker) may have recorded a final state already.
-      await this.deps.backend.storeUnlessReady(
-        { ...base, state: 'REVOKED', reason: 'revoked', attempts: msg.attempts, dateDone: new Date().toISOString() },
-        this.deps.resultExpiresMs,
-      );
+      if (!msg || !base) return;
+      if (!this.deps.ignoresResult(s.task, s.message)) {
+        // The broker dropped it: another copy (or the revoker) may have recorded a final state already.
+        await this.deps.backend.storeUnlessReady(
+          { ...base, state: 'REVOKED', reason: 'revoked', attempts: msg.attempts, dateDone: new Date().toISOString() },
+          this.deps.resultExpiresMs,
+        );
+      }
       return this.continueCanvas(msg, { ok: false, error: revokedError(msg.id, 'revoked') });
     }
     if (!msg || !base) return this.deadLetter(s, 'malformed message');

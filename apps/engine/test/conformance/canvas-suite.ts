@@ -13,6 +13,7 @@ import {
   currentTask,
   group,
   type Lovage,
+  type LovageEvent,
 } from '../../src/index.js';
 import { harness, until, type Harness, type Kind } from '../support.js';
 
@@ -155,6 +156,38 @@ export function canvasConformance(kind: Kind): void {
       expect(errors[0]).toMatchObject({ id: result.id, error: { name: 'ChordError' } });
       expect(runs.get('canvas.sum')).toBeUndefined();
       expect(new ChordError('m', 1, { name: 'Boom', message: 'x' }).code).toBe('CHORD_ERROR');
+    });
+
+    it('puts the workflow links in the events: members, the callback, a failed chord and a stopped chain', async () => {
+      h = harness(kind);
+      const app = h.app({ eventsFlushInterval: 2 });
+      const { add, sum, boom } = canvasTasks(app);
+      await h.worker(app);
+      const ok = await chord(group([add.s(1, 1), add.s(2, 2)]), sum.s()).applyAsync();
+      await ok.get({ timeout: 10_000 });
+      const failed = await chord(group([boom.s()]), sum.s()).applyAsync();
+      await failed.get({ timeout: 10_000 }).catch(() => undefined);
+      const stopped = await chain(boom.s(), add.s(1)).applyAsync();
+      await stopped.get({ timeout: 10_000 }).catch(() => undefined);
+      const g = ok.parent as GroupResult;
+      const [m0, m1] = g.results as AsyncResult[];
+      const root = m0!.id;
+      const seen: LovageEvent[] = [];
+      const signal = AbortSignal.timeout(10_000);
+      const has = (type: string, id: string): boolean => seen.some((e) => e.type === type && 'id' in e && e.id === id);
+      for await (const batch of app.events.subscribe({ group: 'canvas', consumer: 'c1', fromId: '0', blockMs: 50, signal })) {
+        seen.push(...batch.events);
+        await batch.ack();
+        if (has('task-succeeded', ok.id) && has('task-failed', failed.id) && has('task-revoked', stopped.id)) break;
+      }
+      const find = (type: string, id: string) => seen.find((e) => e.type === type && 'id' in e && e.id === id);
+      expect(find('task-sent', m0!.id)).toMatchObject({ rootId: root, groupId: g.id, groupIndex: 0 });
+      expect(find('task-succeeded', m1!.id)).toMatchObject({ rootId: root, groupId: g.id, groupIndex: 1 });
+      expect(find('task-sent', ok.id)).toMatchObject({ rootId: root, chordGroupId: g.id });
+      expect(find('task-succeeded', ok.id)).toMatchObject({ rootId: root, chordGroupId: g.id, result: '6' });
+      expect(find('task-failed', failed.id)).toMatchObject({ chordGroupId: (failed.parent as GroupResult).id, error: { name: 'ChordError' } });
+      const failedStep = (stopped.parent as AsyncResult).id;
+      expect(find('task-revoked', stopped.id)).toMatchObject({ name: 'canvas.add', rootId: failedStep });
     });
 
     it('runs linked callbacks with the result and linked errbacks with the failed id and error', async () => {
