@@ -143,6 +143,40 @@ export function canvasConformance(kind: Kind): void {
       expect(runs.get('canvas.sum')).toBe(1);
     });
 
+    it('counts a redelivered member once: the callback runs once with the right results', async () => {
+      const { app, add, sum, runs } = setup();
+      let open!: () => void;
+      const gateOpen = new Promise<void>((resolve) => (open = resolve));
+      const gate = app.task('canvas.gate', async (n: number) => {
+        runs.set('canvas.gate', (runs.get('canvas.gate') ?? 0) + 1);
+        await gateOpen;
+        return n;
+      });
+      await h.worker(app);
+      const result = await chord(group([add.s(1, 1), gate.s(10)]), sum.s()).applyAsync();
+      const [first, second] = (result.parent as GroupResult).results as AsyncResult[];
+      await until(async () => (await first!.state()) === 'SUCCESS');
+      // The same member message delivered again (as after a crash between its join and its ack).
+      const redeliver = async (id: string): Promise<void> => {
+        const member = (await app.workflowStore().members(first!.id)).find((m) => m.id === id)!;
+        await app.broker().enqueue({ id, queue: 'default', priority: 0, body: member.body });
+      };
+      const settled = async (leased: number): Promise<boolean> => {
+        const stats = await app.broker().queueStats('default');
+        return stats.ready === 0 && stats.leased === leased;
+      };
+      // The first member acknowledged (only the gate still leased), then delivered again.
+      await until(() => settled(1));
+      await redeliver(first!.id);
+      await until(() => runs.get('canvas.add') === 2);
+      open();
+      expect(await result.get({ timeout: 10_000 })).toBe(12);
+      await until(() => settled(0));
+      await redeliver(second!.id);
+      await until(async () => runs.get('canvas.gate') === 2 && (await settled(0)));
+      expect(runs.get('canvas.sum')).toBe(1);
+    });
+
     it('fails a chord whose member fails: no callback run, FAILURE with a ChordError naming the member, errbacks get id and error', async () => {
       const { app, add, sum, boom, onError, runs, errors } = setup();
       await h.worker(app);
