@@ -62,7 +62,12 @@ function canvasTasks(app: Lovage) {
     const child = await add.delay(n, 1);
     return child.id;
   });
-  return { add, mul, sum, boom, onError, flaky, spawn, headers, runs, errors };
+  const fanout = app.task('canvas.fanout', async () => {
+    note();
+    const g = await group([add.s(1, 1), add.s(2, 2)]).applyAsync();
+    return g.results.map((r) => (r as AsyncResult).id);
+  });
+  return { add, mul, sum, boom, onError, flaky, spawn, fanout, headers, runs, errors };
 }
 
 export function canvasConformance(kind: Kind): void {
@@ -236,7 +241,7 @@ export function canvasConformance(kind: Kind): void {
     });
 
     it('links a task sent from inside a handler to it: parentId and rootId', async () => {
-      const { app, spawn, headers } = setup();
+      const { app, spawn, fanout, headers } = setup();
       await h.worker(app);
       const parent = await spawn.delay(1);
       const childId = await parent.get({ timeout: 10_000 });
@@ -248,6 +253,11 @@ export function canvasConformance(kind: Kind): void {
       await app.asyncResult(grandchild).get({ timeout: 10_000 });
       const root = (last.parent as AsyncResult).id;
       expect(headers.get(grandchild)).toMatchObject({ parentId: last.id, rootId: root });
+      // A canvas applied inside a handler: its tasks are the handler's children, in its workflow.
+      const fan = await fanout.delay();
+      const memberIds = await fan.get({ timeout: 10_000 });
+      await until(() => memberIds.every((id) => headers.has(id)));
+      for (const id of memberIds) expect(headers.get(id)).toMatchObject({ parentId: fan.id, rootId: fan.id });
     });
 
     it('nests: chains inside a group, a group inside a chain (becoming a chord), chords inside a chord', async () => {
