@@ -85,11 +85,8 @@ export class CanvasRuntime {
     await Promise.all(
       plan.chords.map((c) => {
         const cb = c.callback;
-        const ref = c.callback.headers.chordGroupId as string;
-        return store.openChord(
-          { groupId: ref, queue: cb.queue, size: c.size, splice: c.splice, callback: { id: cb.id, queue: cb.queue, priority: cb.priority, eta: cb.eta, body: this.deps.codec.encode(cb) } },
-          ttl,
-        );
+        const callback = { id: cb.id, queue: cb.queue, priority: cb.priority, eta: cb.eta, body: this.deps.codec.encode(cb) };
+        return store.openChord({ groupId: c.groupId, queue: cb.queue, size: c.size, splice: c.splice, callback }, ttl);
       }),
     );
     await this.deps.publish(plan.messages);
