@@ -5,11 +5,15 @@
 //   npm run bench -- --json       one JSON object per line
 //   npm run bench -- --tasks 5000 scale down (default 50,000)
 //
+// The chord scenario: a chord of 1,000 no-op members against BullMQ's
+// FlowProducer (a parent with 1,000 children), time from apply to the
+// callback's (parent's) result, median of three rounds each, alternating.
+//
 // Keys live under a random prefix per run and are deleted at the end.
 import { randomBytes } from 'node:crypto';
-import { Queue, Worker as BullWorker } from 'bullmq';
+import { FlowProducer, Queue, Worker as BullWorker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { Lovage } from '@lovage/engine';
+import { Lovage, chord, group } from '@lovage/engine';
 
 const argv = process.argv.slice(2);
 const json = argv.includes('--json');
@@ -155,6 +159,71 @@ async function benchBull(): Promise<Numbers> {
   return { enqueuePerS: TASKS / enqueueS, processedPerS: TASKS / processS, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
+const CHORD_MEMBERS = 1_000;
+const CHORD_ROUNDS = 3;
+
+/** Ms from applying a chord of CHORD_MEMBERS no-op members to its callback's result. */
+async function lovageChord(round: number): Promise<number> {
+  const app = new Lovage({ broker: REDIS_URL, prefix: `${lovagePrefix}chord${round}:`, logLevel: 'warn' });
+  const noop = app.task('bench.noop', (_n: number) => null);
+  const collect = app.task('bench.collect', (values: null[]) => values.length);
+  const worker = app.worker({ concurrency: CONCURRENCY, prefetch: CONCURRENCY * 4 });
+  await worker.start();
+  const t = performance.now();
+  const result = await chord(group(Array.from({ length: CHORD_MEMBERS }, (_, i) => noop.s(i))), collect.s()).applyAsync();
+  const n = await result.get({ timeout: 120_000 });
+  const ms = performance.now() - t;
+  if (n !== CHORD_MEMBERS) throw new Error(`chord callback got ${n} results`);
+  await app.close();
+  return ms;
+}
+
+/** Ms from adding a flow (a parent with CHORD_MEMBERS children) to the parent's completion. */
+async function bullFlow(round: number): Promise<number> {
+  const prefix = `${bullPrefix}:flow${round}`;
+  const flow = new FlowProducer({ connection, prefix });
+  let resolveParent!: (values: number) => void;
+  const parentDone = new Promise<number>((resolve) => (resolveParent = resolve));
+  const worker = new BullWorker(
+    'flow',
+    async (job) => {
+      if (job.name !== 'parent') return null;
+      const values = await job.getChildrenValues();
+      return Object.keys(values).length;
+    },
+    { connection, prefix, concurrency: CONCURRENCY },
+  );
+  worker.on('completed', (job, value: number) => {
+    if (job.name === 'parent') resolveParent(value);
+  });
+  await worker.waitUntilReady();
+  const t = performance.now();
+  await flow.add({
+    name: 'parent',
+    queueName: 'flow',
+    children: Array.from({ length: CHORD_MEMBERS }, (_, i) => ({ name: 'child', queueName: 'flow', data: { i } })),
+  });
+  const n = await parentDone;
+  const ms = performance.now() - t;
+  if (n !== CHORD_MEMBERS) throw new Error(`flow parent got ${n} children values`);
+  await worker.close();
+  await flow.close();
+  return ms;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+async function benchChord(): Promise<{ lovage: number; bull: number }> {
+  const lv: number[] = [];
+  const bq: number[] = [];
+  for (let round = 0; round < CHORD_ROUNDS; round++) {
+    lv.push(await lovageChord(round));
+    bq.push(await bullFlow(round));
+  }
+  log(`chord rounds (ms): lovage ${lv.map(Math.round).join(', ')}; bullmq flow ${bq.map(Math.round).join(', ')}`);
+  return { lovage: median(lv), bull: median(bq) };
+}
+
 async function cleanup(): Promise<void> {
   const client = new Redis(REDIS_URL);
   for (const pattern of [`${lovagePrefix}*`, `${bullPrefix}:*`]) {
@@ -177,6 +246,8 @@ async function main(): Promise<void> {
     const bq = await benchBull();
     log('lovage events on vs off…');
     const ev = await benchEventsOverhead();
+    log(`chord of ${CHORD_MEMBERS} vs FlowProducer…`);
+    const ch = await benchChord();
     const rows = [
       { name: 'processed', unit: 'tasks/s', peer: undefined as string | undefined, lovage: lv.processedPerS, peerValue: bq.processedPerS, ratio: lv.processedPerS / bq.processedPerS },
       { name: 'bulk_enqueue', unit: 'tasks/s', lovage: lv.enqueuePerS, peerValue: bq.enqueuePerS, ratio: lv.enqueuePerS / bq.enqueuePerS },
@@ -185,6 +256,8 @@ async function main(): Promise<void> {
       // Cost of the event stream: processed/s lost with events on, versus the same engine with events off.
       { name: 'events_overhead', unit: '%', lovage: (1 - ev.on / ev.off) * 100, peer: 'lovage-events-off', peerValue: 0, ratio: ev.on / ev.off },
       { name: 'processed_events_on', unit: 'tasks/s', lovage: ev.on, peer: 'lovage-events-off', peerValue: ev.off, ratio: ev.on / ev.off },
+      // Apply to the callback's result, a chord of 1,000 no-op members; the peer is a FlowProducer parent with 1,000 children.
+      { name: 'chord_1000', unit: 'ms', lovage: ch.lovage, peer: 'bullmq-flow', peerValue: ch.bull, ratio: ch.bull / ch.lovage },
     ];
     for (const r of rows) {
       const out = { name: r.name, unit: r.unit, lovage: Math.round(r.lovage * 10) / 10, peer: r.peer ?? 'bullmq', peerValue: Math.round(r.peerValue * 10) / 10, ratio: Math.round(r.ratio * 100) / 100 };

@@ -148,3 +148,17 @@ export class BrokerUnreachableError extends LovageError {
     super('BROKER_UNREACHABLE', `cannot reach the broker at ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
+
+/**
+ * A chord's member failed (or was revoked), so its callback never runs: the
+ * callback's result is FAILURE with this error, naming the member.
+ */
+export class ChordError extends LovageError {
+  readonly memberId: string;
+  readonly memberIndex: number;
+  constructor(memberId: string, memberIndex: number, cause: { name: string; message: string }) {
+    super('CHORD_ERROR', `chord member ${memberId} (index ${memberIndex}) failed: ${cause.name}: ${cause.message}`);
+    this.memberId = memberId;
+    this.memberIndex = memberIndex;
+  }
+}

@@ -15,6 +15,7 @@ export {
   MaxRetriesExceededError,
   ScheduleConflictError,
   ScheduleNotFoundError,
+  ChordError,
 } from './errors.js';
 export { toMs, formatMs, type Duration, type DurationUnit } from './time/duration.js';
 export { Lovage } from './app/lovage.js';
@@ -24,6 +25,26 @@ export { Task, type TaskOptions, type ApplyOptions, type TaskHandler, type Error
 export { currentTask, type TaskContext, type RetryOptions } from './task/context.js';
 export type { TaskMessage } from './task/message.js';
 export { AsyncResult } from './result/async-result.js';
+export {
+  chain,
+  group,
+  chord,
+  Signature,
+  Chain,
+  Group,
+  Chord,
+  type CanvasNode,
+  type CanvasJSON,
+  type TaskSignatureJSON,
+  type ChainJSON,
+  type GroupJSON,
+  type ChordJSON,
+  type SignatureOptions,
+  type SetOptions,
+} from './canvas/signature.js';
+export { GroupResult, type MemberResult } from './canvas/group-result.js';
+export { Workflows } from './canvas/workflows.js';
+export type { WorkflowStore, ChordJoinRef, OpenChord, JoinReply, MemberOutcome, WorkflowMember } from './canvas/workflow-store.js';
 export type { ResultRecord, AttemptRecord, RemoteError } from './result/record.js';
 export {
   TASK_STATES,

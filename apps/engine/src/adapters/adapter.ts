@@ -10,6 +10,7 @@ import { ConfigError } from '../errors.js';
 import type { EventLog } from '../events/event-log.js';
 import type { ResultBackend } from '../result/backend.js';
 import type { Broker } from '../worker/broker.js';
+import type { WorkflowStore } from '../canvas/workflow-store.js';
 
 export interface Ports {
   broker: Broker;
@@ -18,6 +19,7 @@ export interface Ports {
   workerRegistry: WorkerRegistry;
   scheduleStore: ScheduleStore;
   resultBackend: ResultBackend;
+  workflowStore: WorkflowStore;
 }
 
 export type PortName = keyof Ports;
@@ -30,6 +32,7 @@ const PORT_INFO: Record<PortName, { label: string; option: 'broker' | 'backend' 
   workerRegistry: { label: 'a worker registry', option: 'broker' },
   scheduleStore: { label: 'a schedule store', option: 'broker' },
   resultBackend: { label: 'a result backend', option: 'backend' },
+  workflowStore: { label: 'a workflow store (chord joins)', option: 'broker' },
 };
 
 /**

@@ -14,6 +14,12 @@ import type { ControlBus } from '../control/control-bus.js';
 import type { WorkerRegistry } from '../control/worker-registry.js';
 import type { EventLog } from '../events/event-log.js';
 import { AsyncResult, type ResultHost } from '../result/async-result.js';
+import { CanvasRuntime } from '../canvas/canvas-runtime.js';
+import type { GroupResult } from '../canvas/group-result.js';
+import { IDENTITY_TASK } from '../canvas/planner.js';
+import type { CanvasJSON } from '../canvas/signature.js';
+import type { WorkflowStore } from '../canvas/workflow-store.js';
+import { Workflows } from '../canvas/workflows.js';
 import type { ResultBackend } from '../result/backend.js';
 import type { TaskMessage } from '../task/message.js';
 import type { MessageCodec } from '../task/message-codec.js';
@@ -35,6 +41,10 @@ export class Lovage implements TaskHost, ResultHost, WorkerHost {
   readonly events: Events;
   /** Queue introspection: list, stats, dead letters (list, requeue, drop), purge. */
   readonly queues: Queues;
+  /** Operations on whole workflows (canvases): `retryFailed(taskId)`. */
+  readonly workflows: Workflows;
+  /** Applies canvases and carries them on when their tasks end (the worker's settle pipeline calls it). */
+  readonly canvas: CanvasRuntime;
   /** The adapter of the broker URL, and of the result backend URL when it differs (opened on first use). */
   private brokerAdapter: Adapter | undefined;
   private backendAdapter: Adapter | undefined;
@@ -58,6 +68,34 @@ export class Lovage implements TaskHost, ResultHost, WorkerHost {
       { log: () => this.eventLog(), logger: this.logger, hostname: () => this.hostname() },
     );
     this.queues = new Queues(() => this.broker());
+    const publish = async (messages: TaskMessage[]): Promise<void> => void (await this.publishBulk(messages));
+    this.canvas = new CanvasRuntime({
+      protocol: this.config.protocol,
+      codec: this.codec,
+      logger: this.logger,
+      resultExpiresMs: this.config.resultExpiresMs,
+      results: this,
+      revokeTasks: (ids, o) => this.control.revoke(ids, o),
+      defaultQueue: () => this.config.defaultQueue,
+      store: () => this.workflowStore(),
+      publish,
+      announce: (m) => this.emitSent(m),
+      emit: (e) => this.events.emit(e),
+    });
+    this.workflows = new Workflows({
+      codec: this.codec,
+      resultExpiresMs: this.config.resultExpiresMs,
+      store: () => this.workflowStore(),
+      backend: () => this.backend,
+      publish,
+    });
+    // A chord whose body does not start with a task gets this one as its callback (it passes the results on).
+    this.task(IDENTITY_TASK, (value: unknown) => value);
+  }
+
+  /** Applies a canvas (chain, group, chord, signature): what `.applyAsync()` on one calls. */
+  applyCanvas(canvas: CanvasJSON): Promise<AsyncResult<unknown> | GroupResult> {
+    return this.canvas.apply(canvas);
   }
 
   /** task-sent, buffered and appended with the next batch: no extra round trip per delay(). */
@@ -110,6 +148,11 @@ export class Lovage implements TaskHost, ResultHost, WorkerHost {
   /** Live workers, from their heartbeats. */
   workerRegistry(): WorkerRegistry {
     return this.port('workerRegistry', 'worker heartbeats (app.control.workers)');
+  }
+
+  /** Chord joins and workflow members (the canvas). */
+  workflowStore(): WorkflowStore {
+    return this.port('workflowStore', 'canvas (chain, group, chord)');
   }
 
   /** The schedule store beat and app.schedules share. */

@@ -11,9 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../app/logger.js';
 import { ConfigError } from '../errors.js';
-import type { AsyncResult } from '../result/async-result.js';
-import type { TaskMessage } from '../task/message.js';
-import { Task } from '../task/task.js';
+import { Task, type TaskHost } from '../task/task.js';
 import { toMs, type Duration } from '../time/duration.js';
 import { occurrencesToFire, resolveBeatSchedule } from './schedule.js';
 import {
@@ -26,15 +24,12 @@ import {
 } from './schedule-store.js';
 
 /** What beat needs from the app (narrow, so beat does not import the app). */
-export interface BeatHost {
+export interface BeatHost extends TaskHost {
   readonly config: { readonly beatSchedule: Record<string, unknown> };
   readonly logger: Logger;
   readonly tasks: ReadonlyMap<string, Task<never[], unknown>>;
   /** The schedule store (a ConfigError when the broker's adapter has none). */
   scheduleStore(): ScheduleStore;
-  defaultQueue(): string;
-  publish<R>(message: TaskMessage): Promise<AsyncResult<R>>;
-  publishBulk<R>(messages: TaskMessage[]): Promise<AsyncResult<R>[]>;
   hostname(): string;
 }
 

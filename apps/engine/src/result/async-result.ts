@@ -2,6 +2,7 @@ import { TaskFailedError, TaskRevokedError, TimeoutError } from '../errors.js';
 import { fromJsonValue } from '../task/serialization.js';
 import { toMs, type Duration } from '../time/duration.js';
 import type { ResultBackend } from './backend.js';
+import type { GroupResult } from '../canvas/group-result.js';
 import { READY_STATES, type ResultRecord } from './record.js';
 
 /** What AsyncResult needs from the app (kept narrow to avoid an import cycle). */
@@ -12,6 +13,9 @@ export interface ResultHost {
 
 /** A handle on a task's outcome. `R` is the handler's return type. */
 export class AsyncResult<R = unknown> {
+  /** In a canvas: the result this task received its argument from (a chain's previous step, a chord's group). */
+  parent: AsyncResult<unknown> | GroupResult | undefined;
+
   constructor(
     readonly id: string,
     private readonly host: ResultHost,
@@ -34,6 +38,11 @@ export class AsyncResult<R = unknown> {
 
   async ready(): Promise<boolean> {
     return READY_STATES.has(await this.state());
+  }
+
+  /** true when the task succeeded. */
+  async successful(): Promise<boolean> {
+    return (await this.state()) === 'SUCCESS';
   }
 
   /**

@@ -43,6 +43,11 @@ export function runWithContext<T>(context: TaskContext, fn: () => T): T {
   return storage.run(context, fn);
 }
 
+/** The running task's context, or undefined outside a task (links what a handler sends to it). */
+export function currentTaskOrUndefined(): TaskContext | undefined {
+  return storage.getStore();
+}
+
 export function currentTask(): TaskContext {
   const ctx = storage.getStore();
   if (!ctx) throw new LovageError('NO_TASK', 'currentTask() was called outside a running task');

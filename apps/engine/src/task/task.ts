@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { toMs, type Duration } from '../time/duration.js';
 import type { AsyncResult } from '../result/async-result.js';
 import type { RetryPolicy } from './backoff.js';
-import type { TaskContext } from './context.js';
+import { currentTaskOrUndefined, type TaskContext } from './context.js';
+import { Signature, type CanvasHost, type SetOptions } from '../canvas/signature.js';
 import { encodeArgs, toJsonValue } from './serialization.js';
 import type { TaskMessage } from './message.js';
 import { ConfigError } from '../errors.js';
@@ -35,22 +36,16 @@ export interface TaskOptions extends RetryPolicy {
   trackStarted?: boolean;
 }
 
-export interface ApplyOptions {
+export interface ApplyOptions extends SetOptions {
   /** Keyword arguments: the handler gets them as one trailing object (Celery's kwargs). */
   kwargs?: Record<string, unknown>;
-  countdown?: Duration;
-  eta?: Date | number;
-  expires?: Duration | Date;
-  queue?: string;
-  priority?: number;
-  taskId?: string;
   headers?: Record<string, unknown>;
 }
 
 export type TaskHandler<A extends unknown[], R> = (this: TaskContext, ...args: A) => R | Promise<R>;
 
 /** What a Task needs from its app (narrow, to keep the import graph acyclic). */
-export interface TaskHost {
+export interface TaskHost extends CanvasHost {
   defaultQueue(): string;
   publish<R>(message: TaskMessage): Promise<AsyncResult<R>>;
   publishBulk<R>(messages: TaskMessage[]): Promise<AsyncResult<R>[]>;
@@ -80,6 +75,28 @@ export class Task<A extends unknown[] = unknown[], R = unknown> {
     return this.host.publishBulk<Awaited<R>>(calls.map((args) => this.message(args, { ...options, taskId: undefined })));
   }
 
+  /**
+   * A signature of a call (for chain, group, chord, link): mutable, so in a
+   * chain it gets the previous step's result as its first argument, in front of `args`.
+   */
+  s(...args: unknown[]): Signature<Awaited<R>> {
+    return this.signature(args, false);
+  }
+
+  /** An immutable signature: it gets exactly `args`, never a parent's result. */
+  si(...args: unknown[]): Signature<Awaited<R>> {
+    return this.signature(args, true);
+  }
+
+  private signature(args: unknown[], immutable: boolean): Signature<Awaited<R>> {
+    const o = this.options;
+    return Signature.of<Awaited<R>>(this.host, this.name, args, immutable, {
+      queue: o.queue ?? this.host.defaultQueue(),
+      priority: o.priority,
+      expires: o.expires,
+    });
+  }
+
   /** Builds the wire message (exposed for the outbox). */
   message(args: A, options: ApplyOptions = {}, now = Date.now()): TaskMessage {
     return buildMessage(this.name, args, this.options, options, this.host.defaultQueue(), now);
@@ -106,6 +123,12 @@ export function buildMessage(
       ? undefined
       : (toJsonValue(options.kwargs, 'kwargs') as Record<string, unknown>);
   const headers = options.headers === undefined ? {} : (toJsonValue(options.headers, 'headers') as Record<string, unknown>);
+  // Sent from inside a running task: linked to it (and to its workflow) unless the caller linked it already.
+  const current = currentTaskOrUndefined();
+  if (current && headers.parentId === undefined && headers.rootId === undefined) {
+    headers.parentId = current.id;
+    headers.rootId = typeof current.headers.rootId === 'string' ? current.headers.rootId : current.id;
+  }
   // Said in the message too, as Celery's ignore_result header: a worker that does not know the task (a Python one) obeys it.
   if (taskOptions.ignoreResult === true) headers.ignoreResult = true;
   let eta: number | undefined;

@@ -9,10 +9,11 @@
 // `broker.settle()` call (one script call per queue on Redis): a busy worker
 // settles hundreds of tasks per round trip.
 import type { Logger } from '../app/logger.js';
-import { Reject, Retry } from '../errors.js';
+import { carriesCanvas, type CanvasRuntime } from '../canvas/canvas-runtime.js';
+import { Reject, Retry, TaskRevokedError } from '../errors.js';
 import { preview, taskEventFields, type EventProducer } from '../events/events.js';
 import type { ResultBackend } from '../result/backend.js';
-import { errorToRemote, type AttemptRecord, type ResultRecord } from '../result/record.js';
+import { errorToRemote, type AttemptRecord, type RemoteError, type ResultRecord } from '../result/record.js';
 import { applyAutoretry } from '../task/context.js';
 import type { TaskMessage } from '../task/message.js';
 import type { MessageCodec } from '../task/message-codec.js';
@@ -69,6 +70,15 @@ export interface SettleDeps {
   readonly codec: MessageCodec;
   readonly resultExpiresMs: number;
   ignoresResult(task: Task<never[], unknown> | undefined, message: TaskMessage | undefined): boolean;
+  /** Carries a canvas on (next chain step, chord join, links, errbacks) once a member's outcome is stored. */
+  readonly canvas: Pick<CanvasRuntime, 'onSucceeded' | 'onFailed'>;
+}
+
+/** What the canvas does after an outcome is stored and before the delivery is settled. */
+type CanvasStep = { ok: true; result: unknown } | { ok: false; error: RemoteError };
+
+function revokedError(id: string, reason: string): RemoteError {
+  return { name: 'TaskRevokedError', message: new TaskRevokedError(id, reason).message };
 }
 
 export class SettlePipeline {
@@ -107,22 +117,25 @@ export class SettlePipeline {
       this.stats.revoked++;
       if (msg) this.deps.events.emit({ type: 'task-revoked', ...taskEventFields(msg), terminated: false, expired: false });
       else this.deps.events.emit({ type: 'task-revoked', id: d.id, name: '', queue: d.queue, retries: 0, terminated: false, expired: false });
-      if (!msg || !base || this.deps.ignoresResult(s.task, s.message)) return;
-      // The broker dropped it: another copy (or the revoker) may have recorded a final state already.
-      await this.deps.backend.storeUnlessReady(
-        { ...base, state: 'REVOKED', reason: 'revoked', attempts: msg.attempts, dateDone: new Date().toISOString() },
-        this.deps.resultExpiresMs,
-      );
-      return;
+      if (!msg || !base) return;
+      if (!this.deps.ignoresResult(s.task, s.message)) {
+        // The broker dropped it: another copy (or the revoker) may have recorded a final state already.
+        await this.deps.backend.storeUnlessReady(
+          { ...base, state: 'REVOKED', reason: 'revoked', attempts: msg.attempts, dateDone: new Date().toISOString() },
+          this.deps.resultExpiresMs,
+        );
+      }
+      return this.continueCanvas(msg, { ok: false, error: revokedError(msg.id, 'revoked') });
     }
     if (!msg || !base) return this.deadLetter(s, 'malformed message');
 
     if (outcome.kind === 'revoked') {
       this.stats.revoked++;
       if (ev) this.deps.events.emit({ type: 'task-revoked', ...taskEventFields(msg), terminated: false, expired: outcome.expired });
-      record = { ...base, state: 'REVOKED', reason: outcome.expired ? 'expired' : 'revoked', attempts: msg.attempts, dateDone: new Date().toISOString() };
+      const reason = outcome.expired ? 'expired' : 'revoked';
+      record = { ...base, state: 'REVOKED', reason, attempts: msg.attempts, dateDone: new Date().toISOString() };
       settlement = { kind: 'ack', delivery: d };
-      return this.finish(s, record, settlement);
+      return this.finish(s, record, settlement, { ok: false, error: revokedError(msg.id, reason) });
     }
 
     // The task ran: count it and describe the attempt.
@@ -145,7 +158,7 @@ export class SettlePipeline {
       this.stats.revoked++;
       if (ev) this.deps.events.emit({ type: 'task-revoked', ...taskEventFields(msg), terminated: outcome.terminated, expired: false });
       record = { ...base, state: 'REVOKED', reason: 'revoked', attempts: [...msg.attempts, attempt], dateDone: endedIso };
-      return this.finish(s, record, { kind: 'ack', delivery: d });
+      return this.finish(s, record, { kind: 'ack', delivery: d }, { ok: false, error: revokedError(msg.id, 'revoked') });
     }
 
     let error: unknown;
@@ -155,7 +168,7 @@ export class SettlePipeline {
         this.stats.succeeded++;
         if (ev) this.deps.events.emitEncoded('task-succeeded', `${this.fieldsOf(s, msg)},"runtime":${runtime},"result":${JSON.stringify(preview(encoded))}`);
         record = { ...base, state: 'SUCCESS', result: encoded, attempts: [...msg.attempts, attempt], dateDone: endedIso };
-        return this.finish(s, record, { kind: 'ack', delivery: d });
+        return this.finish(s, record, { kind: 'ack', delivery: d }, { ok: true, result: encoded });
       } catch (err) {
         error = err;
       }
@@ -172,6 +185,7 @@ export class SettlePipeline {
       }
       record = { ...base, state: 'FAILURE', error: attempt.error, attempts: [...msg.attempts, attempt], dateDone: endedIso };
       await this.store(s, record);
+      await this.continueCanvas(msg, { ok: false, error: attempt.error });
       return this.deadLetter(s, `rejected: ${error.message}`);
     }
     if (error instanceof Retry && error.when !== undefined) {
@@ -191,7 +205,7 @@ export class SettlePipeline {
     if (ev) this.deps.events.emit({ type: 'task-failed', ...taskEventFields(msg), runtime, error: attempt.error });
     this.deps.logger.warn({ id: msg.id, task: msg.task, err: attempt.error }, 'task failed');
     record = { ...base, state: 'FAILURE', error: attempt.error, attempts: [...msg.attempts, attempt], dateDone: endedIso };
-    return this.finish(s, record, { kind: 'ack', delivery: d });
+    return this.finish(s, record, { kind: 'ack', delivery: d }, { ok: false, error: attempt.error });
   }
 
   private fieldsOf(s: Settling, msg: TaskMessage): string {
@@ -199,12 +213,23 @@ export class SettlePipeline {
     return s.fields;
   }
 
-  /** Stores the record (unless the task ignores results), then settles in the broker. */
-  private async finish(s: Settling, record: ResultRecord | undefined, settlement: Settlement): Promise<void> {
+  /** Stores the record (unless the task ignores results), carries its canvas on, then settles in the broker. */
+  private async finish(s: Settling, record: ResultRecord | undefined, settlement: Settlement, canvas?: CanvasStep): Promise<void> {
     if (record) await this.store(s, record);
+    if (canvas && s.message) await this.continueCanvas(s.message, canvas);
     // An early-acked delivery is gone from the broker: only a retry puts it back.
     if (s.ackedEarly && settlement.kind === 'ack') return;
     await this.toBroker(settlement);
+  }
+
+  /**
+   * Between storing and settling, so a crash redelivers the task and the canvas
+   * step runs again (a chord join counts a member once; see canvas-runtime.ts).
+   */
+  private async continueCanvas(msg: TaskMessage, step: CanvasStep): Promise<void> {
+    if (!carriesCanvas(msg)) return;
+    if (step.ok) await this.deps.canvas.onSucceeded(msg, step.result);
+    else await this.deps.canvas.onFailed(msg, step.error);
   }
 
   private async store(s: Settling, record: ResultRecord): Promise<void> {

@@ -12,6 +12,8 @@ import type { ResolvedConfig } from '../app/config.js';
 import type { Logger } from '../app/logger.js';
 import type { ControlBus } from '../control/control-bus.js';
 import type { TaskInfo } from '../control/control.js';
+import type { CanvasRuntime } from '../canvas/canvas-runtime.js';
+import { IDENTITY_TASK } from '../canvas/planner.js';
 import { ControlPanel, type PanelTarget } from '../control/panel.js';
 import type { WorkerRegistry } from '../control/worker-registry.js';
 import { ConfigError, TaskRevokedError } from '../errors.js';
@@ -40,6 +42,8 @@ export interface WorkerHost {
   broker(): Broker;
   controlBus(): ControlBus;
   workerRegistry(): WorkerRegistry;
+  /** Carries canvases on as their tasks end (called by the settle pipeline). */
+  readonly canvas: Pick<CanvasRuntime, 'onSucceeded' | 'onFailed'>;
 }
 
 export interface WorkerOptions {
@@ -165,6 +169,7 @@ export class Worker implements PanelTarget {
       codec: app.codec,
       resultExpiresMs: app.config.resultExpiresMs,
       ignoresResult: (task, message) => this.ignoresResult(task, message),
+      canvas: app.canvas,
     });
   }
 
@@ -257,7 +262,8 @@ export class Worker implements PanelTarget {
   // ---- PanelTarget: what the control panel reads and changes
 
   registered(): string[] {
-    return [...this.app.tasks.keys()].sort();
+    // The canvas's built-in task is the engine's, not the user's.
+    return [...this.app.tasks.keys()].filter((name) => name !== IDENTITY_TASK).sort();
   }
 
   held(): { active: TaskInfo[]; reserved: TaskInfo[] } {

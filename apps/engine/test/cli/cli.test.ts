@@ -65,7 +65,7 @@ describe('lovage CLI against real Redis', { timeout: 60_000 }, () => {
       lovage(['control', 'rate-limit', 'fault.record', '1000/s', '-d', 'cli-w1', ...broker, '--json']),
     ]);
     expect(registered.code).toBe(0);
-    expect(JSON.parse(registered.stdout)).toEqual({ 'cli-w1': ['fault.cpu', 'fault.mark', 'fault.poison', 'fault.record', 'fault.spin'] });
+    expect(JSON.parse(registered.stdout)).toEqual({ 'cli-w1': ['fault.collect', 'fault.cpu', 'fault.mark', 'fault.member', 'fault.poison', 'fault.record', 'fault.spin'] });
     expect(ping.stdout.trim()).toBe('-> cli-w1: pong');
     expect(nobody.code).toBe(1);
     expect(nobody.stderr).toContain('no workers replied');

@@ -5,12 +5,14 @@
 import { storeConformance } from '../beat/store-suite.js';
 import type { Kind } from '../support.js';
 import { brokerConformance } from './broker-suite.js';
+import { canvasConformance } from './canvas-suite.js';
 import { controlBusConformance } from './control-bus-suite.js';
 import { eventLogConformance } from './event-log-suite.js';
 import { observability } from './observability-suite.js';
 import { resultBackendConformance } from './result-backend-suite.js';
 import { conformance } from './suite.js';
 import { workerRegistryConformance } from './worker-registry-suite.js';
+import { workflowStoreConformance } from './workflow-store-suite.js';
 
 export function allConformance(kind: Kind): void {
   brokerConformance(kind);
@@ -21,4 +23,6 @@ export function allConformance(kind: Kind): void {
   storeConformance(kind);
   conformance(kind);
   observability(kind);
+  workflowStoreConformance(kind);
+  canvasConformance(kind);
 }

@@ -3,7 +3,7 @@
 // and the threads pool from pools.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { TaskFailedError, type Worker } from '../../src/index.js';
+import { TaskFailedError, chain, group, type Worker } from '../../src/index.js';
 import { until } from '../support.js';
 import type * as PoolApp from '../fixtures/pool-app.js';
 
@@ -24,6 +24,11 @@ export function poolConformance(fixture: () => typeof PoolApp, pool: 'async' | '
 
     it('returns the value', async () => {
       expect(await (await f.add.delay(2, 3)).get({ timeout: 10_000 })).toBe(5);
+    });
+
+    it('carries a canvas on: a chain into a chord', async () => {
+      const r = await chain(f.add.s(1, 1), group([f.add.s(10), f.add.s(20)]), f.total.s()).applyAsync();
+      expect(await r.get({ timeout: 10_000 })).toBe(12 + 22);
     });
 
     it('passes kwargs as a trailing argument and as currentTask().kwargs, args staying positional', async () => {

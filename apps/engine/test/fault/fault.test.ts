@@ -2,7 +2,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deleteKeysWithPrefix, uniquePrefix } from '@lovage/test-support/redis';
-import { Lovage } from '../../src/index.js';
+import { Lovage, chord, group } from '../../src/index.js';
 import { queueKeys } from '../../src/adapters/redis/keys.js';
 import { redisUrl, sleep, until } from '../support.js';
 import { killAll, spawnWorker } from './child.js';
@@ -48,6 +48,30 @@ describe('worker faults on real Redis', () => {
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
   }, 180_000);
+
+  it('runs the callback of a 200-member chord exactly once after a worker is SIGKILLed mid-chord', async () => {
+    const { prefix, env, app, client } = setup();
+    // The producer registers the names the child's app runs.
+    const member = app.task('fault.member', (n: number) => n);
+    const collect = app.task('fault.collect', (values: number[]) => values.length);
+    const result = await chord(group(Array.from({ length: 200 }, (_, i) => member.s(i))), collect.s()).applyAsync();
+    const first = spawnWorker(env, ['-c', '4', '--prefetch', '8']);
+    await first.ready;
+    await until(async () => (await client.llen(`${prefix}members`)) >= 60, 60_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    // Killed in the middle: the chord was not complete.
+    expect(await client.llen(`${prefix}members`)).toBeLessThan(200);
+    expect(await result.state()).toBe('PENDING');
+    const second = spawnWorker(env, ['-c', '4', '--prefetch', '8']);
+    await second.ready;
+    expect(await result.get({ timeout: 60_000 })).toBe((199 * 200) / 2);
+    // Every member ran (the killed worker's leased ones possibly twice), the callback once.
+    expect(new Set(await client.lrange(`${prefix}members`, '0', '-1')).size).toBe(200);
+    expect(await client.lrange(`${prefix}callbacks`, '0', '-1')).toEqual(['200']);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  }, 120_000);
 
   it('dead-letters a poison task after maxDeliveries while a worker keeps serving others', async () => {
     const { env, app, poison, record } = setup({ LOVAGE_MAX_DELIVERIES: '2' });

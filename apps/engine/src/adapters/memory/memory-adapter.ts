@@ -9,8 +9,9 @@ import { MemoryBroker, MemoryQueues } from './memory-broker.js';
 import { MemoryResultBackend } from './memory-result-backend.js';
 import { MemoryScheduleStore } from './memory-schedule-store.js';
 import { MemoryState } from './memory-state.js';
+import { MemoryWorkflows, MemoryWorkflowStore } from './memory-workflow-store.js';
 
-const shared = new Map<string, { queues: MemoryQueues; state: MemoryState }>();
+const shared = new Map<string, { queues: MemoryQueues; state: MemoryState; workflows: MemoryWorkflows }>();
 
 class MemoryEventLog implements EventLog {
   closed = false;
@@ -75,10 +76,10 @@ export function createMemoryAdapter(url: string, prefix: string): Adapter {
   const key = `${url}|${prefix}`;
   let s = shared.get(key);
   if (!s) {
-    s = { queues: new MemoryQueues(), state: new MemoryState() };
+    s = { queues: new MemoryQueues(), state: new MemoryState(), workflows: new MemoryWorkflows() };
     shared.set(key, s);
   }
-  const { queues, state } = s;
+  const { queues, state, workflows } = s;
   const broker = once(() => new MemoryBroker(queues, state));
   const eventLog = once(() => new MemoryEventLog(state));
   const controlBus = once(() => new MemoryControlBus(state));
@@ -90,6 +91,7 @@ export function createMemoryAdapter(url: string, prefix: string): Adapter {
     controlBus,
     workerRegistry: once(() => new MemoryWorkerRegistry(state)),
     scheduleStore: once(() => new MemoryScheduleStore(queues, controlBus())),
+    workflowStore: once(() => new MemoryWorkflowStore(workflows, broker)),
     resultBackend: once(() => new MemoryResultBackend(url, prefix)),
     close() {
       // Closing ends blocking waits at once; the shared state stays for other apps on the same URL.

@@ -86,3 +86,17 @@ export function scheduleKeys(prefix: string): ScheduleKeys {
 
 /** Hash of one schedule entry (definition, version, run state). */
 export const scheduleEntryKey = (prefix: string, name: string): string => `${prefix}{beat}:entry:${name}`;
+
+// ---------------------------------------------------------------------------
+// Canvas. A chord's join lives in its callback queue's slot ({q:<queue>}), so
+// the join script can record a member and enqueue the callback in one step,
+// on Redis Cluster too. A workflow's members share the {wf:<root id>} tag.
+
+/** Hash of one chord's join: size, callback message, one slot per member index, counters. */
+export const chordKey = (prefix: string, queue: string, groupId: string): string => `${prefix}{q:${queue}}:chord:${groupId}`;
+/** Hash member id → its message as sent, for every member of one workflow. */
+export const workflowMembersKey = (prefix: string, rootId: string): string => `${prefix}{wf:${rootId}}:members`;
+/** Hash failed member id → the id it was retried as. */
+export const workflowRetriedKey = (prefix: string, rootId: string): string => `${prefix}{wf:${rootId}}:retried`;
+/** String: the root id of a workflow member. */
+export const workflowRootKey = (prefix: string, taskId: string): string => `${prefix}wf-root:${taskId}`;

@@ -11,6 +11,7 @@ import { RedisEventLog } from './redis-event-log.js';
 import { RedisResultBackend } from './redis-result-backend.js';
 import { RedisScheduleStore } from './redis-schedule-store.js';
 import { RedisWorkerRegistry } from './redis-worker-registry.js';
+import { RedisWorkflowStore } from './redis-workflow-store.js';
 import { defineScripts } from './scripts.js';
 
 /** `role` names the connection in the one warning per outage ("broker", "result backend"). */
@@ -40,6 +41,7 @@ export function createRedisAdapter(url: string, prefix: string, logger: Logger, 
     eventLog: port(() => new RedisEventLog(client(), prefix, watch)),
     controlBus,
     workerRegistry: port(() => new RedisWorkerRegistry(client(), prefix)),
+    workflowStore: port(() => new RedisWorkflowStore(client(), prefix)),
     scheduleStore: port(() => new RedisScheduleStore(client(), prefix, controlBus())),
     // Results get a connection of their own: on the broker's, a large batch of
     // result writes would queue in front of reserves and settlements.

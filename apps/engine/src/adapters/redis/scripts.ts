@@ -27,7 +27,10 @@ export type ScriptName =
   | 'beat-unlock'
   | 'kombu-reserve'
   | 'kombu-restore'
-  | 'celery-store-unless-ready';
+  | 'celery-store-unless-ready'
+  | 'chord-open'
+  | 'chord-join'
+  | 'workflow-claim-retry';
 
 // tsc does not copy .lua files: compiled code (dist/) reads them from src/, which the package ships.
 const beside = fileURLToPath(new URL('./scripts/', import.meta.url));

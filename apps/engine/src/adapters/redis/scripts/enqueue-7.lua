@@ -12,22 +12,14 @@
   same task id is idempotent.
   Returns the number of messages added.
 ]]
+--!include enqueue-message
 local now = tonumber(ARGV[1])
 local added = 0
 local wake = false
 for i = 2, #ARGV, 4 do
-  local id, body, priority, eta = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3]
-  if redis.call('HSETNX', KEYS[3], id, body) == 1 then
-    added = added + 1
-    if priority ~= 0 then redis.call('HSET', KEYS[4], id, priority) end
-    if eta ~= '' and tonumber(eta) > now then
-      redis.call('ZADD', KEYS[2], tonumber(eta), id)
-    else
-      local seq = redis.call('INCR', KEYS[5])
-      redis.call('ZADD', KEYS[1], (9 - priority) * 100000000000000 + seq, id)
-      wake = true
-    end
-  end
+  local a, r = enqueueMessage(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], now, ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3])
+  added = added + a
+  if r == 1 then wake = true end
 end
 if added > 0 then redis.call('HINCRBY', KEYS[7], 'in:' .. math.floor(now / 60000), added) end
 if wake then
