@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Lovage, NonRetriableError, Reject, crontab, currentTask, type LogLevel } from '@lovage/engine';
+import { Lovage, NonRetriableError, Reject, chain, chord, crontab, currentTask, group, type LogLevel } from '@lovage/engine';
 import { engineLogLevel, loadDemoConfig } from './config.js';
 import { openDemoStore, type DemoStore } from './store.js';
 
@@ -220,3 +220,49 @@ export const exportLedger = app.task(
   },
   { softTimeLimit: '2s', timeLimit: '10s', maxRetries: 0 },
 );
+
+// ---------------------------------------------------------------------------
+// reports.regionalSales: a workflow (canvas). A chain snapshots the orders, then
+// a chord summarises each region in parallel and merges the summaries into one
+// report once every region is done. The dashboard draws it as a graph on each
+// member's page. One region's warehouse ("offline" below) is down until an
+// operator retries it, so the demo also shows a failed member stopping the
+// join and "Retry failed members" completing it.
+
+export const defaultRegions = ['north', 'south', 'east', 'west'];
+
+export class WarehouseOffline extends NonRetriableError {
+  override name = 'WarehouseOffline';
+}
+
+export const snapshotOrders = app.task('reports.snapshotOrders', async () => {
+  const { prisma } = await demoStore();
+  return { takenAt: new Date().toISOString(), orders: await prisma.order.count() };
+});
+
+export const summarizeRegion = app.task('reports.summarizeRegion', async (snapshot: { orders: number }, region: string) => {
+  await sleep(50 + Math.random() * 200); // the region's warehouse database
+  // A region named "offline" answers only when an operator retries it (the retry carries retriedFrom).
+  if (region === 'offline' && currentTask().headers.retriedFrom === undefined) {
+    throw new WarehouseOffline(`the ${region} warehouse did not answer`);
+  }
+  const share = [...region].reduce((sum, ch) => sum + ch.charCodeAt(0), 0) % 7;
+  return { region, orders: Math.round((snapshot.orders * (share + 1)) / 28) };
+});
+
+export const mergeRegions = app.task('reports.mergeRegions', (summaries: { region: string; orders: number }[]) => ({
+  regions: summaries.map((summary) => summary.region),
+  orders: summaries.reduce((sum, summary) => sum + summary.orders, 0),
+}));
+
+/** The workflow: snapshot → one summary per region (in parallel) → merge. */
+export function regionalSalesWorkflow(regions: string[]) {
+  return chain(snapshotOrders.si(), chord(group(regions.map((region) => summarizeRegion.s(region))), mergeRegions.s()));
+}
+
+/** Starts the workflow from a task, so it can be sent by name (the dashboard's "Send a task"). */
+export const startRegionalSales = app.task('reports.regionalSales', async (regions: string[] = defaultRegions) => {
+  const last = await regionalSalesWorkflow(regions).applyAsync();
+  return { regions, reportTaskId: last.id };
+});
+

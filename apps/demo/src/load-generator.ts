@@ -1,11 +1,12 @@
 // Steady, mixed traffic so every dashboard page has something to show: sign-ups
 // (after-commit and outbox), orders with flaky payments, thumbnails on the
 // threads pool, slow exports that hit their soft time limit, now and then a
-// call that fails outright, and large orders parked in the dead-letter queue.
+// call that fails outright, large orders parked in the dead-letter queue, and
+// now and then a regional sales report (a workflow: chain and chord).
 // `rate` is actions per second; 0 sends nothing.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@lovage/engine';
-import { exportLedger, makeThumbnail, reviewThresholdCents, trackEvent } from './app.js';
+import { defaultRegions, exportLedger, makeThumbnail, reviewThresholdCents, startRegionalSales, trackEvent } from './app.js';
 import { placeOrder, signUp, signUpDurably } from './signup.js';
 import type { DemoPrisma } from './store.js';
 
@@ -15,7 +16,7 @@ export interface LoadGenerator {
   stop(): Promise<void>;
 }
 
-type ActionKind = 'signUp' | 'signUpDurably' | 'order' | 'thumbnail' | 'export';
+type ActionKind = 'signUp' | 'signUpDurably' | 'order' | 'thumbnail' | 'export' | 'report';
 
 /** Relative weights of the actions: mostly sign-ups and orders, as a shop would see. */
 const weights: [ActionKind, number][] = [
@@ -24,6 +25,8 @@ const weights: [ActionKind, number][] = [
   ['order', 4],
   ['thumbnail', 2],
   ['export', 1],
+  // A workflow of six tasks (see reports.regionalSales): now and then, as a shop's reports are.
+  ['report', 0.2],
 ];
 const totalWeight = weights.reduce((sum, [, w]) => sum + w, 0);
 
@@ -38,7 +41,7 @@ function pick(): ActionKind {
 
 export function startLoadGenerator(options: { prisma: DemoPrisma; rate: number; logger: Logger }): LoadGenerator {
   const { prisma, rate, logger } = options;
-  const counts: Record<ActionKind, number> = { signUp: 0, signUpDurably: 0, order: 0, thumbnail: 0, export: 0 };
+  const counts: Record<ActionKind, number> = { signUp: 0, signUpDurably: 0, order: 0, thumbnail: 0, export: 0, report: 0 };
   const inFlight = new Set<Promise<unknown>>();
   const userIds: number[] = [];
   const run = runId();
@@ -82,6 +85,9 @@ export function startLoadGenerator(options: { prisma: DemoPrisma; rate: number; 
       case 'export':
         // 50-259 rows at 10 ms a row: above 200 rows (about one export in four) the 2 s soft limit fires.
         await exportLedger.delay(50 + Math.floor(Math.random() * 210));
+        return;
+      case 'report':
+        await startRegionalSales.delay(defaultRegions);
         return;
     }
   };
