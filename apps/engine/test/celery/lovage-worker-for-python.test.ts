@@ -282,4 +282,49 @@ print(json.dumps({'ids': [r.id], 'active': active, 'registered': registered, 'po
     expect(out.raised).toBe('TaskRevokedError');
     expect(out.state).toBe('REVOKED');
   }, 150_000);
+
+  it("Python's event receiver sees the Lovage worker alive from its heartbeats and its task succeed, in celery.events.State", async () => {
+    const host = JSON.stringify(worker.hostname);
+    const out = await python<{
+      ids: string[];
+      value: number;
+      worker: { alive: boolean; sw_ident: string; freq: number; processed: number } | null;
+      task: { state: string; name: string; result: string; runtime: number; worker: string | null } | null;
+      types: string[];
+    }>(`
+import json, threading, time
+from peer_project.celery_app import app
+from peer_project.tasks import add
+host = ${host}
+state = app.events.State()
+types = []
+def on_event(event):
+    types.append(event['type'])
+    state.event(event)
+with app.connection() as connection:
+    receiver = app.events.Receiver(connection, handlers={'*': on_event})
+    threading.Thread(target=lambda: receiver.capture(limit=None, timeout=None, wakeup=False), daemon=True).start()
+    deadline = time.time() + 60
+    # Listening once a heartbeat of the Lovage worker (every 2 s) arrives.
+    while host not in state.workers and time.time() < deadline:
+        time.sleep(0.05)
+    r = add.delay(40, 2)
+    value = r.get(timeout=10)
+    while (r.id not in state.tasks or state.tasks[r.id].state != 'SUCCESS') and time.time() < deadline:
+        time.sleep(0.05)
+    receiver.should_stop = True
+    w, t = state.workers.get(host), state.tasks.get(r.id)
+    print(json.dumps({
+        'ids': [r.id], 'value': value, 'types': sorted(set(types)),
+        'worker': {'alive': w.alive, 'sw_ident': w.sw_ident, 'freq': w.freq, 'processed': w.processed} if w else None,
+        'task': {'state': t.state, 'name': t.name, 'result': t.result, 'runtime': t.runtime,
+                 'worker': t.worker.hostname if t.worker else None} if t else None,
+    }))
+`);
+    expect(out.value).toBe(42);
+    expect(out.worker).toMatchObject({ alive: true, sw_ident: 'lovage', freq: 2 });
+    expect(out.task).toMatchObject({ state: 'SUCCESS', name: 'peer.add', result: '42', worker: worker.hostname });
+    expect(out.task?.runtime).toBeGreaterThanOrEqual(0);
+    expect(out.types).toEqual(expect.arrayContaining(['worker-heartbeat', 'task-received', 'task-started', 'task-succeeded']));
+  }, 150_000);
 });

@@ -1,8 +1,9 @@
 // The Celery adapter (protocol 'celery'): the queues and results on Celery's
 // own Redis layout (results written for Debian's Celery 5.2.6, kombu 5.2 JSON), so Python producers and workers share them.
 // Remote control is kombu's pidbox (celery-control-bus.ts), so `celery inspect` reaches Lovage
-// workers and `app.control` reaches Python ones. Events, worker heartbeats and schedules are
-// not Celery's yet: those ports stay Lovage's own, on Lovage's keys (`prefix`) of the same Redis.
+// workers and `app.control` reaches Python ones. Events stay on Lovage's stream and are also sent
+// on celeryev (celery-event-log.ts), so Celery's tools see Lovage workers. The worker registry
+// and schedules stay Lovage's own, on Lovage's keys (`prefix`) of the same Redis.
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../app/logger.js';
 import { once, requirePort, type Adapter } from '../adapter.js';
@@ -12,6 +13,7 @@ import { createRedisAdapter } from '../redis/redis-adapter.js';
 import { defineScripts } from '../redis/scripts.js';
 import { CeleryBroker } from './celery-broker.js';
 import { CeleryControlBus } from './celery-control-bus.js';
+import { CeleryEventLog } from './celery-event-log.js';
 import { CeleryResultBackend } from './celery-result-backend.js';
 import { KombuLayout } from './kombu-layout.js';
 
@@ -64,7 +66,8 @@ export function createCeleryAdapter(
       closers.unshift(() => backend.close());
       return backend;
     }),
-    eventLog: own.eventLog,
+    // Lovage's own stream, mirrored on celeryev for Celery's tools.
+    eventLog: once(() => new CeleryEventLog(requirePort(own, 'eventLog', 'events'), client(), layout, logger)),
     controlBus: once(() => {
       // SUBSCRIBE and BRPOP hold their connection: the bus opens its own for them.
       const bus = new CeleryControlBus(client(), () => createRedisClient(url, watch) as Redis, layout, requirePort(own, 'controlBus', 'remote control'), logger);

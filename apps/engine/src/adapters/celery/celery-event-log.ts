@@ -1,0 +1,160 @@
+// The event log port in Celery's mode: Lovage's own stream stays the log (the
+// gateway reads it, resumes from it, and it survives a reader's restart), and
+// every appended batch is also PUBLISHed on `celeryev` in Celery's event format,
+// so `celery events`, Flower and Python's `app.events.State` see Lovage workers
+// and their tasks. Task events go out as one `task.multi` list per sender and
+// flush, as a Celery worker batches them; worker events one by one.
+//
+// The mirror is best effort, like Celery's own events (pub/sub keeps nothing
+// for a receiver that is away): a failed PUBLISH is logged and never fails the
+// append, which already reached the stream.
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../app/logger.js';
+import type { EventLog, ReadGroupOptions, StreamEntry } from '../../events/event-log.js';
+import type { LovageEvent } from '../../events/events.js';
+import { serializeEnvelope } from './kombu-envelope.js';
+import type { KombuLayout } from './kombu-layout.js';
+import { celeryEvent, encodeEventMessage, type CeleryEventBase, type CeleryEventFields, type CeleryEventType, type EventSender } from './celery-events.js';
+
+const isoOrNull = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+
+/** Python's repr() of a str, which Celery's events carry where an exception is described. */
+function pythonStr(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
+}
+
+/** Python's platform.system() for this process's platform. */
+function systemName(): string {
+  const names: Record<string, string> = { linux: 'Linux', darwin: 'Darwin', win32: 'Windows' };
+  return names[process.platform] ?? process.platform;
+}
+
+/** A Lovage event's Celery type and fields, or undefined for one Celery has no counterpart of (beat's). */
+export function celeryFieldsOf(event: LovageEvent): { type: CeleryEventType; fields: CeleryEventFields[CeleryEventType] } | undefined {
+  const links = (e: { rootId?: string | undefined; parentId?: string | undefined }) => ({ root_id: e.rootId ?? null, parent_id: e.parentId ?? null });
+  switch (event.type) {
+    case 'task-sent':
+      return {
+        type: event.type,
+        fields: {
+          uuid: event.id,
+          ...links(event),
+          name: event.name,
+          args: event.args,
+          kwargs: '{}',
+          retries: event.retries,
+          eta: isoOrNull(event.eta),
+          expires: isoOrNull(event.expires),
+          queue: event.queue,
+          exchange: '',
+          routing_key: event.queue,
+        },
+      };
+    case 'task-received':
+      return {
+        type: event.type,
+        fields: { uuid: event.id, name: event.name, args: event.args, kwargs: '{}', ...links(event), retries: event.retries, eta: isoOrNull(event.eta), expires: isoOrNull(event.expires) },
+      };
+    case 'task-started':
+      return { type: event.type, fields: { uuid: event.id } };
+    case 'task-succeeded':
+      return { type: event.type, fields: { uuid: event.id, result: event.result, runtime: event.runtime / 1000 } };
+    case 'task-failed':
+      return {
+        type: event.type,
+        fields: { uuid: event.id, exception: `${event.error.name}(${pythonStr(event.error.message)})`, traceback: event.error.stack ?? '' },
+      };
+    case 'task-retried':
+      return {
+        type: event.type,
+        fields: { uuid: event.id, exception: `${event.error.name}(${pythonStr(event.error.message)})`, traceback: event.error.stack ?? '' },
+      };
+    case 'task-revoked':
+      return { type: event.type, fields: { uuid: event.id, terminated: event.terminated, signum: event.terminated ? 'SIGTERM' : null, expired: event.expired } };
+    case 'task-rejected':
+      return { type: event.type, fields: { uuid: event.id, requeue: false } };
+    case 'worker-online':
+    case 'worker-heartbeat':
+    case 'worker-offline':
+      return {
+        type: event.type,
+        fields: {
+          freq: event.heartbeatInterval / 1000,
+          active: event.active,
+          processed: event.processed,
+          loadavg: event.loadavg.map((load) => Math.round(load * 100) / 100),
+          sw_ident: 'lovage',
+          sw_ver: event.software.version,
+          sw_sys: systemName(),
+        },
+      };
+    default:
+      return undefined;
+  }
+}
+
+export class CeleryEventLog implements EventLog {
+  private clock = 0;
+
+  constructor(
+    private readonly own: EventLog,
+    private readonly client: Redis,
+    private readonly layout: KombuLayout,
+    private readonly logger: Logger,
+  ) {}
+
+  async append(entries: string[], maxLen: number): Promise<void> {
+    await this.own.append(entries, maxLen);
+    try {
+      await this.mirror(entries);
+    } catch (err) {
+      this.logger.warn({ err }, 'sending events on celeryev failed (the event stream has them)');
+    }
+  }
+
+  /** PUBLISHes one flush's events in one round trip: a task.multi list per sender, each worker event alone. */
+  private async mirror(entries: string[]): Promise<void> {
+    const taskEvents = new Map<string, CeleryEventBase[]>();
+    const messages: { channel: string; body: string }[] = [];
+    for (const entry of entries) {
+      for (const event of JSON.parse(entry) as LovageEvent[]) {
+        const mapped = celeryFieldsOf(event);
+        if (!mapped) continue;
+        const sender: EventSender = { hostname: event.hostname, pid: event.pid, clock: ++this.clock };
+        const celery = celeryEvent(mapped.type, mapped.fields, sender, event.timestamp / 1000);
+        if (mapped.type.startsWith('task-')) {
+          const list = taskEvents.get(event.hostname);
+          if (list) list.push(celery);
+          else taskEvents.set(event.hostname, [celery]);
+        } else {
+          const { envelope, routingKey } = encodeEventMessage(celery, event.hostname, this.layout.eventExchange);
+          messages.push({ channel: this.layout.eventChannel(routingKey), body: serializeEnvelope(envelope) });
+        }
+      }
+    }
+    for (const [hostname, list] of taskEvents) {
+      const { envelope, routingKey } = encodeEventMessage(list, hostname, this.layout.eventExchange);
+      messages.push({ channel: this.layout.eventChannel(routingKey), body: serializeEnvelope(envelope) });
+    }
+    if (messages.length === 0) return;
+    const pipeline = this.client.pipeline();
+    for (const message of messages) pipeline.publish(message.channel, message.body);
+    await pipeline.exec();
+  }
+
+  read(options: ReadGroupOptions): Promise<StreamEntry[]> {
+    return this.own.read(options);
+  }
+
+  ack(group: string, ids: string[]): Promise<void> {
+    return this.own.ack(group, ids);
+  }
+
+  tail(afterId: string, count: number, blockMs: number): Promise<StreamEntry[]> {
+    return this.own.tail(afterId, count, blockMs);
+  }
+
+  lastId(): Promise<string> {
+    return this.own.lastId();
+  }
+}
