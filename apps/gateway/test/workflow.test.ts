@@ -70,7 +70,7 @@ describe('workflow links in the ingest', () => {
       const bare = (event: LovageEvent): LovageEvent => {
         if (event.type === 'task-sent') return event;
         const { rootId: _r, parentId: _p, groupId: _g, groupIndex: _i, chordGroupId: _c, ...rest } = event as LovageEvent & Links;
-        return rest as LovageEvent;
+        return rest;
       };
       for (const event of [...member, ...callback].reverse()) await applyBatch(gateway.prisma, [bare(event)]);
       // A late event without links, or with other ones, changes nothing: a task's links are set once.
