@@ -144,7 +144,7 @@ export function layoutWorkflow(graph: WorkflowGraph): WorkflowLayout {
   // Dependencies between units, from the edges (a retried member's edges move to its re-run).
   const unitOf = (id: string, kind: string): Unit | undefined =>
     kind === 'chord' && units.has(`group:${id}`) ? units.get(`group:${id}`) : unitOfTask.get(latest.get(id) ?? id);
-  const links: { from: Unit; to: Unit; kind: 'parent' | 'chord'; fromId: string; toId: string }[] = [];
+  const links: { from: Unit; to: Unit; kind: 'parent' | 'chord'; fromId: string; toId: string; hidden?: boolean }[] = [];
   const seen = new Set<string>();
   for (const edge of graph.edges) {
     if (edge.kind !== 'parent' && edge.kind !== 'chord') continue;
@@ -157,6 +157,30 @@ export function layoutWorkflow(graph: WorkflowGraph): WorkflowLayout {
     if (seen.has(key)) continue;
     seen.add(key);
     links.push({ from, to, kind: edge.kind, fromId, toId });
+  }
+
+  // A chord's callback waits for each member's whole chain, not only its first step: it goes
+  // right of everything that descends from the group's members, and the chord is drawn from
+  // the ends of those chains (from the group itself when its members are single tasks).
+  const children = new Map<Unit, Unit[]>();
+  for (const link of links) if (link.kind === 'parent') children.set(link.from, [...(children.get(link.from) ?? []), link.to]);
+  for (const chord of links.filter((link) => link.kind === 'chord')) {
+    const reached = new Set<Unit>([chord.from]);
+    const queue = [chord.from];
+    while (queue.length > 0) {
+      for (const next of children.get(queue.pop()!) ?? []) {
+        if (next === chord.to || reached.has(next)) continue;
+        reached.add(next);
+        queue.push(next);
+      }
+    }
+    reached.delete(chord.from);
+    if (reached.size > 0) chord.hidden = true;
+    for (const unit of reached) {
+      const end = !(children.get(unit) ?? []).some((next) => reached.has(next));
+      const fromId = unit.task ? unit.task.key : unit.key;
+      links.push({ from: unit, to: chord.to, kind: 'chord', fromId, toId: chord.toId, hidden: !end });
+    }
   }
 
   // Depth: the longest path from a unit nothing leads to (relaxed at most once per unit, so a
@@ -176,16 +200,22 @@ export function layoutWorkflow(graph: WorkflowGraph): WorkflowLayout {
   // Rows: column by column, each unit near the average row of what leads to it.
   const columns = new Map<number, Unit[]>();
   for (const unit of list) columns.set(unit.depth, [...(columns.get(unit.depth) ?? []), unit]);
-  const predecessors = new Map<Unit, Unit[]>();
-  for (const link of links) predecessors.set(link.to, [...(predecessors.get(link.to) ?? []), link.from]);
+  const predecessors = new Map<Unit, { unit: Unit; id: string }[]>();
+  for (const link of links) predecessors.set(link.to, [...(predecessors.get(link.to) ?? []), { unit: link.from, id: link.fromId }]);
+  // The row a link leaves from: its member's, in an open group.
+  const middleOf = (unit: Unit, id: string): number => {
+    const index = unit.group?.open ? unit.group.members.findIndex((member) => member.key === id) : -1;
+    if (index < 0) return unit.y + unit.height / 2;
+    return unit.y + GROUP_LABEL + GROUP_PAD + index * (NODE_HEIGHT + ROW_GAP) + NODE_HEIGHT / 2;
+  };
   let height = 0;
   const depths = [...columns.keys()].sort((a, b) => a - b);
   for (const depth of depths) {
     const column = columns.get(depth)!;
     const centre = (unit: Unit): number => {
-      const before = (predecessors.get(unit) ?? []).filter((other) => other.depth < depth);
+      const before = (predecessors.get(unit) ?? []).filter((other) => other.unit.depth < depth);
       if (before.length === 0) return -1;
-      return before.reduce((sum, other) => sum + other.y + other.height / 2, 0) / before.length;
+      return before.reduce((sum, other) => sum + middleOf(other.unit, other.id), 0) / before.length;
     };
     const centres = new Map(column.map((unit) => [unit, centre(unit)]));
     column.sort((a, b) => centres.get(a)! - centres.get(b)! || a.order - b.order || a.created.localeCompare(b.created) || a.key.localeCompare(b.key));
@@ -224,7 +254,7 @@ export function layoutWorkflow(graph: WorkflowGraph): WorkflowLayout {
     return { x: side === 'left' ? box.x : box.x + width, y: box.y + boxHeight / 2 };
   };
   const edges: EdgePath[] = links
-    .filter((link) => link.to.depth > link.from.depth)
+    .filter((link) => !link.hidden && link.to.depth > link.from.depth)
     .map((link) => ({
       key: `${link.kind}:${link.fromId}->${link.toId}`,
       kind: link.kind,
