@@ -136,7 +136,7 @@ export function layoutWorkflow(graph: WorkflowGraph): WorkflowLayout {
       box.height = GROUP_LABEL + GROUP_PAD * 2 + rows * NODE_HEIGHT + (rows - 1) * ROW_GAP;
     } else {
       box.width = NODE_WIDTH;
-      box.height = NODE_HEIGHT + 18;
+      box.height = NODE_HEIGHT + 30;
     }
     unit.height = box.height;
   }
@@ -262,6 +262,8 @@ export function layoutWorkflow(graph: WorkflowGraph): WorkflowLayout {
       to: anchor(link.to, link.toId, 'left'),
     }));
 
+  // Drawn, and so tabbed through, column by column and top to bottom.
+  taskBoxes.sort((a, b) => a.x - b.x || a.y - b.y);
   const width = MARGIN * 2 + (Math.max(0, ...depths) + 1) * (NODE_WIDTH + 2 * GROUP_PAD + COLUMN_GAP) - COLUMN_GAP;
   return { width, height: height + MARGIN - ROW_GAP, tasks: taskBoxes, groups: groupBoxes, edges };
 }

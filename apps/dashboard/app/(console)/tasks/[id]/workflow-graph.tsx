@@ -66,47 +66,61 @@ function TaskNode({ box, current, onNavigate }: { box: TaskBox; current: boolean
   const { node } = box;
   const colours = stateColours[node.state];
   const href = `/tasks/${encodeURIComponent(node.id)}`;
-  const detail = [node.state, node.runtime === null ? null : formatSeconds(node.runtime), box.reruns > 0 ? `re-run ${box.reruns}` : null].filter(Boolean).join(' · ');
+  const detail = [node.runtime === null ? null : formatSeconds(node.runtime), box.reruns > 0 ? `re-run ${box.reruns}` : null].filter(Boolean).join(' · ');
+  // The link's name is the task's name and state; the words drawn on the box sit beside it
+  // (not inside it), so what a screen reader announces and what the eye reads never disagree.
   return (
-    <a
-      href={href}
-      aria-label={`${node.name} ${node.state}`}
-      aria-current={current ? 'page' : undefined}
-      className="group/node cursor-pointer outline-none"
-      onClick={(event) => onNavigate(event, href)}
-    >
-      <title>{`${node.name} (${detail})${current ? ', this task' : ''}`}</title>
-      <rect x={box.x} y={box.y} width={NODE_WIDTH} height={NODE_HEIGHT} rx={6} className="fill-surface-raised" />
-      <rect
-        x={box.x}
-        y={box.y}
-        width={NODE_WIDTH}
-        height={NODE_HEIGHT}
-        rx={6}
-        strokeWidth={current ? 3 : 1.5}
-        className={`${colours.fill} ${current ? 'stroke-accent' : colours.stroke} group-hover/node:stroke-accent`}
-      />
-      <rect
-        x={box.x - 4}
-        y={box.y - 4}
-        width={NODE_WIDTH + 8}
-        height={NODE_HEIGHT + 8}
-        rx={9}
-        strokeWidth={2}
-        className="fill-none stroke-accent opacity-0 group-focus-visible/node:opacity-100"
-      />
-      <text x={box.x + 10} y={box.y + 19} className="fill-ink text-[12px] font-semibold">
-        {shorten(node.name, 24)}
-      </text>
-      <text x={box.x + 10} y={box.y + 36} className="fill-ink-muted font-mono text-[11px]">
-        {shorten(detail, 28)}
-      </text>
-    </a>
+    <g>
+      <a
+        href={href}
+        aria-label={`${node.name} ${node.state}`}
+        aria-current={current ? 'page' : undefined}
+        className="group/node cursor-pointer"
+        // The page's focus outline would square off the box: the ring drawn below marks focus instead.
+        style={{ outline: 'none' }}
+        onClick={(event) => onNavigate(event, href)}
+      >
+        <title>{`${node.name}: ${node.state}${detail ? `, ${detail}` : ''}${current ? ' (this task)' : ''}`}</title>
+        <rect x={box.x} y={box.y} width={NODE_WIDTH} height={NODE_HEIGHT} rx={6} className="fill-surface-raised" />
+        <rect
+          x={box.x}
+          y={box.y}
+          width={NODE_WIDTH}
+          height={NODE_HEIGHT}
+          rx={6}
+          strokeWidth={current ? 2.5 : 1.5}
+          className={`${colours.fill} ${colours.stroke} group-hover/node:stroke-accent`}
+        />
+        {current ? <rect x={box.x - 4} y={box.y - 4} width={NODE_WIDTH + 8} height={NODE_HEIGHT + 8} rx={9} strokeWidth={2.5} className="fill-none stroke-accent" /> : null}
+        <rect
+          x={box.x - 8}
+          y={box.y - 8}
+          width={NODE_WIDTH + 16}
+          height={NODE_HEIGHT + 16}
+          rx={11}
+          strokeWidth={2}
+          strokeDasharray="4 2"
+          className="fill-none stroke-ink opacity-0 group-focus-visible/node:opacity-100"
+        />
+      </a>
+      <g aria-hidden="true" className="pointer-events-none">
+        <text x={box.x + 10} y={box.y + 19} className="fill-ink text-[12px] font-semibold">
+          {shorten(node.name, 24)}
+        </text>
+        <text x={box.x + 10} y={box.y + 36} className="fill-ink-muted font-mono text-[11px]">
+          {node.state}
+          {detail ? ` · ${shorten(detail, 18)}` : ''}
+        </text>
+      </g>
+    </g>
   );
 }
 
+/** States in the order a reader looks for them: what went wrong first, what went well last. */
+const COUNT_ORDER: readonly TaskState[] = ['FAILURE', 'REJECTED', 'REVOKED', 'RETRY', 'STARTED', 'RECEIVED', 'PENDING', 'SUCCESS'];
+
 function countsText(counts: GroupBox['counts']): string {
-  return taskStates
+  return COUNT_ORDER
     .filter((state) => (counts[state] ?? 0) > 0)
     .map((state) => `${formatCount(counts[state] ?? 0)} ${state}`)
     .join(', ');
@@ -115,6 +129,7 @@ function countsText(counts: GroupBox['counts']): string {
 /** A group too large to draw member by member: its size and a bar of its members by state. */
 function ClosedGroup({ box }: { box: GroupBox }) {
   const states = taskStates.filter((state) => (box.counts[state] ?? 0) > 0);
+  const lines = COUNT_ORDER.filter((state) => (box.counts[state] ?? 0) > 0).map((state) => `${formatCount(box.counts[state] ?? 0)} ${state}`);
   const total = Math.max(1, box.size);
   const barWidth = NODE_WIDTH - 20;
   let offset = 0;
@@ -132,9 +147,14 @@ function ClosedGroup({ box }: { box: GroupBox }) {
         offset += width;
         return <rect key={state} x={x} y={box.y + 26} width={width} height={10} className={`${stateColours[state].fill} ${stateColours[state].stroke}`} strokeWidth={1} />;
       })}
-      <text x={box.x + 10} y={box.y + 54} className="fill-ink-muted font-mono text-[11px]">
-        {shorten(states.map((state) => `${formatCount(box.counts[state] ?? 0)} ${state}`).join(' · '), 30)}
+      <text x={box.x + 10} y={box.y + 52} className="fill-ink-muted font-mono text-[11px]">
+        {shorten(lines.slice(0, 2).join(' · '), 28)}
       </text>
+      {lines.length > 2 ? (
+        <text x={box.x + 10} y={box.y + 67} className="fill-ink-muted font-mono text-[11px]">
+          {shorten(lines.slice(2).join(' · '), 28)}
+        </text>
+      ) : null}
     </g>
   );
 }
@@ -175,10 +195,10 @@ function WorkflowDrawing({ graph }: { graph: WorkflowGraph }) {
     <div className="overflow-auto rounded-md border border-line bg-surface" style={{ maxHeight: '36rem' }}>
       <svg width={layout.width} height={layout.height} viewBox={`0 0 ${layout.width} ${layout.height}`} role="group" aria-label={`Workflow graph of ${plural(graph.total, 'task')}`} className="block">
         <defs>
-          <marker id={arrow} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+          <marker id={arrow} viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse">
             <path d="M 0 0 L 10 5 L 0 10 z" className="fill-ink-muted" />
           </marker>
-          <marker id={chordArrow} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse">
+          <marker id={chordArrow} viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse">
             <path d="M 0 0 L 10 5 L 0 10 z" className="fill-accent" />
           </marker>
         </defs>
@@ -341,8 +361,8 @@ export function WorkflowSection({ taskId, likely }: { taskId: string; likely: bo
       <div className="mb-3 flex flex-wrap items-center justify-between gap-3">
         <p className="text-sm text-ink-muted">
           {plural(graph.total, 'task')}
-          {graph.groups.length > 0 ? ` in ${plural(graph.groups.length, 'group')} and around them` : ''}
-          {failed > 0 ? `, ${formatCount(failed)} failed or revoked` : ''}.
+          {graph.groups.length > 0 ? `, ${plural(graph.groups.length, 'group')}` : ''}
+          {failed > 0 ? `; ${formatCount(failed)} failed or revoked` : ''}.
           {graph.truncated ? ` Large groups are drawn as one box with their counts; ${formatCount(graph.nodes.length)} of ${formatCount(graph.total)} tasks are listed.` : ''}
         </p>
         {failed > 0 ? <RetryFailedMembers taskId={taskId} failed={failed} /> : null}
