@@ -203,6 +203,14 @@ describe('GET /tasks/:id/workflow', () => {
       expect(graph).toMatchObject({ rootId: 'lonely', taskId: 'lonely', total: 1, groups: [], edges: [], truncated: false });
       expect(graph.nodes.map((node) => node.id)).toEqual(['lonely']);
       expect((await viewer.request('GET', '/api/v1/tasks/nobody/workflow')).status).toBe(404);
+      const document = (await (await viewer.request('GET', '/api/v1/openapi.json')).json()) as {
+        paths: Record<string, { get?: { responses: Record<string, unknown> } }>;
+        components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+      };
+      expect(Object.keys(document.paths['/api/v1/tasks/{id}/workflow']!.get!.responses)).toContain('200');
+      expect(Object.keys(document.components.schemas.WorkflowGraph!.properties!)).toEqual(
+        expect.arrayContaining(['rootId', 'nodes', 'groups', 'edges', 'total', 'truncated']),
+      );
     });
   });
 
