@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useEffect, useId, useMemo, useRef, useState, type MouseEvent } from 'react';
+import { useId, useMemo, useState, type MouseEvent } from 'react';
 import { RequireRole } from '@/components/current-user';
 import { stateColours } from '@/components/task-state-badge';
 import { Button } from '@/components/ui/button';
@@ -16,7 +16,8 @@ import { formatCount, formatSeconds, plural } from '@/lib/format';
 import { foldLiveUpdate, useLiveRoom } from '@/lib/live';
 import { paths, taskStates, type RetryFailedMembersResponse, type TaskState, type WorkflowGraph, type WorkflowResponse } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
-import { layoutWorkflow, NODE_HEIGHT, NODE_WIDTH, type GroupBox, type TaskBox } from '@/lib/workflow-layout';
+import { useThrottledCallback } from '@/lib/use-throttled';
+import { layoutWorkflow, NODE_HEIGHT, NODE_WIDTH, type GroupBox, type TaskBox, type WorkflowLayout } from '@/lib/workflow-layout';
 
 /** The graph is fetched again at most this often while its members change. */
 const REFETCH_EVERY_MS = 2_000;
@@ -35,31 +36,6 @@ function failedMembers(graph: WorkflowGraph): number {
     failed += Math.max(0, counted - listed);
   }
   return failed;
-}
-
-/** Calls `refetch` at most once per `ms`: the first request waits out the rest of the interval, later ones join it. */
-function useThrottledRefetch(refetch: () => void, ms: number): () => void {
-  const last = useRef(0);
-  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  const latest = useRef(refetch);
-  useEffect(() => {
-    latest.current = refetch;
-  });
-  useEffect(() => () => clearTimeout(timer.current), []);
-  return useMemo(
-    () => () => {
-      if (timer.current !== undefined) return;
-      timer.current = setTimeout(
-        () => {
-          timer.current = undefined;
-          last.current = Date.now();
-          latest.current();
-        },
-        Math.max(0, last.current + ms - Date.now()),
-      );
-    },
-    [ms],
-  );
 }
 
 function TaskNode({ box, current, onNavigate }: { box: TaskBox; current: boolean; onNavigate: (event: MouseEvent, href: string) => void }) {
@@ -170,9 +146,8 @@ function GroupFrame({ box }: { box: GroupBox }) {
   );
 }
 
-function WorkflowDrawing({ graph }: { graph: WorkflowGraph }) {
+function WorkflowDrawing({ graph, layout }: { graph: WorkflowGraph; layout: WorkflowLayout }) {
   const router = useRouter();
-  const layout = useMemo(() => layoutWorkflow(graph), [graph]);
   const arrow = `workflow-arrow-${useId().replace(/:/g, '')}`;
   const chordArrow = `${arrow}-chord`;
   const currentId = useMemo(() => {
@@ -252,8 +227,7 @@ function Legend() {
 }
 
 /** Failed members hidden inside closed groups, as links (the drawing counts them; this reaches them). */
-function FailedInClosedGroups({ graph }: { graph: WorkflowGraph }) {
-  const layout = useMemo(() => layoutWorkflow(graph), [graph]);
+function FailedInClosedGroups({ graph, layout }: { graph: WorkflowGraph; layout: WorkflowLayout }) {
   const closed = new Set(layout.groups.filter((box) => !box.open).map((box) => box.id));
   const failed = graph.nodes.filter((node) => node.groupId !== null && closed.has(node.groupId) && RETRIABLE.includes(node.state) && node.retriedIntoId === null);
   if (failed.length === 0) return null;
@@ -323,7 +297,8 @@ export function WorkflowSection({ taskId, likely }: { taskId: string; likely: bo
   });
   const graph = query.data;
   const inWorkflow = graph !== undefined && graph.total > 1;
-  const refetch = useThrottledRefetch(() => void queryClient.invalidateQueries({ queryKey, exact: true }), REFETCH_EVERY_MS);
+  const refetch = useThrottledCallback(() => void queryClient.invalidateQueries({ queryKey, exact: true }), REFETCH_EVERY_MS);
+  const layout = useMemo(() => (graph ? layoutWorkflow(graph) : null), [graph]);
 
   // Every member's change: a known node's state is folded in at once; a new member, or one a
   // closed group only counts, needs the graph again (at most every 2 s).
@@ -354,7 +329,7 @@ export function WorkflowSection({ taskId, likely }: { taskId: string; likely: bo
   );
 
   if (query.isPending) return likely ? <Skeleton rows={3} label="Loading the workflow" /> : null;
-  if (!inWorkflow) return null;
+  if (!inWorkflow || !layout) return null;
   const failed = failedMembers(graph);
   return (
     <Card title="Workflow">
@@ -367,9 +342,9 @@ export function WorkflowSection({ taskId, likely }: { taskId: string; likely: bo
         </p>
         {failed > 0 ? <RetryFailedMembers taskId={taskId} failed={failed} /> : null}
       </div>
-      <WorkflowDrawing graph={graph} />
+      <WorkflowDrawing graph={graph} layout={layout} />
       <Legend />
-      <FailedInClosedGroups graph={graph} />
+      <FailedInClosedGroups graph={graph} layout={layout} />
     </Card>
   );
 }
