@@ -27,6 +27,11 @@ export type {
   WorkerDetailResponse,
   WorkerList,
   WorkerSummary,
+  WorkflowEdge,
+  WorkflowGraph,
+  WorkflowGroup,
+  WorkflowNode,
+  WorkflowResponse,
 } from '@lovage/gateway/api-types';
 import type { TaskState } from '@lovage/gateway/api-types';
 
@@ -56,6 +61,7 @@ export type {
   BulkJob,
   DeadLetterResponse,
   PurgeQueueResponse,
+  RetryFailedMembersResponse,
   RetryTaskResponse,
   RevokeTaskResponse,
   ScheduleResponse,
@@ -71,6 +77,8 @@ export const paths = {
   task: (id: string) => `/api/v1/tasks/${encodeURIComponent(id)}`,
   revokeTask: (id: string) => `/api/v1/tasks/${encodeURIComponent(id)}/revoke`,
   retryTask: (id: string) => `/api/v1/tasks/${encodeURIComponent(id)}/retry`,
+  taskWorkflow: (id: string) => `/api/v1/tasks/${encodeURIComponent(id)}/workflow`,
+  retryWorkflowFailed: (id: string) => `/api/v1/tasks/${encodeURIComponent(id)}/workflow/retry-failed`,
   bulkTasks: '/api/v1/tasks/bulk',
   job: (id: string) => `/api/v1/jobs/${encodeURIComponent(id)}`,
   workers: '/api/v1/workers',

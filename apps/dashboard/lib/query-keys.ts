@@ -25,6 +25,7 @@ export const queryKeys = {
     list: (filters: TaskFilters) => ['tasks', 'list', filters] as const,
     facets: () => ['tasks', 'facets'] as const,
     detail: (id: string) => ['tasks', 'detail', id] as const,
+    workflow: (id: string) => ['tasks', 'workflow', id] as const,
   },
   jobs: {
     detail: (id: string) => ['jobs', id] as const,

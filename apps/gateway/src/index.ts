@@ -27,5 +27,6 @@ export type { FirstRunLogin, AdminLogin } from './auth/first-admin.js';
 export { AuditLog, type AuditRecord, type AuditOutcome } from './audit/audit-log.js';
 export { requireRole } from './auth/require-role.js';
 export type { Principal } from './auth/principal.js';
+export type { WorkflowRetrier, RetriedMember } from './actions/workflow-actions.js';
 export type { GatewayMetrics } from './metrics/registry.js';
 export { GatewayError, ValidationError, UnauthenticatedError, ForbiddenError, NotFoundError, ConflictError, RateLimitedError } from './errors.js';

@@ -16,6 +16,7 @@ import { AuditLog } from './audit/audit-log.js';
 import { ensureFirstAdmin, type AdminLogin, type FirstRunLogin } from './auth/first-admin.js';
 import { LoginRateLimiter, type LoginRateLimitOptions } from './auth/login-rate-limiter.js';
 import type { Principal } from './auth/principal.js';
+import type { WorkflowRetrier } from './actions/workflow-actions.js';
 import { DEFAULT_PASSWORD_COST } from './auth/password.js';
 import { SessionStore } from './auth/session-store.js';
 import { loadSecurityConfig, type SecurityConfig } from './config.js';
@@ -87,6 +88,11 @@ export interface GatewayOptions {
   app?: Lovage | undefined;
   /** Consumer group, consumer name and batch size of the ingest. */
   ingest?: IngestOptions;
+  /**
+   * Retries the failed members of a workflow (POST /tasks/:id/workflow/retry-failed). By default
+   * the engine app's `app.workflows`, when the engine has canvas; tests and embedders may pass their own.
+   */
+  workflows?: WorkflowRetrier | undefined;
   /** Live feed tuning (coalescing interval, polling, session re-checks). */
   live?: LiveFeedOptions;
   /**
@@ -192,6 +198,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     allowedOrigins: sameHostAliases(security.dashboardUrl),
     logger,
     trustProxy: security.trustProxy,
+    workflows: options.workflows,
     ...(options.live ? { live: options.live } : {}),
   });
   const sweep = setInterval(() => {

@@ -199,6 +199,34 @@ describe('live feed', () => {
     }
   });
 
+  postgresTest('a task list filtered by rootId gets one workflow: its root and every member, nothing else', async ({ postgres }) => {
+    const stack = await startStack(postgres.url, 'gw-live-workflow');
+    const sockets: LiveSocket[] = [];
+    try {
+      const { gateway, producer } = stack;
+      await stack.startWorker();
+      const viewer = await signedIn(gateway, 'viewer');
+      const socket = await connect(gateway, { client: viewer });
+      sockets.push(socket);
+      const root = 'workflow-root-1';
+      expect(await subscribe(socket, { room: 'tasks', filter: { rootId: root } })).toMatchObject({ ok: true });
+      const seen = new Map<string, string>();
+      socket.on('tasks:update', ({ tasks }) => {
+        for (const task of tasks) seen.set(task.id, `${task.state} ${task.groupId ?? '-'}:${task.groupIndex ?? '-'}`);
+      });
+      // Another workflow's task first: its updates leave the gateway before the ones awaited below.
+      const other = await producer.sendTask('tests.add', [3, 3], { headers: { rootId: 'another-root' } });
+      await taskInState(gateway, other.id, ['SUCCESS']);
+      await producer.sendTask('tests.add', [1, 1], { taskId: root });
+      const member = await producer.sendTask('tests.add', [2, 2], { headers: { rootId: root, parentId: root, groupId: 'g', groupIndex: 0 } });
+      await until(() => seen.get(root) === 'SUCCESS -:-' && seen.get(member.id) === 'SUCCESS g:0', 'the root and its member, succeeded');
+      expect(seen.has(other.id)).toBe(false);
+    } finally {
+      for (const socket of sockets) socket.close();
+      await stack.close();
+    }
+  });
+
   postgresTest('a message holds at most maxTasksPerUpdate tasks and counts the rest as dropped, so the client knows to refetch', async ({ postgres }) => {
     const stack = await startStack(postgres.url, 'gw-live-cap', { live: { maxTasksPerUpdate: 10 } });
     const sockets: LiveSocket[] = [];

@@ -8,18 +8,22 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import { BulkJobs } from './bulk-jobs.js';
 import type { ActionServices } from './routes.js';
 import { TaskActions } from './task-actions.js';
+import { WorkflowActions, workflowRetrierOf, type WorkflowRetrier } from './workflow-actions.js';
 
 export class Actions implements ActionServices {
   readonly tasks: TaskActions;
+  readonly workflows: WorkflowActions;
   readonly jobs: BulkJobs;
   onScheduleEdited: ((name: string) => void) | undefined;
   private readonly stopForwarding: () => void;
 
   constructor(
     readonly app: Lovage,
-    deps: { prisma: PrismaClient; audit: AuditLog; logger: Logger },
+    deps: { prisma: PrismaClient; audit: AuditLog; logger: Logger; workflows?: WorkflowRetrier | undefined },
   ) {
     this.tasks = new TaskActions(app, deps.prisma);
+    // The engine's canvas API when the app has one (app.workflows); a given retrier overrides it.
+    this.workflows = new WorkflowActions(deps.workflows ?? workflowRetrierOf(app), deps.prisma);
     this.jobs = new BulkJobs({ app, prisma: deps.prisma, tasks: this.tasks, audit: deps.audit, logger: deps.logger });
     // Edits made through app.schedules announce themselves only to its sinks; beat's
     // own events reach the stream through app.beat(). The ingest turns these into schedule_changes rows.

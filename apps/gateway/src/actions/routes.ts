@@ -22,6 +22,7 @@ import {
   JobIdParamsSchema,
   PurgeQueueResponseSchema,
   QueueNameParamsSchema,
+  RetryFailedMembersResponseSchema,
   RetryTaskResponseSchema,
   RevokeTaskBodySchema,
   RevokeTaskResponseSchema,
@@ -34,6 +35,7 @@ import {
   type WorkerControlBody,
 } from './schemas.js';
 import type { TaskActions } from './task-actions.js';
+import type { WorkflowActions } from './workflow-actions.js';
 
 /** How long worker control waits for the worker's reply. */
 const CONTROL_TIMEOUT_MS = 3_000;
@@ -41,6 +43,7 @@ const CONTROL_TIMEOUT_MS = 3_000;
 export interface ActionServices {
   app: Lovage;
   tasks: TaskActions;
+  workflows: WorkflowActions;
   jobs: BulkJobs;
   /** Called after a schedule edit through the API (the live feed refreshes its schedules room). */
   onScheduleEdited?: (name: string) => void;
@@ -56,7 +59,7 @@ export function registerActionRoutes(registrar: RouteRegistrar, services: Action
   registerScheduleActions(registrar, services);
 }
 
-function registerTaskActions(registrar: RouteRegistrar, { tasks, jobs }: ActionServices): void {
+function registerTaskActions(registrar: RouteRegistrar, { tasks, workflows, jobs }: ActionServices): void {
   defineAction(registrar, {
     method: 'POST',
     url: '/tasks/:id/revoke',
@@ -88,6 +91,23 @@ function registerTaskActions(registrar: RouteRegistrar, { tasks, jobs }: ActionS
     async handler({ params }) {
       const { retriedIntoId } = await tasks.retry(params.id);
       return { response: { id: params.id, retriedIntoId }, audit: { retriedIntoId } };
+    },
+  });
+
+  defineAction(registrar, {
+    method: 'POST',
+    url: '/tasks/:id/workflow/retry-failed',
+    summary:
+      "Send every failed or revoked member of the task's workflow again (the engine re-publishes each with its place in the canvas), each re-run linked to the member it replaces; 409 when none is left to retry",
+    tag: 'tasks',
+    access: 'operator',
+    action: 'workflow.retryFailed',
+    params: TaskIdParamsSchema,
+    response: RetryFailedMembersResponseSchema,
+    target: param('id'),
+    async handler({ params }) {
+      const { retried } = await workflows.retryFailed(params.id);
+      return { response: { id: params.id, retried }, audit: { retried: retried.length, pairs: retried } };
     },
   });
 

@@ -41,6 +41,14 @@ export const RetryTaskResponseSchema = z.object({
 });
 export type RetryTaskResponse = z.infer<typeof RetryTaskResponseSchema>;
 
+export const RetryFailedMembersResponseSchema = z.object({
+  /** The task asked about (any member of the workflow). */
+  id: z.string(),
+  /** Each failed or revoked member sent again: `from` the member, `to` its re-run (linked both ways, as a task retry). */
+  retried: z.array(z.object({ from: z.string(), to: z.string() })),
+});
+export type RetryFailedMembersResponse = z.infer<typeof RetryFailedMembersResponseSchema>;
+
 export const ApplyOptionsSchema = z
   .object({
     queue: queueName.optional(),

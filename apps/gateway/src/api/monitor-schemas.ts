@@ -42,8 +42,15 @@ export const TaskSummarySchema = z
     errorMessage: z.string().nullable(),
     /** Seconds the last attempt ran. */
     runtime: z.number().nullable(),
+    /** The task whose result this one receives (a chain's previous step), or inside whose handler it was sent. */
     parentId: z.string().nullable(),
+    /** The workflow this task belongs to (every task of one applied canvas shares it). */
     rootId: z.string().nullable(),
+    /** The group this task is a member of, and where in it (0-based). */
+    groupId: z.string().nullable(),
+    groupIndex: z.number().int().nullable(),
+    /** Set on a chord's callback: the group whose results it receives. */
+    chordGroupId: z.string().nullable(),
     createdAt: timestamp,
     updatedAt: timestamp,
     sentAt: timestamp.nullable(),
@@ -85,7 +92,6 @@ export const TaskDetailSchema = TaskSummarySchema.extend({
   kwargs: z.unknown().nullable(),
   errorStack: z.string().nullable(),
   expires: timestamp.nullable(),
-  groupId: z.string().nullable(),
   retriedFromId: z.string().nullable(),
   retriedIntoId: z.string().nullable(),
   attempts: z.array(TaskAttemptSchema),
@@ -144,6 +150,92 @@ export const TaskFacetsSchema = z
   })
   .meta({ id: 'TaskFacets' });
 export type TaskFacets = z.infer<typeof TaskFacetsSchema>;
+
+// ---------- workflows (canvas) ----------
+
+/** Members a workflow graph lists at most; the rest are counted (`total`, each group's `counts`). */
+export const WORKFLOW_NODE_LIMIT = 500;
+/** Members of one group listed at most (failed ones first, then by position); the rest are counted. */
+export const WORKFLOW_GROUP_MEMBER_LIMIT = 100;
+
+/**
+ * `parent`: parent → child (a chain's next step, or a task sent from inside the parent's handler:
+ * the events do not tell them apart). `group`: group → member. `chord`: group → the chord's
+ * callback (it receives every member's result). `retry`: a failed member → its re-run.
+ */
+export const workflowEdgeKinds = ['parent', 'group', 'chord', 'retry'] as const;
+export const WorkflowEdgeKindSchema = z.enum(workflowEdgeKinds).meta({ id: 'WorkflowEdgeKind' });
+export type WorkflowEdgeKind = z.infer<typeof WorkflowEdgeKindSchema>;
+
+/** One task of a workflow. */
+export const WorkflowNodeSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    state: TaskStateSchema,
+    /** Seconds the last attempt ran. */
+    runtime: z.number().nullable(),
+    parentId: z.string().nullable(),
+    groupId: z.string().nullable(),
+    groupIndex: z.number().int().nullable(),
+    chordGroupId: z.string().nullable(),
+    /** Re-run links (retry, retry-failed): a member whose retriedIntoId is set was superseded by that task. */
+    retriedFromId: z.string().nullable(),
+    retriedIntoId: z.string().nullable(),
+    createdAt: timestamp,
+  })
+  .meta({ id: 'WorkflowNode' });
+export type WorkflowNode = z.infer<typeof WorkflowNodeSchema>;
+
+/** A group of the workflow, counted whole even when only some members are listed. */
+export const WorkflowGroupSchema = z
+  .object({
+    id: z.string(),
+    /** Members stored. */
+    size: z.number().int(),
+    /** Members by state (all of them, listed or not). */
+    counts: z.partialRecord(TaskStateSchema, z.number().int()),
+    /** Members listed in `nodes` (at most WORKFLOW_GROUP_MEMBER_LIMIT). */
+    listed: z.number().int(),
+    /** The chord's callback, when the group is a chord's header. */
+    callbackId: z.string().nullable(),
+  })
+  .meta({ id: 'WorkflowGroup' });
+export type WorkflowGroup = z.infer<typeof WorkflowGroupSchema>;
+
+export const WorkflowEdgeSchema = z
+  .object({
+    /** A task id, or a group id for `group` and `chord` edges. */
+    from: z.string(),
+    /** A task id. */
+    to: z.string(),
+    kind: WorkflowEdgeKindSchema,
+  })
+  .meta({ id: 'WorkflowEdge' });
+export type WorkflowEdge = z.infer<typeof WorkflowEdgeSchema>;
+
+export const WorkflowGraphSchema = z
+  .object({
+    /** The workflow's root task id (the task's own id when it has no root). */
+    rootId: z.string(),
+    /** The task asked about (always among `nodes`). */
+    taskId: z.string(),
+    /** Tasks in the workflow, listed or not. 1 when the task has no workflow. */
+    total: z.number().int(),
+    /** Tasks not in a group first (oldest first), then group members; see the limits. */
+    nodes: z.array(WorkflowNodeSchema),
+    groups: z.array(WorkflowGroupSchema),
+    /** Edges between listed nodes and groups only. */
+    edges: z.array(WorkflowEdgeSchema),
+    /** True when some members are not listed (`total` > nodes, or a group beyond its limit). */
+    truncated: z.boolean(),
+    limits: z.object({ nodes: z.number().int(), groupMembers: z.number().int() }),
+  })
+  .meta({ id: 'WorkflowGraph' });
+export type WorkflowGraph = z.infer<typeof WorkflowGraphSchema>;
+
+export const WorkflowResponseSchema = z.object({ workflow: WorkflowGraphSchema });
+export type WorkflowResponse = z.infer<typeof WorkflowResponseSchema>;
 
 // ---------- workers ----------
 

@@ -1,7 +1,8 @@
-// GET /tasks, /tasks/facets, /tasks/:id: the task history the ingest keeps.
+// GET /tasks, /tasks/facets, /tasks/:id, /tasks/:id/workflow: the task history the ingest keeps.
 import type { Task } from '../generated/prisma/client.js';
 import { NotFoundError } from '../errors.js';
 import { listTasks, taskFacets, taskRowOf, type TaskListRow } from '../store/task-queries.js';
+import { readWorkflow } from '../store/workflow-queries.js';
 import { decodeCursor, pageOf } from './pagination.js';
 import { defineRoute, type RouteRegistrar } from './route.js';
 import {
@@ -11,6 +12,9 @@ import {
   TaskListQuerySchema,
   TaskPageSchema,
   taskStates,
+  WORKFLOW_GROUP_MEMBER_LIMIT,
+  WORKFLOW_NODE_LIMIT,
+  WorkflowResponseSchema,
   type TaskAttempt,
   type TaskLink,
   type TaskSummary,
@@ -35,6 +39,9 @@ export function toTaskSummary(row: TaskListRow): TaskSummary {
     runtime: row.runtime,
     parentId: row.parent_id,
     rootId: row.root_id,
+    groupId: row.group_id,
+    groupIndex: row.group_index,
+    chordGroupId: row.chord_group_id,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     sentAt: iso(row.sent_at),
@@ -154,7 +161,6 @@ export function registerTaskRoutes(registrar: RouteRegistrar): void {
           kwargs: task.kwargs ?? null,
           errorStack: task.errorStack,
           expires: iso(task.expires),
-          groupId: task.groupId,
           retriedFromId: task.retriedFromId,
           retriedIntoId: task.retriedIntoId,
           attempts: task.attempts.map(toTaskAttempt),
@@ -166,6 +172,21 @@ export function registerTaskRoutes(registrar: RouteRegistrar): void {
           schedule: run ? { name: run.scheduleName, dueAt: run.dueAt.toISOString() } : null,
         },
       };
+    },
+  });
+
+  defineRoute(registrar, {
+    method: 'GET',
+    url: '/tasks/:id/workflow',
+    summary: `The whole graph of the task's workflow (chain, group, chord): every member's name, state and runtime, and the edges between them. At most ${WORKFLOW_NODE_LIMIT} members are listed (${WORKFLOW_GROUP_MEMBER_LIMIT} per group, failed ones first); the rest are counted, and \`truncated\` says so. A task outside any workflow answers a graph of itself alone.`,
+    tag: 'tasks',
+    access: 'viewer',
+    params: TaskIdParamsSchema,
+    response: WorkflowResponseSchema,
+    async handler({ params }) {
+      const workflow = await readWorkflow(prisma, params.id);
+      if (!workflow) throw new NotFoundError(`No task ${params.id}`);
+      return { workflow };
     },
   });
 }

@@ -104,7 +104,7 @@ const ts = (column: string): string => `to_timestamp(r.${column} / 1000.0)`;
 
 const SELECT_TASKS = `
 SELECT id, name, state::text AS state, args::text AS args, queue, worker, priority, retries,
-       parent_id, root_id, result_preview, error_name, error_message, error_stack, runtime,
+       parent_id, root_id, group_id, group_index, chord_group_id, result_preview, error_name, error_message, error_stack, runtime,
        ${TASK_TIMES.map(ms).join(', ')}
   FROM tasks
  WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))
@@ -112,17 +112,18 @@ SELECT id, name, state::text AS state, args::text AS args, queue, worker, priori
    FOR UPDATE`;
 
 const UPSERT_TASKS = `
-INSERT INTO tasks (id, name, state, args, queue, worker, priority, retries, parent_id, root_id, result_preview,
+INSERT INTO tasks (id, name, state, args, queue, worker, priority, retries, parent_id, root_id, group_id, group_index, chord_group_id, result_preview,
                    error_name, error_message, error_stack, runtime, ${TASK_TIMES.join(', ')}, updated_at)
 SELECT r.id, r.name, r.state::task_state, COALESCE(r.args::jsonb, '[]'::jsonb), r.queue, r.worker, r.priority, r.retries,
-       r.parent_id, r.root_id, r.result_preview, r.error_name, r.error_message, r.error_stack, r.runtime,
+       r.parent_id, r.root_id, r.group_id, r.group_index, r.chord_group_id, r.result_preview, r.error_name, r.error_message, r.error_stack, r.runtime,
        ${TASK_TIMES.map(ts).join(', ')}, now()
   FROM jsonb_to_recordset($1::jsonb) AS r(id text, name text, state text, args text, queue text, worker text, priority int,
-       retries int, parent_id text, root_id text, result_preview text, error_name text, error_message text, error_stack text,
+       retries int, parent_id text, root_id text, group_id text, group_index int, chord_group_id text, result_preview text, error_name text, error_message text, error_stack text,
        runtime float8, ${TASK_TIMES.map((c) => `${c} float8`).join(', ')})
 ON CONFLICT (id) DO UPDATE SET
   name = EXCLUDED.name, state = EXCLUDED.state, args = EXCLUDED.args, queue = EXCLUDED.queue, worker = EXCLUDED.worker,
   priority = EXCLUDED.priority, retries = EXCLUDED.retries, parent_id = EXCLUDED.parent_id, root_id = EXCLUDED.root_id,
+  group_id = EXCLUDED.group_id, group_index = EXCLUDED.group_index, chord_group_id = EXCLUDED.chord_group_id,
   result_preview = EXCLUDED.result_preview, error_name = EXCLUDED.error_name, error_message = EXCLUDED.error_message,
   error_stack = EXCLUDED.error_stack, runtime = EXCLUDED.runtime,
   ${TASK_TIMES.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, updated_at = now()`;
@@ -228,6 +229,9 @@ interface TaskRecord {
   retries: number;
   parent_id: string | null;
   root_id: string | null;
+  group_id: string | null;
+  group_index: number | null;
+  chord_group_id: string | null;
   result_preview: string | null;
   error_name: string | null;
   error_message: string | null;
@@ -261,6 +265,9 @@ function taskFromRecord(r: TaskRecord): TaskRow {
     retries: r.retries,
     parentId: r.parent_id,
     rootId: r.root_id,
+    groupId: r.group_id,
+    groupIndex: r.group_index,
+    chordGroupId: r.chord_group_id,
     resultPreview: r.result_preview,
     errorName: r.error_name,
     errorMessage: r.error_message,
@@ -291,6 +298,9 @@ function taskToRecord(t: TaskRow): Record<string, unknown> {
     retries: t.retries,
     parent_id: t.parentId,
     root_id: t.rootId,
+    group_id: t.groupId,
+    group_index: t.groupIndex,
+    chord_group_id: t.chordGroupId,
     result_preview: t.resultPreview,
     error_name: t.errorName,
     error_message: t.errorMessage,

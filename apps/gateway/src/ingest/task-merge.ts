@@ -36,6 +36,9 @@ export interface TaskRow {
   retries: number;
   parentId: string | null;
   rootId: string | null;
+  groupId: string | null;
+  groupIndex: number | null;
+  chordGroupId: string | null;
   resultPreview: string | null;
   errorName: string | null;
   errorMessage: string | null;
@@ -160,6 +163,9 @@ export function emptyTask(id: string, at: number): TaskRow {
     retries: 0,
     parentId: null,
     rootId: null,
+    groupId: null,
+    groupIndex: null,
+    chordGroupId: null,
     resultPreview: null,
     errorName: null,
     errorMessage: null,
@@ -183,6 +189,16 @@ export function applyScheduled(row: TaskRow, scheduled: ScheduledTask): void {
   if (scheduled.at < row.createdAt) row.createdAt = scheduled.at;
 }
 
+/** A link the row can store: a non-empty id (events come from other processes: never trust their types). */
+function isLink(value: unknown): value is string {
+  return typeof value === 'string' && value !== '';
+}
+
+/** A position in a group that fits the int column. */
+function isGroupIndex(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 2_147_483_647;
+}
+
 /** Folds one task event into a row, in place. */
 export function applyTaskEvent(row: TaskRow, event: TaskEvent): void {
   const stub = isStub(row);
@@ -197,8 +213,13 @@ export function applyTaskEvent(row: TaskRow, event: TaskEvent): void {
   if ((event.type === 'task-sent' || event.type === 'task-received') && row.args === null) row.args = argsText(event.args);
   if (event.type === 'task-sent' && row.priority === null) row.priority = event.priority;
   if (row.expires === null && typeof event.expires === 'number') row.expires = event.expires;
+  // Workflow links never change for one task id: the first event that carries one sets it, and
+  // an event without it (a late or foreign one) leaves it, so the order of arrival cannot lose them.
   if (row.parentId === null && event.parentId) row.parentId = event.parentId;
   if (row.rootId === null && event.rootId) row.rootId = event.rootId;
+  if (row.groupId === null && isLink(event.groupId)) row.groupId = event.groupId;
+  if (row.groupIndex === null && isGroupIndex(event.groupIndex)) row.groupIndex = event.groupIndex;
+  if (row.chordGroupId === null && isLink(event.chordGroupId)) row.chordGroupId = event.chordGroupId;
 
   const timestampField = STATE_TIMESTAMP[event.type];
   row[timestampField] = maxOf(row[timestampField], ts);

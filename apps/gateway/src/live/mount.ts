@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Actions } from '../actions/actions.js';
 import { actionsPlugin } from '../actions/plugin.js';
+import type { WorkflowRetrier } from '../actions/workflow-actions.js';
 import type { SessionStore } from '../auth/session-store.js';
 import { FLOWER_PREFIX, flowerActionsPlugin } from '../flower/actions.js';
 import { LiveFeed, type AppliedBatch, type LiveFeedOptions } from './live-feed.js';
@@ -29,11 +30,13 @@ export interface MountOptions {
   /** Whether X-Forwarded-Proto from a proxy says the request came over TLS (for HSTS). */
   trustProxy: boolean;
   live?: LiveFeedOptions;
+  /** Retries a workflow's failed members; by default the engine app's own `workflows`. */
+  workflows?: WorkflowRetrier | undefined;
 }
 
 export async function mountOperatorFeatures(app: FastifyInstance, options: MountOptions): Promise<OperatorFeatures> {
   const prisma = app.database.prisma;
-  const actions = options.engine ? new Actions(options.engine, { prisma, audit: app.audit, logger: options.logger.child({ component: 'actions' }) }) : null;
+  const actions = options.engine ? new Actions(options.engine, { prisma, audit: app.audit, logger: options.logger.child({ component: 'actions' }), workflows: options.workflows }) : null;
   if (actions) {
     await app.register(actionsPlugin, { prefix: '/api/v1', sessions: options.sessions, allowedOrigins: options.allowedOrigins, services: actions });
     await app.register(flowerActionsPlugin, { prefix: FLOWER_PREFIX, sessions: options.sessions, allowedOrigins: options.allowedOrigins, tasks: actions.tasks });

@@ -34,6 +34,9 @@ export function taskSummary(row: TaskRow, updatedAt: number): TaskSummary {
     runtime: row.runtime,
     parentId: row.parentId,
     rootId: row.rootId,
+    groupId: row.groupId,
+    groupIndex: row.groupIndex,
+    chordGroupId: row.chordGroupId,
     createdAt: new Date(row.createdAt).toISOString(),
     updatedAt: new Date(updatedAt).toISOString(),
     sentAt: iso(row.sentAt),
@@ -65,6 +68,7 @@ export function matchesFilter(task: TaskRow, filter: LiveTaskFilter | undefined)
   if (filter.name !== undefined && task.name !== filter.name) return false;
   if (filter.worker !== undefined && task.worker !== filter.worker) return false;
   if (filter.queue !== undefined && task.queue !== filter.queue) return false;
+  if (filter.rootId !== undefined && task.rootId !== filter.rootId && task.id !== filter.rootId) return false;
   return true;
 }
 
@@ -76,6 +80,7 @@ export function tasksRoomOf(filter: LiveTaskFilter | undefined): string {
     name: filter.name,
     worker: filter.worker,
     queue: filter.queue,
+    rootId: filter.rootId,
   };
   return `tasks?${JSON.stringify(normalized)}`;
 }

@@ -52,6 +52,8 @@ export const LiveTaskFilterSchema = z
     name: z.string().min(1).max(200).optional(),
     worker: z.string().min(1).max(300).optional(),
     queue: z.string().min(1).max(200).optional(),
+    /** One workflow: its root task and every task whose rootId is it (the task page's workflow graph). */
+    rootId: z.string().min(1).max(200).optional(),
   })
   .strict();
 export type LiveTaskFilter = z.infer<typeof LiveTaskFilterSchema>;

@@ -14,6 +14,7 @@ import { foldLiveUpdate, useLiveRoom } from '@/lib/live';
 import { paths, type TaskAttempt, type TaskDetail, type TaskDetailResponse, type TaskLink } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { TaskActions } from './task-actions';
+import { WorkflowSection } from './workflow-graph';
 
 function LinkedTask({ task }: { task: TaskLink }) {
   return (
@@ -197,6 +198,8 @@ export function TaskDetailView({ id }: { id: string }) {
           {task.groupId ? <Fact term="Group">{task.groupId}</Fact> : null}
         </dl>
       </Card>
+
+      <WorkflowSection taskId={task.id} likely={task.rootId !== null || task.groupId !== null || task.children.length > 0} />
 
       {task.parent || task.root || task.children.length > 0 || task.retriedFrom || task.retriedInto ? (
         <Card title="Related tasks">
