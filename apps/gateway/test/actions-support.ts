@@ -2,7 +2,7 @@
 // ingests a real engine app on a fresh Redis prefix, a real worker running the
 // test tasks, and waiting helpers.
 import { Redis } from 'ioredis';
-import { Lovage, Reject, type Worker } from '@lovage/engine';
+import { Lovage, Reject, currentTask, type Worker } from '@lovage/engine';
 import { deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from '@lovage/test-support';
 import type { Gateway, GatewayOptions } from '../src/server.js';
 import { startGateway } from './support.js';
@@ -26,6 +26,11 @@ export function registerTestTasks(app: Lovage): void {
     throw new Error(message);
   });
   app.task('tests.echo', (value: unknown) => value);
+  // Fails until an operator retries it (the re-run carries the header retriedFrom).
+  app.task('tests.flaky', (value: unknown) => {
+    if (currentTask().headers.retriedFrom === undefined) throw new Error('flaky: fails until retried');
+    return value;
+  });
   app.task('tests.sleep', async (ms: number) => {
     await sleep(ms);
     return ms;

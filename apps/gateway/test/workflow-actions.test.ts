@@ -2,7 +2,7 @@
 // The engine's canvas (app.workflows) is built elsewhere; here a small real WorkflowRetrier
 // stands in for it: it sends workflow members with their canvas headers, and re-sends the
 // failed ones (as the result backend reports them) under new ids with `retriedFrom`.
-import type { Lovage } from '@lovage/engine';
+import { chord, group, type Lovage } from '@lovage/engine';
 import { postgresTest } from '@lovage/test-support/postgres';
 import { describe, expect } from 'vitest';
 import type { RetryFailedMembersResponse, WorkflowResponse } from '../src/api/schemas.js';
@@ -162,17 +162,22 @@ describe('retry the failed members of a workflow', () => {
     }
   });
 
-  postgresTest('a gateway whose engine has no workflows API answers 501', async ({ postgres }) => {
+  postgresTest("with the engine's own app.workflows, a chord's failed member is re-run and its callback then succeeds", async ({ postgres }) => {
     const stack = await startStack(postgres.url, 'gw-workflow');
     try {
       const { gateway, producer } = stack;
       await stack.startWorker();
       const operator = await signedIn(gateway, 'operator');
-      const failed = await producer.sendTask('tests.fail', ['x']);
-      await taskInState(gateway, failed.id, ['FAILURE']);
-      const response = await operator.request('POST', `/api/v1/tasks/${failed.id}/workflow/retry-failed`);
-      expect(response.status).toBe(501);
-      expect((await errorOf(response)).code).toBe('WORKFLOWS_UNAVAILABLE');
+      const signature = (name: string, ...args: unknown[]) => producer.getTask(name).si(...(args as never[]));
+      const joined = await chord(group([signature('tests.add', 1, 2), signature('tests.flaky', 4)]), producer.getTask('tests.echo').s()).applyAsync();
+      await taskInState(gateway, joined.id, ['FAILURE']);
+      const response = await operator.request('POST', `/api/v1/tasks/${joined.id}/workflow/retry-failed`);
+      expect(response.status).toBe(200);
+      const { retried } = (await response.json()) as { retried: { from: string; to: string }[] };
+      expect(retried).toHaveLength(1);
+      await taskInState(gateway, retried[0]!.to, ['SUCCESS']);
+      await taskInState(gateway, joined.id, ['SUCCESS']);
+      expect(await joined.get({ timeout: 20_000 })).toEqual([3, 4]);
     } finally {
       await stack.close();
     }

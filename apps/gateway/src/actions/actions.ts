@@ -8,7 +8,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import { BulkJobs } from './bulk-jobs.js';
 import type { ActionServices } from './routes.js';
 import { TaskActions } from './task-actions.js';
-import { WorkflowActions, workflowRetrierOf, type WorkflowRetrier } from './workflow-actions.js';
+import { WorkflowActions, type WorkflowRetrier } from './workflow-actions.js';
 
 export class Actions implements ActionServices {
   readonly tasks: TaskActions;
@@ -22,8 +22,8 @@ export class Actions implements ActionServices {
     deps: { prisma: PrismaClient; audit: AuditLog; logger: Logger; workflows?: WorkflowRetrier | undefined },
   ) {
     this.tasks = new TaskActions(app, deps.prisma);
-    // The engine's canvas API when the app has one (app.workflows); a given retrier overrides it.
-    this.workflows = new WorkflowActions(deps.workflows ?? workflowRetrierOf(app), deps.prisma);
+    // The engine's canvas API; a given retrier (tests, embedders) overrides it.
+    this.workflows = new WorkflowActions(deps.workflows ?? app.workflows, deps.prisma);
     this.jobs = new BulkJobs({ app, prisma: deps.prisma, tasks: this.tasks, audit: deps.audit, logger: deps.logger });
     // Edits made through app.schedules announce themselves only to its sinks; beat's
     // own events reach the stream through app.beat(). The ingest turns these into schedule_changes rows.

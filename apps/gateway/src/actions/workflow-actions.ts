@@ -2,9 +2,8 @@
 // which member feeds which, the chord's counter); the gateway checks that there is something to
 // retry, makes one retry of a workflow run at a time, and links each re-run to the member it
 // replaces, as the single-task retry does, so the graph shows the new member at once.
-import type { Lovage } from '@lovage/engine';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { ConflictError, GatewayError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { RETRIABLE_STATES } from './task-actions.js';
 
 export interface RetriedMember {
@@ -15,21 +14,12 @@ export interface RetriedMember {
 }
 
 /**
- * What the gateway needs of the engine's `app.workflows`: re-publish every failed or revoked
- * member of the task's workflow with its canvas headers, under new ids.
+ * What the gateway needs of the engine's `app.workflows` (and all a test needs to stand in for
+ * it): re-publish every failed or revoked member of the task's workflow with its canvas
+ * headers, under new ids.
  */
 export interface WorkflowRetrier {
   retryFailed(taskId: string): Promise<{ retried: RetriedMember[] }>;
-}
-
-function isWorkflowRetrier(value: unknown): value is WorkflowRetrier {
-  return typeof value === 'object' && value !== null && typeof (value as { retryFailed?: unknown }).retryFailed === 'function';
-}
-
-/** The engine app's `workflows` when it has one (engines with canvas), else null. */
-export function workflowRetrierOf(app: Lovage): WorkflowRetrier | null {
-  const workflows: unknown = (app as { workflows?: unknown }).workflows;
-  return isWorkflowRetrier(workflows) ? workflows : null;
 }
 
 // $1 the root, $2 the task's group when it has no root: the members readWorkflow lists.
@@ -57,14 +47,9 @@ UPDATE tasks t SET retried_into_id = r.to_id
 
 export class WorkflowActions {
   constructor(
-    private readonly retrier: WorkflowRetrier | null,
+    private readonly retrier: WorkflowRetrier,
     private readonly prisma: PrismaClient,
   ) {}
-
-  /** Whether this gateway's engine can retry workflows. */
-  get available(): boolean {
-    return this.retrier !== null;
-  }
 
   /**
    * Retries the failed and revoked members of task `id`'s workflow. Refused (409) when the
@@ -74,9 +59,6 @@ export class WorkflowActions {
    */
   async retryFailed(id: string): Promise<{ retried: RetriedMember[] }> {
     const retrier = this.retrier;
-    if (!retrier) {
-      throw new GatewayError('WORKFLOWS_UNAVAILABLE', 501, "this gateway's engine has no workflows API (app.workflows), so it cannot retry a workflow's members");
-    }
     const task = await this.prisma.task.findUnique({ where: { id }, select: { rootId: true, groupId: true } });
     if (!task) throw new NotFoundError(`no task with id ${JSON.stringify(id)}`);
     const rootId = task.rootId ?? id;
@@ -86,7 +68,8 @@ export class WorkflowActions {
         await tx.$queryRawUnsafe(`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtext($1))) AS l`, `lovage:workflow:${rootId}`);
         const [{ n } = { n: 0 }] = await tx.$queryRawUnsafe<{ n: number }[]>(COUNT_RETRIABLE, rootId, rootlessGroup);
         if (n === 0) throw new ConflictError(`the workflow of task ${id} has no failed or revoked member left to retry`, 'NOTHING_TO_RETRY');
-        const { retried } = await retrier.retryFailed(id);
+        // The root: the engine finds every member from it, even from a callback that never ran.
+        const { retried } = await retrier.retryFailed(rootId);
         if (retried.length > 0) {
           const originals = new Map(
             (await tx.task.findMany({ where: { id: { in: retried.map((pair) => pair.from) } } })).map((row) => [row.id, row]),
