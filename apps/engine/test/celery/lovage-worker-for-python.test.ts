@@ -230,7 +230,8 @@ print(json.dumps({'ids': [r.id], 'value': r.get(timeout=10)}))
       ].sort(),
     );
     expect(worker.running).toBe(true);
-    expect(await redis.hlen(layout.unackedKey)).toBe(0);
+    // The result is stored before the message is acknowledged (by either language): wait for the ack.
+    await expect.poll(() => redis.hlen(layout.unackedKey), { timeout: 30_000 }).toBe(0);
   }, 120_000);
 
   it('`celery inspect ping` from Python reaches the Lovage worker through the pidbox', async () => {

@@ -77,7 +77,8 @@ describe('a Python worker runs what the codec encodes', () => {
     const meta = await waitForResult(redis, layout, id);
     expect(meta).toMatchObject({ taskId: id, status: 'SUCCESS', result: 5, exception: undefined });
     expect(meta.dateDone).toBeInstanceOf(Date);
-    expect(await redis.hlen(layout.unackedKey)).toBe(0);
+    // The result is stored before the message is acknowledged (by either language): wait for the ack.
+    await expect.poll(() => redis.hlen(layout.unackedKey), { timeout: 30_000 }).toBe(0);
   }, 90_000);
 
   it("stores a failure as the Python exception's type, module and message, with its traceback", async () => {

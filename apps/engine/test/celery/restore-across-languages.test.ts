@@ -58,7 +58,8 @@ describe('unacked messages restored across languages', () => {
       const meta = await waitForResult(redis, layout, sent.id);
       expect(meta).toMatchObject({ status: 'SUCCESS', result: 'would sleep 60s' });
       expect(seen).toEqual([{ redelivered: true, args: [60] }]);
-      expect(await redis.hlen(layout.unackedKey)).toBe(0);
+      // The result is stored before the message is acknowledged (by either language): wait for the ack.
+      await expect.poll(() => redis.hlen(layout.unackedKey), { timeout: 30_000 }).toBe(0);
     } finally {
       await app.close();
     }
@@ -83,6 +84,7 @@ describe('unacked messages restored across languages', () => {
     workers.push(python);
     const meta = await waitForResult(redis, layout, sent.id);
     expect(meta).toMatchObject({ status: 'SUCCESS', result: 42 });
-    expect(await redis.hlen(layout.unackedKey)).toBe(0);
+    // The result is stored before the message is acknowledged (by either language): wait for the ack.
+    await expect.poll(() => redis.hlen(layout.unackedKey), { timeout: 30_000 }).toBe(0);
   }, 180_000);
 });
