@@ -81,6 +81,10 @@ export interface RunPythonOptions {
   args?: string[];
   /** Killed (SIGKILL) after this long. Default 60 s: a cold Python with Celery takes seconds on a busy machine. */
   timeoutMs?: number;
+  /** Working directory (also first on sys.path for `-c`); the peer project's folder by default. */
+  cwd?: string;
+  /** Variables added to (or, when undefined, removed from) the peer's environment. */
+  env?: Record<string, string | undefined>;
 }
 
 function execPython(
@@ -93,8 +97,8 @@ function execPython(
       peerPython,
       [...pythonArgs, ...(options.args ?? [])],
       {
-        cwd: peerProjectDir,
-        env: peerEnvironment(config),
+        cwd: options.cwd ?? peerProjectDir,
+        env: { ...peerEnvironment(config), ...options.env },
         timeout: options.timeoutMs ?? 60_000,
         killSignal: 'SIGKILL',
         maxBuffer: 16 * 1024 * 1024,
@@ -130,6 +134,15 @@ export function runPythonModule(
   options: RunPythonOptions = {},
 ): Promise<{ stdout: string; stderr: string }> {
   return execPython(['-m', module], config, options);
+}
+
+/** Runs a script file (`python file args…`), relative to `options.cwd`. */
+export function runPythonScript(
+  file: string,
+  config: PeerConfig,
+  options: RunPythonOptions = {},
+): Promise<{ stdout: string; stderr: string }> {
+  return execPython([file], config, options);
 }
 
 /** Runs a snippet and parses the last line it printed as JSON (print(json.dumps(...)) at the end). */
