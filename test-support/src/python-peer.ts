@@ -9,9 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { inheritedEnvironment, peerPython, testRedisUrl } from './env.js';
-import { deleteKeysWithPrefix, uniquePrefix } from './redis.js';
+import { deleteKeysWithPrefix, uniquePrefix } from './redis-keys.js';
 
-/** The folder holding the `peer_project` package (tasks peer.add, peer.fail, peer.retry, peer.sleep, peer.describe). */
+/** The folder holding the `peer_project` package (tasks peer.noop, peer.add, peer.fail, peer.retry, peer.sleep, peer.describe). */
 export const peerProjectDir = fileURLToPath(new URL('../python', import.meta.url));
 
 export interface PeerConfig {
@@ -27,6 +27,10 @@ export interface PeerConfig {
   resultExtended: boolean;
   /** kombu's visibility_timeout in seconds; kombu's 3600 when unset. */
   visibilityTimeoutSeconds?: number | undefined;
+  /** worker_prefetch_multiplier; 1 when unset (a stopped test worker leaves the rest of its queue). */
+  prefetchMultiplier?: number | undefined;
+  /** Silence a worker's per-task log lines (received, succeeded); "ready." still shows. */
+  quietTasks?: boolean | undefined;
 }
 
 /** A fresh configuration: a unique key prefix and queue on the test Redis. */
@@ -55,6 +59,8 @@ export function peerEnvironment(config: PeerConfig): Record<string, string | und
     LOVAGE_PEER_QUEUE: config.queue,
     LOVAGE_PEER_RESULT_EXTENDED: config.resultExtended ? '1' : '0',
     LOVAGE_PEER_VISIBILITY_TIMEOUT: config.visibilityTimeoutSeconds === undefined ? undefined : String(config.visibilityTimeoutSeconds),
+    LOVAGE_PEER_PREFETCH: config.prefetchMultiplier === undefined ? undefined : String(config.prefetchMultiplier),
+    LOVAGE_PEER_QUIET_TASKS: config.quietTasks === true ? '1' : undefined,
   };
 }
 
