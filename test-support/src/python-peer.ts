@@ -9,9 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { inheritedEnvironment, peerPython, testRedisUrl } from './env.js';
-import { deleteKeysWithPrefix, uniquePrefix } from './redis.js';
+import { deleteKeysWithPrefix, uniquePrefix } from './redis-keys.js';
 
-/** The folder holding the `peer_project` package (tasks peer.add, peer.fail, peer.retry, peer.sleep, peer.describe). */
+/** The folder holding the `peer_project` package (tasks peer.noop, peer.add, peer.fail, peer.retry, peer.sleep, peer.describe). */
 export const peerProjectDir = fileURLToPath(new URL('../python', import.meta.url));
 
 export interface PeerConfig {
@@ -27,6 +27,10 @@ export interface PeerConfig {
   resultExtended: boolean;
   /** kombu's visibility_timeout in seconds; kombu's 3600 when unset. */
   visibilityTimeoutSeconds?: number | undefined;
+  /** worker_prefetch_multiplier; 1 when unset (a stopped test worker leaves the rest of its queue). */
+  prefetchMultiplier?: number | undefined;
+  /** Silence a worker's per-task log lines (received, succeeded); "ready." still shows. */
+  quietTasks?: boolean | undefined;
 }
 
 /** A fresh configuration: a unique key prefix and queue on the test Redis. */
@@ -55,6 +59,8 @@ export function peerEnvironment(config: PeerConfig): Record<string, string | und
     LOVAGE_PEER_QUEUE: config.queue,
     LOVAGE_PEER_RESULT_EXTENDED: config.resultExtended ? '1' : '0',
     LOVAGE_PEER_VISIBILITY_TIMEOUT: config.visibilityTimeoutSeconds === undefined ? undefined : String(config.visibilityTimeoutSeconds),
+    LOVAGE_PEER_PREFETCH: config.prefetchMultiplier === undefined ? undefined : String(config.prefetchMultiplier),
+    LOVAGE_PEER_QUIET_TASKS: config.quietTasks === true ? '1' : undefined,
   };
 }
 
@@ -81,6 +87,10 @@ export interface RunPythonOptions {
   args?: string[];
   /** Killed (SIGKILL) after this long. Default 60 s: a cold Python with Celery takes seconds on a busy machine. */
   timeoutMs?: number;
+  /** Working directory (also first on sys.path for `-c`); the peer project's folder by default. */
+  cwd?: string;
+  /** Variables added to (or, when undefined, removed from) the peer's environment. */
+  env?: Record<string, string | undefined>;
 }
 
 function execPython(
@@ -93,8 +103,8 @@ function execPython(
       peerPython,
       [...pythonArgs, ...(options.args ?? [])],
       {
-        cwd: peerProjectDir,
-        env: peerEnvironment(config),
+        cwd: options.cwd ?? peerProjectDir,
+        env: { ...peerEnvironment(config), ...options.env },
         timeout: options.timeoutMs ?? 60_000,
         killSignal: 'SIGKILL',
         maxBuffer: 16 * 1024 * 1024,
@@ -130,6 +140,15 @@ export function runPythonModule(
   options: RunPythonOptions = {},
 ): Promise<{ stdout: string; stderr: string }> {
   return execPython(['-m', module], config, options);
+}
+
+/** Runs a script file (`python file args…`), relative to `options.cwd`. */
+export function runPythonScript(
+  file: string,
+  config: PeerConfig,
+  options: RunPythonOptions = {},
+): Promise<{ stdout: string; stderr: string }> {
+  return execPython([file], config, options);
 }
 
 /** Runs a snippet and parses the last line it printed as JSON (print(json.dumps(...)) at the end). */

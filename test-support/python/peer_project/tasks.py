@@ -4,6 +4,11 @@ import time
 from .celery_app import app
 
 
+@app.task(name='peer.noop')
+def noop():
+    """Does nothing: the bench's task, so a run measures the queue, not the work."""
+
+
 @app.task(name='peer.add')
 def add(x, y):
     return x + y

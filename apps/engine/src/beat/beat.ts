@@ -277,10 +277,11 @@ export class Beat {
     const headers: Record<string, unknown> = {
       beat: { schedule: entry.name, dueAt: new Date(dueAt).toISOString(), manual },
     };
-    if (entry.kwargs !== null) headers.kwargs = entry.kwargs;
     const message = task.message(
       entry.args as never[],
       {
+        // As any call's kwargs: the handler's trailing argument, and a Celery message's kwargs for Python workers.
+        kwargs: entry.kwargs ?? undefined,
         queue: entry.queue ?? undefined,
         priority: entry.priority ?? undefined,
         expires: entry.expiresMs === null ? undefined : new Date(dueAt + entry.expiresMs),

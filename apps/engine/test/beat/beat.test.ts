@@ -32,7 +32,7 @@ for (const kind of ['memory', 'redis'] as Kind[]) {
     const fired = (events: BeatEvent[]): ScheduleFiredEvent[] =>
       events.filter((e): e is ScheduleFiredEvent => e.type === 'schedule-fired');
 
-    it('sends an unregistered task by name on its interval with the schedule args, queue and priority', async () => {
+    it('sends an unregistered task by name on its interval with the schedule args, kwargs, queue and priority', async () => {
       h = harness(kind);
       const app = h.app({
         beatSchedule: {
@@ -40,6 +40,7 @@ for (const kind of ['memory', 'redis'] as Kind[]) {
             task: 'remote.tick',
             schedule: '200ms',
             args: [1, 'a'],
+            kwargs: { dryRun: true },
             queue: 'beat',
             priority: 7,
             expires: '1m',
@@ -53,7 +54,8 @@ for (const kind of ['memory', 'redis'] as Kind[]) {
       const messages = await queued(app, 'beat');
       expect(messages.length).toBeGreaterThanOrEqual(4);
       const first = messages[0]!;
-      expect(first).toMatchObject({ task: 'remote.tick', args: [1, 'a'], queue: 'beat', priority: 7 });
+      // kwargs travel as any call's do (the handler's trailing argument; a Celery message's kwargs).
+      expect(first).toMatchObject({ task: 'remote.tick', args: [1, 'a'], kwargs: { dryRun: true }, queue: 'beat', priority: 7 });
       const dueAt = Date.parse((first.headers.beat as { dueAt: string }).dueAt);
       expect(first.expires).toBe(dueAt + 60_000);
       // Every due time sits on the 200 ms grid, none twice. A beat held up past a due time sends
