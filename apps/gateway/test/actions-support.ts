@@ -26,6 +26,7 @@ export function registerTestTasks(app: Lovage): void {
     throw new Error(message);
   });
   app.task('tests.echo', (value: unknown) => value);
+  app.task('tests.echoAll', (...values: unknown[]) => values);
   // Fails until an operator retries it (the re-run carries the header retriedFrom).
   app.task('tests.flaky', (value: unknown) => {
     if (currentTask().headers.retriedFrom === undefined) throw new Error('flaky: fails until retried');

@@ -21,6 +21,8 @@ export interface SendOptions {
   /** A duration from the ETA (or now), or an instant. */
   expires?: number | string | Date | undefined;
   taskId?: string | undefined;
+  /** Keyword arguments: the handler gets them as one trailing object (Celery's kwargs). */
+  kwargs?: Record<string, unknown> | undefined;
   headers?: Record<string, unknown> | undefined;
 }
 
@@ -76,10 +78,9 @@ export class TaskActions {
       data: { retriedIntoId: newId },
     });
     if (claimed.count === 0) throw new ConflictError(`task ${id} changed while it was being retried; reload it`, 'TASK_CHANGED');
-    const headers: Record<string, unknown> = { retriedFrom: id };
-    if (row.kwargs !== null && typeof row.kwargs === 'object') headers.kwargs = row.kwargs;
+    const kwargs = row.kwargs !== null && typeof row.kwargs === 'object' && !Array.isArray(row.kwargs) ? (row.kwargs as Record<string, unknown>) : undefined;
     try {
-      await this.send(row.name, row.args, { queue: row.queue, priority: row.priority ?? undefined, taskId: newId, headers });
+      await this.send(row.name, row.args, { queue: row.queue, priority: row.priority ?? undefined, taskId: newId, kwargs, headers: { retriedFrom: id } });
     } catch (error) {
       await this.prisma.task.updateMany({ where: { id, retriedIntoId: newId }, data: { retriedIntoId: null } });
       throw error;
@@ -118,6 +119,7 @@ export class TaskActions {
       ...(countdown !== undefined ? { countdown } : {}),
       ...(expires !== undefined ? { expires: expires as never } : {}),
       ...(options.taskId ? { taskId: options.taskId } : {}),
+      ...(options.kwargs ? { kwargs: options.kwargs } : {}),
       ...(options.headers ? { headers: options.headers } : {}),
     });
     if (message.eta !== undefined && message.expires !== undefined && message.expires <= message.eta) {

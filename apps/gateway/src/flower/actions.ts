@@ -13,7 +13,7 @@ import { defineAction } from '../actions/define-action.js';
 import { OpenApiRegistry } from '../api/openapi.js';
 import { authenticate } from '../auth/authenticate.js';
 import type { SessionStore } from '../auth/session-store.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 
 export const FLOWER_PREFIX = '/api';
 
@@ -71,11 +71,6 @@ export const flowerActionsPlugin: FastifyPluginCallback<FlowerActionsOptions> = 
     response: z.object({ 'task-id': z.string(), state: z.string() }),
     target: (params) => params.name ?? null,
     async handler({ params, body }) {
-      if (Object.keys(body.kwargs).length > 0) {
-        throw new ValidationError('kwargs: Lovage tasks take positional args only; pass them in args', 'kwargs', [
-          { path: 'body.kwargs', message: 'Lovage tasks take positional args only' },
-        ]);
-      }
       if (!(await tasks.isKnownTask(params.name))) throw new NotFoundError(`Unknown task '${params.name}'`);
       const sent = await tasks.send(params.name, body.args, {
         queue: body.queue,
@@ -84,6 +79,7 @@ export const flowerActionsPlugin: FastifyPluginCallback<FlowerActionsOptions> = 
         eta: body.eta === undefined ? undefined : new Date(body.eta),
         expires: typeof body.expires === 'number' ? Math.round(body.expires * 1000) : body.expires,
         taskId: body.task_id,
+        kwargs: body.kwargs,
         headers: { via: 'flower-api' },
       });
       return { response: { 'task-id': sent.id, state: 'PENDING' }, audit: { taskId: sent.id, via: 'flower-api' } };
