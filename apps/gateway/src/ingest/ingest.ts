@@ -293,7 +293,7 @@ export class Ingest {
                 (extract(epoch from w.first_seen) * 1000)::float8 AS first_seen,
                 (extract(epoch from w.last_heartbeat) * 1000)::float8 AS last_heartbeat,
                 w.active, w.processed::float8 AS processed, w.succeeded::float8 AS succeeded, w.failed::float8 AS failed,
-                w.loadavg, w.memory_rss::float8 AS memory_rss`,
+                w.loadavg, w.memory_rss::float8 AS memory_rss, w.cluster`,
       JSON.stringify(timeouts),
       2 * fallback + Math.max(500, fallback / 2),
     );

@@ -44,6 +44,8 @@ export interface TaskRow {
   errorMessage: string | null;
   errorStack: string | null;
   runtime: number | null;
+  /** The Celery cluster whose events made the row; null for Lovage's own tasks. */
+  cluster: string | null;
   createdAt: number;
   sentAt: number | null;
   receivedAt: number | null;
@@ -171,6 +173,7 @@ export function emptyTask(id: string, at: number): TaskRow {
     errorMessage: null,
     errorStack: null,
     runtime: null,
+    cluster: null,
     createdAt: at,
     sentAt: null,
     receivedAt: null,
