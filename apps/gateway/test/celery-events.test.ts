@@ -98,7 +98,8 @@ print(json.dumps({
         const workers = await client.request('GET', '/api/v1/workers');
         expect(workers.status).toBe(200);
         const python = ((await workers.json()) as WorkerList).workers.find((w) => w.hostname === worker!.hostname);
-        expect(python).toMatchObject({ online: true, cluster: 'python-peer', version: expect.stringMatching(/^py-celery 5\.2\.6/) });
+        expect(python).toMatchObject({ online: true, cluster: 'python-peer' });
+        expect(python?.version).toMatch(/^py-celery 5\.2\.6/);
         expect(gateway.celery[0]!.status()).toMatchObject({ cluster: 'python-peer', state: 'running', malformed: 0 });
       } finally {
         await worker?.stop();

@@ -5,7 +5,7 @@ import { celeryError, CeleryEventTranslator } from './celery-translate.js';
 const at = 1_700_000_000;
 let clock = 0;
 const event = (type: string, fields: Record<string, unknown> = {}, offset = 0): CeleryEventRecord =>
-  ({ hostname: 'celery@py', utcoffset: 0, pid: 7, clock: ++clock, uuid: 't1', ...fields, timestamp: at + offset, type }) as CeleryEventRecord;
+  ({ hostname: 'celery@py', utcoffset: 0, pid: 7, clock: ++clock, uuid: 't1', ...fields, timestamp: at + offset, type });
 
 describe('CeleryEventTranslator', () => {
   it('closes each attempt with its own task-retried even when the next delivery is received first', () => {
