@@ -37,7 +37,7 @@ async function settled(client: Client, id: string, state: TaskDetail['state']): 
 
 describe('watching a Python Celery cluster', () => {
   postgresTest(
-    "shows a Python worker's tasks (args as repr, result, traceback, each retry) and the worker itself, with the cluster's name",
+    "shows a Python worker's tasks (args as repr, result, traceback, each retry) and the worker itself, with the cluster's name, offline once killed",
     async ({ postgres }) => {
       const config = peerConfig('gwcelery');
       const env = loadConfig({ LOVAGE_CELERY_BROKER_URL: `python-peer=${config.brokerUrl}`, LOVAGE_CELERY_KEY_PREFIX: config.keyPrefix });
@@ -101,6 +101,18 @@ print(json.dumps({
         expect(python).toMatchObject({ online: true, cluster: 'python-peer' });
         expect(python?.version).toMatch(/^py-celery 5\.2\.6/);
         expect(gateway.celery[0]!.status()).toMatchObject({ cluster: 'python-peer', state: 'running', malformed: 0 });
+
+        // A worker killed without a word (no worker-offline) goes offline once it misses its heartbeats.
+        process.kill(worker.pid, 'SIGKILL');
+        await expect
+          .poll(
+            async () => {
+              const list = (await (await client.request('GET', '/api/v1/workers')).json()) as WorkerList;
+              return list.workers.find((w) => w.hostname === worker!.hostname)?.online;
+            },
+            { timeout: 30_000, interval: 250 },
+          )
+          .toBe(false);
       } finally {
         await worker?.stop();
         await gateway.close();

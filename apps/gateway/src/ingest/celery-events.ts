@@ -13,11 +13,13 @@
 import { decodeEventMessage, KombuLayout } from '@lovage/engine/celery';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { LovageEvent } from '@lovage/engine';
 import type { CeleryClusterConfig } from '../config.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { applyBatch } from './apply-batch.js';
 import type { BatchListener, BatchResult } from './batch-result.js';
 import { CeleryEventTranslator } from './celery-translate.js';
+import { markSilentWorkersOffline } from './offline-sweep.js';
 
 /** After this many failed writes of one batch, it is written event by event. */
 const ATTEMPTS_BEFORE_SPLIT = 5;
@@ -29,6 +31,8 @@ export interface CeleryEventSourceOptions {
   maxBatch?: number;
   /** Most events held while the database is slow or down. Default 100,000. */
   maxBuffered?: number;
+  /** How often this cluster's workers that stopped sending heartbeats are marked offline. Default 2 s. */
+  offlineSweepMs?: number;
 }
 
 export interface CeleryEventSourceStatus {
@@ -56,6 +60,9 @@ export class CeleryEventSource {
   private subscriber: Redis | undefined;
   private buffer: unknown[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  /** Heartbeat interval (ms) of each worker seen, from its events' `freq`. */
+  private readonly heartbeatMs = new Map<string, number>();
   private writing: Promise<void> | undefined;
   private stopping = false;
   private readonly state: CeleryEventSourceStatus;
@@ -64,7 +71,7 @@ export class CeleryEventSource {
     private readonly config: CeleryClusterConfig,
     private readonly prisma: PrismaClient,
     private readonly logger: Logger,
-    options: CeleryEventSourceOptions = {},
+    private readonly options: CeleryEventSourceOptions = {},
   ) {
     this.cluster = config.name;
     this.layout = new KombuLayout({ globalKeyPrefix: config.keyPrefix, db: config.db });
@@ -94,6 +101,10 @@ export class CeleryEventSource {
     await subscriber.connect();
     await subscriber.psubscribe(this.layout.eventPattern);
     this.state.state = 'running';
+    this.sweepTimer = setInterval(() => {
+      this.sweepOffline().catch((error: unknown) => this.logger.warn({ err: error, cluster: this.cluster }, 'celery events: offline sweep failed'));
+    }, this.options.offlineSweepMs ?? 2_000);
+    this.sweepTimer.unref();
     this.logger.info({ cluster: this.cluster, pattern: this.layout.eventPattern }, 'celery events: watching the cluster');
   }
 
@@ -112,6 +123,7 @@ export class CeleryEventSource {
   /** Unsubscribes, writes what was gathered, and stops. */
   async close(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.sweepTimer);
     this.subscriber?.disconnect();
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -217,11 +229,25 @@ export class CeleryEventSource {
     this.state.eventsApplied += result.events;
     this.state.state = 'running';
     this.state.lastError = null;
-    for (const event of batch) {
-      const at = (event as { timestamp: number }).timestamp;
-      if (this.state.lastEventAt === null || at > this.state.lastEventAt) this.state.lastEventAt = at;
+    for (const event of batch as LovageEvent[]) {
+      if (this.state.lastEventAt === null || event.timestamp > this.state.lastEventAt) this.state.lastEventAt = event.timestamp;
+      if (event.type === 'worker-online' || event.type === 'worker-heartbeat') this.heartbeatMs.set(event.hostname, event.heartbeatInterval);
     }
     if (result.invalid > 0) this.logger.warn({ cluster: this.cluster, invalid: result.invalid }, 'celery events: skipped events without the fields the monitor needs');
+    this.notify(result);
+  }
+
+  /** Marks this cluster's workers offline once they miss their heartbeats (Celery workers send one every `freq` s). */
+  async sweepOffline(): Promise<string[]> {
+    const workers = await markSilentWorkersOffline(this.prisma, this.heartbeatMs, 2_000, this.cluster);
+    if (workers.length > 0) {
+      this.logger.info({ cluster: this.cluster, workers: workers.map((w) => w.hostname) }, 'celery events: workers missed their heartbeats; marked offline');
+      this.notify({ events: 0, invalid: 0, tasks: [], attempts: [], workers, scheduleRuns: [], scheduleChanges: [] });
+    }
+    return workers.map((w) => w.hostname);
+  }
+
+  private notify(result: BatchResult): void {
     for (const listener of this.listeners) {
       try {
         listener(result);
