@@ -280,9 +280,9 @@ export class Ingest {
     }
   }
 
-  /** Workers whose last heartbeat is older than two intervals plus a margin (as the engine's registry) go offline. */
+  /** Lovage's workers whose last heartbeat is older than two intervals plus a margin (as the engine's registry) go offline; each Celery source sweeps its own cluster's. */
   async sweepOffline(): Promise<string[]> {
-    const workers = await markSilentWorkersOffline(this.prisma, this.heartbeatMs, this.options.defaultHeartbeatMs ?? 2_000);
+    const workers = await markSilentWorkersOffline(this.prisma, this.heartbeatMs, this.options.defaultHeartbeatMs ?? 2_000, null);
     if (workers.length > 0) {
       this.logger.info({ workers: workers.map((w) => w.hostname) }, 'ingest: workers missed their heartbeats; marked offline');
       this.notify({ events: 0, invalid: 0, tasks: [], attempts: [], workers, scheduleRuns: [], scheduleChanges: [] });

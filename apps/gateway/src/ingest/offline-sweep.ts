@@ -9,7 +9,7 @@ import { workerSnapshotOf, type WorkerRow, type WorkerSnapshot } from './batch-r
 export const offlineAfterMs = (intervalMs: number): number => 2 * intervalMs + Math.max(500, intervalMs / 2);
 
 /**
- * Marks offline the online workers (of `cluster`, or every one when null) whose
+ * Marks offline the online workers of `cluster` (null: Lovage's own) whose
  * last heartbeat is older than their timeout; `heartbeatMs` gives the intervals
  * seen, `fallbackMs` the one assumed for the others. Returns the workers changed.
  */
@@ -17,13 +17,13 @@ export async function markSilentWorkersOffline(
   prisma: PrismaClient,
   heartbeatMs: ReadonlyMap<string, number>,
   fallbackMs: number,
-  cluster: string | null = null,
+  cluster: string | null,
 ): Promise<WorkerSnapshot[]> {
   const timeouts = [...heartbeatMs].map(([hostname, interval]) => ({ hostname, timeout_ms: offlineAfterMs(interval) }));
   const rows = await prisma.$queryRawUnsafe<WorkerRow[]>(
     `UPDATE workers w SET online = false
       WHERE w.online
-        AND ($3::text IS NULL OR w.cluster = $3::text)
+        AND w.cluster IS NOT DISTINCT FROM $3::text
         AND w.last_heartbeat < now() - make_interval(secs => COALESCE(
               (SELECT r.timeout_ms FROM jsonb_to_recordset($1::jsonb) AS r(hostname text, timeout_ms float8) WHERE r.hostname = w.hostname),
               $2::float8) / 1000.0)
