@@ -67,6 +67,7 @@ print(json.dumps({
         expect(added).toMatchObject({
           name: 'peer.add',
           args: '(2, 3)',
+          kwargs: '{}',
           resultPreview: '5',
           worker: worker.hostname,
           cluster: 'python-peer',

@@ -103,7 +103,7 @@ const ms = (column: string): string => `(extract(epoch from ${column}) * 1000)::
 const ts = (column: string): string => `to_timestamp(r.${column} / 1000.0)`;
 
 const SELECT_TASKS = `
-SELECT id, name, state::text AS state, args::text AS args, queue, worker, priority, retries,
+SELECT id, name, state::text AS state, args::text AS args, kwargs::text AS kwargs, queue, worker, priority, retries,
        parent_id, root_id, group_id, group_index, chord_group_id, result_preview, error_name, error_message, error_stack, runtime,
        cluster, ${TASK_TIMES.map(ms).join(', ')}
   FROM tasks
@@ -112,16 +112,16 @@ SELECT id, name, state::text AS state, args::text AS args, queue, worker, priori
    FOR UPDATE`;
 
 const UPSERT_TASKS = `
-INSERT INTO tasks (id, name, state, args, queue, worker, priority, retries, parent_id, root_id, group_id, group_index, chord_group_id, result_preview,
+INSERT INTO tasks (id, name, state, args, kwargs, queue, worker, priority, retries, parent_id, root_id, group_id, group_index, chord_group_id, result_preview,
                    error_name, error_message, error_stack, runtime, cluster, ${TASK_TIMES.join(', ')}, updated_at)
-SELECT r.id, r.name, r.state::task_state, COALESCE(r.args::jsonb, '[]'::jsonb), r.queue, r.worker, r.priority, r.retries,
+SELECT r.id, r.name, r.state::task_state, COALESCE(r.args::jsonb, '[]'::jsonb), r.kwargs::jsonb, r.queue, r.worker, r.priority, r.retries,
        r.parent_id, r.root_id, r.group_id, r.group_index, r.chord_group_id, r.result_preview, r.error_name, r.error_message, r.error_stack, r.runtime,
        r.cluster, ${TASK_TIMES.map(ts).join(', ')}, now()
-  FROM jsonb_to_recordset($1::jsonb) AS r(id text, name text, state text, args text, queue text, worker text, priority int,
+  FROM jsonb_to_recordset($1::jsonb) AS r(id text, name text, state text, args text, kwargs text, queue text, worker text, priority int,
        retries int, parent_id text, root_id text, group_id text, group_index int, chord_group_id text, result_preview text, error_name text, error_message text, error_stack text,
        runtime float8, cluster text, ${TASK_TIMES.map((c) => `${c} float8`).join(', ')})
 ON CONFLICT (id) DO UPDATE SET
-  name = EXCLUDED.name, state = EXCLUDED.state, args = EXCLUDED.args, queue = EXCLUDED.queue, worker = EXCLUDED.worker,
+  name = EXCLUDED.name, state = EXCLUDED.state, args = EXCLUDED.args, kwargs = COALESCE(EXCLUDED.kwargs, tasks.kwargs), queue = EXCLUDED.queue, worker = EXCLUDED.worker,
   priority = EXCLUDED.priority, retries = EXCLUDED.retries, parent_id = EXCLUDED.parent_id, root_id = EXCLUDED.root_id,
   group_id = EXCLUDED.group_id, group_index = EXCLUDED.group_index, chord_group_id = EXCLUDED.chord_group_id,
   result_preview = EXCLUDED.result_preview, error_name = EXCLUDED.error_name, error_message = EXCLUDED.error_message,
@@ -224,6 +224,7 @@ interface TaskRecord {
   name: string;
   state: TaskStateName;
   args: string;
+  kwargs: string | null;
   queue: string;
   worker: string | null;
   priority: number | null;
@@ -259,6 +260,7 @@ function taskFromRecord(r: TaskRecord): TaskRow {
     state: r.state,
     // args has a default in the table; it is only known once sent or received carried it.
     args: r.sent_at === null && r.received_at === null ? null : r.args,
+    kwargs: r.kwargs,
     queue: r.queue,
     worker: r.worker,
     priority: r.priority,
@@ -295,6 +297,7 @@ function taskToRecord(t: TaskRow): Record<string, unknown> {
     state: t.state,
     // Valid JSON text (argsText keeps it so); Postgres parses it once, in the upsert.
     args: t.args,
+    kwargs: t.kwargs,
     queue: t.queue,
     worker: t.worker,
     priority: t.priority,

@@ -12,8 +12,8 @@
 //   here, else 0.
 // - task-retried has no countdown: its next ETA is the retry's own instant
 //   (the next task-received carries the real eta).
-// - Args, kwargs and results are Python repr() text, not JSON: args are kept
-//   as that text (a JSON string), results as the text itself.
+// - Args, kwargs and results are Python repr() text, not JSON: args and kwargs
+//   are kept as that text (JSON strings), results as the text itself.
 // - Workers report no pool, queues, memory or per-outcome counts in events
 //   (Celery's `inspect stats` has them): those stay unknown.
 import type { CeleryEventRecord } from '@lovage/engine/celery';
@@ -88,6 +88,8 @@ export class CeleryEventTranslator {
         const common = {
           ...fields(retries),
           args: JSON.stringify(text(event.args)),
+          // Not a field of Lovage's events: task-merge.ts keeps it in the kwargs column.
+          kwargs: text(event.kwargs),
           eta: instant(event.eta),
           expires: instant(event.expires),
           rootId: link(event.root_id),
