@@ -33,6 +33,14 @@ describe('CeleryEventTranslator', () => {
     expect(heartbeat).toMatchObject({ type: 'worker-heartbeat', hostname: 'celery@py', software: { version: 'py-celery 5.2.6' }, heartbeatInterval: 5_000, active: 2, processed: 40, queues: [] });
   });
 
+  it("reads task-sent's queue and links, and leaves the priority it does not carry unknown", () => {
+    const sent = new CeleryEventTranslator().translate(
+      event('task-sent', { name: 'proj.add', args: '(1, 2)', kwargs: "{'x': 1}", retries: 0, eta: '2026-01-02T03:04:05+00:00', expires: null, queue: 'math', exchange: '', routing_key: 'math', root_id: 'root-1', parent_id: null }),
+    );
+    expect(sent).toMatchObject({ type: 'task-sent', name: 'proj.add', queue: 'math', kwargs: "{'x': 1}", eta: Date.parse('2026-01-02T03:04:05Z'), rootId: 'root-1', parentId: undefined });
+    expect(Number.isInteger((sent as { priority: number }).priority)).toBe(false);
+  });
+
   it('skips event types the monitor does not keep', () => {
     expect(new CeleryEventTranslator().translate(event('custom-thing'))).toBeUndefined();
   });

@@ -95,7 +95,8 @@ export class CeleryEventTranslator {
           rootId: link(event.root_id),
           parentId: link(event.parent_id),
         };
-        return event.type === 'task-sent' ? { ...common, type: 'task-sent', priority: 0 } : { ...common, type: 'task-received', deliveries: 1 };
+        // Celery's task-sent carries no priority: NaN is not an integer, so the row's stays unknown (task-merge.ts).
+        return event.type === 'task-sent' ? { ...common, type: 'task-sent', priority: Number.NaN } : { ...common, type: 'task-received', deliveries: 1 };
       }
       case 'task-started':
         task.running = task.received;

@@ -222,7 +222,8 @@ export function applyTaskEvent(row: TaskRow, event: TaskEvent): void {
     const kwargs = (event as { kwargs?: unknown }).kwargs;
     if (typeof kwargs === 'string') row.kwargs = JSON.stringify(kwargs);
   }
-  if (event.type === 'task-sent' && row.priority === null) row.priority = event.priority;
+  // Celery's task-sent has no priority (see celery-translate.ts): the column then stays unknown.
+  if (event.type === 'task-sent' && row.priority === null && Number.isInteger(event.priority)) row.priority = event.priority;
   if (row.expires === null && typeof event.expires === 'number') row.expires = event.expires;
   // Workflow links never change for one task id: the first event that carries one sets it, and
   // an event without it (a late or foreign one) leaves it, so the order of arrival cannot lose them.
