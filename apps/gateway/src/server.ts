@@ -200,7 +200,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             };
           },
         };
-  registerHealth(app, database, ingest);
+  registerHealth(app, database, ingest, celery);
   const feedMetrics = registerMonitorMetrics(metrics.registry, { engine: options.app ?? null, ingest, prisma: database.prisma, logger });
   applied?.onApplied(feedMetrics);
   registerMetrics(app, metrics, security.metricsToken);

@@ -102,6 +102,9 @@ print(json.dumps({
         expect(python).toMatchObject({ online: true, cluster: 'python-peer' });
         expect(python?.version).toMatch(/^py-celery 5\.2\.6/);
         expect(gateway.celery[0]!.status()).toMatchObject({ cluster: 'python-peer', state: 'running', malformed: 0 });
+        const health = await fetch(`${gateway.url}/healthz`);
+        expect(health.status).toBe(200);
+        expect(await health.json()).toMatchObject({ status: 'ok', celery: [{ cluster: 'python-peer', state: 'running', lastError: null }] });
 
         // A worker killed without a word (no worker-offline) goes offline once it misses its heartbeats.
         process.kill(worker.pid, 'SIGKILL');
@@ -123,6 +126,18 @@ print(json.dumps({
     },
     180_000,
   );
+
+  postgresTest('starts while a watched broker does not answer, and reports the cluster as failing', async ({ postgres }) => {
+    const env = loadConfig({ LOVAGE_CELERY_BROKER_URL: 'down=redis://127.0.0.1:1/0' });
+    const gateway = await startGateway(postgres.url, { celery: env.celery });
+    try {
+      const health = await fetch(`${gateway.url}/healthz`);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toMatchObject({ status: 'degraded', database: { ok: true }, celery: [{ cluster: 'down', state: 'failing', lastError: expect.any(String) as unknown }] });
+    } finally {
+      await gateway.close();
+    }
+  });
 
   postgresTest('logs and skips a message that is not a Celery event, and keeps ingesting', async ({ postgres }) => {
     const config = peerConfig('gwmalformed');

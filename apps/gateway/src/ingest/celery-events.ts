@@ -21,6 +21,9 @@ import type { BatchListener, BatchResult } from './batch-result.js';
 import { CeleryEventTranslator } from './celery-translate.js';
 import { markSilentWorkersOffline } from './offline-sweep.js';
 
+/** The longest a cluster whose broker does not answer holds up the gateway's start. */
+const START_WAIT_MS = 5_000;
+
 /** After this many failed writes of one batch, it is written event by event. */
 const ATTEMPTS_BEFORE_SPLIT = 5;
 
@@ -89,23 +92,42 @@ export class CeleryEventSource {
     this.subscriber = subscriber;
     let reported = false;
     subscriber.on('error', (error: Error) => {
+      if (!this.stopping) this.state.state = 'failing';
+      this.state.lastError = error.message;
       if (reported) return;
       reported = true;
-      this.state.lastError = error.message;
       this.logger.warn({ err: error, cluster: this.cluster }, 'celery events: the broker connection failed; reconnecting');
     });
     subscriber.on('ready', () => {
+      // Back after an outage (ioredis subscribes again on its own); the first connect is `start`'s.
+      if (reported && !this.stopping) this.state.state = 'running';
       reported = false;
     });
     subscriber.on('pmessage', (_pattern: string, _channel: string, message: string) => this.receive(message));
-    await subscriber.connect();
-    await subscriber.psubscribe(this.layout.eventPattern);
-    this.state.state = 'running';
     this.sweepTimer = setInterval(() => {
       this.sweepOffline().catch((error: unknown) => this.logger.warn({ err: error, cluster: this.cluster }, 'celery events: offline sweep failed'));
     }, this.options.offlineSweepMs ?? 2_000);
     this.sweepTimer.unref();
-    this.logger.info({ cluster: this.cluster, pattern: this.layout.eventPattern }, 'celery events: watching the cluster');
+    // The subscription (which opens the lazy connection) waits in ioredis's offline queue until the broker answers: a cluster that
+    // is down at start delays the gateway by at most START_WAIT_MS, then is watched once it is up.
+    const subscribed = subscriber.psubscribe(this.layout.eventPattern).then(
+      () => {
+        this.state.state = 'running';
+        this.logger.info({ cluster: this.cluster, pattern: this.layout.eventPattern }, 'celery events: watching the cluster');
+        return true;
+      },
+      (error: unknown) => {
+        if (!this.stopping) this.logger.error({ err: error, cluster: this.cluster }, 'celery events: could not subscribe to the events');
+        return false;
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), START_WAIT_MS);
+    });
+    const ready = await Promise.race([subscribed, waited]);
+    clearTimeout(timer);
+    if (!ready) this.logger.warn({ cluster: this.cluster }, 'celery events: the broker does not answer yet; its events are watched once it does');
   }
 
   /** Calls `listener` after each written batch with what it changed (the same shape as the stream ingest's). */
