@@ -9,6 +9,7 @@ describe('loadConfig', () => {
       databaseUrl: undefined,
       dataDir: '.lovage',
       brokerUrl: undefined,
+      celery: [],
       logLevel: 'info',
       security: {
         adminEmail: 'admin@lovage.local',
@@ -29,6 +30,26 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: 'abc' })).toThrow(ConfigError);
     expect(() => loadConfig({ PORT: 'abc' })).toThrow(/^PORT="abc" is invalid/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL="mysql:\/\/x" is invalid: must start with postgres/);
+  });
+
+  it('reads the Celery clusters to watch, named or by host:port/db, with the kombu key prefix', () => {
+    const config = loadConfig({
+      LOVAGE_CELERY_BROKER_URL: 'billing=redis://:s3cret@10.0.0.5:6380/2, redis://localhost',
+      LOVAGE_CELERY_KEY_PREFIX: 'proj:',
+    });
+    expect(config.celery).toEqual([
+      { name: 'billing', url: 'redis://:s3cret@10.0.0.5:6380/2', keyPrefix: 'proj:', db: 2 },
+      { name: 'localhost:6379/0', url: 'redis://localhost', keyPrefix: 'proj:', db: 0 },
+    ]);
+  });
+
+  it('refuses a Celery broker it cannot watch, naming the variable and hiding the password', () => {
+    expect(() => loadConfig({ LOVAGE_CELERY_BROKER_URL: 'amqp://guest:pw@rabbit//' })).toThrow(
+      /^LOVAGE_CELERY_BROKER_URL="amqp:\/\/<hidden>@rabbit\/\/" is invalid: .*only redis:\/\/ and rediss:\/\//,
+    );
+    expect(() => loadConfig({ LOVAGE_CELERY_BROKER_URL: 'redis://h/x' })).toThrow(/LOVAGE_CELERY_BROKER_URL.*database must be a number/);
+    expect(() => loadConfig({ LOVAGE_CELERY_BROKER_URL: 'a=redis://h,a=redis://g' })).toThrow(/two clusters are named "a"/);
+    expect(() => loadConfig({ LOVAGE_CELERY_BROKER_URL: ' , ' })).toThrow(/LOVAGE_CELERY_BROKER_URL.*names no broker/);
   });
 
   it('reads the security settings and never echoes a secret in an error', () => {

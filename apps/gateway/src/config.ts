@@ -19,6 +19,18 @@ const envSchema = z.object({
     .optional(),
   LOVAGE_DATA_DIR: z.string().min(1).default('.lovage'),
   LOVAGE_BROKER_URL: z.string().min(1).optional(),
+  LOVAGE_CELERY_BROKER_URL: z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return parseCeleryClusters(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  LOVAGE_CELERY_KEY_PREFIX: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -58,12 +70,59 @@ export interface SecurityConfig {
   sessionTtlMs: number;
 }
 
+/** A Python Celery cluster the gateway watches (one entry of LOVAGE_CELERY_BROKER_URL). */
+export interface CeleryClusterConfig {
+  /** Shown on its tasks and workers: the entry's `name=`, else the URL's host:port/db. */
+  name: string;
+  /** The cluster's Redis broker (redis:// or rediss://). */
+  url: string;
+  /** kombu's global_keyprefix (Celery's broker_transport_options), '' when none. */
+  keyPrefix: string;
+  /** The broker URL's database number: kombu puts it in its pub/sub channel names. */
+  db: number;
+}
+
+const CLUSTER_NAME = /^[A-Za-z0-9][\w.:@/-]{0,99}$/;
+
+/** Parses `[name=]redis://host:port/db, …` into clusters; throws with the entry at fault. */
+export function parseCeleryClusters(value: string, keyPrefix = ''): CeleryClusterConfig[] {
+  const clusters: CeleryClusterConfig[] = [];
+  for (const raw of value.split(',')) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    const at = entry.indexOf('=');
+    const named = at > 0 && !entry.slice(0, at).includes('://');
+    const name = named ? entry.slice(0, at).trim() : undefined;
+    const url = named ? entry.slice(at + 1).trim() : entry;
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new Error(`${JSON.stringify(entry)} is not a URL (expected [name=]redis://host:port/db)`);
+    }
+    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+      throw new Error(`${JSON.stringify(entry)}: only redis:// and rediss:// brokers can be watched for now`);
+    }
+    const path = parsed.pathname.replace(/^\//, '');
+    if (path !== '' && !/^\d+$/.test(path)) throw new Error(`${JSON.stringify(entry)}: the database must be a number`);
+    const db = path === '' ? 0 : Number(path);
+    const clusterName = name ?? `${parsed.hostname}:${parsed.port || '6379'}/${db}`;
+    if (!CLUSTER_NAME.test(clusterName)) throw new Error(`${JSON.stringify(clusterName)} is not a usable cluster name (letters, digits, . _ - : @ /)`);
+    if (clusters.some((c) => c.name === clusterName)) throw new Error(`two clusters are named ${JSON.stringify(clusterName)}`);
+    clusters.push({ name: clusterName, url, keyPrefix, db });
+  }
+  if (clusters.length === 0) throw new Error('names no broker');
+  return clusters;
+}
+
 export type GatewayConfig = {
   port: number;
   host: string;
   databaseUrl: string | undefined;
   dataDir: string;
   brokerUrl: string | undefined;
+  /** Python Celery clusters whose events the gateway ingests (LOVAGE_CELERY_BROKER_URL, LOVAGE_CELERY_KEY_PREFIX). */
+  celery: CeleryClusterConfig[];
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   security: SecurityConfig;
 };
@@ -82,6 +141,8 @@ function configError(error: z.ZodError, cleaned: Record<string, string>, secret:
 }
 
 const secretVariables = new Set(['LOVAGE_ADMIN_PASSWORD', 'LOVAGE_METRICS_TOKEN']);
+/** Shown without their URLs' passwords. */
+const urlVariables = new Set(['LOVAGE_CELERY_BROKER_URL']);
 
 /** Resolves the security settings alone (createGateway reads them when its caller did not pass them). */
 export function loadSecurityConfig(env: Record<string, string | undefined> = process.env): SecurityConfig {
@@ -103,7 +164,11 @@ export function loadSecurityConfig(env: Record<string, string | undefined> = pro
 export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
   const cleaned = cleanEnv(env);
   const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) throw configError(parsed.error, cleaned, () => false);
+  if (!parsed.success) {
+    const shown = { ...cleaned };
+    for (const name of urlVariables) if (shown[name] !== undefined) shown[name] = shown[name].replace(/\/\/[^@/]*@/g, '//<hidden>@');
+    throw configError(parsed.error, shown, () => false);
+  }
   const value = parsed.data;
   const security = loadSecurityConfig(env);
   return {
@@ -112,6 +177,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: value.DATABASE_URL,
     dataDir: value.LOVAGE_DATA_DIR,
     brokerUrl: value.LOVAGE_BROKER_URL,
+    celery: (value.LOVAGE_CELERY_BROKER_URL ?? []).map((cluster) => ({ ...cluster, keyPrefix: value.LOVAGE_CELERY_KEY_PREFIX ?? '' })),
     logLevel: value.LOG_LEVEL,
     security,
   };

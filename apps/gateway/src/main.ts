@@ -1,7 +1,8 @@
 // `lovage-gateway`: the monitor server on its own, configured from the environment.
 // With LOVAGE_BROKER_URL it connects to that broker (and reads LOVAGE_PREFIX and
 // the engine's other LOVAGE_* options): it ingests the event stream, shows queues
-// and runs actions. Without it, it serves what the database already holds.
+// and runs actions. With LOVAGE_CELERY_BROKER_URL it also watches those Python
+// Celery clusters' events. Without either, it serves what the database holds.
 import { Lovage } from '@lovage/engine';
 import pino from 'pino';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
@@ -24,6 +25,7 @@ try {
     host: config.host,
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    celery: config.celery,
     security: config.security,
     logger,
   });

@@ -19,13 +19,15 @@ import type { Principal } from './auth/principal.js';
 import type { WorkflowRetrier } from './actions/workflow-actions.js';
 import { DEFAULT_PASSWORD_COST } from './auth/password.js';
 import { SessionStore } from './auth/session-store.js';
-import { loadSecurityConfig, type SecurityConfig } from './config.js';
+import { loadSecurityConfig, type CeleryClusterConfig, type SecurityConfig } from './config.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { FLOWER_READ_PREFIX, flowerReadPlugin } from './flower/read.js';
 import { registerHealth } from './health.js';
 import { exposureWarnings } from './security/exposure.js';
 import { registerSecurityHeaders } from './security/headers.js';
+import { CeleryEventSource, type CeleryEventSourceOptions } from './ingest/celery-events.js';
 import { Ingest, type IngestOptions } from './ingest/ingest.js';
+import type { BatchListener } from './ingest/batch-result.js';
 import type { LiveFeedOptions } from './live/live-feed.js';
 import { mountOperatorFeatures } from './live/mount.js';
 import { registerMetrics } from './metrics/plugin.js';
@@ -89,6 +91,13 @@ export interface GatewayOptions {
   /** Consumer group, consumer name and batch size of the ingest. */
   ingest?: IngestOptions;
   /**
+   * Python Celery clusters whose `celeryev` events the gateway also ingests
+   * (LOVAGE_CELERY_BROKER_URL), with or without an engine app of its own.
+   */
+  celery?: CeleryClusterConfig[];
+  /** Batching of the Celery event sources. */
+  celeryEvents?: CeleryEventSourceOptions;
+  /**
    * Retries the failed members of a workflow (POST /tasks/:id/workflow/retry-failed). By default
    * the engine app's `app.workflows`, when the engine has canvas; tests and embedders may pass their own.
    */
@@ -120,6 +129,8 @@ export interface Gateway {
   metrics: GatewayMetrics;
   /** The event-stream ingest, when an engine app was given. */
   ingest: Ingest | null;
+  /** One event source per watched Celery cluster. */
+  celery: CeleryEventSource[];
   /** The background pruning of old history, unless turned off. */
   retention: Retention | null;
   close(): Promise<void>;
@@ -173,9 +184,25 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ? null
       : new Retention(database.prisma, logger.child({ component: 'retention' }), { ...loadRetentionConfig(), ...stripUndefined(options.retention ?? {}) });
   const ingest = options.app ? new Ingest(options.app, database.prisma, logger.child({ component: 'ingest' }), options.ingest) : null;
-  registerHealth(app, database, ingest);
+  const celery = (options.celery ?? []).map(
+    (cluster) => new CeleryEventSource(cluster, database.prisma, logger.child({ component: 'celery-events', cluster: cluster.name }), options.celeryEvents),
+  );
+  // The live feed and the metrics follow every source of committed batches alike.
+  const sources = [...(ingest ? [ingest] : []), ...celery];
+  const applied =
+    sources.length === 0
+      ? null
+      : {
+          onApplied(listener: BatchListener): () => void {
+            const unsubscribe = sources.map((source) => source.onApplied(listener));
+            return () => {
+              for (const stop of unsubscribe) stop();
+            };
+          },
+        };
+  registerHealth(app, database, ingest, celery);
   const feedMetrics = registerMonitorMetrics(metrics.registry, { engine: options.app ?? null, ingest, prisma: database.prisma, logger });
-  ingest?.onApplied(feedMetrics);
+  applied?.onApplied(feedMetrics);
   registerMetrics(app, metrics, security.metricsToken);
   await app.register(apiPlugin, {
     prefix: API_PREFIX,
@@ -193,7 +220,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // Operator actions (/api/v1, Flower's /api/task/...) and the socket.io live feed on this server.
   const operator = await mountOperatorFeatures(app, {
     engine: options.app ?? null,
-    ingest: ingest && { onApplied: (listener) => ingest.onApplied(listener) },
+    ingest: applied,
     sessions,
     allowedOrigins: sameHostAliases(security.dashboardUrl),
     logger,
@@ -207,11 +234,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }, SESSION_SWEEP_INTERVAL_MS);
   sweep.unref();
 
+  const closeCelery = () => Promise.all(celery.map((source) => source.close()));
   try {
     await ingest?.start();
+    await Promise.all(celery.map((source) => source.start()));
     await app.listen({ port: options.port, host });
   } catch (error) {
     await ingest?.close();
+    await closeCelery();
     clearInterval(sweep);
     await operator.close();
     await app.close();
@@ -238,12 +268,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     audit,
     metrics,
     ingest,
+    celery,
     retention,
     close() {
       closing ??= (async () => {
         clearInterval(sweep);
         await retention?.stop();
         await ingest?.close();
+        await closeCelery();
         await operator.close();
         await app.close();
         await database.close();

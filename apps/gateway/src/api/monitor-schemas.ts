@@ -51,6 +51,8 @@ export const TaskSummarySchema = z
     groupIndex: z.number().int().nullable(),
     /** Set on a chord's callback: the group whose results it receives. */
     chordGroupId: z.string().nullable(),
+    /** The Celery cluster (LOVAGE_CELERY_BROKER_URL's name) the task was seen on; null for Lovage's own tasks. */
+    cluster: z.string().nullable(),
     createdAt: timestamp,
     updatedAt: timestamp,
     sentAt: timestamp.nullable(),
@@ -258,6 +260,8 @@ export const WorkerSummarySchema = z
     loadavg: z.array(z.number()),
     /** Resident set size, bytes. */
     memoryRss: z.number().nullable(),
+    /** The Celery cluster (LOVAGE_CELERY_BROKER_URL's name) of a Python worker; null for Lovage's own workers. */
+    cluster: z.string().nullable(),
   })
   .meta({ id: 'WorkerSummary' });
 export type WorkerSummary = z.infer<typeof WorkerSummarySchema>;

@@ -42,6 +42,7 @@ export function toTaskSummary(row: TaskListRow): TaskSummary {
     groupId: row.group_id,
     groupIndex: row.group_index,
     chordGroupId: row.chord_group_id,
+    cluster: row.cluster,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     sentAt: iso(row.sent_at),

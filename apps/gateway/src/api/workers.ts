@@ -24,6 +24,7 @@ export function toWorkerSummary(row: Worker): WorkerSummary {
     failed: Number(row.failed),
     loadavg: row.loadavg,
     memoryRss: row.memoryRss === null ? null : Number(row.memoryRss),
+    cluster: row.cluster,
   };
 }
 

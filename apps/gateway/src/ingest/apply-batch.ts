@@ -103,29 +103,29 @@ const ms = (column: string): string => `(extract(epoch from ${column}) * 1000)::
 const ts = (column: string): string => `to_timestamp(r.${column} / 1000.0)`;
 
 const SELECT_TASKS = `
-SELECT id, name, state::text AS state, args::text AS args, queue, worker, priority, retries,
+SELECT id, name, state::text AS state, args::text AS args, kwargs::text AS kwargs, queue, worker, priority, retries,
        parent_id, root_id, group_id, group_index, chord_group_id, result_preview, error_name, error_message, error_stack, runtime,
-       ${TASK_TIMES.map(ms).join(', ')}
+       cluster, ${TASK_TIMES.map(ms).join(', ')}
   FROM tasks
  WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))
  ORDER BY id
    FOR UPDATE`;
 
 const UPSERT_TASKS = `
-INSERT INTO tasks (id, name, state, args, queue, worker, priority, retries, parent_id, root_id, group_id, group_index, chord_group_id, result_preview,
-                   error_name, error_message, error_stack, runtime, ${TASK_TIMES.join(', ')}, updated_at)
-SELECT r.id, r.name, r.state::task_state, COALESCE(r.args::jsonb, '[]'::jsonb), r.queue, r.worker, r.priority, r.retries,
+INSERT INTO tasks (id, name, state, args, kwargs, queue, worker, priority, retries, parent_id, root_id, group_id, group_index, chord_group_id, result_preview,
+                   error_name, error_message, error_stack, runtime, cluster, ${TASK_TIMES.join(', ')}, updated_at)
+SELECT r.id, r.name, r.state::task_state, COALESCE(r.args::jsonb, '[]'::jsonb), r.kwargs::jsonb, r.queue, r.worker, r.priority, r.retries,
        r.parent_id, r.root_id, r.group_id, r.group_index, r.chord_group_id, r.result_preview, r.error_name, r.error_message, r.error_stack, r.runtime,
-       ${TASK_TIMES.map(ts).join(', ')}, now()
-  FROM jsonb_to_recordset($1::jsonb) AS r(id text, name text, state text, args text, queue text, worker text, priority int,
+       r.cluster, ${TASK_TIMES.map(ts).join(', ')}, now()
+  FROM jsonb_to_recordset($1::jsonb) AS r(id text, name text, state text, args text, kwargs text, queue text, worker text, priority int,
        retries int, parent_id text, root_id text, group_id text, group_index int, chord_group_id text, result_preview text, error_name text, error_message text, error_stack text,
-       runtime float8, ${TASK_TIMES.map((c) => `${c} float8`).join(', ')})
+       runtime float8, cluster text, ${TASK_TIMES.map((c) => `${c} float8`).join(', ')})
 ON CONFLICT (id) DO UPDATE SET
-  name = EXCLUDED.name, state = EXCLUDED.state, args = EXCLUDED.args, queue = EXCLUDED.queue, worker = EXCLUDED.worker,
+  name = EXCLUDED.name, state = EXCLUDED.state, args = EXCLUDED.args, kwargs = COALESCE(EXCLUDED.kwargs, tasks.kwargs), queue = EXCLUDED.queue, worker = EXCLUDED.worker,
   priority = EXCLUDED.priority, retries = EXCLUDED.retries, parent_id = EXCLUDED.parent_id, root_id = EXCLUDED.root_id,
   group_id = EXCLUDED.group_id, group_index = EXCLUDED.group_index, chord_group_id = EXCLUDED.chord_group_id,
   result_preview = EXCLUDED.result_preview, error_name = EXCLUDED.error_name, error_message = EXCLUDED.error_message,
-  error_stack = EXCLUDED.error_stack, runtime = EXCLUDED.runtime,
+  error_stack = EXCLUDED.error_stack, runtime = EXCLUDED.runtime, cluster = EXCLUDED.cluster,
   ${TASK_TIMES.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, updated_at = now()`;
 
 const SELECT_ATTEMPTS = `
@@ -177,17 +177,18 @@ SELECT hostname, pid, (extract(epoch from first_seen) * 1000)::float8 AS first_s
 
 const UPSERT_WORKERS = `
 INSERT INTO workers (hostname, pid, version, queues, pool_kind, pool_size, first_seen, last_heartbeat, online, active,
-                     processed, succeeded, failed, loadavg, memory_rss)
+                     processed, succeeded, failed, loadavg, memory_rss, cluster)
 SELECT r.hostname, r.pid, r.version, r.queues, r.pool_kind, r.pool_size, ${ts('first_seen')}, ${ts('last_heartbeat')}, r.online,
-       r.active, r.processed, r.succeeded, r.failed, r.loadavg, r.memory_rss
+       r.active, r.processed, r.succeeded, r.failed, r.loadavg, r.memory_rss, r.cluster
   FROM jsonb_to_recordset($1::jsonb) AS r(hostname text, pid int, version text, queues text[], pool_kind text, pool_size int,
        first_seen float8, last_heartbeat float8, online boolean, active int, processed bigint, succeeded bigint, failed bigint,
-       loadavg float8[], memory_rss bigint)
+       loadavg float8[], memory_rss bigint, cluster text)
 ON CONFLICT (hostname) DO UPDATE SET
   pid = EXCLUDED.pid, version = EXCLUDED.version, queues = EXCLUDED.queues, pool_kind = EXCLUDED.pool_kind,
   pool_size = EXCLUDED.pool_size, first_seen = LEAST(workers.first_seen, EXCLUDED.first_seen),
   last_heartbeat = EXCLUDED.last_heartbeat, online = EXCLUDED.online, active = EXCLUDED.active, processed = EXCLUDED.processed,
-  succeeded = EXCLUDED.succeeded, failed = EXCLUDED.failed, loadavg = EXCLUDED.loadavg, memory_rss = EXCLUDED.memory_rss`;
+  succeeded = EXCLUDED.succeeded, failed = EXCLUDED.failed, loadavg = EXCLUDED.loadavg, memory_rss = EXCLUDED.memory_rss,
+  cluster = COALESCE(EXCLUDED.cluster, workers.cluster)`;
 
 const TOUCH_WORKERS_FIRST_SEEN = `
 UPDATE workers w SET first_seen = to_timestamp(r.first_seen / 1000.0)
@@ -223,6 +224,7 @@ interface TaskRecord {
   name: string;
   state: TaskStateName;
   args: string;
+  kwargs: string | null;
   queue: string;
   worker: string | null;
   priority: number | null;
@@ -237,6 +239,7 @@ interface TaskRecord {
   error_message: string | null;
   error_stack: string | null;
   runtime: number | null;
+  cluster: string | null;
   eta: number | null;
   expires: number | null;
   created_at: number;
@@ -257,6 +260,7 @@ function taskFromRecord(r: TaskRecord): TaskRow {
     state: r.state,
     // args has a default in the table; it is only known once sent or received carried it.
     args: r.sent_at === null && r.received_at === null ? null : r.args,
+    kwargs: r.kwargs,
     queue: r.queue,
     worker: r.worker,
     priority: r.priority,
@@ -273,6 +277,7 @@ function taskFromRecord(r: TaskRecord): TaskRow {
     errorMessage: r.error_message,
     errorStack: r.error_stack,
     runtime: r.runtime,
+    cluster: r.cluster,
     createdAt: r.created_at,
     sentAt: r.sent_at,
     receivedAt: r.received_at,
@@ -292,6 +297,7 @@ function taskToRecord(t: TaskRow): Record<string, unknown> {
     state: t.state,
     // Valid JSON text (argsText keeps it so); Postgres parses it once, in the upsert.
     args: t.args,
+    kwargs: t.kwargs,
     queue: t.queue,
     worker: t.worker,
     priority: t.priority,
@@ -306,6 +312,7 @@ function taskToRecord(t: TaskRow): Record<string, unknown> {
     error_message: t.errorMessage,
     error_stack: t.errorStack,
     runtime: t.runtime,
+    cluster: t.cluster,
     eta: t.eta,
     expires: t.expires,
     created_at: t.createdAt,
@@ -433,8 +440,20 @@ interface WorkerRecord {
   last_heartbeat: number;
 }
 
+/** Where a batch's events come from, for the rows they create. */
+export interface BatchOrigin {
+  /** The Celery cluster that sent the events (its configured name); absent for Lovage's own stream. */
+  cluster?: string | undefined;
+}
+
 /** Applies a batch of events in one transaction. Safe to call again with the same events. */
-export async function applyBatch(prisma: PrismaClient, rawEvents: readonly unknown[], cursor?: { stream: string; lastId: string }): Promise<BatchResult> {
+export async function applyBatch(
+  prisma: PrismaClient,
+  rawEvents: readonly unknown[],
+  cursor?: { stream: string; lastId: string },
+  origin: BatchOrigin = {},
+): Promise<BatchResult> {
+  const cluster = origin.cluster ?? null;
   // De-duplicate on (hostname, pid, seq) within the batch; across batches the
   // idempotent writes below make a duplicate harmless.
   const seen = new Set<string>();
@@ -484,8 +503,8 @@ export async function applyBatch(prisma: PrismaClient, rawEvents: readonly unkno
   const result: BatchResult = { events: events.length, invalid, tasks: [], attempts: [], workers: [], scheduleRuns: [], scheduleChanges: [] };
   await prisma.$transaction(
     async (tx) => {
-      await writeTasks(tx, taskEvents, scheduled, result);
-      await writeWorkers(tx, workerEvents, result);
+      await writeTasks(tx, taskEvents, scheduled, result, cluster);
+      await writeWorkers(tx, workerEvents, result, cluster);
       if (scheduleRuns.length > 0) {
         // Only runs not stored before: a replayed schedule-fired is not news.
         const inserted = new Set((await tx.$queryRawUnsafe<{ task_id: string | null }[]>(INSERT_SCHEDULE_RUNS, toJson(scheduleRuns))).map((r) => r.task_id));
@@ -502,7 +521,13 @@ export async function applyBatch(prisma: PrismaClient, rawEvents: readonly unkno
   return result;
 }
 
-async function writeTasks(tx: Sql, taskEvents: Map<string, TaskEvent[]>, scheduled: Map<string, ScheduledTask>, result: BatchResult): Promise<void> {
+async function writeTasks(
+  tx: Sql,
+  taskEvents: Map<string, TaskEvent[]>,
+  scheduled: Map<string, ScheduledTask>,
+  result: BatchResult,
+  cluster: string | null,
+): Promise<void> {
   const ids = [...new Set([...taskEvents.keys(), ...scheduled.keys()])].sort();
   if (ids.length === 0) return;
   const existing = new Map<string, TaskRow>();
@@ -520,6 +545,7 @@ async function writeTasks(tx: Sql, taskEvents: Map<string, TaskEvent[]>, schedul
     const row: TaskRow = before ? { ...before } : emptyTask(id, firstAt);
     const fired = scheduled.get(id);
     if (fired) applyScheduled(row, fired);
+    if (row.cluster === null && cluster !== null) row.cluster = cluster;
     const receipts: number[] = [];
     for (const event of list) {
       if (event.type === 'task-received' && (row.receivedAt === null || event.timestamp > row.receivedAt)) receipts.push(event.timestamp);
@@ -607,7 +633,7 @@ function isAfter(a: WorkerEvent, b: { pid: number | null; timestamp: number; seq
   return a.type === 'worker-offline';
 }
 
-async function writeWorkers(tx: Sql, workerEvents: Map<string, WorkerEvent[]>, result: BatchResult): Promise<void> {
+async function writeWorkers(tx: Sql, workerEvents: Map<string, WorkerEvent[]>, result: BatchResult, cluster: string | null): Promise<void> {
   if (workerEvents.size === 0) return;
   const hostnames = [...workerEvents.keys()].sort();
   const stored = new Map<string, WorkerRecord>();
@@ -648,6 +674,7 @@ async function writeWorkers(tx: Sql, workerEvents: Map<string, WorkerEvent[]>, r
       failed: latest.failed,
       loadavg: latest.loadavg,
       memory_rss: Math.round(latest.rss),
+      cluster,
     });
   }
   if (upserts.length > 0) await tx.$executeRawUnsafe(UPSERT_WORKERS, toJson(upserts));

@@ -28,6 +28,8 @@ export interface WorkerSnapshot {
   loadavg: number[];
   /** Bytes. */
   memoryRss: number | null;
+  /** The Celery cluster the worker belongs to; null for Lovage's own workers. */
+  cluster: string | null;
 }
 
 /** Beat sent a schedule's task (a `schedule-fired` event). */
@@ -48,6 +50,7 @@ export interface WorkerRow {
   failed: number;
   loadavg: number[];
   memory_rss: number | null;
+  cluster: string | null;
 }
 
 export function workerSnapshotOf(row: WorkerRow): WorkerSnapshot {
@@ -67,6 +70,7 @@ export function workerSnapshotOf(row: WorkerRow): WorkerSnapshot {
     failed: row.failed,
     loadavg: row.loadavg,
     memoryRss: row.memory_rss,
+    cluster: row.cluster,
   };
 }
 

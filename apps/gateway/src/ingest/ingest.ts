@@ -18,7 +18,8 @@ import type { Lovage, EventBatch } from '@lovage/engine';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { applyBatch, compareStreamIds } from './apply-batch.js';
-import { workerSnapshotOf, type BatchListener, type BatchResult, type WorkerRow, type WorkerSnapshot } from './batch-result.js';
+import type { BatchListener, BatchResult } from './batch-result.js';
+import { markSilentWorkersOffline } from './offline-sweep.js';
 
 export type { BatchListener, BatchResult } from './batch-result.js';
 
@@ -279,30 +280,14 @@ export class Ingest {
     }
   }
 
-  /** Workers whose last heartbeat is older than two intervals plus a margin (as the engine's registry) go offline. */
+  /** Lovage's workers whose last heartbeat is older than two intervals plus a margin (as the engine's registry) go offline; each Celery source sweeps its own cluster's. */
   async sweepOffline(): Promise<string[]> {
-    const timeouts = [...this.heartbeatMs].map(([hostname, interval]) => ({ hostname, timeout_ms: 2 * interval + Math.max(500, interval / 2) }));
-    const fallback = this.options.defaultHeartbeatMs ?? 2_000;
-    const rows = await this.prisma.$queryRawUnsafe<WorkerRow[]>(
-      `UPDATE workers w SET online = false
-        WHERE w.online
-          AND w.last_heartbeat < now() - make_interval(secs => COALESCE(
-                (SELECT r.timeout_ms FROM jsonb_to_recordset($1::jsonb) AS r(hostname text, timeout_ms float8) WHERE r.hostname = w.hostname),
-                $2::float8) / 1000.0)
-      RETURNING w.hostname, w.pid, w.version, w.queues, w.pool_kind, w.pool_size, w.online,
-                (extract(epoch from w.first_seen) * 1000)::float8 AS first_seen,
-                (extract(epoch from w.last_heartbeat) * 1000)::float8 AS last_heartbeat,
-                w.active, w.processed::float8 AS processed, w.succeeded::float8 AS succeeded, w.failed::float8 AS failed,
-                w.loadavg, w.memory_rss::float8 AS memory_rss`,
-      JSON.stringify(timeouts),
-      2 * fallback + Math.max(500, fallback / 2),
-    );
-    if (rows.length > 0) {
-      const workers: WorkerSnapshot[] = rows.map(workerSnapshotOf);
+    const workers = await markSilentWorkersOffline(this.prisma, this.heartbeatMs, this.options.defaultHeartbeatMs ?? 2_000, null);
+    if (workers.length > 0) {
       this.logger.info({ workers: workers.map((w) => w.hostname) }, 'ingest: workers missed their heartbeats; marked offline');
       this.notify({ events: 0, invalid: 0, tasks: [], attempts: [], workers, scheduleRuns: [], scheduleChanges: [] });
     }
-    return rows.map((r) => r.hostname);
+    return workers.map((w) => w.hostname);
   }
 
   private fail(error: unknown, message: string): void {

@@ -28,6 +28,8 @@ export interface TaskRow {
   state: TaskStateName;
   /** JSON text of the args preview, or null when no event carried args yet. */
   args: string | null;
+  /** JSON text of the kwargs, when an event carried them (Celery's, as a repr string); else null. */
+  kwargs: string | null;
   queue: string;
   worker: string | null;
   priority: number | null;
@@ -44,6 +46,8 @@ export interface TaskRow {
   errorMessage: string | null;
   errorStack: string | null;
   runtime: number | null;
+  /** The Celery cluster whose events made the row; null for Lovage's own tasks. */
+  cluster: string | null;
   createdAt: number;
   sentAt: number | null;
   receivedAt: number | null;
@@ -155,6 +159,7 @@ export function emptyTask(id: string, at: number): TaskRow {
     name: '',
     state: 'PENDING',
     args: null,
+    kwargs: null,
     queue: 'default',
     worker: null,
     priority: null,
@@ -171,6 +176,7 @@ export function emptyTask(id: string, at: number): TaskRow {
     errorMessage: null,
     errorStack: null,
     runtime: null,
+    cluster: null,
     createdAt: at,
     sentAt: null,
     receivedAt: null,
@@ -211,7 +217,13 @@ export function applyTaskEvent(row: TaskRow, event: TaskEvent): void {
   if (event.name && (row.name === '' || stub)) row.name = event.name;
   if (event.queue && stub) row.queue = event.queue;
   if ((event.type === 'task-sent' || event.type === 'task-received') && row.args === null) row.args = argsText(event.args);
-  if (event.type === 'task-sent' && row.priority === null) row.priority = event.priority;
+  if ((event.type === 'task-sent' || event.type === 'task-received') && row.kwargs === null) {
+    // Only Celery's events carry kwargs (their repr text): see celery-translate.ts.
+    const kwargs = (event as { kwargs?: unknown }).kwargs;
+    if (typeof kwargs === 'string') row.kwargs = JSON.stringify(kwargs);
+  }
+  // Celery's task-sent has no priority (see celery-translate.ts): the column then stays unknown.
+  if (event.type === 'task-sent' && row.priority === null && Number.isInteger(event.priority)) row.priority = event.priority;
   if (row.expires === null && typeof event.expires === 'number') row.expires = event.expires;
   // Workflow links never change for one task id: the first event that carries one sets it, and
   // an event without it (a late or foreign one) leaves it, so the order of arrival cannot lose them.

@@ -37,6 +37,7 @@ export function taskSummary(row: TaskRow, updatedAt: number): TaskSummary {
     groupId: row.groupId,
     groupIndex: row.groupIndex,
     chordGroupId: row.chordGroupId,
+    cluster: row.cluster,
     createdAt: new Date(row.createdAt).toISOString(),
     updatedAt: new Date(updatedAt).toISOString(),
     sentAt: iso(row.sentAt),

@@ -49,6 +49,7 @@ export interface TaskListRow {
   group_id: string | null;
   group_index: number | null;
   chord_group_id: string | null;
+  cluster: string | null;
   created_at: Date;
   updated_at: Date;
   sent_at: Date | null;
@@ -86,6 +87,7 @@ export function taskRowOf(task: Task): TaskListRow {
     group_id: task.groupId,
     group_index: task.groupIndex,
     chord_group_id: task.chordGroupId,
+    cluster: task.cluster,
     created_at: task.createdAt,
     updated_at: task.updatedAt,
     sent_at: task.sentAt,
@@ -103,7 +105,7 @@ export function taskRowOf(task: Task): TaskListRow {
 }
 
 const LIST_COLUMNS = `id, name, state::text AS state, queue, worker, args, retries, priority, eta, result_preview, error_name,
-  error_message, runtime, parent_id, root_id, group_id, group_index, chord_group_id, created_at, updated_at, sent_at, received_at, started_at, succeeded_at,
+  error_message, runtime, parent_id, root_id, group_id, group_index, chord_group_id, cluster, created_at, updated_at, sent_at, received_at, started_at, succeeded_at,
   failed_at, retried_at, revoked_at, rejected_at`;
 
 /** The SQL and parameters of one page of the task list (exported for EXPLAIN in the bench and tests). */

@@ -1,0 +1,15 @@
+// `@lovage/engine/celery`: Celery's wire format for monitors that read a Python
+// Celery cluster directly (the gateway subscribes to its `celeryev` events).
+// Only what such a reader needs; the adapter itself is reached through `Lovage`.
+export {
+  decodeEventMessage,
+  isCeleryEvent,
+  type CeleryEvent,
+  type CeleryEventBase,
+  type CeleryEventFields,
+  type CeleryEventRecord,
+  type CeleryEventType,
+  type WorkerEventFields,
+} from './celery-events.js';
+export { KombuLayout, type KombuLayoutOptions } from './kombu-layout.js';
+export { CeleryWireError } from './celery-wire-error.js';
