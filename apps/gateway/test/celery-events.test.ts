@@ -3,13 +3,15 @@
 // with LOVAGE_CELERY_BROKER_URL and LOVAGE_CELERY_KEY_PREFIX. Everything is
 // checked through the REST API, as the dashboard reads it.
 import { Redis } from 'ioredis';
+import { Lovage } from '@lovage/engine';
 import { startCeleryWorker, type CeleryWorker } from '@lovage/test-support/celery-worker';
 import { postgresTest } from '@lovage/test-support/postgres';
+import { deleteKeysWithPrefix, uniquePrefix } from '@lovage/test-support/redis';
 import { cleanupPeer, peerConfig, runPythonJson } from '@lovage/test-support/python-peer';
 import { describe, expect } from 'vitest';
 import type { TaskDetail, TaskDetailResponse, WorkerList } from '../src/api/schemas.js';
 import { loadConfig } from '../src/config.js';
-import { signedIn, startGateway, type Client } from './support.js';
+import { errorOf, signedIn, startGateway, type Client } from './support.js';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 
@@ -41,7 +43,10 @@ describe('watching a Python Celery cluster', () => {
     async ({ postgres }) => {
       const config = peerConfig('gwcelery');
       const env = loadConfig({ LOVAGE_CELERY_BROKER_URL: `python-peer=${config.brokerUrl}`, LOVAGE_CELERY_KEY_PREFIX: config.keyPrefix });
-      const gateway = await startGateway(postgres.url, { celery: env.celery });
+      // Its own Lovage app too, as a gateway beside a mixed cluster has: the operator actions need one.
+      const ownPrefix = uniquePrefix('gwcelery-own');
+      const own = new Lovage({ broker: redisUrl, prefix: ownPrefix, logLevel: 'silent' });
+      const gateway = await startGateway(postgres.url, { celery: env.celery, app: own });
       const redis = new Redis(redisUrl);
       let worker: CeleryWorker | undefined;
       const ids: string[] = [];
@@ -85,6 +90,10 @@ print(json.dumps({
         });
         expect(failed.errorStack).toMatch(/Traceback \(most recent call last\)[\s\S]*raise PeerTaskError\(message\)[\s\S]*PeerTaskError: card declined/);
         expect(failed.attempts).toMatchObject([{ attempt: 1, outcome: 'FAILURE', errorName: 'PeerTaskError' }]);
+        // Its args are Python text, so the monitor refuses to send it again (it says why).
+        const operator = await signedIn(gateway, 'operator');
+        const retry = await operator.request('POST', `/api/v1/tasks/${sent.fail}/retry`);
+        expect({ status: retry.status, code: (await errorOf(retry)).code }).toEqual({ status: 409, code: 'CELERY_TASK' });
 
         const retried = await settled(client, sent.retry, 'SUCCESS');
         expect(retried).toMatchObject({ name: 'peer.retry', args: '(2,)', resultPreview: '3', retries: 2, cluster: 'python-peer' });
@@ -120,6 +129,8 @@ print(json.dumps({
       } finally {
         await worker?.stop();
         await gateway.close();
+        await own.close();
+        await deleteKeysWithPrefix(redis, ownPrefix);
         await cleanupPeer(redis, config, ids.map((id) => `celery-task-meta-${id}`));
         redis.disconnect();
       }

@@ -60,9 +60,13 @@ export class TaskActions {
   async retry(id: string): Promise<{ retriedIntoId: string }> {
     const row = await this.prisma.task.findUnique({
       where: { id },
-      select: { name: true, state: true, args: true, kwargs: true, queue: true, priority: true, retriedIntoId: true },
+      select: { name: true, state: true, args: true, kwargs: true, queue: true, priority: true, retriedIntoId: true, cluster: true },
     });
     if (!row) throw new NotFoundError(`no task with id ${JSON.stringify(id)}`);
+    // A watched Celery cluster's events carry args as Python repr text: nothing to send again as JSON.
+    if (row.cluster !== null) {
+      throw new ConflictError(`task ${id} ran on the Celery cluster ${row.cluster}, whose events carry its arguments as Python text; retry it from Python`, 'CELERY_TASK');
+    }
     if (row.retriedIntoId) throw new ConflictError(`task ${id} was already retried as ${row.retriedIntoId}`, 'ALREADY_RETRIED');
     if (!RETRIABLE_STATES.includes(row.state)) {
       throw new ConflictError(`only a failed or revoked task can be retried; task ${id} is ${row.state}`, 'TASK_NOT_RETRIABLE');
