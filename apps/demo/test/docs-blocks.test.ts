@@ -84,6 +84,8 @@ const readJson = <T>(file: string): T => JSON.parse(readFileSync(path.join(repoR
 const rootPackage = readJson<{ workspaces: string[]; scripts: Record<string, string> }>('package.json');
 /** Each workspace's npm scripts, by package name. */
 const workspaceScripts = new Map<string, Record<string, string>>();
+/** The programs the workspaces install (`bin`): what `npx NAME` may run besides `lovage`. */
+const workspaceBins = new Set<string>();
 for (const pattern of rootPackage.workspaces) {
   const parent = pattern.endsWith('/*') ? pattern.slice(0, -2) : undefined;
   const dirs = parent
@@ -91,8 +93,9 @@ for (const pattern of rootPackage.workspaces) {
     : [pattern];
   for (const dir of dirs) {
     if (!existsSync(path.join(repoRoot, dir, 'package.json'))) continue;
-    const pkg = readJson<{ name: string; scripts?: Record<string, string> }>(`${dir}/package.json`);
+    const pkg = readJson<{ name: string; scripts?: Record<string, string>; bin?: Record<string, string> }>(`${dir}/package.json`);
     workspaceScripts.set(pkg.name, pkg.scripts ?? {});
+    for (const bin of Object.keys(pkg.bin ?? {})) workspaceBins.add(bin);
   }
 }
 
@@ -154,9 +157,8 @@ function checkShellCommand(at: string, command: string[]): string[] {
     case 'npm':
       return checkNpm(args).map((p) => `${at}: ${p}`);
     case 'npx':
-      return args[0] === 'lovage'
-        ? checkLovage(args.slice(1)).map((p) => `${at}: ${p}`)
-        : [`${at}: npx ${args[0]}: not a command of this project`];
+      if (args[0] === 'lovage') return checkLovage(args.slice(1)).map((p) => `${at}: ${p}`);
+      return args[0] !== undefined && workspaceBins.has(args[0]) ? [] : [`${at}: npx ${args[0]}: not a command of this project`];
     case 'lovage':
       return checkLovage(args).map((p) => `${at}: ${p}`);
     case 'curl': {
