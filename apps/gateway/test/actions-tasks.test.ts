@@ -119,7 +119,12 @@ describe('task actions', () => {
       expect(applied.status).toBe(201);
       const body = (await applied.json()) as { id: string; task: string; queue: string; state: string };
       expect(body).toMatchObject({ task: 'tests.add', queue: 'default', state: 'PENDING' });
-      const row = await taskInState(gateway, body.id, ['SUCCESS']);
+      await taskInState(gateway, body.id, ['SUCCESS']);
+      // The priority comes with task-sent, which the gateway's own app may flush after the worker's events.
+      const row = await until(async () => {
+        const stored = await gateway.prisma.task.findUnique({ where: { id: body.id } });
+        return stored?.priority === 5 ? stored : null;
+      }, 'the task-sent event applied');
       expect(row).toMatchObject({ args: [40, 2], resultPreview: '42', priority: 5 });
       // Exactly one task was sent: only the one the operator applied exists.
       expect(await gateway.prisma.task.count()).toBe(1);
