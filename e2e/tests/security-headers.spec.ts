@@ -30,26 +30,30 @@ function expectPagePolicy(response: APIResponse): string {
 }
 
 test('every page and asset carries the security headers, each page with a nonce of its own', async ({ request, playwright, baseURL }) => {
-  const nonces = new Set<string>();
-  let html = '';
-  for (const { path } of [...pages, { path: '/login' }]) {
-    const response = await request.get(path, { maxRedirects: 0 });
-    expect(response.status(), path).toBe(200);
-    nonces.add(expectPagePolicy(response));
-    html = await response.text();
-  }
-  expect(nonces.size).toBe(pages.length + 1);
-  // Every script tag of the page carries that page's nonce.
-  const scripts = html.match(/<script\b[^>]*>/g) ?? [];
-  expect(scripts.length).toBeGreaterThan(0);
-  expect(scripts.filter((tag) => !/\snonce="/.test(tag))).toEqual([]);
-
-  const asset = /<script[^>]*\ssrc="(\/_next\/static\/[^"]+\.js)"/.exec(html)?.[1];
-  expect(asset).toBeDefined();
-  expectStaticHeaders(await request.get(asset!));
-  // Signed out, a page answers with a redirect to sign in: headers on it too.
-  const anonymous = await playwright.request.newContext({ baseURL });
+  // Signed out: the test runner would otherwise hand this context the admin's saved session.
+  const anonymous = await playwright.request.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
   try {
+    const nonces = new Set<string>();
+    let html = '';
+    for (const { path } of pages) {
+      const response = await request.get(path, { maxRedirects: 0 });
+      expect(response.status(), path).toBe(200);
+      nonces.add(expectPagePolicy(response));
+      html = await response.text();
+    }
+    // Every script tag of a page carries that page's nonce, and its assets have the headers too.
+    const scripts = html.match(/<script\b[^>]*>/g) ?? [];
+    expect(scripts.length).toBeGreaterThan(0);
+    expect(scripts.filter((tag) => !/\snonce="/.test(tag))).toEqual([]);
+    const asset = /<script[^>]*\ssrc="(\/_next\/static\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(asset).toBeDefined();
+    expectStaticHeaders(await request.get(asset!));
+
+    // Signed out: the sign-in page has its policy too, and a page answers with a redirect to it.
+    const login = await anonymous.get('/login', { maxRedirects: 0 });
+    expect(login.status()).toBe(200);
+    nonces.add(expectPagePolicy(login));
+    expect(nonces.size).toBe(pages.length + 1);
     const redirect = await anonymous.get('/tasks', { maxRedirects: 0 });
     expect(redirect.status()).toBe(307);
     expectStaticHeaders(redirect);

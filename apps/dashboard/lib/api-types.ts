@@ -20,6 +20,7 @@ import type {
   User as GatewayUser,
   UserDetail,
 } from '@lovage/gateway/api-types';
+import './client/zod-setup';
 import { z } from 'zod';
 
 export const roles = ['viewer', 'operator', 'admin'] as const satisfies readonly GatewayRole[];
