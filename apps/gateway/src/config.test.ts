@@ -50,6 +50,8 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LOVAGE_CELERY_BROKER_URL: 'redis://h/x' })).toThrow(/LOVAGE_CELERY_BROKER_URL.*database must be a number/);
     expect(() => loadConfig({ LOVAGE_CELERY_BROKER_URL: 'a=redis://h,a=redis://g' })).toThrow(/two clusters are named "a"/);
     expect(() => loadConfig({ LOVAGE_CELERY_BROKER_URL: ' , ' })).toThrow(/LOVAGE_CELERY_BROKER_URL.*names no broker/);
+    // `lovage` is the filters' name for Lovage's own tasks and workers.
+    expect(() => loadConfig({ LOVAGE_CELERY_BROKER_URL: 'Lovage=redis://h' })).toThrow(/LOVAGE_CELERY_BROKER_URL.*"lovage" stands for Lovage's own tasks/);
   });
 
   it('reads the security settings and never echoes a secret in an error', () => {

@@ -82,6 +82,12 @@ export interface CeleryClusterConfig {
   db: number;
 }
 
+/**
+ * The cluster filter's name for Lovage's own tasks and workers (their `cluster` is null). No
+ * Celery cluster may take it.
+ */
+export const OWN_CLUSTER = 'lovage';
+
 const CLUSTER_NAME = /^[A-Za-z0-9][\w.:@/-]{0,99}$/;
 
 /** Parses `[name=]redis://host:port/db, …` into clusters; throws with the entry at fault. */
@@ -107,6 +113,7 @@ export function parseCeleryClusters(value: string, keyPrefix = ''): CeleryCluste
     if (path !== '' && !/^\d+$/.test(path)) throw new Error(`${JSON.stringify(entry)}: the database must be a number`);
     const db = path === '' ? 0 : Number(path);
     const clusterName = name ?? `${parsed.hostname}:${parsed.port || '6379'}/${db}`;
+    if (clusterName.toLowerCase() === OWN_CLUSTER) throw new Error(`${JSON.stringify(entry)}: the name ${JSON.stringify(OWN_CLUSTER)} stands for Lovage's own tasks in filters; give this cluster another name`);
     if (!CLUSTER_NAME.test(clusterName)) throw new Error(`${JSON.stringify(clusterName)} is not a usable cluster name (letters, digits, . _ - : @ /)`);
     if (clusters.some((c) => c.name === clusterName)) throw new Error(`two clusters are named ${JSON.stringify(clusterName)}`);
     clusters.push({ name: clusterName, url, keyPrefix, db });

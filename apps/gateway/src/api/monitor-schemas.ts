@@ -121,6 +121,7 @@ export const TaskListQuerySchema = z.object({
   name: z.string().min(1).max(200).optional().meta({ description: 'Exact task name' }),
   worker: z.string().min(1).max(200).optional(),
   queue: z.string().min(1).max(200).optional(),
+  cluster: z.string().min(1).max(100).optional().meta({ description: "A watched Celery cluster's name, or `lovage` for Lovage's own tasks" }),
   q: z.string().trim().min(1, 'must not be empty').max(200).optional().meta({ description: 'Full-text search over name, args, kwargs, result and error (all words must match)' }),
   since: isoQuery.optional().meta({ description: 'Created at or after' }),
   until: isoQuery.optional().meta({ description: 'Created before' }),
@@ -148,6 +149,8 @@ export const TaskFacetsSchema = z
     names: z.array(z.string()),
     queues: z.array(z.string()),
     workers: z.array(z.string()),
+    /** Celery clusters that tasks were seen on; empty when every task is Lovage's own. */
+    clusters: z.array(z.string()),
     states: z.array(TaskStateSchema),
   })
   .meta({ id: 'TaskFacets' });
@@ -271,6 +274,7 @@ export type WorkerList = z.infer<typeof WorkerListSchema>;
 
 export const WorkerListQuerySchema = z.object({
   online: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
+  cluster: z.string().min(1).max(100).optional().meta({ description: "A watched Celery cluster's name, or `lovage` for Lovage's own workers" }),
 });
 export type WorkerListQuery = z.input<typeof WorkerListQuerySchema>;
 
