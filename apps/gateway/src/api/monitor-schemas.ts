@@ -262,6 +262,12 @@ export const WorkerSummarySchema = z
     memoryRss: z.number().nullable(),
     /** The Celery cluster (LOVAGE_CELERY_BROKER_URL's name) of a Python worker; null for Lovage's own workers. */
     cluster: z.string().nullable(),
+    /** A Celery worker's max-concurrency from `inspect stats` (poolSize: the processes it runs now, which pool grow/shrink change); null for Lovage's. */
+    maxConcurrency: z.number().int().nullable(),
+    /** A Celery worker's prefetch count from `inspect stats`; null for Lovage's. */
+    prefetchCount: z.number().int().nullable(),
+    /** When `inspect stats` last answered for a Celery worker; null for Lovage's. */
+    statsAt: timestamp.nullable(),
   })
   .meta({ id: 'WorkerSummary' });
 export type WorkerSummary = z.infer<typeof WorkerSummarySchema>;

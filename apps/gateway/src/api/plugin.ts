@@ -9,6 +9,8 @@ import type { SessionStore } from '../auth/session-store.js';
 import { registerAuditRoutes } from '../audit/routes.js';
 import { registerExposureRoutes, type ExposureSettings } from '../security/exposure.js';
 import type { Ingest } from '../ingest/ingest.js';
+import type { CeleryCluster } from '../celery/celery-cluster.js';
+import { registerClusterRoutes } from './clusters.js';
 import { OpenApiRegistry } from './openapi.js';
 import { registerOverviewRoutes } from './overview.js';
 import { registerQueueRoutes } from './queues.js';
@@ -30,6 +32,8 @@ export interface ApiPluginOptions {
   /** The engine app (queues, dead letters, schedules come from its broker); null serves the database only. */
   engine?: Lovage | null;
   ingest?: Ingest | null;
+  /** The watched Celery clusters (GET /clusters). */
+  celery?: readonly CeleryCluster[];
   /** Where the gateway listens and how /metrics is guarded, for the exposure warnings. */
   exposure: ExposureSettings;
 }
@@ -52,6 +56,7 @@ export const apiPlugin: FastifyPluginCallback<ApiPluginOptions> = (app, options,
   registerAuditRoutes(registrar);
   registerTaskRoutes(registrar);
   registerWorkerRoutes(registrar);
+  registerClusterRoutes(registrar, options.celery ?? []);
   registerQueueRoutes(registrar, options.engine ?? null);
   registerScheduleRoutes(registrar, options.engine ?? null);
   registerThroughputRoutes(registrar);

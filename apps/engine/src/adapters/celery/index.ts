@@ -13,6 +13,6 @@ export {
 } from './celery-events.js';
 export { KombuLayout, type KombuLayoutOptions } from './kombu-layout.js';
 export { CeleryWireError } from './celery-wire-error.js';
-export { CeleryControlBus } from './celery-control-bus.js';
+export { CeleryControlBus, fromCeleryReply } from './celery-control-bus.js';
 export { decodeResultMeta, READY_STATES as CELERY_READY_STATES, type CeleryResultMeta, type CeleryException } from './result-meta.js';
 export { pythonRepr } from './python-repr.js';
