@@ -27,6 +27,7 @@ import { exposureWarnings } from './security/exposure.js';
 import { registerSecurityHeaders } from './security/headers.js';
 import { CeleryEventSource, type CeleryEventSourceOptions } from './ingest/celery-events.js';
 import { CeleryCluster, type CeleryClusterOptions } from './celery/celery-cluster.js';
+import { CeleryActions } from './celery/celery-actions.js';
 import { Ingest, type IngestOptions } from './ingest/ingest.js';
 import type { BatchListener } from './ingest/batch-result.js';
 import type { LiveFeedOptions } from './live/live-feed.js';
@@ -235,6 +236,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     trustProxy: security.trustProxy,
     workflows: options.workflows,
+    celery: clusters.length > 0 ? new CeleryActions(clusters) : null,
     ...(options.live ? { live: options.live } : {}),
   });
   const sweep = setInterval(() => {

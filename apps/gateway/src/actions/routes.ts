@@ -34,13 +34,22 @@ import {
   WorkerControlResponseSchema,
   type WorkerControlBody,
 } from './schemas.js';
-import type { TaskActions } from './task-actions.js';
+import { revokeStoredTask, type TaskActions } from './task-actions.js';
+import type { CeleryActions } from '../celery/celery-actions.js';
 import type { WorkflowActions } from './workflow-actions.js';
 
 /** How long worker control waits for the worker's reply. */
 const CONTROL_TIMEOUT_MS = 3_000;
 
-export interface ActionServices {
+/** The actions a Celery cluster's rows take (revoke, worker control), with or without an engine app. */
+export interface ControlServices {
+  app: Lovage | null;
+  tasks: TaskActions | null;
+  /** The watched Celery clusters' pidbox actions; null when none is watched. */
+  celery: CeleryActions | null;
+}
+
+export interface ActionServices extends ControlServices {
   app: Lovage;
   tasks: TaskActions;
   workflows: WorkflowActions;
@@ -53,17 +62,30 @@ const param = (name: string) => (params: Record<string, string | undefined>) => 
 const field = (name: string) => (_params: unknown, body: Record<string, unknown>) => (typeof body[name] === 'string' ? body[name] : null);
 
 export function registerActionRoutes(registrar: RouteRegistrar, services: ActionServices): void {
+  registerControlRoutes(registrar, services);
   registerTaskActions(registrar, services);
   registerQueueActions(registrar, services);
-  registerWorkerActions(registrar, services);
   registerScheduleActions(registrar, services);
 }
 
-function registerTaskActions(registrar: RouteRegistrar, { tasks, workflows, jobs }: ActionServices): void {
+/**
+ * Revoke and worker control: a row with a `cluster` goes to that Celery
+ * cluster's pidbox, any other to the engine app. A gateway that only watches
+ * Celery clusters mounts these alone.
+ */
+export function registerControlRoutes(registrar: RouteRegistrar, services: ControlServices): void {
+  registerRevokeAction(registrar, services);
+  registerWorkerActions(registrar, services);
+}
+
+const NO_ENGINE = 'this gateway has no Lovage app of its own (LOVAGE_BROKER_URL), only Celery clusters to act on';
+
+function registerRevokeAction(registrar: RouteRegistrar, { tasks, celery }: ControlServices): void {
+  const prisma = registrar.app.database.prisma;
   defineAction(registrar, {
     method: 'POST',
     url: '/tasks/:id/revoke',
-    summary: 'Revoke a task (with terminate: also stop it if it is running)',
+    summary: "Revoke a task (with terminate: also stop it if it is running); a Celery cluster's task is revoked over its pidbox",
     tag: 'tasks',
     access: 'operator',
     action: 'task.revoke',
@@ -72,11 +94,13 @@ function registerTaskActions(registrar: RouteRegistrar, { tasks, workflows, jobs
     response: RevokeTaskResponseSchema,
     target: param('id'),
     async handler({ params, body }) {
-      const { previousState } = await tasks.revoke(params.id, body.terminate);
+      const { previousState } = tasks ? await tasks.revoke(params.id, body.terminate) : await revokeStoredTask(prisma, params.id, body.terminate, { app: null, celery });
       return { response: { id: params.id, terminate: body.terminate, previousState } };
     },
   });
+}
 
+function registerTaskActions(registrar: RouteRegistrar, { tasks, workflows, jobs }: ActionServices): void {
   defineAction(registrar, {
     method: 'POST',
     url: '/tasks/:id/retry',
@@ -256,14 +280,18 @@ async function runCommand(app: Lovage, hostname: string, body: WorkerControlBody
       );
     case 'shutdown':
       return app.control.shutdown(options);
+    case 'autoscale':
+      throw new ConflictError(`worker ${hostname} is a Lovage worker: autoscale applies to Celery workers started with --autoscale`, 'NOT_SUPPORTED');
   }
 }
 
-function registerWorkerActions(registrar: RouteRegistrar, { app }: ActionServices): void {
+function registerWorkerActions(registrar: RouteRegistrar, { app, celery }: ControlServices): void {
+  const prisma = registrar.app.database.prisma;
   defineAction(registrar, {
     method: 'POST',
     url: '/workers/:hostname/control',
-    summary: 'Send a control command to one worker (pool_grow, pool_shrink, add_consumer, cancel_consumer, rate_limit, time_limit; shutdown needs admin)',
+    summary:
+      "Send a control command to one worker (pool_grow, pool_shrink, autoscale, add_consumer, cancel_consumer, rate_limit, time_limit; shutdown needs admin); a Celery cluster's worker gets it over its pidbox",
     tag: 'workers',
     access: 'operator',
     action: 'worker.control',
@@ -275,6 +303,13 @@ function registerWorkerActions(registrar: RouteRegistrar, { app }: ActionService
       if (body.command === 'shutdown' && !roleAllows(principal.role, 'admin')) {
         throw new ForbiddenError(`shutting a worker down needs the admin role; you have ${principal.role}`);
       }
+      const row = await prisma.worker.findUnique({ where: { hostname: params.hostname }, select: { cluster: true, online: true } });
+      if (row?.cluster != null && celery) {
+        if (!row.online) throw new NotFoundError(`worker ${params.hostname} is offline`);
+        const reply = await celery.control(row.cluster, params.hostname, body);
+        return { response: { hostname: params.hostname, command: body.command, reply }, audit: { reply, cluster: row.cluster } };
+      }
+      if (!app) throw (row ? new ConflictError(NO_ENGINE, 'NO_ENGINE') : new NotFoundError(`no worker named ${JSON.stringify(params.hostname)}`));
       const live = await app.control.workers();
       if (!live.some((worker) => worker.hostname === params.hostname)) {
         throw new NotFoundError(`no live worker named ${JSON.stringify(params.hostname)} (it stopped, or never ran)`);

@@ -192,6 +192,17 @@ export const WorkerControlBodySchema = z.discriminatedUnion('command', [
       .refine((value) => value.soft !== undefined || value.hard !== undefined, { message: 'give soft or hard', path: ['soft'] }),
   }),
   z.object({ command: z.literal('shutdown'), arguments: z.object({}).strict().default({}) }),
+  // Celery workers only (started with --autoscale): the pool's bounds.
+  z.object({
+    command: z.literal('autoscale'),
+    arguments: z
+      .object({
+        max: z.number().int('must be an integer').min(1, 'must be at least 1').max(1_000, 'must be at most 1000'),
+        min: z.number().int('must be an integer').min(0, 'must be at least 0').max(1_000, 'must be at most 1000'),
+      })
+      .strict()
+      .refine((value) => value.min <= value.max, { message: 'must not exceed max', path: ['min'] }),
+  }),
 ]);
 export type WorkerControlBody = z.input<typeof WorkerControlBodySchema>;
 export type WorkerCommand = WorkerControlBody['command'];

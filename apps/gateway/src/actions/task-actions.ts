@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { READY_STATES, Task, TASK_STATES, toMs, type Lovage, type TaskState } from '@lovage/engine';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import type { CeleryActions } from '../celery/celery-actions.js';
 
 export type TaskStateName = TaskState;
 
@@ -29,21 +30,37 @@ export interface SendOptions {
 /** How long the apply route waits for workers to say which task names they know. */
 const REGISTERED_TIMEOUT_MS = 1_000;
 
+/**
+ * Revokes a task the monitor knows and that has not finished: a Celery
+ * cluster's task over that cluster's pidbox, any other through the engine app.
+ */
+export async function revokeStoredTask(
+  prisma: PrismaClient,
+  id: string,
+  terminate: boolean,
+  via: { app: Lovage | null; celery: CeleryActions | null },
+): Promise<{ previousState: TaskStateName }> {
+  const row = await prisma.task.findUnique({ where: { id }, select: { state: true, cluster: true } });
+  if (!row) throw new NotFoundError(`no task with id ${JSON.stringify(id)}`);
+  if (FINISHED_STATES.includes(row.state)) {
+    throw new ConflictError(`task ${id} already finished (${row.state}): there is nothing to revoke`, 'TASK_FINISHED');
+  }
+  if (row.cluster !== null && via.celery) await via.celery.revoke(row.cluster, id, terminate);
+  else if (via.app) await via.app.control.revoke(id, { terminate });
+  else throw new ConflictError(`task ${id} is not a watched Celery cluster's, and this gateway has no Lovage app of its own to revoke it with`, 'NO_ENGINE');
+  return { previousState: row.state };
+}
+
 export class TaskActions {
   constructor(
     private readonly app: Lovage,
     private readonly prisma: PrismaClient,
+    private readonly celery: CeleryActions | null = null,
   ) {}
 
   /** Revokes a task the monitor knows and that has not finished. */
-  async revoke(id: string, terminate: boolean): Promise<{ previousState: TaskStateName }> {
-    const row = await this.prisma.task.findUnique({ where: { id }, select: { state: true } });
-    if (!row) throw new NotFoundError(`no task with id ${JSON.stringify(id)}`);
-    if (FINISHED_STATES.includes(row.state)) {
-      throw new ConflictError(`task ${id} already finished (${row.state}): there is nothing to revoke`, 'TASK_FINISHED');
-    }
-    await this.app.control.revoke(id, { terminate });
-    return { previousState: row.state };
+  revoke(id: string, terminate: boolean): Promise<{ previousState: TaskStateName }> {
+    return revokeStoredTask(this.prisma, id, terminate, { app: this.app, celery: this.celery });
   }
 
   /** Revokes by id without looking the task up (Flower's semantics: it may not be ingested yet). */
