@@ -236,7 +236,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     trustProxy: security.trustProxy,
     workflows: options.workflows,
-    celery: clusters.length > 0 ? new CeleryActions(clusters) : null,
+    celery: clusters.length > 0 ? new CeleryActions(clusters, database.prisma) : null,
     ...(options.live ? { live: options.live } : {}),
   });
   const sweep = setInterval(() => {

@@ -115,4 +115,56 @@ print(json.dumps({'id': sleep.delay(120).id}))
     },
     240_000,
   );
+
+  postgresTest(
+    'applies a Python task by name with JSON args and kwargs, and retries a failed one from its result_extended args',
+    async ({ postgres }) => {
+      const config = peerConfig('gwapply', { resultExtended: true });
+      const env = loadConfig({ LOVAGE_CELERY_BROKER_URL: `py=${config.brokerUrl}`, LOVAGE_CELERY_KEY_PREFIX: config.keyPrefix });
+      const gateway = await startGateway(postgres.url, { celery: env.celery, celeryClusters: { statsIntervalMs: 0 } });
+      const redis = new Redis(redisUrl);
+      let worker: CeleryWorker | undefined;
+      const ids: string[] = [];
+      try {
+        worker = await startCeleryWorker({ config, name: 'gwapply', events: true });
+        const operator = await signedIn(gateway, 'operator');
+        const apply = async (body: Record<string, unknown>) => {
+          const response = await operator.request('POST', '/api/v1/tasks', { body: { cluster: 'py', options: { queue: config.queue }, ...body } });
+          return { status: response.status, body: (await response.json()) as { id: string; queue: string } };
+        };
+        const taskOf = async (id: string) => {
+          const response = await operator.request('GET', `/api/v1/tasks/${id}`);
+          return response.status === 404 ? undefined : ((await response.json()) as TaskDetailResponse).task;
+        };
+
+        const described = await apply({ task: 'peer.describe', args: [1, 'two'], kwargs: { flag: true } });
+        expect(described).toMatchObject({ status: 201, body: { queue: config.queue } });
+        ids.push(described.body.id);
+        await expect.poll(async () => (await taskOf(described.body.id))?.state, { timeout: 60_000, interval: 200 }).toBe('SUCCESS');
+        const done = (await taskOf(described.body.id))!;
+        expect(done).toMatchObject({ name: 'peer.describe', args: "(1, 'two')", cluster: 'py', worker: worker.hostname });
+        expect(done.resultPreview).toContain("'kwarg_types': {'flag': 'bool'}");
+
+        expect((await apply({ task: 'peer.nothing-like-this' })).status).toBe(404);
+
+        const failed = await apply({ task: 'peer.fail', args: ['card declined'] });
+        ids.push(failed.body.id);
+        await expect.poll(async () => (await taskOf(failed.body.id))?.state, { timeout: 60_000, interval: 200 }).toBe('FAILURE');
+        const retry = await operator.request('POST', `/api/v1/tasks/${failed.body.id}/retry`);
+        expect(retry.status).toBe(201);
+        const { retriedIntoId } = (await retry.json()) as { retriedIntoId: string };
+        ids.push(retriedIntoId);
+        // The re-run got the same JSON args (and failed the same way), linked both ways.
+        await expect.poll(async () => (await taskOf(retriedIntoId))?.state, { timeout: 60_000, interval: 200 }).toBe('FAILURE');
+        expect(await taskOf(retriedIntoId)).toMatchObject({ name: 'peer.fail', args: "('card declined',)", errorMessage: 'card declined', cluster: 'py', retriedFromId: failed.body.id });
+        expect(await taskOf(failed.body.id)).toMatchObject({ retriedIntoId });
+      } finally {
+        await gateway.close();
+        await worker?.stop(3_000);
+        await cleanupPeer(redis, config, ids.map((id) => `celery-task-meta-${id}`));
+        redis.disconnect();
+      }
+    },
+    240_000,
+  );
 });

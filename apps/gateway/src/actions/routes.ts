@@ -34,7 +34,7 @@ import {
   WorkerControlResponseSchema,
   type WorkerControlBody,
 } from './schemas.js';
-import { revokeStoredTask, type TaskActions } from './task-actions.js';
+import { retryStoredTask, revokeStoredTask, type TaskActions } from './task-actions.js';
 import type { CeleryActions } from '../celery/celery-actions.js';
 import type { WorkflowActions } from './workflow-actions.js';
 
@@ -69,19 +69,72 @@ export function registerActionRoutes(registrar: RouteRegistrar, services: Action
 }
 
 /**
- * Revoke and worker control: a row with a `cluster` goes to that Celery
+ * Revoke, retry, apply and worker control: a row with a `cluster` goes to that Celery
  * cluster's pidbox, any other to the engine app. A gateway that only watches
  * Celery clusters mounts these alone.
  */
 export function registerControlRoutes(registrar: RouteRegistrar, services: ControlServices): void {
-  registerRevokeAction(registrar, services);
+  registerTaskSendActions(registrar, services);
   registerWorkerActions(registrar, services);
 }
 
 const NO_ENGINE = 'this gateway has no Lovage app of its own (LOVAGE_BROKER_URL), only Celery clusters to act on';
 
-function registerRevokeAction(registrar: RouteRegistrar, { tasks, celery }: ControlServices): void {
+function registerTaskSendActions(registrar: RouteRegistrar, { tasks, celery }: ControlServices): void {
   const prisma = registrar.app.database.prisma;
+  defineAction(registrar, {
+    method: 'POST',
+    url: '/tasks/:id/retry',
+    summary:
+      "Send a failed or revoked task again as a new task (same name, args, queue, priority), linked both ways; a Celery cluster's task as a protocol v2 message when its result (result_extended) holds its args as JSON, else 409 CELERY_TASK",
+    tag: 'tasks',
+    access: 'operator',
+    action: 'task.retry',
+    params: TaskIdParamsSchema,
+    status: 201,
+    response: RetryTaskResponseSchema,
+    target: param('id'),
+    async handler({ params }) {
+      const { retriedIntoId } = tasks ? await tasks.retry(params.id) : await retryStoredTask(prisma, params.id, { lovage: null, celery });
+      return { response: { id: params.id, retriedIntoId }, audit: { retriedIntoId } };
+    },
+  });
+
+  defineAction(registrar, {
+    method: 'POST',
+    url: '/tasks',
+    summary: 'Send a task by name with JSON args and kwargs; with `cluster`, a protocol v2 message onto that watched Celery cluster',
+    tag: 'tasks',
+    access: 'operator',
+    action: 'task.apply',
+    body: ApplyTaskBodySchema,
+    status: 201,
+    response: ApplyTaskResponseSchema,
+    target: field('task'),
+    async handler({ body }) {
+      if (body.cluster !== undefined) {
+        if (!celery) throw new ConflictError(`this gateway watches no Celery cluster (LOVAGE_CELERY_BROKER_URL)`, 'CLUSTER_NOT_WATCHED');
+        const sent = await celery.apply(body.cluster, body.task, body.args, body.kwargs ?? {}, body.options);
+        return { response: { id: sent.id, task: body.task, queue: sent.queue, state: 'PENDING' as const }, audit: { taskId: sent.id, cluster: body.cluster } };
+      }
+      if (!tasks) throw new ConflictError(`${NO_ENGINE}: give \`cluster\` to send to one`, 'NO_ENGINE');
+      if (!(await tasks.isKnownTask(body.task))) {
+        throw new NotFoundError(`no task named ${JSON.stringify(body.task)} is known: no worker registers it and it never ran`);
+      }
+      const { options } = body;
+      const sent = await tasks.send(body.task, body.args, {
+        queue: options.queue,
+        priority: options.priority,
+        countdown: options.countdown,
+        eta: options.eta === undefined ? undefined : new Date(options.eta),
+        expires: options.expires,
+        taskId: options.taskId,
+        kwargs: body.kwargs,
+      });
+      return { response: { id: sent.id, task: body.task, queue: sent.queue, state: 'PENDING' as const }, audit: { taskId: sent.id } };
+    },
+  });
+
   defineAction(registrar, {
     method: 'POST',
     url: '/tasks/:id/revoke',
@@ -100,24 +153,7 @@ function registerRevokeAction(registrar: RouteRegistrar, { tasks, celery }: Cont
   });
 }
 
-function registerTaskActions(registrar: RouteRegistrar, { tasks, workflows, jobs }: ActionServices): void {
-  defineAction(registrar, {
-    method: 'POST',
-    url: '/tasks/:id/retry',
-    summary: 'Send a failed or revoked task again as a new task (same name, args, queue, priority), linked both ways',
-    tag: 'tasks',
-    access: 'operator',
-    action: 'task.retry',
-    params: TaskIdParamsSchema,
-    status: 201,
-    response: RetryTaskResponseSchema,
-    target: param('id'),
-    async handler({ params }) {
-      const { retriedIntoId } = await tasks.retry(params.id);
-      return { response: { id: params.id, retriedIntoId }, audit: { retriedIntoId } };
-    },
-  });
-
+function registerTaskActions(registrar: RouteRegistrar, { workflows, jobs }: ActionServices): void {
   defineAction(registrar, {
     method: 'POST',
     url: '/tasks/:id/workflow/retry-failed',
@@ -132,34 +168,6 @@ function registerTaskActions(registrar: RouteRegistrar, { tasks, workflows, jobs
     async handler({ params }) {
       const { retried } = await workflows.retryFailed(params.id);
       return { response: { id: params.id, retried }, audit: { retried: retried.length, pairs: retried } };
-    },
-  });
-
-  defineAction(registrar, {
-    method: 'POST',
-    url: '/tasks',
-    summary: 'Send a task by name with JSON args',
-    tag: 'tasks',
-    access: 'operator',
-    action: 'task.apply',
-    body: ApplyTaskBodySchema,
-    status: 201,
-    response: ApplyTaskResponseSchema,
-    target: field('task'),
-    async handler({ body }) {
-      if (!(await tasks.isKnownTask(body.task))) {
-        throw new NotFoundError(`no task named ${JSON.stringify(body.task)} is known: no worker registers it and it never ran`);
-      }
-      const { options } = body;
-      const sent = await tasks.send(body.task, body.args, {
-        queue: options.queue,
-        priority: options.priority,
-        countdown: options.countdown,
-        eta: options.eta === undefined ? undefined : new Date(options.eta),
-        expires: options.expires,
-        taskId: options.taskId,
-      });
-      return { response: { id: sent.id, task: body.task, queue: sent.queue, state: 'PENDING' as const }, audit: { taskId: sent.id } };
     },
   });
 

@@ -69,6 +69,10 @@ export type ApplyOptions = z.input<typeof ApplyOptionsSchema>;
 export const ApplyTaskBodySchema = z.object({
   task: taskName,
   args: z.array(z.unknown()).max(10_000, 'must have at most 10,000 items').default([]),
+  /** Keyword arguments (Celery's kwargs; a Lovage handler gets them as one trailing object). */
+  kwargs: z.record(z.string(), z.unknown()).optional(),
+  /** Send it to this watched Celery cluster (LOVAGE_CELERY_BROKER_URL's name) as a protocol v2 message, instead of Lovage's own broker. */
+  cluster: z.string().min(1).max(100).optional(),
   options: ApplyOptionsSchema.default({}),
 });
 export type ApplyTaskBody = z.input<typeof ApplyTaskBodySchema>;

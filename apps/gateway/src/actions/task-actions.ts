@@ -51,6 +51,76 @@ export async function revokeStoredTask(
   return { previousState: row.state };
 }
 
+/** What a retry reads of the original task. */
+interface RetryRow {
+  name: string;
+  state: TaskStateName;
+  args: unknown;
+  kwargs: unknown;
+  queue: string;
+  priority: number | null;
+  retriedIntoId: string | null;
+  cluster: string | null;
+}
+
+/**
+ * Sends a failed or revoked task again as a new task (same name, args, queue,
+ * priority) and links the two rows both ways: a Lovage task through the
+ * engine app (`lovage`), a Celery cluster's task as a protocol v2 message
+ * when its args are known as JSON (`celery`). The original is claimed first
+ * (retried_into_id set only while still empty), so two operators retrying the
+ * same task at once produce one new task, not two.
+ */
+export async function retryStoredTask(
+  prisma: PrismaClient,
+  id: string,
+  via: { lovage: ((row: RetryRow, args: unknown[], newId: string) => Promise<void>) | null; celery: CeleryActions | null },
+): Promise<{ retriedIntoId: string }> {
+  const row = await prisma.task.findUnique({
+    where: { id },
+    select: { name: true, state: true, args: true, kwargs: true, queue: true, priority: true, retriedIntoId: true, cluster: true },
+  });
+  if (!row) throw new NotFoundError(`no task with id ${JSON.stringify(id)}`);
+  if (row.retriedIntoId) throw new ConflictError(`task ${id} was already retried as ${row.retriedIntoId}`, 'ALREADY_RETRIED');
+  if (!RETRIABLE_STATES.includes(row.state)) {
+    throw new ConflictError(`only a failed or revoked task can be retried; task ${id} is ${row.state}`, 'TASK_NOT_RETRIABLE');
+  }
+  let send: (newId: string) => Promise<void>;
+  if (row.cluster !== null) {
+    if (!via.celery) throw new ConflictError(`task ${id} ran on the Celery cluster ${row.cluster}, which this gateway does not watch; retry it from Python`, 'CELERY_TASK');
+    send = await via.celery.retrySender(row.cluster, id, row);
+  } else {
+    // The monitor keeps the args preview the events carry (cut at 256 characters);
+    // a cut preview is stored as a JSON string, and a retry must not run with it.
+    const args = row.args;
+    if (!Array.isArray(args)) {
+      throw new ConflictError(`the arguments of task ${id} were too long to keep in the monitor, so it cannot be retried from here`, 'ARGS_UNAVAILABLE');
+    }
+    const lovage = via.lovage;
+    if (!lovage) throw new ConflictError(`task ${id} is a Lovage task, and this gateway has no Lovage app of its own to send it with`, 'NO_ENGINE');
+    send = (newId) => lovage(row, args, newId);
+  }
+  const newId = randomUUID();
+  const claimed = await prisma.task.updateMany({
+    where: { id, retriedIntoId: null, state: { in: [...RETRIABLE_STATES] } },
+    data: { retriedIntoId: newId },
+  });
+  if (claimed.count === 0) throw new ConflictError(`task ${id} changed while it was being retried; reload it`, 'TASK_CHANGED');
+  try {
+    await send(newId);
+  } catch (error) {
+    await prisma.task.updateMany({ where: { id, retriedIntoId: newId }, data: { retriedIntoId: null } });
+    throw error;
+  }
+  // The ingest never writes retried_from_id, so this link survives its upserts of the new task.
+  await prisma.task.upsert({
+    where: { id: newId },
+    create: { id: newId, name: row.name, args: row.args as never, queue: row.queue, priority: row.priority, retriedFromId: id, cluster: row.cluster },
+    update: { retriedFromId: id },
+  });
+  return { retriedIntoId: newId };
+}
+
 export class TaskActions {
   constructor(
     private readonly app: Lovage,
@@ -68,51 +138,15 @@ export class TaskActions {
     await this.app.control.revoke(id, { terminate });
   }
 
-  /**
-   * Sends a failed or revoked task again as a new task (same name, args, queue,
-   * priority) and links the two rows both ways. The original is claimed first
-   * (retried_into_id set only while still empty), so two operators retrying the
-   * same task at once produce one new task, not two.
-   */
-  async retry(id: string): Promise<{ retriedIntoId: string }> {
-    const row = await this.prisma.task.findUnique({
-      where: { id },
-      select: { name: true, state: true, args: true, kwargs: true, queue: true, priority: true, retriedIntoId: true, cluster: true },
+  /** Sends a failed or revoked task again as a new task (see retryStoredTask). */
+  retry(id: string): Promise<{ retriedIntoId: string }> {
+    return retryStoredTask(this.prisma, id, {
+      celery: this.celery,
+      lovage: async (row, args, newId) => {
+        const kwargs = row.kwargs !== null && typeof row.kwargs === 'object' && !Array.isArray(row.kwargs) ? (row.kwargs as Record<string, unknown>) : undefined;
+        await this.send(row.name, args, { queue: row.queue, priority: row.priority ?? undefined, taskId: newId, kwargs, headers: { retriedFrom: id } });
+      },
     });
-    if (!row) throw new NotFoundError(`no task with id ${JSON.stringify(id)}`);
-    // A watched Celery cluster's events carry args as Python repr text: nothing to send again as JSON.
-    if (row.cluster !== null) {
-      throw new ConflictError(`task ${id} ran on the Celery cluster ${row.cluster}, whose events carry its arguments as Python text; retry it from Python`, 'CELERY_TASK');
-    }
-    if (row.retriedIntoId) throw new ConflictError(`task ${id} was already retried as ${row.retriedIntoId}`, 'ALREADY_RETRIED');
-    if (!RETRIABLE_STATES.includes(row.state)) {
-      throw new ConflictError(`only a failed or revoked task can be retried; task ${id} is ${row.state}`, 'TASK_NOT_RETRIABLE');
-    }
-    // The monitor keeps the args preview the events carry (cut at 256 characters);
-    // a cut preview is stored as a JSON string, and a retry must not run with it.
-    if (!Array.isArray(row.args)) {
-      throw new ConflictError(`the arguments of task ${id} were too long to keep in the monitor, so it cannot be retried from here`, 'ARGS_UNAVAILABLE');
-    }
-    const newId = randomUUID();
-    const claimed = await this.prisma.task.updateMany({
-      where: { id, retriedIntoId: null, state: { in: [...RETRIABLE_STATES] } },
-      data: { retriedIntoId: newId },
-    });
-    if (claimed.count === 0) throw new ConflictError(`task ${id} changed while it was being retried; reload it`, 'TASK_CHANGED');
-    const kwargs = row.kwargs !== null && typeof row.kwargs === 'object' && !Array.isArray(row.kwargs) ? (row.kwargs as Record<string, unknown>) : undefined;
-    try {
-      await this.send(row.name, row.args, { queue: row.queue, priority: row.priority ?? undefined, taskId: newId, kwargs, headers: { retriedFrom: id } });
-    } catch (error) {
-      await this.prisma.task.updateMany({ where: { id, retriedIntoId: newId }, data: { retriedIntoId: null } });
-      throw error;
-    }
-    // The ingest never writes retried_from_id, so this link survives its upserts of the new task.
-    await this.prisma.task.upsert({
-      where: { id: newId },
-      create: { id: newId, name: row.name, args: row.args as unknown[] as never, queue: row.queue, priority: row.priority, retriedFromId: id },
-      update: { retriedFromId: id },
-    });
-    return { retriedIntoId: newId };
   }
 
   /** Is this a task name something knows: this process, the monitor's history, or a live worker. */

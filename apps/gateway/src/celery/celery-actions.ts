@@ -3,8 +3,11 @@
 // Celery's own method names, units and reply shapes ({ok} / {error}). The
 // routes (actions/routes.ts) pick this path when the row's `cluster` is set,
 // so the role checks and the audit are the same as for Lovage's workers.
-import { ConflictError, GatewayError } from '../errors.js';
-import type { WorkerControlBody } from '../actions/schemas.js';
+import { randomUUID } from 'node:crypto';
+import { toMs } from '@lovage/engine';
+import { ConflictError, GatewayError, NotFoundError, ValidationError } from '../errors.js';
+import type { ApplyOptions, WorkerControlBody } from '../actions/schemas.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
 import type { CeleryCluster } from './celery-cluster.js';
 
 /** How long a command to one Celery worker waits for its reply. */
@@ -15,14 +18,17 @@ const REVOKE_WAIT_MS = 500;
 /** Commands after which the worker's pool or queues changed: its stats are asked again. */
 const CHANGES_STATS = new Set(['pool_grow', 'pool_shrink', 'autoscale', 'add_consumer', 'cancel_consumer']);
 
-const seconds = (value: number | string | null | undefined): number | null => {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'number') return value / 1000;
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(value);
-  if (!match) return null;
-  const factor = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-  return Number(match[1]) * factor;
-};
+const seconds = (value: number | string | null | undefined): number | null => (value === null || value === undefined ? null : toMs(value) / 1000);
+
+/** How long the apply route waits for Celery workers to say which task names they know. */
+const REGISTERED_TIMEOUT_MS = 1_000;
+
+/** A stored task a retry re-sends. */
+export interface RetriedRow {
+  name: string;
+  queue: string;
+  priority: number | null;
+}
 
 /** A worker-control body as Celery's pidbox method and arguments (celery/worker/control.py). */
 export function celeryCommand(body: WorkerControlBody): { method: string; arguments: Record<string, unknown> } {
@@ -47,7 +53,10 @@ export function celeryCommand(body: WorkerControlBody): { method: string; argume
 export class CeleryActions {
   private readonly byName: Map<string, CeleryCluster>;
 
-  constructor(clusters: readonly CeleryCluster[]) {
+  constructor(
+    clusters: readonly CeleryCluster[],
+    private readonly prisma: PrismaClient,
+  ) {
     this.byName = new Map(clusters.map((cluster) => [cluster.name, cluster]));
   }
 
@@ -78,5 +87,53 @@ export class CeleryActions {
       await target.refreshStats([hostname]).catch(() => undefined);
     }
     return typeof answer.ok === 'string' ? answer.ok : JSON.stringify(answer.ok ?? reply);
+  }
+
+  /**
+   * Sends a Celery task by name with JSON args and kwargs (protocol v2) onto
+   * `options.queue`, else the queue the cluster last ran that task on, else
+   * Celery's default `celery`. 404 when neither the store nor a worker knows the name.
+   */
+  async apply(cluster: string, task: string, args: unknown[], kwargs: Record<string, unknown>, options: ApplyOptions): Promise<{ id: string; queue: string }> {
+    const target = this.cluster(cluster);
+    const seen = await this.prisma.task.findFirst({ where: { name: task, cluster }, select: { queue: true }, orderBy: { createdAt: 'desc' } });
+    if (!seen) {
+      const registered = await target.call('registered', {}, null, REGISTERED_TIMEOUT_MS);
+      if (!Object.values(registered).some((names) => Array.isArray(names) && names.some((n) => typeof n === 'string' && n.split(' ')[0] === task))) {
+        throw new NotFoundError(`no task named ${JSON.stringify(task)} is known on the Celery cluster ${cluster}: no worker registers it and it never ran`);
+      }
+    }
+    const now = Date.now();
+    const eta = options.eta !== undefined ? new Date(options.eta) : options.countdown !== undefined ? new Date(now + toMs(options.countdown, 'countdown')) : undefined;
+    let expires: Date | undefined;
+    if (typeof options.expires === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(options.expires)) expires = new Date(options.expires);
+    else if (options.expires !== undefined) expires = new Date((eta?.getTime() ?? now) + toMs(options.expires, 'expires'));
+    if (eta !== undefined && expires !== undefined && expires <= eta) {
+      throw new ValidationError('expires: must be after the time the task is due', 'expires', [{ path: 'body.options.expires', message: 'must be after the time the task is due' }]);
+    }
+    const id = options.taskId ?? randomUUID();
+    const queue = options.queue ?? seen?.queue ?? 'celery';
+    await target.publish({ id, task, args, kwargs, queue, eta, expires, priority: options.priority });
+    return { id, queue };
+  }
+
+  /**
+   * What re-sends a stored Celery task: its args and kwargs as JSON come from
+   * the result backend, which keeps them only with `result_extended`; events
+   * carry them as Python text, which cannot be sent again. 409 CELERY_TASK then.
+   */
+  async retrySender(cluster: string, id: string, row: RetriedRow): Promise<(newId: string) => Promise<void>> {
+    const target = this.cluster(cluster);
+    const meta = await target.resultOf(id);
+    const args = meta?.extended?.args;
+    const kwargs = meta?.extended?.kwargs ?? {};
+    if (!Array.isArray(args) || kwargs === null || typeof kwargs !== 'object' || Array.isArray(kwargs)) {
+      throw new ConflictError(
+        `task ${id} ran on the Celery cluster ${cluster}: its events carry its arguments as Python text, and its result holds them as JSON only when the cluster sets result_extended = True; retry it from Python`,
+        'CELERY_TASK',
+      );
+    }
+    const queue = meta?.extended?.queue ?? row.queue;
+    return (newId) => target.publish({ id: newId, task: meta?.extended?.name ?? row.name, args, kwargs: kwargs as Record<string, unknown>, queue, priority: row.priority ?? undefined });
   }
 }

@@ -11,14 +11,24 @@
 // precedence and idempotence are the stream's. The gap (from the newest event
 // seen before the break to the resubscription) and the count of tasks moved
 // are kept for /healthz and GET /api/v1/clusters.
-import { CeleryControlBus, decodeResultMeta, KombuLayout } from '@lovage/engine/celery';
+import { hostname as machineName } from 'node:os';
+import {
+  CeleryControlBus,
+  decodeResultMeta,
+  encodeTaskMessage,
+  KombuLayout,
+  pythonRepr,
+  serializeEnvelope,
+  type CeleryResultMeta,
+  type CeleryTaskSpec,
+} from '@lovage/engine/celery';
 import type { LovageEvent } from '@lovage/engine';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CeleryClusterConfig } from '../config.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { CeleryEventSource, CeleryEventSourceStatus, Subscribed } from '../ingest/celery-events.js';
-import { EventSequence, eventFromResult, eventsFromHeld, type HeldKind, type StoredTask } from './reconcile-events.js';
+import { argsRepr, EventSequence, eventFromResult, eventsFromHeld, type HeldKind, type StoredTask } from './reconcile-events.js';
 import { storeWorkerStats, workerStatsOf } from './worker-stats.js';
 
 /** Unfinished tasks looked up in the result backend per reconciliation (newest first). */
@@ -72,6 +82,7 @@ export class CeleryCluster {
   private readonly client: Redis;
   private readonly results: Redis;
   private readonly control: CeleryControlBus;
+  private readonly layout: KombuLayout;
   private readonly inspectTimeoutMs: number;
   private readonly stopListening: (() => void)[] = [];
   private statsTimer: NodeJS.Timeout | undefined;
@@ -99,8 +110,8 @@ export class CeleryCluster {
     for (const redis of new Set([this.client, this.results])) {
       redis.on('error', (error: Error) => this.logger.debug({ err: error, cluster: this.name }, 'celery cluster: connection error'));
     }
-    const layout = new KombuLayout({ globalKeyPrefix: config.keyPrefix, db: config.db });
-    this.control = new CeleryControlBus(this.client, () => connect(config.url), layout, null, logger);
+    this.layout = new KombuLayout({ globalKeyPrefix: config.keyPrefix, db: config.db });
+    this.control = new CeleryControlBus(this.client, () => connect(config.url), this.layout, null, logger);
   }
 
   /** Follows the event source: reconciles on each subscription, asks new workers for their stats. Call before `source.start()`. */
@@ -149,6 +160,46 @@ export class CeleryCluster {
    */
   call(method: string, args: Record<string, unknown>, destination: string[] | null, timeoutMs = this.inspectTimeoutMs): Promise<Record<string, unknown>> {
     return this.control.call(method, args, { destination, timeoutMs });
+  }
+
+  /**
+   * Sends a protocol v2 task message onto one of the cluster's queues, as
+   * Celery's send_task does over Redis (LPUSH to the queue's priority list),
+   * and records it as sent, so the task shows before a worker reports it.
+   */
+  async publish(spec: Omit<CeleryTaskSpec, 'origin'>): Promise<void> {
+    const envelope = encodeTaskMessage({ ...spec, origin: `gen${process.pid}@${machineName()}`, lang: 'py' }, 'kombu-5.2');
+    await this.client.lpush(this.layout.queueKey(spec.queue, spec.priority ?? 0), serializeEnvelope(envelope));
+    const sent = {
+      type: 'task-sent',
+      timestamp: Date.now(),
+      hostname: `gen${process.pid}@${machineName()}`,
+      pid: process.pid,
+      seq: 0,
+      id: spec.id,
+      name: spec.task,
+      queue: spec.queue,
+      retries: spec.retries ?? 0,
+      // As Celery's own task-sent shows them: Python repr text (see ingest/celery-translate.ts).
+      args: JSON.stringify(argsRepr(spec.args ?? [])),
+      kwargs: pythonRepr(spec.kwargs ?? {}),
+      eta: spec.eta?.getTime(),
+      expires: spec.expires?.getTime(),
+      priority: spec.priority ?? Number.NaN,
+    } as LovageEvent;
+    await this.source.applyReconciled([sent]);
+  }
+
+  /** The task's result meta in the cluster's result backend, undefined when there is none (or it cannot be read). */
+  async resultOf(id: string): Promise<CeleryResultMeta | undefined> {
+    const text = await this.results.get(`celery-task-meta-${id}`);
+    if (text === null) return undefined;
+    try {
+      return decodeResultMeta(text);
+    } catch (error) {
+      this.logger.warn({ err: error, cluster: this.name, task: id }, 'celery cluster: a result the codec cannot read');
+      return undefined;
+    }
   }
 
   async close(): Promise<void> {
