@@ -196,6 +196,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const clusters = celery.map(
     (source, index) => new CeleryCluster(options.celery![index]!, source, database.prisma, logger.child({ component: 'celery-cluster', cluster: source.cluster }), options.celeryClusters),
   );
+  const celeryActions = clusters.length > 0 ? new CeleryActions(clusters, database.prisma) : null;
   // The live feed and the metrics follow every source of committed batches alike.
   const sources = [...(ingest ? [ingest] : []), ...celery];
   const applied =
@@ -223,6 +224,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     engine: options.app ?? null,
     ingest,
     celery: clusters,
+    celeryActions,
     exposure: { host, metricsToken: security.metricsToken },
   });
   // Flower's read endpoints (/api/workers, /api/tasks, /api/task/info|result/:id, /api/queues/length).
@@ -236,7 +238,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     trustProxy: security.trustProxy,
     workflows: options.workflows,
-    celery: clusters.length > 0 ? new CeleryActions(clusters, database.prisma) : null,
+    celery: celeryActions,
     ...(options.live ? { live: options.live } : {}),
   });
   const sweep = setInterval(() => {

@@ -7,7 +7,7 @@ import { startCeleryWorker, type CeleryWorker } from '@lovage/test-support/celer
 import { postgresTest } from '@lovage/test-support/postgres';
 import { cleanupPeer, peerConfig, runPythonJson } from '@lovage/test-support/python-peer';
 import { describe, expect } from 'vitest';
-import type { AuditPage, TaskDetail, TaskDetailResponse, WorkerList } from '../src/api/schemas.js';
+import type { AuditPage, QueueList, TaskDetail, TaskDetailResponse, WorkerList } from '../src/api/schemas.js';
 import { loadConfig } from '../src/config.js';
 import { errorOf, signedIn, startGateway, type Client } from './support.js';
 
@@ -117,7 +117,7 @@ print(json.dumps({'id': sleep.delay(120).id}))
   );
 
   postgresTest(
-    'applies a Python task by name with JSON args and kwargs, and retries a failed one from its result_extended args',
+    'applies a Python task by name with JSON args and kwargs, retries a failed one from its result_extended args, shows and purges a queue',
     async ({ postgres }) => {
       const config = peerConfig('gwapply', { resultExtended: true });
       const env = loadConfig({ LOVAGE_CELERY_BROKER_URL: `py=${config.brokerUrl}`, LOVAGE_CELERY_KEY_PREFIX: config.keyPrefix });
@@ -158,6 +158,21 @@ print(json.dumps({'id': sleep.delay(120).id}))
         await expect.poll(async () => (await taskOf(retriedIntoId))?.state, { timeout: 60_000, interval: 200 }).toBe('FAILURE');
         expect(await taskOf(retriedIntoId)).toMatchObject({ name: 'peer.fail', args: "('card declined',)", errorMessage: 'card declined', cluster: 'py', retriedFromId: failed.body.id });
         expect(await taskOf(failed.body.id)).toMatchObject({ retriedIntoId });
+
+        // With the worker gone, messages wait: the queue's depth counts every priority list, and purge empties them all.
+        await worker.stop();
+        for (const priority of [0, 5, 9]) expect((await apply({ task: 'peer.describe', args: [priority], options: { queue: config.queue, priority } })).status).toBe(201);
+        const depth = async () => {
+          const list = (await (await operator.request('GET', '/api/v1/queues')).json()) as QueueList;
+          return list.queues.find((q) => q.cluster === 'py' && q.name === config.queue)?.ready;
+        };
+        expect(await depth()).toBe(3);
+        expect((await operator.request('POST', `/api/v1/queues/${config.queue}/purge?cluster=py`)).status).toBe(403);
+        const admin = await signedIn(gateway, 'admin');
+        const purged = await admin.request('POST', `/api/v1/queues/${config.queue}/purge?cluster=py`);
+        expect(await purged.json()).toEqual({ queue: config.queue, purged: 3, cluster: 'py' });
+        expect(await depth()).toBe(0);
+        expect((await admin.request('POST', `/api/v1/queues/no-such-queue/purge?cluster=py`)).status).toBe(404);
       } finally {
         await gateway.close();
         await worker?.stop(3_000);

@@ -20,6 +20,7 @@ import {
   DeadLetterBodySchema,
   DeadLetterResponseSchema,
   JobIdParamsSchema,
+  PurgeQueueQuerySchema,
   PurgeQueueResponseSchema,
   QueueNameParamsSchema,
   RetryFailedMembersResponseSchema,
@@ -69,13 +70,41 @@ export function registerActionRoutes(registrar: RouteRegistrar, services: Action
 }
 
 /**
- * Revoke, retry, apply and worker control: a row with a `cluster` goes to that Celery
+ * Revoke, retry, apply, worker control and purge: a row with a `cluster` goes to that Celery
  * cluster's pidbox, any other to the engine app. A gateway that only watches
  * Celery clusters mounts these alone.
  */
 export function registerControlRoutes(registrar: RouteRegistrar, services: ControlServices): void {
   registerTaskSendActions(registrar, services);
   registerWorkerActions(registrar, services);
+  registerPurgeAction(registrar, services);
+}
+
+function registerPurgeAction(registrar: RouteRegistrar, { app, celery }: ControlServices): void {
+  defineAction(registrar, {
+    method: 'POST',
+    url: '/queues/:name/purge',
+    summary: "Delete every ready and delayed message of a queue (running ones finish); with ?cluster=, a watched Celery cluster's queue (all its priority lists)",
+    tag: 'queues',
+    access: 'admin',
+    action: 'queue.purge',
+    params: QueueNameParamsSchema,
+    query: PurgeQueueQuerySchema,
+    response: PurgeQueueResponseSchema,
+    target: param('name'),
+    async handler({ params, query }) {
+      if (query.cluster !== undefined) {
+        if (!celery) throw new ConflictError(`this gateway watches no Celery cluster (LOVAGE_CELERY_BROKER_URL)`, 'CLUSTER_NOT_WATCHED');
+        const purged = await celery.purge(query.cluster, params.name);
+        return { response: { queue: params.name, purged, cluster: query.cluster }, audit: { purged, cluster: query.cluster } };
+      }
+      if (!app) throw new ConflictError(`${NO_ENGINE}: give ?cluster= to purge one of theirs`, 'NO_ENGINE');
+      await mustBeQueue(app, params.name);
+      const purged = await app.queues.purge(params.name);
+      return { response: { queue: params.name, purged }, audit: { purged } };
+    },
+  });
+
 }
 
 const NO_ENGINE = 'this gateway has no Lovage app of its own (LOVAGE_BROKER_URL), only Celery clusters to act on';
@@ -222,23 +251,6 @@ async function mustBeQueue(app: Lovage, name: string): Promise<void> {
 }
 
 function registerQueueActions(registrar: RouteRegistrar, { app }: ActionServices): void {
-  defineAction(registrar, {
-    method: 'POST',
-    url: '/queues/:name/purge',
-    summary: 'Delete every ready and delayed message of a queue (running ones finish)',
-    tag: 'queues',
-    access: 'admin',
-    action: 'queue.purge',
-    params: QueueNameParamsSchema,
-    response: PurgeQueueResponseSchema,
-    target: param('name'),
-    async handler({ params }) {
-      await mustBeQueue(app, params.name);
-      const purged = await app.queues.purge(params.name);
-      return { response: { queue: params.name, purged }, audit: { purged } };
-    },
-  });
-
   for (const [verb, action] of [
     ['requeue', 'deadLetters.requeue'],
     ['drop', 'deadLetters.drop'],

@@ -150,7 +150,11 @@ export const JobIdParamsSchema = z.object({ id: z.uuid({ message: 'must be a UUI
 
 export const QueueNameParamsSchema = z.object({ name: queueName });
 
-export const PurgeQueueResponseSchema = z.object({ queue: z.string(), purged: z.number().int() });
+export const PurgeQueueQuerySchema = z.object({
+  /** Purge this watched Celery cluster's queue (LOVAGE_CELERY_BROKER_URL's name) instead of Lovage's own. */
+  cluster: z.string().min(1).max(100).optional(),
+});
+export const PurgeQueueResponseSchema = z.object({ queue: z.string(), purged: z.number().int(), cluster: z.string().nullable().optional() });
 export type PurgeQueueResponse = z.infer<typeof PurgeQueueResponseSchema>;
 
 export const DeadLetterBodySchema = z

@@ -323,6 +323,12 @@ export const QueueSummarySchema = z
     dequeuedPerMinute: z.number(),
     /** The broker's per-minute counters for the last hour, oldest first. */
     history: z.array(QueueRatePointSchema),
+    /**
+     * The Celery cluster (LOVAGE_CELERY_BROKER_URL's name) whose broker holds the queue; null for Lovage's own.
+     * A Celery queue's `ready` is its kombu lists' length (all priority steps), `reserved` the tasks the monitor
+     * holds as received or started from it; delayed, dead, age and rates are not tracked for it (0, null, []).
+     */
+    cluster: z.string().nullable(),
   })
   .meta({ id: 'QueueSummary' });
 export type QueueSummary = z.infer<typeof QueueSummarySchema>;

@@ -10,6 +10,7 @@ import { registerAuditRoutes } from '../audit/routes.js';
 import { registerExposureRoutes, type ExposureSettings } from '../security/exposure.js';
 import type { Ingest } from '../ingest/ingest.js';
 import type { CeleryCluster } from '../celery/celery-cluster.js';
+import type { CeleryActions } from '../celery/celery-actions.js';
 import { registerClusterRoutes } from './clusters.js';
 import { OpenApiRegistry } from './openapi.js';
 import { registerOverviewRoutes } from './overview.js';
@@ -34,6 +35,8 @@ export interface ApiPluginOptions {
   ingest?: Ingest | null;
   /** The watched Celery clusters (GET /clusters). */
   celery?: readonly CeleryCluster[];
+  /** Their queues (GET /queues). */
+  celeryActions?: CeleryActions | null;
   /** Where the gateway listens and how /metrics is guarded, for the exposure warnings. */
   exposure: ExposureSettings;
 }
@@ -57,7 +60,7 @@ export const apiPlugin: FastifyPluginCallback<ApiPluginOptions> = (app, options,
   registerTaskRoutes(registrar);
   registerWorkerRoutes(registrar);
   registerClusterRoutes(registrar, options.celery ?? []);
-  registerQueueRoutes(registrar, options.engine ?? null);
+  registerQueueRoutes(registrar, options.engine ?? null, options.celeryActions ?? null);
   registerScheduleRoutes(registrar, options.engine ?? null);
   registerThroughputRoutes(registrar);
   registerOverviewRoutes(registrar, { engine: options.engine ?? null, ingest: options.ingest ?? null });

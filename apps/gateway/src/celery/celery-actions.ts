@@ -136,4 +136,31 @@ export class CeleryActions {
     const queue = meta?.extended?.queue ?? row.queue;
     return (newId) => target.publish({ id: newId, task: meta?.extended?.name ?? row.name, args, kwargs: kwargs as Record<string, unknown>, queue, priority: row.priority ?? undefined });
   }
+
+  /** Empties a queue of `cluster`; 404 unless a worker of it consumes the queue or messages wait in it. */
+  async purge(cluster: string, queue: string): Promise<number> {
+    const target = this.cluster(cluster);
+    const known = await target.queueDepths([queue]);
+    const entry = known.find((q) => q.name === queue);
+    const consumed = await this.prisma.worker.findFirst({ where: { cluster, queues: { has: queue } }, select: { hostname: true } });
+    if (!consumed && (entry?.ready ?? 0) === 0) throw new NotFoundError(`no queue named ${JSON.stringify(queue)} on the Celery cluster ${cluster}: no worker consumes it and nothing waits in it`);
+    return target.purge(queue);
+  }
+
+  /** Each watched cluster's queues with their depth, and the tasks the store holds as received or started from each. */
+  async queues(): Promise<{ cluster: string; name: string; ready: number; reserved: number }[]> {
+    const out: { cluster: string; name: string; ready: number; reserved: number }[] = [];
+    for (const [name, cluster] of this.byName) {
+      const depths = await cluster.queueDepths();
+      if (depths.length === 0) continue;
+      const held = await this.prisma.task.groupBy({
+        by: ['queue'],
+        where: { cluster: name, state: { in: ['RECEIVED', 'STARTED'] }, queue: { in: depths.map((d) => d.name) } },
+        _count: { _all: true },
+      });
+      const reserved = new Map(held.map((row) => [row.queue, row._count._all]));
+      for (const depth of depths) out.push({ cluster: name, name: depth.name, ready: depth.ready, reserved: reserved.get(depth.name) ?? 0 });
+    }
+    return out;
+  }
 }

@@ -190,6 +190,38 @@ export class CeleryCluster {
     await this.source.applyReconciled([sent]);
   }
 
+  /**
+   * The cluster's queues (every queue a worker of it consumes, and `extra`)
+   * with their depth: kombu keeps one Redis list per priority step
+   * (kombu-layout.ts), and a queue's depth is their sum.
+   */
+  async queueDepths(extra: readonly string[] = []): Promise<{ name: string; ready: number }[]> {
+    const rows = await this.prisma.$queryRawUnsafe<{ name: string }[]>(
+      `SELECT DISTINCT unnest(queues) AS name FROM workers WHERE cluster = $1`,
+      this.name,
+    );
+    const names = [...new Set([...rows.map((row) => row.name), ...extra])].sort();
+    if (names.length === 0) return [];
+    const pipeline = this.client.pipeline();
+    for (const name of names) for (const key of this.layout.queueKeys(name)) pipeline.llen(key);
+    const lengths = ((await pipeline.exec()) ?? []).map(([error, length]) => {
+      if (error) throw error;
+      return Number(length);
+    });
+    const steps = this.layout.queueKeys('x').length;
+    return names.map((name, index) => ({ name, ready: lengths.slice(index * steps, (index + 1) * steps).reduce((sum, n) => sum + n, 0) }));
+  }
+
+  /** Deletes every message waiting in `queue` (all its priority lists); running and prefetched tasks are the workers'. Returns how many. */
+  async purge(queue: string): Promise<number> {
+    const keys = this.layout.queueKeys(queue);
+    const pipeline = this.client.multi();
+    for (const key of keys) pipeline.llen(key);
+    pipeline.del(...keys);
+    const results = (await pipeline.exec()) ?? [];
+    return results.slice(0, keys.length).reduce((sum, [, length]) => sum + Number(length), 0);
+  }
+
   /** The task's result meta in the cluster's result backend, undefined when there is none (or it cannot be read). */
   async resultOf(id: string): Promise<CeleryResultMeta | undefined> {
     const text = await this.results.get(`celery-task-meta-${id}`);
