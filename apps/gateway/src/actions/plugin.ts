@@ -26,6 +26,6 @@ export const actionsPlugin: FastifyPluginCallback<ActionsPluginOptions> = (app, 
   const registrar = { app, openapi: options.openapi ?? new OpenApiRegistry(), prefix: '/api/v1' };
   const { services } = options;
   if (services.app === null) registerControlRoutes(registrar, services);
-  else registerActionRoutes(registrar, services as ActionServices);
+  else registerActionRoutes(registrar, services);
   done();
 };

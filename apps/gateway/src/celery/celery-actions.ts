@@ -81,7 +81,7 @@ export class CeleryActions {
     if (method === 'shutdown') return 'shutdown sent';
     if (reply === undefined) throw new GatewayError('WORKER_NO_REPLY', 504, `worker ${hostname} did not answer within ${CELERY_CONTROL_TIMEOUT_MS / 1000} s`);
     const answer = (reply ?? {}) as { ok?: unknown; error?: unknown };
-    if (answer.error !== undefined) throw new ConflictError(`worker ${hostname} refused ${body.command}: ${String(answer.error)}`, 'WORKER_REFUSED');
+    if (answer.error !== undefined) throw new ConflictError(`worker ${hostname} refused ${body.command}: ${typeof answer.error === 'string' ? answer.error : JSON.stringify(answer.error)}`, 'WORKER_REFUSED');
     if (CHANGES_STATS.has(method)) {
       // The row shows the new pool and queues once the worker says so; a failure here leaves the next periodic refresh to do it.
       await target.refreshStats([hostname]).catch(() => undefined);
