@@ -135,7 +135,10 @@ export class TaskActions {
 
   /** Revokes by id without looking the task up (Flower's semantics: it may not be ingested yet). */
   async revokeAny(id: string, terminate: boolean): Promise<void> {
-    await this.app.control.revoke(id, { terminate });
+    // A Celery cluster's task (when the monitor has seen it) is revoked over that cluster's pidbox.
+    const row = this.celery ? await this.prisma.task.findUnique({ where: { id }, select: { cluster: true } }) : null;
+    if (row?.cluster != null && this.celery) await this.celery.revoke(row.cluster, id, terminate);
+    else await this.app.control.revoke(id, { terminate });
   }
 
   /** Sends a failed or revoked task again as a new task (see retryStoredTask). */
