@@ -22,7 +22,8 @@ import {
   type CeleryResultMeta,
   type CeleryTaskSpec,
 } from '@lovage/engine/celery';
-import type { LovageEvent } from '@lovage/engine';
+import { TASK_STATES, type LovageEvent } from '@lovage/engine';
+import { FINISHED_STATES } from '../actions/task-actions.js';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CeleryClusterConfig } from '../config.js';
@@ -75,7 +76,8 @@ export interface CeleryClusterStatus {
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-const FINISHED = `('SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED')`;
+/** States reconciliation may move on; read through the (state, created_at) index, so millions of finished rows cost nothing. */
+const UNFINISHED = TASK_STATES.filter((state) => !FINISHED_STATES.includes(state));
 
 export class CeleryCluster {
   readonly name: string;
@@ -305,9 +307,10 @@ export class CeleryCluster {
   private async unfinishedTasks(): Promise<(StoredTask & { state: string })[]> {
     return this.prisma.$queryRawUnsafe<(StoredTask & { state: string })[]>(
       `SELECT id, name, queue, retries, worker, state::text AS state, (extract(epoch from started_at) * 1000)::float8 AS "startedAt"
-         FROM tasks WHERE cluster = $1 AND state::text NOT IN ${FINISHED}
-        ORDER BY updated_at DESC LIMIT ${MAX_RECONCILED_TASKS}`,
+         FROM tasks WHERE state = ANY($2::task_state[]) AND cluster = $1
+        ORDER BY created_at DESC LIMIT ${MAX_RECONCILED_TASKS}`,
       this.name,
+      UNFINISHED,
     );
   }
 
