@@ -74,6 +74,21 @@ print(json.dumps(len(stats.get(sys.argv[1], {}).get('pool', {}).get('processes',
         expect(autoscale.status).toBe(409);
         expect(await errorOf(autoscale)).toMatchObject({ code: 'WORKER_REFUSED', message: expect.stringMatching(/Autoscale not enabled/) as unknown });
 
+        // Consume one more queue: the worker's row lists it (its active_queues, asked after the command).
+        const extraQueue = `${config.queue}-extra`;
+        const consumer = await control(operator, { command: 'add_consumer', arguments: { queue: extraQueue } });
+        expect(consumer.status).toBe(200);
+        await expect
+          .poll(async () => ((await (await viewer.request('GET', '/api/v1/workers')).json()) as WorkerList).workers.find((w) => w.hostname === hostname)?.queues.sort(), {
+            timeout: 30_000,
+            interval: 250,
+          })
+          .toEqual([config.queue, extraQueue].sort());
+        const limited = await control(operator, { command: 'rate_limit', arguments: { task: 'peer.add', rate: '10/m' } });
+        expect(await limited.json()).toMatchObject({ reply: expect.stringMatching(/rate limit set/) as unknown });
+        const unknownTask = await control(operator, { command: 'time_limit', arguments: { task: 'peer.unknown', soft: '30s' } });
+        expect({ status: unknownTask.status, code: (await errorOf(unknownTask)).code }).toEqual({ status: 409, code: 'WORKER_REFUSED' });
+
         // Revoke with terminate stops a running Python task.
         const sent = await runPythonJson<{ id: string }>(
           `

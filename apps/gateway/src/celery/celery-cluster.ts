@@ -316,8 +316,8 @@ export class CeleryCluster {
 
   private async storedStates(ids: readonly string[]): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.prisma.$queryRawUnsafe<{ id: string; state: string; retries: number }[]>(
-      `SELECT id, state::text AS state, retries FROM tasks WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))`,
+    const rows = await this.prisma.$queryRawUnsafe<{ id: string; state: string }[]>(
+      `SELECT id, state::text AS state FROM tasks WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))`,
       JSON.stringify(ids),
     );
     return new Map(rows.map((row) => [row.id, row.state]));
