@@ -26,11 +26,14 @@ import { TASK_STATES, type LovageEvent } from '@lovage/engine';
 import { FINISHED_STATES } from '../actions/task-actions.js';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { ReconcileReport } from '../api/cluster-schemas.js';
 import type { CeleryClusterConfig } from '../config.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { CeleryEventSource, CeleryEventSourceStatus, Subscribed } from '../ingest/celery-events.js';
 import { argsRepr, EventSequence, eventFromResult, eventsFromHeld, type HeldKind, type StoredTask } from './reconcile-events.js';
 import { storeWorkerStats, workerStatsOf } from './worker-stats.js';
+
+export type { ReconcileReport };
 
 /** Unfinished tasks looked up in the result backend per reconciliation (newest first). */
 const MAX_RECONCILED_TASKS = 50_000;
@@ -44,20 +47,6 @@ export interface CeleryClusterOptions {
   statsIntervalMs?: number;
   /** How long a broadcast inspect collects replies. Default 2 s. */
   inspectTimeoutMs?: number;
-}
-
-export interface ReconcileReport {
-  /** ISO instants. */
-  at: string;
-  /** Tasks whose row the reconciliation changed. */
-  tasks: number;
-  /** Unfinished tasks looked up in the result backend. */
-  lookedUp: number;
-  /** Workers that answered the inspect broadcast. */
-  workers: number;
-  missedSince: string | null;
-  missedUntil: string;
-  error: string | null;
 }
 
 export interface CeleryClusterStatus {
