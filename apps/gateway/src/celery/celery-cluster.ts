@@ -114,7 +114,18 @@ export class CeleryCluster {
         for (const worker of batch.workers) if (!worker.online) this.statsAsked.delete(worker.hostname);
         if (fresh.length === 0) return;
         for (const worker of fresh) this.statsAsked.set(worker.hostname, worker.pid);
-        this.refreshStats(fresh.map((w) => w.hostname)).catch((error: unknown) => this.logger.warn({ err: error, cluster: this.name }, 'celery cluster: stats of new workers failed'));
+        // A worker announces itself before its pidbox listens: one that did not answer is asked again at its next heartbeat.
+        const forget = (hostnames: readonly string[]) => {
+          for (const hostname of hostnames) this.statsAsked.delete(hostname);
+        };
+        const asked = fresh.map((w) => w.hostname);
+        this.refreshStats(asked).then(
+          (answered) => forget(asked.filter((hostname) => !answered.includes(hostname))),
+          (error: unknown) => {
+            forget(asked);
+            this.logger.warn({ err: error, cluster: this.name }, 'celery cluster: stats of new workers failed');
+          },
+        );
       }),
     );
     const every = this.options.statsIntervalMs ?? 30_000;
