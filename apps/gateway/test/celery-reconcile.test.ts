@@ -16,6 +16,14 @@ import { signedIn, startGateway, type Client } from './support.js';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 
+/** The test Redis's next database: where the peer stores its results in the reconciliation test. */
+function resultBackendUrl(): string {
+  const url = new URL(redisUrl);
+  const db = Number(url.pathname.replace(/^\//, '') || '0');
+  url.pathname = `/${(db + 1) % 16}`;
+  return url.toString();
+}
+
 async function taskOf(client: Client, id: string): Promise<TaskDetail | undefined> {
   const response = await client.request('GET', `/api/v1/tasks/${id}`);
   if (response.status === 404) return undefined;
@@ -48,10 +56,13 @@ describe('reconciling a Python Celery cluster after missed events', () => {
   postgresTest(
     'a task that finished while the gateway was down ends in its final state, one still running shows as started, and the gap is reported',
     async ({ postgres }) => {
-      const config = peerConfig('gwreconcile');
-      const env = loadConfig({ LOVAGE_CELERY_BROKER_URL: `py=${config.brokerUrl}`, LOVAGE_CELERY_KEY_PREFIX: config.keyPrefix });
+      // Results in another database than the broker's: the gateway finds them through LOVAGE_CELERY_RESULT_BACKEND.
+      const resultsUrl = resultBackendUrl();
+      const config = peerConfig('gwreconcile', { resultBackend: resultsUrl });
+      const env = loadConfig({ LOVAGE_CELERY_BROKER_URL: `py=${config.brokerUrl}`, LOVAGE_CELERY_KEY_PREFIX: config.keyPrefix, LOVAGE_CELERY_RESULT_BACKEND: `py=${resultsUrl}` });
       const options = { celery: env.celery, celeryClusters: { statsIntervalMs: 0 } };
       const redis = new Redis(redisUrl);
+      const results = new Redis(resultsUrl);
       let gateway: Gateway | undefined = await startGateway(postgres.url, options);
       let worker: CeleryWorker | undefined;
       const ids: string[] = [];
@@ -95,7 +106,7 @@ print(json.dumps({'id': sleep.delay(120).id}))
         ids.push(second.id);
         await expect
           .poll(async () => {
-            const meta = await redis.get(`celery-task-meta-${first.id}`);
+            const meta = await results.get(`celery-task-meta-${first.id}`);
             return meta === null ? null : (JSON.parse(meta) as { status: string }).status;
           }, { timeout: 60_000, interval: 200 })
           .toBe('SUCCESS');
@@ -147,8 +158,10 @@ print(json.dumps([t['id'] for tasks in replies.values() for t in tasks]))
       } finally {
         await gateway?.close();
         await worker?.stop(3_000);
-        await cleanupPeer(redis, config, ids.map((id) => `celery-task-meta-${id}`));
+        await cleanupPeer(redis, config);
+        if (ids.length > 0) await results.del(...ids.map((id) => `celery-task-meta-${id}`));
         redis.disconnect();
+        results.disconnect();
       }
     },
     240_000,
