@@ -265,6 +265,12 @@ export const WorkerSummarySchema = z
     memoryRss: z.number().nullable(),
     /** The Celery cluster (LOVAGE_CELERY_BROKER_URL's name) of a Python worker; null for Lovage's own workers. */
     cluster: z.string().nullable(),
+    /** A Celery worker's max-concurrency from `inspect stats` (poolSize: the processes it runs now, which pool grow/shrink change); null for Lovage's. */
+    maxConcurrency: z.number().int().nullable(),
+    /** A Celery worker's prefetch count from `inspect stats`; null for Lovage's. */
+    prefetchCount: z.number().int().nullable(),
+    /** When `inspect stats` last answered for a Celery worker; null for Lovage's. */
+    statsAt: timestamp.nullable(),
   })
   .meta({ id: 'WorkerSummary' });
 export type WorkerSummary = z.infer<typeof WorkerSummarySchema>;
@@ -321,6 +327,12 @@ export const QueueSummarySchema = z
     dequeuedPerMinute: z.number(),
     /** The broker's per-minute counters for the last hour, oldest first. */
     history: z.array(QueueRatePointSchema),
+    /**
+     * The Celery cluster (LOVAGE_CELERY_BROKER_URL's name) whose broker holds the queue; null for Lovage's own.
+     * A Celery queue's `ready` is its kombu lists' length (all priority steps), `reserved` the tasks the monitor
+     * holds as received or started from it; delayed, dead, age and rates are not tracked for it (0, null, []).
+     */
+    cluster: z.string().nullable(),
   })
   .meta({ id: 'QueueSummary' });
 export type QueueSummary = z.infer<typeof QueueSummarySchema>;

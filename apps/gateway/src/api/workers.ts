@@ -26,6 +26,9 @@ export function toWorkerSummary(row: Worker): WorkerSummary {
     loadavg: row.loadavg,
     memoryRss: row.memoryRss === null ? null : Number(row.memoryRss),
     cluster: row.cluster,
+    maxConcurrency: row.maxConcurrency,
+    prefetchCount: row.prefetchCount,
+    statsAt: row.statsAt?.toISOString() ?? null,
   };
 }
 
