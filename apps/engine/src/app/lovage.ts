@@ -14,6 +14,7 @@ import type { ControlBus } from '../control/control-bus.js';
 import type { WorkerRegistry } from '../control/worker-registry.js';
 import type { EventLog } from '../events/event-log.js';
 import { AsyncResult, type ResultHost } from '../result/async-result.js';
+import { CeleryCanvas } from '../adapters/celery/celery-canvas.js';
 import { CanvasRuntime } from '../canvas/canvas-runtime.js';
 import type { GroupResult } from '../canvas/group-result.js';
 import { IDENTITY_TASK } from '../canvas/planner.js';
@@ -71,6 +72,17 @@ export class Lovage implements TaskHost, ResultHost, WorkerHost {
     const publish = async (messages: TaskMessage[]): Promise<void> => void (await this.publishBulk(messages));
     this.canvas = new CanvasRuntime({
       protocol: this.config.protocol,
+      foreign:
+        this.config.protocol === 'celery'
+          ? new CeleryCanvas({
+              dialect: 'kombu-5.2',
+              logger: this.logger,
+              resultExpiresMs: this.config.resultExpiresMs,
+              results: this,
+              defaultQueue: () => this.config.defaultQueue,
+              publish,
+            })
+          : undefined,
       codec: this.codec,
       logger: this.logger,
       resultExpiresMs: this.config.resultExpiresMs,

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../errors.js';
 import { Lovage } from '../app/lovage.js';
 import { chain, group } from './signature.js';
 
 describe('canvas outside the conformance suites', () => {
-  it("throws a ConfigError with protocol 'celery', before touching the broker", async () => {
-    const app = new Lovage({ name: 'c', broker: 'redis://127.0.0.1:1/0', protocol: 'celery', logLevel: 'silent' });
-    const add = app.task('c.add', (a: number, b: number) => a + b);
-    await expect(chain(add.s(1, 2), add.s(3)).applyAsync()).rejects.toThrow(new ConfigError("canvas is not available with protocol 'celery' yet"));
-    await app.close();
-  });
-
   it('keeps signatures plain JSON: set() options, links and nesting survive a JSON round trip', () => {
     const app = new Lovage({ name: 'c', broker: 'memory://canvas-json', logLevel: 'silent' });
     const add = app.task('c.add', (a: number, b: number) => a + b);
