@@ -99,6 +99,15 @@ print(json.dumps({'ids': ids + [r2.id], 'value': r.get(timeout=90), 'immutable':
     expect(out.immutable).toBe(5 * 2 + 1);
   }, 180_000);
 
+  it('a chain sent by Python with a group inside (a chord, as Celery makes it) is carried on by the Lovage worker that ran the step before it', async () => {
+    const out = await fromPython<{ id: string; value: { results: number[] } }>(`
+r = chain(ts('ts.double', 2), group(s('peer.add', 1), ts('ts.double')), ts('ts.collect'), s('peer.describe')).apply_async()
+print(json.dumps({'id': r.id, 'value': r.get(timeout=90)}))
+`);
+    resultKeys.push(layout.resultKey(out.id));
+    expect(out.value).toMatchObject({ args: [{ results: [5, 8], from: 'typescript' }] });
+  }, 180_000);
+
   it('a chord sent by Python with members on both workers joins in Celery’s keys; the TypeScript body runs once with the results in order', async () => {
     const out = await fromPython<{ id: string; value: { results: number[]; from: string } }>(`
 r = chord([s('peer.add', 1, 1), ts('ts.double', 5), s('peer.add', 2, 2), ts('ts.double', 7)], ts('ts.collect')).apply_async()
