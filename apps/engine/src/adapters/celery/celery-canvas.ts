@@ -441,7 +441,7 @@ export class CeleryCanvas {
     const failed = parts.find((p) => PROPAGATE_STATES.has(p.state));
     if (failed) {
       const exc = failed.result as { exc_type?: unknown; exc_message?: unknown };
-      const text = `${String(exc.exc_type ?? 'Exception')}(${list(exc.exc_message).map((a) => pythonRepr(a)).join(', ')})`;
+      const text = `${str(exc.exc_type) ?? 'Exception'}(${list(exc.exc_message).map((a) => pythonRepr(a)).join(', ')})`;
       const error = { name: 'ChordError', message: `Dependency ${failed.id} raised ${text}` };
       this.deps.logger.warn({ chord: gid, member: failed.id }, 'chord member failed: its body fails with ChordError');
       await this.errbacks(list(body.options.link_error), bodyId, str(body.options.root_id) ?? bodyId);
