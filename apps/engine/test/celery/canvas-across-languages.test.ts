@@ -139,6 +139,11 @@ print(json.dumps({'id': r.id, 'value': r.get(timeout=90)}))
     resultKeys.push(layout.resultKey(toTs.id));
     expect(await toTs.get({ timeout: 90_000 })).toMatchObject({ results: [10, 2], from: 'typescript' });
 
+    // A group nested in a chord's header is unrolled into it, as Celery does: one join, results in order.
+    const nested = await chord([double.s(1), group([add.s(1, 1), double.s(2)])], collect.s()).applyAsync();
+    resultKeys.push(layout.resultKey(nested.id));
+    expect(await nested.get({ timeout: 90_000 })).toMatchObject({ results: [2, 2, 4] });
+
     // A chord as a chain step: the group's results go to the next step, and the chain carries on after it.
     const chained = await chain(double.s(2), group([add.s(1), double.s()]), collect.s(), describeTask.s()).applyAsync();
     resultKeys.push(layout.resultKey(chained.id));

@@ -116,12 +116,18 @@ function flatSteps(sig: CelerySignature): CelerySignature[] {
     .flatMap((s) => (s.subtask_type === 'chain' ? flatSteps(s) : [s]));
 }
 
-/** The group signature of a chord's header (a group dict, or a plain list of signatures). */
+/** A group's members with nested groups unrolled into it, as Celery's group._prepared does: they share its id and its indexes. */
+function membersOf(tasks: unknown[], where: string): CelerySignature[] {
+  return tasks
+    .map((t, i) => signatureOf(t, `${where} ${i}`))
+    .flatMap((s) => (s.subtask_type === 'group' ? membersOf(list(s.kwargs.tasks), where) : [s]));
+}
+
+/** The members of a chord's header (a group dict, or a plain list of signatures). */
 function headerOf(sig: CelerySignature): CelerySignature[] {
   const header = sig.kwargs.header;
-  if (Array.isArray(header)) return header.map((t, i) => signatureOf(t, `chord header ${i}`));
-  const group = signatureOf(header, 'chord header');
-  return group.subtask_type === 'group' ? list(group.kwargs.tasks).map((t, i) => signatureOf(t, `chord header ${i}`)) : [group];
+  if (Array.isArray(header)) return membersOf(header, 'chord header');
+  return membersOf([header], 'chord header');
 }
 
 /** How many parts a header member reports (Celery's chord._descend): a group its members, a chain its last step. */
@@ -281,9 +287,7 @@ export class CeleryCanvas {
       return this.addChord(sending, chord(sig, body), { ...call, chain: call.chain!.slice(0, -1) });
     }
     const groupId = str(sig.options.task_id) ?? randomUUID();
-    list(sig.kwargs.tasks).forEach((member, index) =>
-      this.add(sending, signatureOf(member, `group member ${index}`), { ...call, groupId, groupIndex: index }),
-    );
+    membersOf(list(sig.kwargs.tasks), 'group member').forEach((member, index) => this.add(sending, member, { ...call, groupId, groupIndex: index }));
   }
 
   /**
