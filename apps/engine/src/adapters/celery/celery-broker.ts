@@ -10,7 +10,8 @@
 // - reserve: kombu-reserve-n.lua pops in kombu's order and writes the unacked
 //   entry; an envelope kombu could not track goes straight to the dead-letter
 //   list.
-// - ack: ZREM + HDEL. A retry (a new body) acks and LPUSHes the new message,
+// - ack: ZREM + HDEL; the acks settled in one turn go out as one ZREM and one
+//   HDEL with every tag, in the batch's MULTI. A retry (a new body) acks and LPUSHes the new message,
 //   as Celery's retry re-publishes. A dead letter acks and pushes the message
 //   with its reason onto `_lovage.dead.<queue>`.
 // - parked (an eta or a rate limit not yet due): the unacked entry stays, its
