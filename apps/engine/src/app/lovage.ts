@@ -164,6 +164,10 @@ export class Lovage implements TaskHost, ResultHost, WorkerHost {
 
   /** Chord joins and workflow members (the canvas). */
   workflowStore(): WorkflowStore {
+    if (this.config.protocol === 'celery') {
+      // Canvases in this protocol travel in Celery's embed and join in Celery's keys: nothing records a workflow.
+      throw new ConfigError("app.workflows is not available with protocol 'celery': Celery's canvas keeps no record of a workflow's members to retry");
+    }
     return this.port('workflowStore', 'canvas (chain, group, chord)');
   }
 
