@@ -119,15 +119,15 @@ export class CeleryResultBackend implements ResultBackend {
    * turn. Each result's SETEX and PUBLISH still apply together, as Celery's
    * do; the call resolves once its batch is applied.
    */
-  store(record: ResultRecord, ttlMs: number): Promise<void> {
+  async store(record: ResultRecord, ttlMs: number): Promise<void> {
     const key = this.layout.resultKey(record.id);
-    let json: string;
-    try {
-      json = encodeResultMeta(metaOfRecord(record), this.dialect);
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
+    const json = encodeResultMeta(metaOfRecord(record), this.dialect);
     const seconds = Math.max(1, Math.round(ttlMs / 1000));
+    await this.write({ key, json, seconds });
+  }
+
+  /** Adds a result write to this turn's batch; resolves once the batch is applied. */
+  private write(w: { key: string; json: string; seconds: number }): Promise<void> {
     let batch = this.storing;
     if (!batch) {
       const writes: { key: string; json: string; seconds: number }[] = [];
@@ -142,7 +142,7 @@ export class CeleryResultBackend implements ResultBackend {
       batch = { writes, promise };
       this.storing = batch;
     }
-    batch.writes.push({ key, json, seconds });
+    batch.writes.push(w);
     return batch.promise;
   }
 
