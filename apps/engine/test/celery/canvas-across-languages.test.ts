@@ -148,6 +148,10 @@ print(json.dumps({'id': r.id, 'value': r.get(timeout=90)}))
     const chained = await chain(double.s(2), group([add.s(1), double.s()]), collect.s(), describeTask.s()).applyAsync();
     resultKeys.push(layout.resultKey(chained.id));
     expect(await chained.get({ timeout: 90_000 })).toMatchObject({ args: [{ results: [5, 8], from: 'typescript' }] });
+    // The same with a Python step first: Python's worker applies the chord Lovage wrote in Celery's dict form.
+    const fromPythonStep = await chain(add.s(1, 1), group([add.s(1), double.s()]), collect.s()).applyAsync();
+    resultKeys.push(layout.resultKey(fromPythonStep.id));
+    expect(await fromPythonStep.get({ timeout: 90_000 })).toMatchObject({ results: [3, 4], from: 'typescript' });
   }, 240_000);
 
   it('links and errbacks cross: a success link runs in Python, an errback gets the failed task id', async () => {
