@@ -1,0 +1,166 @@
+// A real Redis Cluster of a test file's own: three masters and three replicas
+// (six `redis-server --cluster-enabled yes` on free ports, joined by
+// `redis-cli --cluster create`). The shared Redis on 6379 is a single server,
+// so every Cluster-only failure (CROSSSLOT, a pipeline across slots, MOVED
+// after a failover) can only be seen here.
+//
+// Clean-up cannot rely on the test process: a test runner killed with SIGKILL
+// runs no `afterAll`. So the servers are handed to a small reaper process that
+// holds the read end of a pipe from this process; the pipe closes however this
+// process ends (stop(), a crash, SIGKILL), and the reaper then kills the
+// servers and removes their directory. stop() just closes the pipe and waits.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Cluster, Redis } from 'ioredis';
+import { freePort } from './private-redis.js';
+
+export interface RedisClusterNode {
+  port: number;
+  pid: number;
+}
+
+export interface PrivateRedisCluster {
+  /** redis+cluster://127.0.0.1:<port>,… naming every node (the adapters' URL form). */
+  url: string;
+  /** Every node, masters and replicas, in start order. */
+  nodes: RedisClusterNode[];
+  /** The temporary directory holding the nodes' cluster config files. */
+  dir: string;
+  /** A client for assertions; the caller disconnects it. */
+  client(): Cluster;
+  /** Kills every node and removes the directory; resolves once the reaper has done so. */
+  stop(): Promise<void>;
+}
+
+const run = promisify(execFile);
+
+// Kills the given pids and removes the directory once its stdin closes.
+const REAPER = `
+const { rmSync } = require('node:fs');
+const [dir, ...pids] = process.argv.slice(1);
+const reap = () => {
+  for (const pid of pids) { try { process.kill(Number(pid), 'SIGKILL'); } catch {} }
+  try { rmSync(dir, { recursive: true, force: true }); } catch {}
+  process.exit(0);
+};
+process.stdin.on('data', () => {});
+process.stdin.on('end', reap);
+process.stdin.on('close', reap);
+process.on('SIGTERM', reap);
+`;
+
+function nodeClient(port: number): Redis {
+  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  client.on('error', () => undefined); // refused while starting: the caller asks again
+  return client;
+}
+
+async function ask(port: number, ...command: string[]): Promise<string | undefined> {
+  const client = nodeClient(port);
+  try {
+    await client.connect();
+    return String(await client.call(command[0]!, ...command.slice(1)));
+  } catch {
+    return undefined;
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`private Redis Cluster: ${what} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** How many nodes a CLUSTER NODES reply lists as replicas. */
+function replicaCount(nodes: string | undefined): number {
+  return (nodes ?? '').split('\n').filter((line) => line.split(' ')[2]?.split(',').includes('slave')).length;
+}
+
+/** Distinct free ports (each node needs a client port and a cluster-bus port). */
+async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+/** Starts six nodes, creates the cluster (one replica per master) and waits until every node reports cluster_state:ok. */
+export async function startRedisCluster(): Promise<PrivateRedisCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'lovage-cluster-'));
+  const ports = await freePorts(12);
+  const clientPorts = ports.slice(0, 6);
+  const children: ChildProcess[] = [];
+  for (const [i, port] of clientPorts.entries()) {
+    const args = [
+      '--port', String(port),
+      '--cluster-port', String(ports[6 + i]),
+      '--bind', '127.0.0.1',
+      '--cluster-enabled', 'yes',
+      '--cluster-config-file', join(dir, `nodes-${port}.conf`),
+      // A dead master is noticed within a few seconds, so failover tests stay short.
+      '--cluster-node-timeout', '2000',
+      '--dir', dir,
+      '--save', '',
+      '--appendonly', 'no',
+      '--daemonize', 'no',
+    ];
+    children.push(spawn('redis-server', args, { stdio: 'ignore' }));
+  }
+  const reaper = spawn(process.execPath, ['-e', REAPER, dir, ...children.map((c) => String(c.pid))], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
+  });
+  // Neither the reaper nor its pipe keeps this process alive.
+  reaper.unref();
+  (reaper.stdin as unknown as { unref?: () => void }).unref?.();
+  const reaped = new Promise<void>((resolve) => reaper.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    reaper.stdin?.end();
+    await reaped;
+    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
+  };
+  try {
+    await waitFor(async () => (await Promise.all(clientPorts.map((p) => ask(p, 'PING')))).every((r) => r === 'PONG'), 'nodes not answering PING');
+    await run('redis-cli', ['--cluster', 'create', ...clientPorts.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes']);
+    await waitFor(
+      async () => (await Promise.all(clientPorts.map((p) => ask(p, 'CLUSTER', 'INFO')))).every((info) => info?.includes('cluster_state:ok')),
+      'cluster_state not ok on every node',
+    );
+    // Replicas attach by gossip after the create: wait until every node sees all three, so a failover test has one to promote.
+    await waitFor(
+      async () => (await Promise.all(clientPorts.map((p) => ask(p, 'CLUSTER', 'NODES')))).every((nodes) => replicaCount(nodes) === 3),
+      'replicas not attached on every node',
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    url: `redis+cluster://${clientPorts.map((p) => `127.0.0.1:${p}`).join(',')}`,
+    nodes: clientPorts.map((port, i) => ({ port, pid: children[i]!.pid! })),
+    dir,
+    client: () => new Cluster(clientPorts.map((port) => ({ host: '127.0.0.1', port }))),
+    stop,
+  };
+}
+
+/** Deletes every key starting with `prefix` on every master of a cluster (SCAN per node, one UNLINK per key: keys differ in slot). */
+export async function deleteClusterKeysWithPrefix(cluster: Cluster, prefix: string): Promise<number> {
+  let deleted = 0;
+  for (const node of cluster.nodes('master')) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      const counts = await Promise.all(keys.map((key) => node.unlink(key)));
+      deleted += counts.reduce((a, b) => a + b, 0);
+    } while (cursor !== '0');
+  }
+  return deleted;
+}
