@@ -24,7 +24,7 @@ async function slotOf(key: string): Promise<number> {
 /** host:port of the master serving `key`. */
 async function masterOf(key: string): Promise<string> {
   const slot = await slotOf(key);
-  const ranges = (await client.cluster('SLOTS')) as [number, number, [string, number]][];
+  const ranges = (await client.cluster('SLOTS')) as unknown as [number, number, [string, number]][];
   const range = ranges.find(([from, to]) => slot >= from && slot <= to)!;
   return `${range[2][0]}:${range[2][1]}`;
 }
