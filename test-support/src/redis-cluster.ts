@@ -105,6 +105,8 @@ export async function startRedisCluster(): Promise<PrivateRedisCluster> {
       '--cluster-config-file', join(dir, `nodes-${port}.conf`),
       // A dead master is noticed within a few seconds, so failover tests stay short.
       '--cluster-node-timeout', '2000',
+      // A replica that never finished its first sync refuses to take over; the default 5 s wait before a sync would leave that window open.
+      '--repl-diskless-sync-delay', '0',
       '--dir', dir,
       '--save', '',
       '--appendonly', 'no',
@@ -137,6 +139,11 @@ export async function startRedisCluster(): Promise<PrivateRedisCluster> {
       async () => (await Promise.all(clientPorts.map((p) => ask(p, 'CLUSTER', 'NODES')))).every((nodes) => replicaCount(nodes) === 3),
       'replicas not attached on every node',
     );
+    // And each replica has its master's data (its link is up), so it is fit to be promoted.
+    await waitFor(async () => {
+      const infos = await Promise.all(clientPorts.map((p) => ask(p, 'INFO', 'replication')));
+      return infos.filter((info) => info?.includes('role:slave') && info.includes('master_link_status:up')).length === 3;
+    }, 'replicas not in sync');
   } catch (err) {
     await stop();
     throw err;

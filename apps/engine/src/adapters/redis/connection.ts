@@ -6,6 +6,14 @@ import { parseRedisUrl } from './redis-url.js';
 
 export type RedisClient = Redis | Cluster;
 
+/**
+ * How long a command to a dead Cluster master keeps being retried, waiting for
+ * its replica to be promoted (cluster-node-timeout, 15 s by default, plus an
+ * election), before it fails. ioredis re-reads the slot map between tries.
+ */
+const CLUSTER_FAILOVER_WAIT_MS = 60_000;
+const CLUSTER_RETRY_DELAY_MS = 250;
+
 function connect(url: string): RedisClient {
   const common = { maxRetriesPerRequest: null, enableAutoPipelining: true } as const;
   const parsed = parseRedisUrl(url);
@@ -20,6 +28,11 @@ function connect(url: string): RedisClient {
   // Cluster options of their own: auto-pipelining there groups commands per node.
   return new Cluster(parsed.nodes, {
     enableAutoPipelining: true,
+    // Each retry of a command counts as a redirection: by default (16 tries,
+    // 100 ms apart) commands fail well before a replica can take over.
+    retryDelayOnFailover: CLUSTER_RETRY_DELAY_MS,
+    retryDelayOnClusterDown: CLUSTER_RETRY_DELAY_MS,
+    maxRedirections: CLUSTER_FAILOVER_WAIT_MS / CLUSTER_RETRY_DELAY_MS,
     redisOptions: { ...common, ...auth, ...(parsed.tls ? { tls: {} } : {}) },
   });
 }
