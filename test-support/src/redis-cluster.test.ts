@@ -47,7 +47,7 @@ test('the servers and their directory go away when the process that started them
   const script = fileURLToPath(new URL('./redis-cluster-owner.fixture.ts', import.meta.url));
   const owner = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: owner.stdout! }).once('line', resolve);
+    createInterface({ input: owner.stdout }).once('line', resolve);
     owner.once('exit', (code) => reject(new Error(`owner exited with ${code}`)));
   });
   const started = JSON.parse(line) as { dir: string; pids: number[] };

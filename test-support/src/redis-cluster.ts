@@ -125,7 +125,7 @@ export async function startRedisCluster(): Promise<PrivateRedisCluster> {
   const stop = async (): Promise<void> => {
     reaper.stdin?.end();
     await reaped;
-    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
+    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r)))));
   };
   try {
     await waitFor(async () => (await Promise.all(clientPorts.map((p) => ask(p, 'PING')))).every((r) => r === 'PONG'), 'nodes not answering PING');
