@@ -52,14 +52,14 @@ process.stdin.on('close', reap);
 process.on('SIGTERM', reap);
 `;
 
-function nodeClient(port: number): Redis {
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+function nodeClient(port: number, password: string | undefined): Redis {
+  const client = new Redis({ port, host: '127.0.0.1', password, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
   client.on('error', () => undefined); // refused while starting: the caller asks again
   return client;
 }
 
-async function ask(port: number, ...command: string[]): Promise<string | undefined> {
-  const client = nodeClient(port);
+async function ask(port: number, password: string | undefined, ...command: string[]): Promise<string | undefined> {
+  const client = nodeClient(port, password);
   try {
     await client.connect();
     return String(await client.call(command[0]!, ...command.slice(1)));
@@ -90,8 +90,15 @@ async function freePorts(count: number): Promise<number[]> {
   return [...ports];
 }
 
+export interface RedisClusterOptions {
+  /** Every node requires it (requirepass; replicas use it as masterauth), and the URL carries it. */
+  password?: string;
+}
+
 /** Starts six nodes, creates the cluster (one replica per master) and waits until every node reports cluster_state:ok. */
-export async function startRedisCluster(): Promise<PrivateRedisCluster> {
+export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<PrivateRedisCluster> {
+  const { password } = options;
+  const auth = password === undefined ? [] : ['--requirepass', password, '--masterauth', password];
   const dir = mkdtempSync(join(tmpdir(), 'lovage-cluster-'));
   const ports = await freePorts(12);
   const clientPorts = ports.slice(0, 6);
@@ -111,6 +118,7 @@ export async function startRedisCluster(): Promise<PrivateRedisCluster> {
       '--save', '',
       '--appendonly', 'no',
       '--daemonize', 'no',
+      ...auth,
     ];
     children.push(spawn('redis-server', args, { stdio: 'ignore' }));
   }
@@ -128,20 +136,20 @@ export async function startRedisCluster(): Promise<PrivateRedisCluster> {
     await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r)))));
   };
   try {
-    await waitFor(async () => (await Promise.all(clientPorts.map((p) => ask(p, 'PING')))).every((r) => r === 'PONG'), 'nodes not answering PING');
-    await run('redis-cli', ['--cluster', 'create', ...clientPorts.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes']);
+    await waitFor(async () => (await Promise.all(clientPorts.map((p) => ask(p, password, 'PING')))).every((r) => r === 'PONG'), 'nodes not answering PING');
+    await run('redis-cli', [...(password === undefined ? [] : ['-a', password, '--no-auth-warning']), '--cluster', 'create', ...clientPorts.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes']);
     await waitFor(
-      async () => (await Promise.all(clientPorts.map((p) => ask(p, 'CLUSTER', 'INFO')))).every((info) => info?.includes('cluster_state:ok')),
+      async () => (await Promise.all(clientPorts.map((p) => ask(p, password, 'CLUSTER', 'INFO')))).every((info) => info?.includes('cluster_state:ok')),
       'cluster_state not ok on every node',
     );
     // Replicas attach by gossip after the create: wait until every node sees all three, so a failover test has one to promote.
     await waitFor(
-      async () => (await Promise.all(clientPorts.map((p) => ask(p, 'CLUSTER', 'NODES')))).every((nodes) => replicaCount(nodes) === 3),
+      async () => (await Promise.all(clientPorts.map((p) => ask(p, password, 'CLUSTER', 'NODES')))).every((nodes) => replicaCount(nodes) === 3),
       'replicas not attached on every node',
     );
     // And each replica has its master's data (its link is up), so it is fit to be promoted.
     await waitFor(async () => {
-      const infos = await Promise.all(clientPorts.map((p) => ask(p, 'INFO', 'replication')));
+      const infos = await Promise.all(clientPorts.map((p) => ask(p, password, 'INFO', 'replication')));
       return infos.filter((info) => info?.includes('role:slave') && info.includes('master_link_status:up')).length === 3;
     }, 'replicas not in sync');
   } catch (err) {
@@ -149,10 +157,10 @@ export async function startRedisCluster(): Promise<PrivateRedisCluster> {
     throw err;
   }
   return {
-    url: `redis+cluster://${clientPorts.map((p) => `127.0.0.1:${p}`).join(',')}`,
+    url: `redis+cluster://${password === undefined ? '' : `:${encodeURIComponent(password)}@`}${clientPorts.map((p) => `127.0.0.1:${p}`).join(',')}`,
     nodes: clientPorts.map((port, i) => ({ port, pid: children[i]!.pid! })),
     dir,
-    client: () => new Cluster(clientPorts.map((port) => ({ host: '127.0.0.1', port }))),
+    client: () => new Cluster(clientPorts.map((port) => ({ host: '127.0.0.1', port })), { redisOptions: { password } }),
     stop,
   };
 }
