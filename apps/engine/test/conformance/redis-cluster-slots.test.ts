@@ -106,21 +106,32 @@ describe('Redis adapter on a Redis Cluster', () => {
       expect(await broker.isRevoked(`${queues[3]}-b`)).toBe(true);
     });
 
-    it.each([
-      ['an enqueue', (b: Broker, q: string) => b.enqueue({ id: `e-${q}`, queue: q, priority: 0, body: '{}' })],
-      ['a bulk enqueue', (b: Broker, q: string) => b.enqueueBulk([{ id: `b-${q}`, queue: q, priority: 0, body: '{}' }])],
+    type Step = (b: Broker, q: string) => Promise<unknown>;
+    const leased = async (b: Broker, q: string, id: string, leaseMs: number) => {
+      await b.enqueue({ id, queue: q, priority: 0, body: '{}' });
+      return (await b.reserve([q], 1, leaseMs)).deliveries[0]!;
+    };
+    let held: Awaited<ReturnType<typeof leased>>;
+    it.each<[string, Step | undefined, Step]>([
+      ['an enqueue', undefined, (b, q) => b.enqueue({ id: `e-${q}`, queue: q, priority: 0, body: '{}' })],
+      ['a bulk enqueue', undefined, (b, q) => b.enqueueBulk([{ id: `b-${q}`, queue: q, priority: 0, body: '{}' }])],
       [
         'a promotion of a due message',
-        async (b: Broker, q: string) => {
-          await b.enqueue({ id: `p-${q}`, queue: q, priority: 0, body: '{}', eta: Date.now() + 60_000 });
-          await b.promoteDue(q, Date.now() + 61_000);
-        },
+        (b, q) => b.enqueue({ id: `p-${q}`, queue: q, priority: 0, body: '{}', eta: Date.now() + 60_000 }),
+        (b, q) => b.promoteDue(q, Date.now() + 61_000),
       ],
-    ])('a wait on six queues over three masters blocks, and %s on the last queue ends it', async (_what, send) => {
+      [
+        'a retry due now',
+        async (b, q) => (held = await leased(b, q, `r-${q}`, 60_000)),
+        (b) => b.settle([{ kind: 'retry', delivery: held, body: '{}', eta: Date.now(), keepDeliveries: false }]),
+      ],
+      ['the recovery of an expired lease', (b, q) => leased(b, q, `x-${q}`, 1), (b, q) => b.recoverExpired(q, 5, Date.now() + 1_000)],
+    ])('a wait on six queues over three masters blocks, and %s on the last queue ends it', async (_what, prepare, send) => {
+      const target = queues[5]!;
       // Drain what earlier tests left (messages and pending wake-ups), so the wait has nothing to find at once.
       while ((await broker.reserve(queues, 100, 60_000)).deliveries.length > 0);
+      await prepare?.(broker, target);
       await client.del(...queues.map((q) => wakeKey(prefix, q)));
-      const target = queues[5]!;
       const started = Date.now();
       const waiting = broker.waitForWork(queues, 20_000);
       await until(async () => (await blockedClients()) >= 1);

@@ -154,6 +154,7 @@ export class RedisBroker implements Broker {
     for (const [queue, list] of groupBy(batch, (s) => s.delivery.queue)) {
       const k = queueKeys(this.prefix, queue);
       const keys = [k.leased, k.messages, k.deliveries, k.priorities, k.rate, k.dead, k.delayed, k.ready, k.sequence, k.marker];
+      const scripts: Promise<unknown>[] = [];
       for (let i = 0; i < list.length; i += SETTLE_CHUNK) {
         const argv: (string | number)[] = [now, minute];
         for (const s of list.slice(i, i + SETTLE_CHUNK)) {
@@ -161,10 +162,11 @@ export class RedisBroker implements Broker {
           else if (s.kind === 'retry') argv.push('r', s.delivery.id, s.body, s.eta, s.keepDeliveries ? '1' : '0');
           else argv.push('d', s.delivery.id, s.delivery.body, s.reason, '');
         }
-        calls.push(runScript(this.client, 'settle', keys, argv));
+        scripts.push(runScript(this.client, 'settle', keys, argv));
       }
-      // The script put retries that are due now straight back in the queue.
-      if (list.some((s) => s.kind === 'retry' && s.eta <= now)) calls.push(this.wake([queue]));
+      // The script put retries that are due now straight back in the queue: wake a worker once they are there.
+      const due = list.some((s) => s.kind === 'retry' && s.eta <= now);
+      calls.push(due ? Promise.all(scripts).then(() => this.wake([queue])) : Promise.all(scripts));
     }
     await Promise.all(calls);
   }
