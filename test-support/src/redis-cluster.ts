@@ -4,11 +4,7 @@
 // so every Cluster-only failure (CROSSSLOT, a pipeline across slots, MOVED
 // after a failover) can only be seen here.
 //
-// Clean-up cannot rely on the test process: a test runner killed with SIGKILL
-// runs no `afterAll`. So the servers are handed to a small reaper process that
-// holds the read end of a pipe from this process; the pipe closes however this
-// process ends (stop(), a crash, SIGKILL), and the reaper then kills the
-// servers and removes their directory. stop() just closes the pipe and waits.
+// Clean-up does not rely on the test process: see server-reaper.ts.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
 import { freePort } from './private-redis.js';
+import { reapWithThisProcess } from './server-reaper.js';
 
 export interface RedisClusterNode {
   port: number;
@@ -36,21 +33,6 @@ export interface PrivateRedisCluster {
 }
 
 const run = promisify(execFile);
-
-// Kills the given pids and removes the directory once its stdin closes.
-const REAPER = `
-const { rmSync } = require('node:fs');
-const [dir, ...pids] = process.argv.slice(1);
-const reap = () => {
-  for (const pid of pids) { try { process.kill(Number(pid), 'SIGKILL'); } catch {} }
-  try { rmSync(dir, { recursive: true, force: true }); } catch {}
-  process.exit(0);
-};
-process.stdin.on('data', () => {});
-process.stdin.on('end', reap);
-process.stdin.on('close', reap);
-process.on('SIGTERM', reap);
-`;
 
 function nodeClient(port: number, password: string | undefined): Redis {
   const client = new Redis({ port, host: '127.0.0.1', password, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
@@ -122,19 +104,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     ];
     children.push(spawn('redis-server', args, { stdio: 'ignore' }));
   }
-  const reaper = spawn(process.execPath, ['-e', REAPER, dir, ...children.map((c) => String(c.pid))], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-    detached: true,
-  });
-  // Neither the reaper nor its pipe keeps this process alive.
-  reaper.unref();
-  (reaper.stdin as unknown as { unref?: () => void }).unref?.();
-  const reaped = new Promise<void>((resolve) => reaper.once('exit', () => resolve()));
-  const stop = async (): Promise<void> => {
-    reaper.stdin?.end();
-    await reaped;
-    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r)))));
-  };
+  const stop = reapWithThisProcess(dir, children);
   try {
     await waitFor(async () => (await Promise.all(clientPorts.map((p) => ask(p, password, 'PING')))).every((r) => r === 'PONG'), 'nodes not answering PING');
     await run('redis-cli', [...(password === undefined ? [] : ['-a', password, '--no-auth-warning']), '--cluster', 'create', ...clientPorts.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes']);

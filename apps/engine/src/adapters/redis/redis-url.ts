@@ -4,9 +4,9 @@
 //   redis+sentinel://[user:pass@]host:port,host:port/<master>[/<db>]
 //   redis+cluster://[user:pass@]host:port,host:port[/]
 // Credentials belong to the Redis servers (the Sentinel's master and replicas,
-// every Cluster node); sentinels themselves are asked without them, since a
-// sentinel with no password set refuses an AUTH. A missing port is Redis's
-// default: 26379 for a sentinel, 6379 for a Cluster node.
+// every Cluster node); sentinels themselves are asked without them (a
+// sentinel with a password of its own cannot be named in the URL yet). A
+// missing port is Redis's default: 26379 for a sentinel, 6379 for a Cluster node.
 import { ConfigError } from '../../errors.js';
 import { redact } from '../adapter.js';
 
