@@ -78,9 +78,9 @@ export function loadDemoConfig(env: Record<string, string | undefined> = process
     );
   }
   const brokerUrl = read('LOVAGE_BROKER_URL');
-  if (brokerUrl && !/^(rediss?|redis\+sentinel|redis\+cluster|memory):\/\//.test(brokerUrl)) {
+  if (brokerUrl && !/^(rediss?(\+sentinel|\+cluster)?|memory):\/\//.test(brokerUrl)) {
     throw new DemoConfigError(
-      `LOVAGE_BROKER_URL=${JSON.stringify(redactUrl(brokerUrl))} is not a broker URL: expected redis://HOST:6379/0 (or rediss://, redis+sentinel://, redis+cluster://, memory://)`,
+      `LOVAGE_BROKER_URL=${JSON.stringify(redactUrl(brokerUrl))} is not a broker URL: expected redis://HOST:6379/0 (or rediss://, redis[s]+sentinel://, redis[s]+cluster://, memory://)`,
     );
   }
   return {

@@ -1,11 +1,26 @@
 // Test helpers: an app on a fresh prefix of the chosen transport, and a worker
 // that is always closed after the test.
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { deleteKeysWithPrefix, uniquePrefix } from '@lovage/test-support/redis';
+import { deleteClusterKeysWithPrefix } from '@lovage/test-support/redis-cluster';
 import { Lovage, type LovageOptions, type WorkerOptions, type Worker } from '../src/index.js';
 
 export type Kind = 'memory' | 'redis';
 export const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+
+/** Deletes a test's keys from the test Redis: the shared server, or the private cluster a Cluster run points TEST_REDIS_URL at. */
+export async function deleteTestKeys(prefix: string): Promise<void> {
+  const cluster = /^rediss?\+cluster:\/\/(?:[^@/]*@)?([^/]+)/.exec(redisUrl);
+  if (cluster) {
+    const client = new Cluster(cluster[1]!.split(',').map((hostPort) => ({ host: hostPort.split(':')[0], port: Number(hostPort.split(':')[1]) })));
+    await deleteClusterKeysWithPrefix(client, prefix);
+    client.disconnect();
+    return;
+  }
+  const client = new Redis(redisUrl);
+  await deleteKeysWithPrefix(client, prefix);
+  client.disconnect();
+}
 
 export interface Harness {
   kind: Kind;
@@ -33,11 +48,7 @@ export function harness(kind: Kind, prefix = uniquePrefix('engine')): Harness {
     },
     async close() {
       await Promise.all(apps.map((a) => a.close()));
-      if (kind === 'redis') {
-        const client = new Redis(redisUrl);
-        await deleteKeysWithPrefix(client, prefix);
-        client.disconnect();
-      }
+      if (kind === 'redis') await deleteTestKeys(prefix);
     },
   };
 }

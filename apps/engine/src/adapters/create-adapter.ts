@@ -36,11 +36,11 @@ export function createAdapter(
     return createCeleryAdapter(url, prefix, logger, role, protocol);
   }
   if (url.startsWith('memory://')) return createMemoryAdapter(url, prefix);
-  if (/^(redis|rediss|redis\+sentinel|redis\+cluster):\/\//.test(url)) {
+  if (/^rediss?(\+sentinel|\+cluster)?:\/\//.test(url)) {
     return createRedisAdapter(url, prefix, logger, role);
   }
   throw new ConfigError(
-    `${option}: unsupported URL scheme in ${JSON.stringify(url)} (use redis://, rediss://, redis+sentinel://, redis+cluster:// or memory://)`,
+    `${option}: unsupported URL scheme in ${JSON.stringify(url)} (use redis://, rediss://, redis[s]+sentinel://, redis[s]+cluster:// or memory://)`,
   );
 }
 

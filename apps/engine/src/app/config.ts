@@ -9,7 +9,7 @@ import type { Logger, LogLevel } from './logger.js';
 export interface LovageOptions {
   /** The app's name, used in logs and as the default hostname prefix. */
   name?: string;
-  /** 'redis://…', 'redis+sentinel://…', 'redis+cluster://…' or 'memory://' (the default). */
+  /** 'redis://…', 'rediss://…', 'redis[s]+sentinel://…', 'redis[s]+cluster://…' or 'memory://' (the default). */
   broker?: string;
   /** Where results are kept; defaults to the broker. */
   backend?: string;
@@ -91,7 +91,7 @@ const boolFromEnv = z.union([
   z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']).transform((v) => ['1', 'true', 'yes', 'on'].includes(v)),
 ]);
 
-const url = z.string().regex(/^(memory|redis|rediss|redis\+sentinel|redis\+cluster):\/\//, 'must start with memory://, redis://, rediss://, redis+sentinel:// or redis+cluster://');
+const url = z.string().regex(/^(memory|rediss?|rediss?\+sentinel|rediss?\+cluster):\/\//, 'must start with memory://, redis://, rediss://, redis[s]+sentinel:// or redis[s]+cluster://');
 
 const schema = z.object({
   name: z.string().min(1).default('lovage'),

@@ -1,8 +1,7 @@
 // The schedule store's conformance suite, run unchanged on the Redis and the
 // memory store. Nothing here knows which one it has.
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deleteKeysWithPrefix, uniquePrefix } from '@lovage/test-support/redis';
+import { uniquePrefix } from '@lovage/test-support/redis';
 import {
   ScheduleConflictError,
   ScheduleNotFoundError,
@@ -12,7 +11,7 @@ import {
 import type { ScheduleStore } from '../../src/beat/schedule-store.js';
 import type { Adapter } from '../../src/adapters/adapter.js';
 import { createAdapter } from '../../src/adapters/create-adapter.js';
-import { redisUrl, sleep, until, type Kind } from '../support.js';
+import { deleteTestKeys, redisUrl, sleep, until, type Kind } from '../support.js';
 
 export function storeConformance(kind: Kind): void {
   describe(`schedule store on the ${kind} adapter`, () => {
@@ -21,11 +20,7 @@ export function storeConformance(kind: Kind): void {
 
     afterEach(async () => {
       await Promise.all(adapters.splice(0).map((t) => t.close()));
-      if (kind === 'redis') {
-        const client = new Redis(redisUrl);
-        await deleteKeysWithPrefix(client, prefix);
-        client.disconnect();
-      }
+      if (kind === 'redis') await deleteTestKeys(prefix);
       prefix = uniquePrefix('beat');
     });
 

@@ -1,10 +1,9 @@
 // A fresh adapter per test for the port suites: its own prefix, closed and
 // cleaned afterwards. The suites see only the Adapter, never which one it is.
-import { Redis } from 'ioredis';
-import { deleteKeysWithPrefix, uniquePrefix } from '@lovage/test-support/redis';
+import { uniquePrefix } from '@lovage/test-support/redis';
 import { requirePort, type Adapter, type PortName, type Ports } from '../../src/adapters/adapter.js';
 import { createAdapter } from '../../src/adapters/create-adapter.js';
-import { redisUrl, type Kind } from '../support.js';
+import { deleteTestKeys, redisUrl, type Kind } from '../support.js';
 
 export interface PortHarness {
   /** The port of a new adapter on this test's prefix (two calls: two connections to one store). */
@@ -23,11 +22,7 @@ export function portHarness(kind: Kind, name: string): PortHarness {
     },
     async close() {
       await Promise.all(adapters.splice(0).map((a) => a.close()));
-      if (kind === 'redis') {
-        const client = new Redis(redisUrl);
-        await deleteKeysWithPrefix(client, prefix);
-        client.disconnect();
-      }
+      if (kind === 'redis') await deleteTestKeys(prefix);
     },
   };
 }

@@ -35,6 +35,11 @@ export class ConnectionWatch {
     this.server = redactUrl(url);
   }
 
+  /** Logs a command that failed while connected (a connection loss is logged by the events below instead). */
+  commandFailed(what: string, err: unknown): void {
+    this.logger.warn({ role: this.role, server: this.server, err }, `${this.role}: ${what} failed`);
+  }
+
   /** Starts listening to `client`'s connection events; returns it for chaining. */
   add<C extends Watchable>(client: C): C {
     client.on('error', (err) => {

@@ -1,30 +1,40 @@
-// Turns a broker URL into an ioredis client: redis:// and rediss:// (single
-// server), redis+sentinel://host:port,host:port/<master>/<db> (Sentinel) and
-// redis+cluster://host:port,host:port (Cluster).
-import { Cluster, Redis } from 'ioredis';
-import { ConfigError } from '../../errors.js';
+// Turns a broker URL into an ioredis client: a single server, a Sentinel-managed
+// master or a Cluster (see redis-url.ts for the URL shapes).
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { ConnectionWatch } from './connection-watch.js';
+import { parseRedisUrl } from './redis-url.js';
 
 export type RedisClient = Redis | Cluster;
 
-function hosts(list: string, url: string): { host: string; port: number }[] {
-  return list.split(',').map((part) => {
-    const [host, port] = part.split(':');
-    if (!host) throw new ConfigError(`broker URL ${url} has an empty host`);
-    return { host, port: port ? Number(port) : 26379 };
-  });
-}
+/**
+ * How long a command to a dead Cluster master keeps being retried, waiting for
+ * its replica to be promoted (cluster-node-timeout, 15 s by default, plus an
+ * election), before it fails. ioredis re-reads the slot map between tries.
+ */
+const CLUSTER_FAILOVER_WAIT_MS = 60_000;
+const CLUSTER_RETRY_DELAY_MS = 250;
 
 function connect(url: string): RedisClient {
   const common = { maxRetriesPerRequest: null, enableAutoPipelining: true } as const;
-  if (url.startsWith('redis://') || url.startsWith('rediss://')) return new Redis(url, common);
-  const sentinel = /^redis\+sentinel:\/\/([^/]+)\/([^/]+)(?:\/(\d+))?$/.exec(url);
-  if (sentinel) {
-    return new Redis({ ...common, sentinels: hosts(sentinel[1]!, url), name: sentinel[2]!, db: Number(sentinel[3] ?? 0) });
+  const parsed = parseRedisUrl(url);
+  if (parsed.kind === 'server') return new Redis(url, common);
+  const auth: RedisOptions = {};
+  if (parsed.username !== undefined) auth.username = parsed.username;
+  if (parsed.password !== undefined) auth.password = parsed.password;
+  if (parsed.kind === 'sentinel') {
+    const tls: RedisOptions = parsed.tls ? { tls: {}, enableTLSForSentinelMode: true, sentinelTLS: {} } : {};
+    return new Redis({ ...common, ...auth, ...tls, sentinels: parsed.sentinels, name: parsed.name, db: parsed.db });
   }
-  const cluster = /^redis\+cluster:\/\/([^/]+)\/?$/.exec(url);
-  if (cluster) return new Cluster(hosts(cluster[1]!, url), { redisOptions: common });
-  throw new ConfigError(`unsupported Redis URL ${JSON.stringify(url)}`);
+  // Cluster options of their own: auto-pipelining there groups commands per node.
+  return new Cluster(parsed.nodes, {
+    enableAutoPipelining: true,
+    // Each retry of a command counts as a redirection: by default (16 tries,
+    // 100 ms apart) commands fail well before a replica can take over.
+    retryDelayOnFailover: CLUSTER_RETRY_DELAY_MS,
+    retryDelayOnClusterDown: CLUSTER_RETRY_DELAY_MS,
+    maxRedirections: CLUSTER_FAILOVER_WAIT_MS / CLUSTER_RETRY_DELAY_MS,
+    redisOptions: { ...common, ...auth, ...(parsed.tls ? { tls: {} } : {}) },
+  });
 }
 
 /**

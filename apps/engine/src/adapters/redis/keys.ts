@@ -45,6 +45,12 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
   };
 }
 
+/**
+ * List that wakes workers blocked on `queue` on Redis Cluster (see wake.ts).
+ * Every queue's wake list shares the {wake} tag, so one BLPOP covers all the
+ * queues a worker consumes; the in-slot `marker` serves single servers.
+ */
+export const wakeKey = (prefix: string, queue: string): string => `${prefix}{wake}:${queue}`;
 /** Set of every queue name this prefix has seen (so revoke can reach each queue's slot). */
 export const queuesKey = (prefix: string): string => `${prefix}queues`;
 /** Plain flag key for a revocation, read by workers for running tasks. */

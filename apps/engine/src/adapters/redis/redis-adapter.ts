@@ -12,10 +12,13 @@ import { RedisResultBackend } from './redis-result-backend.js';
 import { RedisScheduleStore } from './redis-schedule-store.js';
 import { RedisWorkerRegistry } from './redis-worker-registry.js';
 import { RedisWorkflowStore } from './redis-workflow-store.js';
+import { parseRedisUrl } from './redis-url.js';
 import { defineScripts } from './scripts.js';
 
 /** `role` names the connection in the one warning per outage ("broker", "result backend"). */
 export function createRedisAdapter(url: string, prefix: string, logger: Logger, role: string): Adapter {
+  // A malformed URL fails here, when the app is built, not at the first command.
+  parseRedisUrl(url);
   // Every connection of the adapter reports to one watch: an outage logs one warning and one recovery line.
   const watch = new ConnectionWatch(logger, role, url);
   let opened: RedisClient | undefined;

@@ -6,6 +6,7 @@ import { duplicateClient, type RedisClient } from './connection.js';
 import type { ConnectionWatch } from './connection-watch.js';
 import { queueKeys, queuesKey, rateLimitKey, revokedFlagKey } from './keys.js';
 import { runScript } from './scripts.js';
+import { wakeLists, wakeWorkers } from './wake.js';
 
 /** Settlements per script call: each call stays short, so one batch never stalls Redis for long. */
 const SETTLE_CHUNK = 500;
@@ -27,12 +28,23 @@ export class RedisBroker implements Broker {
     this.blocking = undefined;
   }
 
-  /** Remembers the queue name in a shared set, once per process, so revoke can reach its slot. */
-  private noteQueue(queue: string, pipeline?: ReturnType<RedisClient['pipeline']>): void {
-    if (this.knownQueues.has(queue)) return;
+  /**
+   * Remembers the queue name in a shared set, once per process, so revoke can
+   * reach its slot. Sent beside the enqueue (auto-pipelining puts both in one
+   * round trip on a single server); on Cluster the set lives on another node.
+   */
+  private noteQueue(queue: string): Promise<unknown> | undefined {
+    if (this.knownQueues.has(queue)) return undefined;
     this.knownQueues.add(queue);
-    if (pipeline) pipeline.sadd(queuesKey(this.prefix), queue);
-    else void this.client.sadd(queuesKey(this.prefix), queue).catch(() => this.knownQueues.delete(queue));
+    return this.client.sadd(queuesKey(this.prefix), queue).catch((err: unknown) => {
+      this.knownQueues.delete(queue);
+      throw err;
+    });
+  }
+
+  /** See wake.ts: on Cluster the client wakes the workers of `queues`; on a single server the scripts did. */
+  private wake(queues: Iterable<string>): Promise<void> {
+    return wakeWorkers(this.client, this.prefix, queues);
   }
 
   private enqueueKeys(queue: string): string[] {
@@ -41,34 +53,49 @@ export class RedisBroker implements Broker {
   }
 
   async enqueue(m: OutgoingMessage): Promise<void> {
-    this.noteQueue(m.queue);
-    await runScript(this.client, 'enqueue', this.enqueueKeys(m.queue), [Date.now(), m.id, m.body, m.priority, m.eta ?? '']);
+    const [, added] = await Promise.all([
+      this.noteQueue(m.queue),
+      runScript(this.client, 'enqueue', this.enqueueKeys(m.queue), [Date.now(), m.id, m.body, m.priority, m.eta ?? '']),
+    ]);
+    if (Number(added) > 0) await this.wake([m.queue]);
   }
 
+  /**
+   * Plain script calls rather than one explicit pipeline: a pipeline must stay
+   * in one slot on Cluster, and each queue has its own. Auto-pipelining still
+   * sends them in one round trip per server, in order, so a queue's chunks
+   * keep their FIFO order.
+   */
   async enqueueBulk(messages: OutgoingMessage[]): Promise<void> {
-    const pipeline = this.client.pipeline();
     const now = Date.now();
+    const calls: Promise<unknown>[] = [];
+    const ready = new Set<string>();
     for (const [queue, list] of groupBy(messages, (m) => m.queue)) {
-      this.noteQueue(queue, pipeline);
+      const noted = this.noteQueue(queue);
+      if (noted) calls.push(noted);
       // Chunks keep each script short, so one bulk call never stalls Redis for long.
       for (let i = 0; i < list.length; i += 500) {
         const argv: (string | number)[] = [now];
         for (const m of list.slice(i, i + 500)) argv.push(m.id, m.body, m.priority, m.eta ?? '');
-        void runScript(pipeline, 'enqueue', this.enqueueKeys(queue), argv);
+        calls.push(runScript(this.client, 'enqueue', this.enqueueKeys(queue), argv).then((added) => Number(added) > 0 && ready.add(queue)));
       }
     }
-    const replies = await pipeline.exec();
-    for (const [err] of replies ?? []) if (err) throw err;
+    await Promise.all(calls);
+    await this.wake(ready);
   }
 
   async promoteDue(queue: string, now = Date.now()): Promise<number> {
     const k = queueKeys(this.prefix, queue);
-    return Number(await runScript(this.client, 'promote', [k.delayed, k.ready, k.priorities, k.sequence, k.marker], [now, 1000]));
+    const moved = Number(await runScript(this.client, 'promote', [k.delayed, k.ready, k.priorities, k.sequence, k.marker], [now, 1000]));
+    if (moved > 0) await this.wake([queue]);
+    return moved;
   }
 
   async reserve(queues: string[], count: number, leaseMs: number): Promise<ReserveResult> {
     const result: ReserveResult = { deliveries: [], revoked: [] };
     const now = Date.now();
+    // Queues whose reserve took all it asked for: more may be waiting there for another worker.
+    const more: string[] = [];
     for (const queue of queues) {
       const want = count - result.deliveries.length;
       if (want <= 0) break;
@@ -86,18 +113,26 @@ export class RedisBroker implements Broker {
         if (n < 0) result.revoked.push({ id, queue, body });
         else result.deliveries.push({ id, queue, body, deliveries: n });
       }
+      if (flat.length / 3 >= want) more.push(queue);
     }
+    if (more.length > 0) await this.wake(more);
     return result;
   }
 
+  /** Blocks in one BLPOP on every queue's wake list (see wake.ts for why that stays one call on Cluster). */
   async waitForWork(queues: string[], timeoutMs: number): Promise<void> {
     if (this.closed) return;
     this.blocking ??= duplicateClient(this.client, this.watch);
-    const markers = queues.map((q) => queueKeys(this.prefix, q).marker);
+    const started = Date.now();
     try {
-      await (this.blocking as Redis).blpop(...markers, Math.max(0.01, timeoutMs / 1000));
-    } catch {
+      await (this.blocking as Redis).blpop(...wakeLists(this.client, this.prefix, queues), Math.max(0.01, timeoutMs / 1000));
+    } catch (err) {
       // Disconnected by close(): nothing to wait for any more.
+      if (this.closed) return;
+      // Anything else is logged, and the wait still lasts its time: returning
+      // at once would make the worker spin on reserve.
+      this.watch.commandFailed('waiting for work', err);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + timeoutMs - Date.now())));
     }
   }
 
@@ -119,6 +154,7 @@ export class RedisBroker implements Broker {
     for (const [queue, list] of groupBy(batch, (s) => s.delivery.queue)) {
       const k = queueKeys(this.prefix, queue);
       const keys = [k.leased, k.messages, k.deliveries, k.priorities, k.rate, k.dead, k.delayed, k.ready, k.sequence, k.marker];
+      const scripts: Promise<unknown>[] = [];
       for (let i = 0; i < list.length; i += SETTLE_CHUNK) {
         const argv: (string | number)[] = [now, minute];
         for (const s of list.slice(i, i + SETTLE_CHUNK)) {
@@ -126,8 +162,11 @@ export class RedisBroker implements Broker {
           else if (s.kind === 'retry') argv.push('r', s.delivery.id, s.body, s.eta, s.keepDeliveries ? '1' : '0');
           else argv.push('d', s.delivery.id, s.delivery.body, s.reason, '');
         }
-        calls.push(runScript(this.client, 'settle', keys, argv));
+        scripts.push(runScript(this.client, 'settle', keys, argv));
       }
+      // The script put retries that are due now straight back in the queue: wake a worker once they are there.
+      const due = list.some((s) => s.kind === 'retry' && s.eta <= now);
+      calls.push(due ? Promise.all(scripts).then(() => this.wake([queue])) : Promise.all(scripts));
     }
     await Promise.all(calls);
   }
@@ -136,10 +175,13 @@ export class RedisBroker implements Broker {
     if (ids.length === 0) return;
     const queues = new Set([...this.knownQueues, ...(await this.client.smembers(queuesKey(this.prefix)))]);
     const until = Date.now() + ttlMs;
-    const pipeline = this.client.pipeline();
-    for (const queue of queues) void runScript(pipeline, 'revoke', [queueKeys(this.prefix, queue).revoked], [until, ...ids]);
-    for (const id of ids) pipeline.set(revokedFlagKey(this.prefix, id), '1', 'PX', ttlMs);
-    await pipeline.exec();
+    // One command per key, not one pipeline: each queue's revoked set and each
+    // flag is in a slot of its own on Cluster. Auto-pipelining still sends them
+    // in one round trip per server.
+    await Promise.all([
+      ...[...queues].map((queue) => runScript(this.client, 'revoke', [queueKeys(this.prefix, queue).revoked], [until, ...ids])),
+      ...ids.map((id) => this.client.set(revokedFlagKey(this.prefix, id), '1', 'PX', ttlMs)),
+    ]);
   }
 
   async isRevoked(id: string): Promise<boolean> {
@@ -154,6 +196,7 @@ export class RedisBroker implements Broker {
       [k.leased, k.messages, k.deliveries, k.priorities, k.ready, k.dead, k.sequence, k.marker],
       [now, maxDeliveries, 1000],
     )) as [number, number];
+    if (Number(requeued) > 0) await this.wake([queue]);
     return { requeued: Number(requeued), dead: Number(dead) };
   }
 
@@ -193,9 +236,11 @@ export class RedisBroker implements Broker {
 
   async requeueDead(queue: string, ids: string[] | undefined, limit: number): Promise<number> {
     const k = queueKeys(this.prefix, queue);
-    return Number(
+    const requeued = Number(
       await runScript(this.client, 'requeue-dead', [k.dead, k.messages, k.ready, k.sequence, k.marker, k.deliveries], [limit, ...(ids ?? [])]),
     );
+    if (requeued > 0) await this.wake([queue]);
+    return requeued;
   }
 
   async dropDead(queue: string, ids: string[] | undefined, limit: number): Promise<number> {

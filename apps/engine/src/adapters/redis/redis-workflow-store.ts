@@ -1,4 +1,4 @@
-// The workflow store on Redis: chord joins (chord-open-2.lua, chord-join-8.lua,
+// The workflow store on Redis: chord joins (chord-open-1.lua, chord-join-8.lua,
 // each in the callback queue's slot) and the workflow member records.
 import {
   splitAtToken,
@@ -12,6 +12,7 @@ import {
 import type { RedisClient } from './connection.js';
 import { chordKey, queueKeys, queuesKey, workflowMembersKey, workflowRetriedKey, workflowRootKey } from './keys.js';
 import { runScript } from './scripts.js';
+import { wakeWorkers } from './wake.js';
 
 const ms = (ttlMs: number): number => Math.max(1, Math.round(ttlMs));
 
@@ -24,12 +25,16 @@ export class RedisWorkflowStore implements WorkflowStore {
   async openChord(chord: OpenChord, ttlMs: number): Promise<void> {
     const c = chord.callback;
     const [head, tail] = chord.splice ? splitAtToken(c.body) : [c.body, ''];
-    await runScript(
-      this.client,
-      'chord-open',
-      [chordKey(this.prefix, chord.queue, chord.groupId), queuesKey(this.prefix)],
-      [chord.size, c.id, c.priority, c.eta ?? '', chord.queue, head, tail, chord.splice ? '1' : '0', ms(ttlMs)],
-    );
+    // The queue-name set (so revoke reaches the callback's queue) is in another slot on Cluster: a command of its own.
+    await Promise.all([
+      runScript(
+        this.client,
+        'chord-open',
+        [chordKey(this.prefix, chord.queue, chord.groupId)],
+        [chord.size, c.id, c.priority, c.eta ?? '', chord.queue, head, tail, chord.splice ? '1' : '0', ms(ttlMs)],
+      ),
+      this.client.sadd(queuesKey(this.prefix), chord.queue),
+    ]);
   }
 
   async joinChord(ref: ChordJoinRef, index: number, outcome: MemberOutcome, ttlMs: number): Promise<JoinReply> {
@@ -46,6 +51,7 @@ export class RedisWorkflowStore implements WorkflowStore {
       case 'missing':
         return { kind: reply[0] };
       case 'fired':
+        await wakeWorkers(this.client, this.prefix, [ref.queue]);
         return { kind: 'fired', body: reply[1]! };
       default:
         return { kind: 'failed', first: reply[1] === '1', body: reply[2]! };
@@ -55,14 +61,16 @@ export class RedisWorkflowStore implements WorkflowStore {
   async recordMembers(rootId: string, members: WorkflowMember[], ttlMs: number): Promise<void> {
     if (members.length === 0) return;
     const key = workflowMembersKey(this.prefix, rootId);
-    const pipeline = this.client.pipeline();
+    // Plain commands, not one pipeline: each member's root key is in a slot of
+    // its own on Cluster. Auto-pipelining sends them in one round trip per
+    // server, in order, so the PEXPIRE follows the HSETs.
+    const calls: Promise<unknown>[] = [];
     for (let i = 0; i < members.length; i += 500) {
-      pipeline.hset(key, ...members.slice(i, i + 500).flatMap((m) => [m.id, m.body]));
+      calls.push(this.client.hset(key, ...members.slice(i, i + 500).flatMap((m) => [m.id, m.body])));
     }
-    pipeline.pexpire(key, ms(ttlMs));
-    for (const m of members) pipeline.set(workflowRootKey(this.prefix, m.id), rootId, 'PX', ms(ttlMs));
-    const replies = await pipeline.exec();
-    for (const [err] of replies ?? []) if (err) throw err;
+    calls.push(this.client.pexpire(key, ms(ttlMs)));
+    for (const m of members) calls.push(this.client.set(workflowRootKey(this.prefix, m.id), rootId, 'PX', ms(ttlMs)));
+    await Promise.all(calls);
   }
 
   async members(rootId: string): Promise<WorkflowMember[]> {
