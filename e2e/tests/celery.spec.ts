@@ -32,6 +32,12 @@ test("a Python worker shows online beside Lovage's own, with its cluster's badge
   await expect(lovageRows.first()).toBeVisible();
   await expect(lovageRows.first()).not.toContainText('Celery cluster');
 
+  // The cluster itself: its events arrive, and reconciliation ran when the gateway subscribed.
+  const clusters = page.getByRole('table', { name: 'Watched Celery clusters' });
+  const clusterRow = clusters.getByRole('row').filter({ has: page.getByRole('rowheader', { name: celeryCluster.name }) });
+  await expect(clusterRow).toContainText('Receiving');
+  await expect(clusterRow.getByRole('cell').nth(1)).not.toHaveText('0');
+
   const cluster = page.getByLabel('Cluster');
   await cluster.selectOption(celeryCluster.name);
   await expect(pythonRow).toBeVisible();
