@@ -32,6 +32,12 @@ test("a Python worker shows online beside Lovage's own, with its cluster's badge
   await expect(lovageRows.first()).toBeVisible();
   await expect(lovageRows.first()).not.toContainText('Celery cluster');
 
+  // The cluster itself: its events arrive, and reconciliation ran when the gateway subscribed.
+  const clusters = page.getByRole('table', { name: 'Watched Celery clusters' });
+  const clusterRow = clusters.getByRole('row').filter({ has: page.getByRole('rowheader', { name: celeryCluster.name }) });
+  await expect(clusterRow).toContainText('Receiving');
+  await expect(clusterRow.getByRole('cell').nth(1)).not.toHaveText('0');
+
   const cluster = page.getByLabel('Cluster');
   await cluster.selectOption(celeryCluster.name);
   await expect(pythonRow).toBeVisible();
@@ -92,4 +98,31 @@ print(json.dumps({'add': add.delay(20, 22).id, 'fail': fail.delay('card declined
   await expect(history.getByRole('listitem', { name: /^Attempt \d+$/ })).toHaveCount(3, { timeout: 30_000 });
   await expect(history.getByRole('listitem', { name: 'Attempt 1' })).toContainText('RETRY');
   await expect(history.getByRole('listitem', { name: 'Attempt 3' })).toContainText('SUCCESS');
+});
+
+test("an operator terminates a running Python task and grows a Python worker's pool from the dashboard", async ({ page }) => {
+  test.setTimeout(180_000);
+  const worker = await pythonWorker('e2e-py-ops');
+  const { id } = await runPythonJson<{ id: string }>(
+    `
+import json
+from peer_project.tasks import sleep
+print(json.dumps({'id': sleep.delay(300).id}))
+`,
+    config,
+  );
+  await page.goto(`/tasks/${id}`);
+  const heading = page.getByRole('heading', { level: 1 });
+  await expect(heading).toContainText('STARTED', { timeout: 30_000 });
+  await page.getByRole('button', { name: 'Terminate', exact: true }).click();
+  await page.getByRole('dialog', { name: 'Terminate this task?' }).getByRole('button', { name: 'Terminate' }).click();
+  // The worker's pidbox kills the child running it, and its task-revoked event comes back live.
+  await expect(heading).toContainText('REVOKED', { timeout: 30_000 });
+
+  await page.goto(`/workers/${encodeURIComponent(worker.hostname)}`);
+  const limits = page.getByRole('region', { name: 'Pool and limits' });
+  await expect(limits.getByText('Pool size: 2', { exact: true })).toBeVisible({ timeout: 30_000 });
+  await limits.getByRole('button', { name: 'Grow pool' }).click();
+  await expect(page.getByRole('status', { name: 'Notifications' })).toContainText(`${worker.hostname}: pool_grow`);
+  await expect(limits.getByText('Pool size: 3', { exact: true })).toBeVisible({ timeout: 30_000 });
 });

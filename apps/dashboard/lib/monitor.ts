@@ -2,6 +2,8 @@
 // (type-only imports: nothing server-side reaches the browser bundle), so a changed API stops
 // the dashboard compiling instead of drifting.
 export type {
+  CeleryCluster,
+  CeleryClusterList,
   DeadLetter,
   DeadLetterList,
   HeartbeatSample,
@@ -72,6 +74,7 @@ export type {
 
 /** Every gateway path the monitor pages use (under the dashboard's same-origin /api proxy). */
 export const paths = {
+  clusters: '/api/v1/clusters',
   tasks: '/api/v1/tasks',
   taskFacets: '/api/v1/tasks/facets',
   task: (id: string) => `/api/v1/tasks/${encodeURIComponent(id)}`,
@@ -85,7 +88,9 @@ export const paths = {
   worker: (hostname: string) => `/api/v1/workers/${encodeURIComponent(hostname)}`,
   workerControl: (hostname: string) => `/api/v1/workers/${encodeURIComponent(hostname)}/control`,
   queues: '/api/v1/queues',
-  purgeQueue: (name: string) => `/api/v1/queues/${encodeURIComponent(name)}/purge`,
+  /** `cluster`: a watched Celery cluster's queue (kombu's lists on its broker); none for Lovage's own. */
+  purgeQueue: (name: string, cluster?: string | null) =>
+    `/api/v1/queues/${encodeURIComponent(name)}/purge${cluster ? `?cluster=${encodeURIComponent(cluster)}` : ''}`,
   deadLetters: '/api/v1/dead-letters',
   requeueDeadLetters: '/api/v1/dead-letters/requeue',
   dropDeadLetters: '/api/v1/dead-letters/drop',

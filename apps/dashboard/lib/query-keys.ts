@@ -10,6 +10,9 @@ export const queryKeys = {
     all: () => ['users'] as const,
     list: () => ['users', 'list'] as const,
   },
+  clusters: {
+    list: () => ['clusters', 'list'] as const,
+  },
   security: {
     warnings: () => ['security', 'warnings'] as const,
     lockouts: () => ['security', 'lockouts'] as const,

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { memo, useEffect, useId, useMemo, useState } from 'react';
 import { chartColors, TimeChart, type Series } from '@/components/charts';
+import { ClusterBadge } from '@/components/cluster-badge';
 import { RequireRole } from '@/components/current-user';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
@@ -20,13 +21,18 @@ import { paths, type PurgeQueueResponse, type QueueList, type QueueSummary } fro
 import { queryKeys } from '@/lib/query-keys';
 import { useSocketState } from '@/lib/socket';
 
+/** A queue's identity on this page: its name, and its Celery cluster's when it is one's. */
+function queueKey(queue: QueueSummary): string {
+  return queue.cluster ? `${queue.cluster}/${queue.name}` : queue.name;
+}
+
 /** Purging cannot be undone, so the operator types the queue's name to confirm. */
-function PurgeButton({ queue }: { queue: string }) {
+function PurgeButton({ queue, cluster }: { queue: string; cluster: string | null }) {
   const queryClient = useQueryClient();
   const { toast } = useToast();
   const [open, setOpen] = useState(false);
   const purge = useMutation({
-    mutationFn: () => api.post<PurgeQueueResponse>(paths.purgeQueue(queue)),
+    mutationFn: () => api.post<PurgeQueueResponse>(paths.purgeQueue(queue, cluster)),
     onSuccess: (result) => {
       toast({ tone: 'success', title: `Purged ${queue}`, description: `${formatCount(result.purged)} messages removed.` });
       setOpen(false);
@@ -36,7 +42,7 @@ function PurgeButton({ queue }: { queue: string }) {
   });
   return (
     <>
-      <Button size="sm" variant="danger" aria-label={`Purge ${queue}`} onClick={() => setOpen(true)}>
+      <Button size="sm" variant="danger" aria-label={cluster ? `Purge ${queue} on ${cluster}` : `Purge ${queue}`} onClick={() => setOpen(true)}>
         Purge
       </Button>
       <TypedConfirmDialog
@@ -80,22 +86,22 @@ function RatesChart({ queue }: { queue: QueueSummary }) {
 
 function DepthChart({ queues }: { queues: QueueSummary[] }) {
   const id = useId();
-  const [selected, setSelected] = useState(queues[0]?.name ?? '');
-  const queue = queues.find((item) => item.name === selected) ?? queues[0];
+  const [selected, setSelected] = useState(queues[0] ? queueKey(queues[0]) : '');
+  const queue = queues.find((item) => queueKey(item) === selected) ?? queues[0];
   if (!queue) return null;
   return (
     <Card title="Rates">
       <div className="mb-3 max-w-xs">
         <Label htmlFor={`${id}-queue`}>Queue</Label>
-        <Select id={`${id}-queue`} value={queue.name} onChange={(event) => setSelected(event.target.value)}>
+        <Select id={`${id}-queue`} value={queueKey(queue)} onChange={(event) => setSelected(event.target.value)}>
           {queues.map((item) => (
-            <option key={item.name} value={item.name}>
-              {item.name}
+            <option key={queueKey(item)} value={queueKey(item)}>
+              {item.cluster ? `${item.name} (${item.cluster})` : item.name}
             </option>
           ))}
         </Select>
       </div>
-      <RatesChart key={queue.name} queue={queue} />
+      <RatesChart key={queueKey(queue)} queue={queue} />
     </Card>
   );
 }
@@ -105,9 +111,13 @@ const QueueRow = memo(function QueueRow({ queue }: { queue: QueueSummary }) {
   return (
     <tr className="border-t border-line">
       <th scope="row" className="px-3 py-2 font-medium">
-        <Link href={`/tasks?queue=${encodeURIComponent(queue.name)}`} className="text-accent hover:underline">
+        <Link
+          href={`/tasks?queue=${encodeURIComponent(queue.name)}${queue.cluster ? `&cluster=${encodeURIComponent(queue.cluster)}` : ''}`}
+          className="text-accent hover:underline"
+        >
           {queue.name}
         </Link>
+        <ClusterBadge cluster={queue.cluster} />
       </th>
       <td className="px-3 py-2 tabular-nums">{formatCount(queue.ready)}</td>
       <td className="px-3 py-2 tabular-nums">{formatCount(queue.delayed)}</td>
@@ -126,7 +136,7 @@ const QueueRow = memo(function QueueRow({ queue }: { queue: QueueSummary }) {
       <td className="px-3 py-2 tabular-nums">{queue.dequeuedPerMinute.toFixed(1)}</td>
       <td className="px-3 py-2 text-right">
         <RequireRole role="operator">
-          <PurgeButton queue={queue.name} />
+          <PurgeButton queue={queue.name} cluster={queue.cluster} />
         </RequireRole>
       </td>
     </tr>
@@ -168,7 +178,7 @@ export function QueuesView() {
     <div className="space-y-6">
       <DataTable caption="Queues" minWidth="min-w-[720px]" headings={['Queue', 'Ready', 'Delayed', 'Reserved', 'Dead letters', 'Oldest waiting', 'In / min', 'Out / min', '']}>
         {queues.map((queue) => (
-          <QueueRow key={queue.name} queue={queue} />
+          <QueueRow key={queueKey(queue)} queue={queue} />
         ))}
       </DataTable>
       <DepthChart queues={queues} />

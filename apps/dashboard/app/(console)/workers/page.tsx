@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import { CeleryClusters } from '@/components/celery-clusters';
 import { PageHeader } from '@/components/ui/page-header';
 import { WorkersView } from './workers-view';
 
@@ -9,6 +10,7 @@ export default function WorkersPage() {
     <>
       <PageHeader title="Workers">Every worker that has sent a heartbeat, with its load and counters, live.</PageHeader>
       <WorkersView />
+      <CeleryClusters />
     </>
   );
 }
