@@ -227,7 +227,7 @@ describe('responses', () => {
           '/api/v1/overview',
         ]),
       );
-      expect(document.paths['/api/v1/tasks']!.get!.parameters!.map((p) => p.name).sort()).toEqual(['cursor', 'limit', 'name', 'q', 'queue', 'since', 'state', 'until', 'worker']);
+      expect(document.paths['/api/v1/tasks']!.get!.parameters!.map((p) => p.name).sort()).toEqual(['cluster', 'cursor', 'limit', 'name', 'q', 'queue', 'since', 'state', 'until', 'worker']);
       expect(document.paths['/api/v1/auth/login']!.post!.security).toEqual([]);
       expect(document.paths['/api/v1/audit']!.get!.parameters!.map((p) => p.name).sort()).toEqual(['action', 'actor', 'cursor', 'limit', 'since', 'until']);
       expect(document.paths['/api/v1/users/{id}']!.delete!.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path' })]);

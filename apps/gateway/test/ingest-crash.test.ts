@@ -45,7 +45,8 @@ describe('ingest crash-resume', () => {
     const database = await openDatabase({ databaseUrl: postgres.url });
     let gateway = startGatewayProcess(postgres.url, harness.prefix);
     try {
-      await until(() => gateway.latest.ready === true || gateway.latest.batches !== undefined, 20_000, 'gateway process ready');
+      // A child process that loads the gateway's TypeScript cold: tens of seconds on a loaded machine.
+      await until(() => gateway.latest.ready === true || gateway.latest.batches !== undefined, 90_000, 'gateway process ready');
       await worker.start();
       // A steady load (a task every 10 ms) that runs before, during and after the kill.
       const ids: string[] = [];
@@ -57,7 +58,7 @@ describe('ingest crash-resume', () => {
         }
       })();
       const isFinal = () => ({ id: { in: ids }, state: { in: ['SUCCESS' as const, 'FAILURE' as const] } });
-      await until(async () => (await database.prisma.task.count({ where: isFinal() })) >= 40, 30_000, 'some tasks ingested');
+      await until(async () => (await database.prisma.task.count({ where: isFinal() })) >= 40, 60_000, 'some tasks ingested');
       gateway.child.kill('SIGKILL');
       expect(await gateway.exited).toBe('SIGKILL');
       await sleep(500);
@@ -80,5 +81,5 @@ describe('ingest crash-resume', () => {
       await database.close();
       await harness.close();
     }
-  });
+  }, 300_000);
 });
