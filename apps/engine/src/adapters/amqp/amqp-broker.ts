@@ -334,10 +334,14 @@ export class AmqpBroker implements Broker {
   }
 
   private ackLease(lease: Lease): void {
-    void this.connection.link().then((link) => {
-      // A tag from an older connection means nothing on this one: RabbitMQ already put that message back.
-      if (link.generation === lease.generation && this.connection.isLive(link)) link.lease.ack(lease.message);
-    });
+    this.connection
+      .link()
+      .then((link) => {
+        // A tag from an older connection means nothing on this one: RabbitMQ already put that message back.
+        if (link.generation === lease.generation && this.connection.isLive(link)) link.lease.ack(lease.message);
+      })
+      // The channel closed under the ack: the message is redelivered (at-least-once), nothing to report here.
+      .catch(() => undefined);
   }
 
   // --- revocations and rate limits: the store's -----------------------------
