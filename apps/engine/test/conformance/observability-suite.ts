@@ -259,7 +259,9 @@ export function observability(kind: Kind): void {
       await later.delay();
       const other = await app.queues.stats('other');
       expect(other).toMatchObject({ name: 'other', ready: 1, delayed: 1, reserved: 0, dead: 0 });
-      expect(other.oldestAgeMs).toBeGreaterThanOrEqual(0);
+      // RabbitMQ has no peek: reading the head and putting it back would mark it redelivered, so amqp reports no head age.
+      if (kind === 'amqp') expect(other.oldestAgeMs).toBeNull();
+      else expect(other.oldestAgeMs).toBeGreaterThanOrEqual(0);
       expect(other.history.enqueued[Math.floor(Date.now() / 60_000)]).toBe(2);
       const w = await h.worker(app);
       await until(async () => (await app.queues.stats('default')).dead === 4);

@@ -1,5 +1,5 @@
-// The amqp:// adapter: RabbitMQ carries the queues (the broker port) and
-// nothing else. Revocations and rate-limit buckets, like results, schedules,
+// The amqp:// adapter: RabbitMQ carries the queues (the broker port) and the
+// control bus (a fanout exchange), nothing else. Revocations and rate-limit buckets, like results, schedules,
 // workflows and events, live in the store the `backend` option names (a Redis
 // or memory adapter); the app takes the ports this adapter lacks from there.
 // The connection opens lazily, on the first port built.
@@ -7,6 +7,7 @@ import type { Logger } from '../../app/logger.js';
 import { ConfigError } from '../../errors.js';
 import { once, redact, requirePort, type Adapter } from '../adapter.js';
 import { AmqpBroker } from './amqp-broker.js';
+import { AmqpControlBus } from './amqp-control-bus.js';
 import { AmqpConnection } from './connection.js';
 
 /** `store` is the backend URL's adapter; without one the broker port fails at start, naming `backend`. */
@@ -15,6 +16,8 @@ export function createAmqpAdapter(url: string, prefix: string, logger: Logger, r
   // AMQP names read better without the Redis-style trailing colon ('lovage:' → 'lovage.ready.default').
   const names = prefix.replace(/:+$/, '') || 'lovage';
   let broker: AmqpBroker | undefined;
+  let bus: AmqpControlBus | undefined;
+  const open = (): AmqpConnection => (connection ??= new AmqpConnection(url, logger, role));
   return {
     kind: 'amqp',
     url,
@@ -26,11 +29,12 @@ export function createAmqpAdapter(url: string, prefix: string, logger: Logger, r
         );
       }
       const storeBroker = once(() => requirePort(storeAdapter, 'broker', 'revocations and rate limits beside an amqp:// broker'));
-      connection = new AmqpConnection(url, logger, role);
-      return (broker = new AmqpBroker(connection, names, storeBroker));
+      return (broker = new AmqpBroker(open(), names, storeBroker));
     }),
+    controlBus: once(() => (bus = new AmqpControlBus(open(), names))),
     async close() {
       broker?.close();
+      bus?.close();
       await connection?.close();
     },
   };

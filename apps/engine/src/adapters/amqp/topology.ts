@@ -65,3 +65,9 @@ export function passBinding(level: number): string {
 export function deliverBinding(queue: string): string {
   return `${'*.'.repeat(DELAY_LEVELS)}${queue}`;
 }
+
+/** The fanout exchange of the control bus: every subscriber binds a queue of its own. */
+export const controlExchange = (prefix: string): string => `${prefix}.control`;
+/** The replies to one control request; it expires a minute after its last use. */
+export const replyQueue = (prefix: string, replyTo: string): string => `${prefix}.reply.${replyTo}`;
+export const REPLY_QUEUE_EXPIRES_MS = 60_000;
