@@ -1,7 +1,7 @@
 // Test helpers for the amqp adapter: the shared RabbitMQ's URL, and the
 // cleanup that deletes every queue and exchange one test prefix declared.
 import { connect } from 'amqplib';
-import { DELAY_LEVELS, deadQueue, delayExchange, delayQueue, deliverExchange, readyQueue, registryQueue } from '../../src/adapters/amqp/topology.js';
+import { DELAY_LEVELS, controlExchange, deadQueue, delayExchange, delayQueue, deliverExchange, readyQueue, registryQueue } from '../../src/adapters/amqp/topology.js';
 
 export const amqpUrl = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -27,6 +27,7 @@ export async function deleteAmqpPrefix(prefix: string, url = amqpUrl): Promise<v
     await ch.deleteQueue(registryQueue(names));
     for (let level = 0; level < DELAY_LEVELS; level++) await ch.deleteExchange(delayExchange(names, level));
     await ch.deleteExchange(deliverExchange(names));
+    await ch.deleteExchange(controlExchange(names));
   } finally {
     await model.close();
   }
