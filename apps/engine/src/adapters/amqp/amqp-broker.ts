@@ -13,7 +13,7 @@
 //
 // Revocations and rate-limit buckets live in `store` (a Redis or memory
 // adapter's broker, from the `backend` option): AMQP has no keyed state.
-import type { GetMessage, Options } from 'amqplib';
+import type { Channel, ConfirmChannel, GetMessage, Options } from 'amqplib';
 import type { Broker, DeadLetter, Delivery, OutgoingMessage, QueueStats, ReserveResult, Settlement } from '../../worker/broker.js';
 import type { AmqpConnection, Link } from './connection.js';
 import {
@@ -294,10 +294,10 @@ export class AmqpBroker implements Broker {
       live.map(({ lease, settlement: s }) => {
         const d = lease.delivery;
         if (s.kind === 'retry') {
-          return this.send({ id: d.id, queue: d.queue, priority: lease.message.properties.priority ?? 0, eta: s.eta, body: s.body }, s.keepDeliveries ? d.deliveries - 1 : 0);
+          return this.send({ id: d.id, queue: d.queue, priority: priorityOf(lease.message), eta: s.eta, body: s.body }, s.keepDeliveries ? d.deliveries - 1 : 0);
         }
         if (s.kind === 'dead') return this.sendDead(d.queue, d.id, d.body, s.reason, now);
-        return undefined;
+        return Promise.resolve();
       }),
     );
     for (const { lease, settlement } of live) {
@@ -317,7 +317,7 @@ export class AmqpBroker implements Broker {
         await this.sendDead(queue, d.id, d.body, `lease expired after ${d.deliveries} deliveries (maxDeliveries ${maxDeliveries})`, now);
         out.dead++;
       } else {
-        await this.send({ id: d.id, queue, priority: lease.message.properties.priority ?? 0, body: d.body }, d.deliveries);
+        await this.send({ id: d.id, queue, priority: priorityOf(lease.message), body: d.body }, d.deliveries);
         out.requeued++;
       }
       this.ackLease(lease);
@@ -423,7 +423,7 @@ export class AmqpBroker implements Broker {
     queue: string,
     ids: string[] | undefined,
     limit: number,
-    onEach: (ch: import('amqplib').ConfirmChannel, m: GetMessage) => unknown,
+    onEach: (ch: ConfirmChannel, m: GetMessage) => unknown,
   ): Promise<number> {
     const link = await this.linkFor();
     await this.declareQueue(link, queue);
@@ -464,7 +464,7 @@ export class AmqpBroker implements Broker {
 }
 
 /** Every message of a queue (up to `max`), unacknowledged on `ch`. */
-async function drain(ch: import('amqplib').Channel, queue: string, max: number): Promise<GetMessage[]> {
+async function drain(ch: Channel, queue: string, max: number): Promise<GetMessage[]> {
   const out: GetMessage[] = [];
   while (out.length < max) {
     const m = await ch.get(queue, { noAck: false });
@@ -483,7 +483,11 @@ function previousDeliveries(m: GetMessage): number {
 }
 
 function publishOptionsOf(m: GetMessage): Options.Publish {
-  return { persistent: true, messageId: idOf(m), priority: m.properties.priority ?? 0, contentType: m.properties.contentType ?? 'application/json' };
+  return { persistent: true, messageId: idOf(m), priority: priorityOf(m), contentType: 'application/json' };
+}
+
+function priorityOf(m: GetMessage): number {
+  return Number(m.properties.priority ?? 0);
 }
 
 function withoutEta(m: GetMessage): Record<string, unknown> {

@@ -154,7 +154,8 @@ function publishConfirmed(channel: ConfirmChannel, exchange: string, key: string
     try {
       channel.publish(exchange, key, content, options, (err) => (err ? reject(err as Error) : resolve()));
     } catch (err) {
-      reject(err as Error);
+      // A closed channel throws at once instead of calling back.
+      reject(err instanceof Error ? err : new Error(String(err)));
     }
   });
 }
