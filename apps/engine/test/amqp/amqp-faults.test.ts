@@ -76,6 +76,40 @@ describe('amqp faults', () => {
     expect(await worker.exited).toBe(0);
   }, 400_000);
 
+  it('keeps a 10-minute ETA in the broker past consumer_timeout without blocking the worker; only a held lease trips the timeout', async () => {
+    // consumer_timeout 2 s, checked every 0.5 s: RabbitMQ closes a channel that holds any message unacknowledged longer.
+    rabbit = await startPrivateRabbit(['consumer_timeout = 2000'], ['{channel_tick_interval, 500}']);
+    const logger = recordingLogger();
+    const { app } = setup(rabbit.url, {}, logger);
+    const later = app.task('eta.later', () => 'ran late');
+    let holding = false;
+    const quick = app.task('eta.quick', async (hold: boolean) => {
+      if (hold) {
+        holding = true;
+        await new Promise((resolve) => setTimeout(resolve, 4_000));
+      }
+      return 'ok';
+    });
+    const worker = app.worker({ maintenanceInterval: 50 });
+    await worker.start();
+    const tenMinutes = await later.applyAsync([], { countdown: 600_000 });
+    const sentAt = Date.now();
+    const eightSeconds = await later.applyAsync([], { countdown: 8_000 });
+    // The worker keeps serving while both wait in the broker, across several consumer_timeout periods.
+    while ((await eightSeconds.state()) !== 'SUCCESS') expect(await (await quick.delay(false)).get({ timeout: 20_000 })).toBe('ok');
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(8_000);
+    expect(await eightSeconds.get()).toBe('ran late');
+    expect(logger.messages.filter((m) => m.includes('connection lost'))).toEqual([]);
+    expect(await tenMinutes.state()).toBe('PENDING');
+    expect(await app.broker().queueStats('default')).toMatchObject({ delayed: 1, ready: 0 });
+    // The control: a lease held past consumer_timeout does trip it, and the adapter reconnects.
+    await quick.delay(true);
+    await until(() => holding, 20_000);
+    await until(() => logger.messages.some((m) => m.includes('broker connection lost, reconnecting')), 20_000);
+    await until(() => logger.messages.some((m) => m.includes('broker connection restored')), 30_000);
+    await worker.close();
+  }, 300_000);
+
   it('dead-letters a message that kills its workers once it was lost maxDeliveries times, while a worker keeps serving', async () => {
     const { env, app } = setup(amqpUrl, { LOVAGE_MAX_DELIVERIES: '2' });
     const poison = app.task('fault.poison', () => undefined);

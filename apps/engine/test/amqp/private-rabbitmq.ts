@@ -45,14 +45,19 @@ async function rabbitIds(): Promise<{ uid: number; gid: number } | undefined> {
   }
 }
 
-/** `config` lines go into the node's rabbitmq.conf (e.g. `consumer_timeout = 5000`). */
-export async function startPrivateRabbit(config: string[] = [], startTimeoutMs = 120_000): Promise<PrivateRabbit> {
+/**
+ * `config` lines go into the node's rabbitmq.conf (e.g. `consumer_timeout = 5000`),
+ * `advanced` into advanced.config as the rabbit application's Erlang terms
+ * (e.g. `{channel_tick_interval, 500}`).
+ */
+export async function startPrivateRabbit(config: string[] = [], advanced: string[] = [], startTimeoutMs = 120_000): Promise<PrivateRabbit> {
   const port = await freePort();
   const distPort = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'lovage-rabbit-'));
   const node = `lovage${port}@localhost`;
   writeFileSync(join(dir, 'enabled_plugins'), '[].\n');
   writeFileSync(join(dir, 'rabbitmq.conf'), [`listeners.tcp.default = ${port}`, ...config, ''].join('\n'));
+  writeFileSync(join(dir, 'advanced.config'), `[{rabbit, [${advanced.join(', ')}]}].\n`);
   const ids = await rabbitIds();
   if (ids) chownSync(dir, ids.uid, ids.gid);
   const env = {
