@@ -33,8 +33,17 @@ import {
   registryQueue,
 } from './topology.js';
 
+/** A message just taken from a queue, and the lease channel that took it. */
+interface Taken {
+  queue: string;
+  message: GetMessage;
+  channel: number;
+}
+
 interface Lease {
   generation: number;
+  /** Which of the link's lease channels took it: the ack must go there. */
+  channel: number;
   message: GetMessage;
   delivery: Delivery;
   until: number;
@@ -122,7 +131,7 @@ export class AmqpBroker implements Broker {
   /** Publishes one message into its ready queue, or into the delay levels when it is due later. */
   private async send(m: { id: string; queue: string; priority: number; eta?: number | undefined; body: string }, previous: number): Promise<void> {
     const link = await this.linkFor();
-    const headers: Record<string, unknown> = {};
+    const headers: Record<string, unknown> = { [HEADER.sequence]: nextSequence() };
     if (previous > 0) headers[HEADER.deliveries] = previous;
     const options: Options.Publish = {
       persistent: true,
@@ -196,40 +205,65 @@ export class AmqpBroker implements Broker {
   async reserve(queues: string[], count: number, leaseMs: number): Promise<ReserveResult> {
     const result: ReserveResult = { deliveries: [], revoked: [], deadLettered: [] };
     const link = await this.linkFor();
-    const taken: { queue: string; message: GetMessage }[] = [];
+    const taken: Taken[] = [];
     for (const queue of queues) {
-      await this.declareQueue(link, queue);
-      while (taken.length < count) {
-        const message = await link.lease.get(readyQueue(this.prefix, queue), { noAck: false });
-        if (message === false) break;
-        if (message.fields.redelivered) await this.countLostDelivery(link, queue, message, result);
-        else taken.push({ queue, message });
-      }
       if (taken.length >= count) break;
+      await this.declareQueue(link, queue);
+      for (const t of await this.fetch(link, queue, count - taken.length)) {
+        if (t.message.fields.redelivered) await this.countLostDelivery(link, t, result);
+        else taken.push(t);
+      }
     }
     const store = this.store();
     const revoked = await Promise.all(taken.map((t) => store.isRevoked(idOf(t.message))));
     const until = Date.now() + leaseMs;
     const leasedIds = new Set([...this.leases.values()].map((l) => l.delivery.id));
-    taken.forEach(({ queue, message }, i) => {
+    taken.forEach(({ queue, message, channel }, i) => {
       const id = idOf(message);
       const body = message.content.toString();
       // A second copy of a message this process holds (enqueued twice, or re-sent after a lost confirm) is one message.
       if (leasedIds.has(id)) {
-        link.lease.ack(message);
+        link.leases[channel]!.ack(message);
         return;
       }
       leasedIds.add(id);
       if (revoked[i]) {
-        link.lease.ack(message);
+        link.leases[channel]!.ack(message);
         result.revoked.push({ id, queue, body });
         return;
       }
-      const delivery: Delivery = { id, receipt: `${link.generation}:${message.fields.deliveryTag}`, queue, body, deliveries: previousDeliveries(message) + 1 };
-      this.leases.set(delivery.receipt!, { generation: link.generation, message, delivery, until });
+      const receipt = `${link.generation}:${channel}:${message.fields.deliveryTag}`;
+      const delivery: Delivery = { id, receipt, queue, body, deliveries: previousDeliveries(message) + 1 };
+      this.leases.set(receipt, { generation: link.generation, channel, message, delivery, until });
       result.deliveries.push(delivery);
     });
     return result;
+  }
+
+  /**
+   * Up to `want` messages from the head of a queue, taken with basic.get on
+   * every lease channel at once, then put back in queue order: highest
+   * priority first, publish order within a priority.
+   */
+  private async fetch(link: Link, queue: string, want: number): Promise<Taken[]> {
+    const out: Taken[] = [];
+    let claimed = 0;
+    let empty = false;
+    await Promise.all(
+      link.leases.map(async (ch, channel) => {
+        while (!empty && claimed < want) {
+          claimed++;
+          const message = await ch.get(readyQueue(this.prefix, queue), { noAck: false });
+          if (message === false) {
+            empty = true;
+            claimed--;
+          } else {
+            out.push({ queue, message, channel });
+          }
+        }
+      }),
+    );
+    return out.sort((a, b) => priorityOf(b.message) - priorityOf(a.message) || sequenceOf(a.message) - sequenceOf(b.message));
   }
 
   /**
@@ -238,7 +272,7 @@ export class AmqpBroker implements Broker {
    * it has been lost `maxDeliveries` times, so a message that kills its worker
    * cannot loop forever.
    */
-  private async countLostDelivery(link: Link, queue: string, message: GetMessage, result: ReserveResult): Promise<void> {
+  private async countLostDelivery(link: Link, { queue, message, channel }: Taken, result: ReserveResult): Promise<void> {
     const lost = previousDeliveries(message) + 1;
     const max = this.maxDeliveries.get(queue);
     const id = idOf(message);
@@ -252,7 +286,7 @@ export class AmqpBroker implements Broker {
         headers: { ...message.properties.headers, [HEADER.deliveries]: lost },
       });
     }
-    link.lease.ack(message);
+    link.leases[channel]!.ack(message);
   }
 
   async waitForWork(queues: string[], timeoutMs: number): Promise<void> {
@@ -338,7 +372,7 @@ export class AmqpBroker implements Broker {
       .link()
       .then((link) => {
         // A tag from an older connection means nothing on this one: RabbitMQ already put that message back.
-        if (link.generation === lease.generation && this.connection.isLive(link)) link.lease.ack(lease.message);
+        if (link.generation === lease.generation && this.connection.isLive(link)) link.leases[lease.channel]!.ack(lease.message);
       })
       // The channel closed under the ack: the message is redelivered (at-least-once), nothing to report here.
       .catch(() => undefined);
@@ -410,7 +444,12 @@ export class AmqpBroker implements Broker {
 
   async requeueDead(queue: string, ids: string[] | undefined, limit: number): Promise<number> {
     return this.takeDead(queue, ids, limit, (ch, m) =>
-      ch.sendToQueue(readyQueue(this.prefix, queue), m.content, { persistent: true, messageId: idOf(m), contentType: 'application/json' }),
+      ch.sendToQueue(readyQueue(this.prefix, queue), m.content, {
+        persistent: true,
+        messageId: idOf(m),
+        contentType: 'application/json',
+        headers: { [HEADER.sequence]: nextSequence() },
+      }),
     );
   }
 
@@ -484,6 +523,18 @@ function previousDeliveries(m: GetMessage): number {
 
 function publishOptionsOf(m: GetMessage): Options.Publish {
   return { persistent: true, messageId: idOf(m), priority: priorityOf(m), contentType: 'application/json' };
+}
+
+let lastSequence = 0;
+
+/** Increasing in this process: microseconds since the epoch, bumped past the last one. */
+function nextSequence(): number {
+  lastSequence = Math.max(lastSequence + 1, Date.now() * 1000);
+  return lastSequence;
+}
+
+function sequenceOf(m: GetMessage): number {
+  return Number(m.properties.headers?.[HEADER.sequence] ?? 0);
 }
 
 function priorityOf(m: GetMessage): number {

@@ -101,7 +101,7 @@ export class AmqpControlBus implements ControlBus {
     const deadline = Date.now() + timeoutMs;
     let wait = POLL_FIRST_MS;
     while ((expected === undefined || out.length < expected) && !this.closed) {
-      const m = await link.lease.get(name, { noAck: true });
+      const m = await link.leases[0]!.get(name, { noAck: true });
       if (m !== false) {
         out.push(JSON.parse(m.content.toString()) as ControlReplyEnvelope);
         wait = POLL_FIRST_MS;

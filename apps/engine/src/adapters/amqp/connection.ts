@@ -19,11 +19,12 @@ export interface Link {
   readonly generation: number;
   /** Publishes (with publisher confirms) and declarations. */
   readonly confirm: ConfirmChannel;
-  /** basic.get and acks: the leases. */
-  readonly lease: Channel;
+  /** basic.get and acks: the leases. Several, so a reserve's gets run side by side (each is a round trip). */
+  readonly leases: Channel[];
   readonly model: ChannelModel;
 }
 
+const LEASE_CHANNELS = 4;
 const BACKOFF_FIRST_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
 
@@ -100,7 +101,7 @@ export class AmqpConnection {
           generation: ++this.generation,
           model,
           confirm: await model.createConfirmChannel(),
-          lease: await model.createChannel(),
+          leases: await Promise.all(Array.from({ length: LEASE_CHANNELS }, () => model.createChannel())),
         };
         this.watch(link);
         if (this.down) this.logger.info({ role: this.role, server: this.server }, `${this.role} connection restored`);
@@ -131,12 +132,10 @@ export class AmqpConnection {
       lastError = err;
       this.logger.debug({ role: this.role, server: this.server, err: describe(err) }, `${this.role} connection error`);
     };
-    link.model.on('error', remember);
-    link.confirm.on('error', remember);
-    link.lease.on('error', remember);
-    link.model.on('close', () => drop(lastError));
-    link.confirm.on('close', () => drop(lastError));
-    link.lease.on('close', () => drop(lastError));
+    for (const emitter of [link.model, link.confirm, ...link.leases]) {
+      emitter.on('error', remember);
+      emitter.on('close', () => drop(lastError));
+    }
   }
 
   private lost(err: unknown): void {

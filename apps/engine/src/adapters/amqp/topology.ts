@@ -34,6 +34,8 @@ export const HEADER = {
   deliveries: 'x-lovage-deliveries',
   /** Epoch ms the message was due (delayed messages only). */
   eta: 'x-lovage-eta',
+  /** Publish order (epoch µs-ish, increasing in one process): restores FIFO among messages fetched side by side. */
+  sequence: 'x-lovage-seq',
   /** Why a dead letter is dead. */
   reason: 'x-lovage-reason',
   /** Epoch ms a dead letter died. */
