@@ -1,7 +1,12 @@
-// Lovage on RabbitMQ against Lovage on Redis, in the same run: the same no-op
-// tasks with results kept (on Redis in both), one worker in this process at
-// concurrency 50. Bulk enqueue is bulkApply in batches of 1,000 (every message
-// confirmed by RabbitMQ); processed/s is the drain of the filled queue.
+// Lovage on RabbitMQ against Lovage on Redis and against Python Celery on the
+// same RabbitMQ, in one run: the same number of no-op tasks with results kept
+// (on Redis in every case). Lovage: one worker in this process at concurrency
+// 50; bulk enqueue is bulkApply in batches of 1,000 (every message confirmed by
+// RabbitMQ); processed/s is the drain of the filled queue. Celery: the
+// test-support peer project, filled by one Python producer (peer.noop, no
+// publisher confirms: kombu's default), drained by `celery worker -P prefork
+// -c 2` at Celery's default prefetch; its clock runs from the first message
+// taken (the queue gets shorter) to the last result, so start-up is not counted.
 //
 //   npm run bench:amqp -w @lovage/bench                 a table
 //   npm run bench:amqp -w @lovage/bench -- --json       one JSON object per line
@@ -12,7 +17,9 @@
 import { connect } from 'amqplib';
 import { Redis } from 'ioredis';
 import { Lovage } from '@lovage/engine';
-import { benchArgs, progress, REDIS_URL, runId } from './gateway-support.js';
+import { startCeleryWorker } from '@lovage/test-support/celery-worker';
+import { peerConfig, runPythonModule } from '@lovage/test-support/python-peer';
+import { benchArgs, progress, REDIS_URL, runId, sleep } from './gateway-support.js';
 
 const args = benchArgs();
 const TASKS = args.number('--tasks', 20_000);
@@ -45,6 +52,47 @@ async function run(broker: string, prefix: string): Promise<Numbers> {
   return { enqueuePerS: TASKS / enqueueS, processedPerS: TASKS / processS };
 }
 
+/** Python Celery on the same RabbitMQ: produce from Python, then time a prefork-2 worker's drain. */
+async function runCelery(): Promise<Numbers> {
+  const config = peerConfig('bench-amqp-celery', { brokerUrl: AMQP_URL, resultBackend: REDIS_URL, prefetchMultiplier: 4, quietTasks: true });
+  const { stdout } = await runPythonModule('peer_project.produce', config, { args: [String(TASKS)], timeoutMs: 900_000 });
+  const sent = JSON.parse(stdout.trimEnd().split('\n').pop() ?? '') as { ids: string[]; seconds: number };
+  const redis = new Redis(REDIS_URL);
+  const model = await connect(AMQP_URL);
+  const ch = await model.createChannel();
+  const resultKeys = sent.ids.map((taskId) => `celery-task-meta-${taskId}`);
+  let worker: Awaited<ReturnType<typeof startCeleryWorker>> | undefined;
+  try {
+    let firstTake: number | undefined;
+    let done: number | undefined;
+    // Passive declares give the queue's ready count (no management plugin needed).
+    const watch = (async () => {
+      for (;;) {
+        const { messageCount } = await ch.checkQueue(config.queue);
+        const now = performance.now();
+        if (firstTake === undefined && messageCount < TASKS) firstTake = now;
+        if (messageCount === 0 && (await redis.exists(resultKeys.at(-1)!)) === 1) {
+          done = now;
+          return;
+        }
+        await sleep(10);
+      }
+    })();
+    worker = await startCeleryWorker({ config, name: 'bench-amqp', pool: 'prefork', concurrency: 2, waitForPing: false, readyTimeoutMs: 120_000 });
+    await watch;
+    let ok = 0;
+    for (let i = 0; i < resultKeys.length; i += 1_000) ok += (await redis.mget(resultKeys.slice(i, i + 1_000))).filter((r) => r?.includes('"SUCCESS"')).length;
+    if (ok !== TASKS) throw new Error(`celery: ${ok} of ${TASKS} results are SUCCESS`);
+    return { enqueuePerS: TASKS / sent.seconds, processedPerS: TASKS / (((done ?? 0) - (firstTake ?? 0)) / 1000) };
+  } finally {
+    await worker?.stop();
+    await ch.deleteQueue(config.queue);
+    await model.close();
+    for (let i = 0; i < resultKeys.length; i += 1_000) await redis.del(...resultKeys.slice(i, i + 1_000));
+    redis.disconnect();
+  }
+}
+
 async function cleanup(): Promise<void> {
   const redis = new Redis(REDIS_URL);
   for (const pattern of [`lvbench-amqp:${id}:*`, `lvbench-amqp-redis:${id}:*`]) {
@@ -72,12 +120,16 @@ async function main(): Promise<void> {
     const amqp = await run(AMQP_URL, `lvbench-amqp:${id}:`);
     log('lovage on redis…');
     const redis = await run(REDIS_URL, `lvbench-amqp-redis:${id}:`);
+    log('python celery on rabbitmq…');
+    const celery = await runCelery();
     const rows = [
-      { name: 'amqp_processed', unit: 'tasks/s', lovage: amqp.processedPerS, peerValue: redis.processedPerS },
-      { name: 'amqp_bulk_enqueue', unit: 'tasks/s', lovage: amqp.enqueuePerS, peerValue: redis.enqueuePerS },
+      { name: 'amqp_processed', unit: 'tasks/s', lovage: amqp.processedPerS, peer: 'lovage-redis', peerValue: redis.processedPerS },
+      { name: 'amqp_bulk_enqueue', unit: 'tasks/s', lovage: amqp.enqueuePerS, peer: 'lovage-redis', peerValue: redis.enqueuePerS },
+      { name: 'amqp_processed', unit: 'tasks/s', lovage: amqp.processedPerS, peer: 'celery-amqp', peerValue: celery.processedPerS },
+      { name: 'amqp_enqueue', unit: 'tasks/s', lovage: amqp.enqueuePerS, peer: 'celery-amqp', peerValue: celery.enqueuePerS },
     ];
     for (const r of rows) {
-      const out = { name: r.name, unit: r.unit, lovage: Math.round(r.lovage), peer: 'lovage-redis', peerValue: Math.round(r.peerValue), ratio: Math.round((r.lovage / r.peerValue) * 100) / 100 };
+      const out = { name: r.name, unit: r.unit, lovage: Math.round(r.lovage), peer: r.peer, peerValue: Math.round(r.peerValue), ratio: Math.round((r.lovage / r.peerValue) * 100) / 100 };
       if (args.json) process.stdout.write(`${JSON.stringify(out)}\n`);
       else process.stdout.write(`${out.name.padEnd(20)} ${String(out.lovage).padStart(10)} ${out.unit.padEnd(8)} ${out.peer.padEnd(14)} ${String(out.peerValue).padStart(10)}  ratio ${out.ratio}\n`);
     }

@@ -58,7 +58,7 @@ const POLL_MAX_MS = 250;
 export class AmqpBroker implements Broker {
   private readonly leases = new Map<string, Lease>();
   /** Queues declared on each connection generation. */
-  private declared = { generation: 0, ready: new Set<string>(), delay: new Set<string>(), exchanges: false };
+  private declared = { generation: 0, ready: new Map<string, Promise<void>>(), delay: new Map<string, Promise<void>>(), exchanges: false };
   private readonly knownQueues = new Set<string>();
   private readonly maxDeliveries = new Map<string, number>();
   private readonly rates = new Map<string, { in: Map<number, number>; out: Map<number, number> }>();
@@ -79,51 +79,51 @@ export class AmqpBroker implements Broker {
   private async linkFor(): Promise<Link> {
     const link = await this.connection.link();
     if (this.declared.generation !== link.generation) {
-      this.declared = { generation: link.generation, ready: new Set(), delay: new Set(), exchanges: false };
+      this.declared = { generation: link.generation, ready: new Map(), delay: new Map(), exchanges: false };
     }
     return link;
   }
 
   /** Declares a queue's ready and dead queues (once per connection) and registers its name. */
-  private async declareQueue(link: Link, queue: string): Promise<void> {
-    if (this.declared.ready.has(queue)) return;
-    await link.confirm.assertQueue(readyQueue(this.prefix, queue), READY_ARGS);
-    await link.confirm.assertQueue(deadQueue(this.prefix, queue), { durable: true });
-    if (!this.knownQueues.has(queue)) {
-      await link.confirm.assertQueue(registryQueue(this.prefix), { durable: true });
-      await this.connection.publish('', registryQueue(this.prefix), Buffer.from(queue), { persistent: true });
-      this.knownQueues.add(queue);
-    }
-    this.declared.ready.add(queue);
+  private declareQueue(link: Link, queue: string): Promise<void> {
+    return memo(this.declared.ready, queue, async () => {
+      await link.confirm.assertQueue(readyQueue(this.prefix, queue), READY_ARGS);
+      await link.confirm.assertQueue(deadQueue(this.prefix, queue), { durable: true });
+      if (!this.knownQueues.has(queue)) {
+        await link.confirm.assertQueue(registryQueue(this.prefix), { durable: true });
+        await this.connection.publish('', registryQueue(this.prefix), Buffer.from(queue), { persistent: true });
+        this.knownQueues.add(queue);
+      }
+    });
   }
 
-  /** Declares the delay exchanges (once) and a queue's 28 level queues. */
+  /** Declares the delay exchanges and a queue's 28 level queues (once per connection). */
   private async declareDelay(link: Link, queue: string): Promise<void> {
     await this.declareQueue(link, queue);
-    if (this.declared.delay.has(queue)) return;
-    const ch = link.confirm;
-    if (!this.declared.exchanges) {
-      await ch.assertExchange(deliverExchange(this.prefix), 'topic', { durable: true });
-      for (let level = 0; level < DELAY_LEVELS; level++) {
-        await ch.assertExchange(delayExchange(this.prefix, level), 'topic', { durable: true });
-        const next = level === 0 ? deliverExchange(this.prefix) : delayExchange(this.prefix, level - 1);
-        await ch.bindExchange(next, delayExchange(this.prefix, level), passBinding(level));
+    await memo(this.declared.delay, queue, async () => {
+      const ch = link.confirm;
+      if (!this.declared.exchanges) {
+        await ch.assertExchange(deliverExchange(this.prefix), 'topic', { durable: true });
+        for (let level = 0; level < DELAY_LEVELS; level++) {
+          await ch.assertExchange(delayExchange(this.prefix, level), 'topic', { durable: true });
+          const next = level === 0 ? deliverExchange(this.prefix) : delayExchange(this.prefix, level - 1);
+          await ch.bindExchange(next, delayExchange(this.prefix, level), passBinding(level));
+        }
+        this.declared.exchanges = true;
       }
-      this.declared.exchanges = true;
-    }
-    for (let level = 0; level < DELAY_LEVELS; level++) {
-      const name = delayQueue(this.prefix, queue, level);
-      await ch.assertQueue(name, {
-        durable: true,
-        arguments: {
-          'x-message-ttl': 2 ** level * 1000,
-          'x-dead-letter-exchange': level === 0 ? deliverExchange(this.prefix) : delayExchange(this.prefix, level - 1),
-        },
-      });
-      await ch.bindQueue(name, delayExchange(this.prefix, level), levelBinding(level, queue));
-    }
-    await ch.bindQueue(readyQueue(this.prefix, queue), deliverExchange(this.prefix), deliverBinding(queue));
-    this.declared.delay.add(queue);
+      for (let level = 0; level < DELAY_LEVELS; level++) {
+        const name = delayQueue(this.prefix, queue, level);
+        await ch.assertQueue(name, {
+          durable: true,
+          arguments: {
+            'x-message-ttl': 2 ** level * 1000,
+            'x-dead-letter-exchange': level === 0 ? deliverExchange(this.prefix) : delayExchange(this.prefix, level - 1),
+          },
+        });
+        await ch.bindQueue(name, delayExchange(this.prefix, level), levelBinding(level, queue));
+      }
+      await ch.bindQueue(readyQueue(this.prefix, queue), deliverExchange(this.prefix), deliverBinding(queue));
+    });
   }
 
   // --- publishing ---------------------------------------------------------
@@ -500,6 +500,17 @@ export class AmqpBroker implements Broker {
     });
     return [...new Set([...names, ...this.knownQueues])].sort();
   }
+}
+
+/** The promise `make` gives for `key`, made once; a failure is forgotten so the next call tries again. */
+function memo(done: Map<string, Promise<void>>, key: string, make: () => Promise<void>): Promise<void> {
+  let p = done.get(key);
+  if (!p) {
+    p = make();
+    done.set(key, p);
+    p.catch(() => done.delete(key));
+  }
+  return p;
 }
 
 /** Every message of a queue (up to `max`), unacknowledged on `ch`. */
