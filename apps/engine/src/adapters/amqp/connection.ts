@@ -24,7 +24,7 @@ export interface Link {
   readonly model: ChannelModel;
 }
 
-const LEASE_CHANNELS = 4;
+const LEASE_CHANNELS = 8;
 const BACKOFF_FIRST_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
 
