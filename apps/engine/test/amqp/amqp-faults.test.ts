@@ -72,6 +72,8 @@ describe('amqp faults', () => {
     await until(() => count(workerLines(), 'broker connection restored') === 1, 30_000);
     expect(count(logger.messages, 'broker connection lost, reconnecting')).toBe(1);
     expect(count(logger.messages, 'broker connection restored')).toBe(1);
+    // The control bus subscribed again on the new connection: remote control reaches the worker.
+    await until(async () => Object.keys(await app.control.ping({ timeout: 1_000 })).length === 1, 30_000);
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
   }, 400_000);
