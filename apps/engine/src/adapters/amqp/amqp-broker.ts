@@ -318,10 +318,12 @@ export class AmqpBroker implements Broker {
 
   /** Publishes what a settlement sends on (confirmed), then acknowledges the originals. */
   async settle(batch: Settlement[]): Promise<void> {
+    if (batch.length === 0) return;
     const now = Date.now();
+    const { generation } = await this.linkFor();
     const live: { lease: Lease; settlement: Settlement }[] = [];
     for (const settlement of batch) {
-      const lease = this.takeLease(settlement.delivery);
+      const lease = this.takeLease(settlement.delivery, generation);
       if (lease) live.push({ lease, settlement });
     }
     await Promise.all(
@@ -343,8 +345,15 @@ export class AmqpBroker implements Broker {
   async recoverExpired(queue: string, maxDeliveries: number, now = Date.now()): Promise<{ requeued: number; dead: number }> {
     this.maxDeliveries.set(queue, maxDeliveries);
     const out = { requeued: 0, dead: 0 };
+    const { generation } = await this.linkFor();
     for (const [receipt, lease] of this.leases) {
-      if (lease.delivery.queue !== queue || lease.until > now) continue;
+      if (lease.delivery.queue !== queue) continue;
+      // RabbitMQ put it back when its connection went: sending a copy would run it twice.
+      if (lease.generation !== generation) {
+        this.leases.delete(receipt);
+        continue;
+      }
+      if (lease.until > now) continue;
       this.leases.delete(receipt);
       const d = lease.delivery;
       if (d.deliveries >= maxDeliveries) {
@@ -360,11 +369,12 @@ export class AmqpBroker implements Broker {
   }
 
   /** The lease of a delivery, forgotten; none when it expired or its connection is gone (RabbitMQ redelivers it). */
-  private takeLease(d: Delivery): Lease | undefined {
+  private takeLease(d: Delivery, generation: number): Lease | undefined {
     if (d.receipt === undefined) return undefined;
     const lease = this.leases.get(d.receipt);
     this.leases.delete(d.receipt);
-    return lease;
+    // A lease of an older connection: RabbitMQ already redelivers that message, so nothing is sent for it.
+    return lease?.generation === generation ? lease : undefined;
   }
 
   private ackLease(lease: Lease): void {
