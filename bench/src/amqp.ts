@@ -52,6 +52,9 @@ async function run(broker: string, prefix: string): Promise<Numbers> {
   return { enqueuePerS: TASKS / enqueueS, processedPerS: TASKS / processS };
 }
 
+/** Celery queues this run filled, deleted by cleanup(). */
+const celeryQueues: string[] = [];
+
 /** Python Celery on the same RabbitMQ: produce from Python, then time a prefork-2 worker's drain. */
 async function runCelery(): Promise<Numbers> {
   const config = peerConfig('bench-amqp-celery', { brokerUrl: AMQP_URL, resultBackend: REDIS_URL, prefetchMultiplier: 4, quietTasks: true });
@@ -86,7 +89,9 @@ async function runCelery(): Promise<Numbers> {
     return { enqueuePerS: TASKS / sent.seconds, processedPerS: TASKS / (((done ?? 0) - (firstTake ?? 0)) / 1000) };
   } finally {
     await worker?.stop();
+    // Deleted again at the very end: a worker on its way out may declare it once more.
     await ch.deleteQueue(config.queue);
+    celeryQueues.push(config.queue);
     await model.close();
     for (let i = 0; i < resultKeys.length; i += 1_000) await redis.del(...resultKeys.slice(i, i + 1_000));
     redis.disconnect();
@@ -108,7 +113,7 @@ async function cleanup(): Promise<void> {
   const names = `lvbench-amqp:${id}`;
   const model = await connect(AMQP_URL);
   const ch = await model.createChannel();
-  for (const queue of [`${names}.ready.${QUEUE}`, `${names}.dead.${QUEUE}`, `${names}.queues`]) await ch.deleteQueue(queue);
+  for (const queue of [`${names}.ready.${QUEUE}`, `${names}.dead.${QUEUE}`, `${names}.queues`, ...celeryQueues]) await ch.deleteQueue(queue);
   await ch.deleteExchange(`${names}.control`);
   await model.close();
 }
