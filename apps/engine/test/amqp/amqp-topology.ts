@@ -1,7 +1,7 @@
 // Test helpers for the amqp adapter: the shared RabbitMQ's URL, and the
 // cleanup that deletes every queue and exchange one test prefix declared.
 import { connect } from 'amqplib';
-import { DELAY_LEVELS, controlExchange, deadQueue, delayExchange, delayQueue, deliverExchange, readyQueue, registryQueue } from '../../src/adapters/amqp/topology.js';
+import { DELAY_LEVELS, controlExchange, deadQueue, eventStream, groupQueue, groupRegistryQueue, delayExchange, delayQueue, deliverExchange, readyQueue, registryQueue } from '../../src/adapters/amqp/topology.js';
 
 export const amqpUrl = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -25,6 +25,12 @@ export async function deleteAmqpPrefix(prefix: string, url = amqpUrl): Promise<v
       for (let level = 0; level < DELAY_LEVELS; level++) await ch.deleteQueue(delayQueue(names, queue, level));
     }
     await ch.deleteQueue(registryQueue(names));
+    await ch.assertQueue(groupRegistryQueue(names), { durable: true });
+    for (let m = await ch.get(groupRegistryQueue(names), { noAck: true }); m !== false; m = await ch.get(groupRegistryQueue(names), { noAck: true })) {
+      await ch.deleteQueue(groupQueue(names, m.content.toString()));
+    }
+    await ch.deleteQueue(groupRegistryQueue(names));
+    await ch.deleteQueue(eventStream(names));
     for (let level = 0; level < DELAY_LEVELS; level++) await ch.deleteExchange(delayExchange(names, level));
     await ch.deleteExchange(deliverExchange(names));
     await ch.deleteExchange(controlExchange(names));

@@ -8,6 +8,7 @@ import { ConfigError } from '../../errors.js';
 import { once, redact, requirePort, type Adapter } from '../adapter.js';
 import { AmqpBroker } from './amqp-broker.js';
 import { AmqpControlBus } from './amqp-control-bus.js';
+import { AmqpEventLog } from './amqp-event-log.js';
 import { AmqpConnection } from './connection.js';
 
 /** `store` is the backend URL's adapter; without one the broker port fails at start, naming `backend`. */
@@ -32,6 +33,7 @@ export function createAmqpAdapter(url: string, prefix: string, logger: Logger, r
       return (broker = new AmqpBroker(open(), names, storeBroker));
     }),
     controlBus: once(() => (bus = new AmqpControlBus(open(), names))),
+    eventLog: once(() => new AmqpEventLog(open(), names)),
     async close() {
       broker?.close();
       bus?.close();

@@ -73,3 +73,10 @@ export const controlExchange = (prefix: string): string => `${prefix}.control`;
 /** The replies to one control request; it expires a minute after its last use. */
 export const replyQueue = (prefix: string, replyTo: string): string => `${prefix}.reply.${replyTo}`;
 export const REPLY_QUEUE_EXPIRES_MS = 60_000;
+
+/** The event log: a RabbitMQ stream. */
+export const eventStream = (prefix: string): string => `${prefix}.events`;
+/** A consumer group's committed offset: the newest message of this queue (x-max-length 1). */
+export const groupQueue = (prefix: string, group: string): string => `${prefix}.events.group.${group}`;
+/** One message per consumer group name: what cleanup reads. */
+export const groupRegistryQueue = (prefix: string): string => `${prefix}.events.groups`;
