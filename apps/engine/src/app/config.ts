@@ -145,7 +145,7 @@ export function resolveConfig(options: LovageOptions | RawOptions): ResolvedConf
   // RabbitMQ carries the queues only: results, revocations, rate limits, schedules and workflows need a store beside it.
   if (/^amqps?:\/\//.test(o.broker) && o.backend === undefined && !celery) {
     throw new ConfigError(
-      `backend: an amqp:// broker keeps results, revocations, rate limits, schedules, workflows and events in the \`backend\` store; set \`backend\` to a redis:// (or memory://) URL (got none)`,
+      `backend: an amqp:// broker keeps results, revocations, rate limits, schedules, workflows and worker heartbeats in the \`backend\` store; set \`backend\` to a redis:// (or memory://) URL (got none)`,
     );
   }
   return {

@@ -1,8 +1,9 @@
-// The amqp:// adapter: RabbitMQ carries the queues (the broker port) and the
-// control bus (a fanout exchange), nothing else. Revocations and rate-limit buckets, like results, schedules,
-// workflows and events, live in the store the `backend` option names (a Redis
-// or memory adapter); the app takes the ports this adapter lacks from there.
-// The connection opens lazily, on the first port built.
+// The amqp:// adapter: RabbitMQ carries the queues (the broker port), the
+// control bus (a fanout exchange) and the event log (a stream). Revocations
+// and rate-limit buckets, like results, schedules, workflows and worker
+// heartbeats, live in the store the `backend` option names (a Redis or memory
+// adapter); the app takes the ports this adapter lacks from there. The
+// connection opens lazily, on the first port built.
 import type { Logger } from '../../app/logger.js';
 import { ConfigError } from '../../errors.js';
 import { once, redact, requirePort, type Adapter } from '../adapter.js';

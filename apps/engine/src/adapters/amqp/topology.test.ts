@@ -32,7 +32,7 @@ describe('amqp delay levels', () => {
 });
 
 describe('amqp adapter', () => {
-  it('offers only the broker port, and without a store names the `backend` option', () => {
+  it('offers no store ports, and without a store names the `backend` option', () => {
     const adapter = createAdapter('amqp://guest:secret@rabbit:5672', 'p:');
     expect(adapter.kind).toBe('amqp');
     expect(adapter.scheduleStore).toBeUndefined();
