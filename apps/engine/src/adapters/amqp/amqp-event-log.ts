@@ -135,8 +135,8 @@ export class AmqpEventLog implements EventLog {
         if (committed !== undefined) return { next: committed, pending: new Map() };
         const next = fromId === '0' ? 0 : fromId === undefined || fromId === '$' ? offsetOf(await this.lastId()) + 1 : offsetOf(fromId) + 1;
         const group: Group = { next, pending: new Map() };
-        await this.connection.publish('', groupRegistryQueue(this.prefix), Buffer.from(name), { persistent: true }).catch(() => undefined);
         await this.commit(name, group);
+        await this.connection.publish('', groupRegistryQueue(this.prefix), Buffer.from(name), { persistent: true });
         return group;
       })();
       g.catch(() => this.groups.delete(name));
