@@ -1,6 +1,6 @@
 import { defineConfig, devices } from '@playwright/test';
 import { admin, adminStorageState } from './tests/accounts.js';
-import { brokerUrl, databaseUrl, resetEnv } from './tests/stack.js';
+import { brokerUrl, celeryCluster, databaseUrl, resetEnv } from './tests/stack.js';
 
 const repoRoot = new URL('..', import.meta.url).pathname;
 export const gatewayUrl = 'http://127.0.0.1:5555';
@@ -11,6 +11,9 @@ export const dashboardUrl = 'http://127.0.0.1:3000';
 const stackEnv: Record<string, string> = {
   LOVAGE_BROKER_URL: brokerUrl,
   DATABASE_URL: databaseUrl,
+  // The gateway also watches a Python Celery cluster, whose workers celery.spec.ts starts.
+  LOVAGE_CELERY_BROKER_URL: `${celeryCluster.name}=${celeryCluster.brokerUrl}`,
+  LOVAGE_CELERY_KEY_PREFIX: celeryCluster.keyPrefix,
   ...(process.env.LOVAGE_RESULT_BACKEND ? { LOVAGE_RESULT_BACKEND: process.env.LOVAGE_RESULT_BACKEND } : {}),
 };
 // Only the engine's temporary files (thumbnails) land here; the data is in PostgreSQL.

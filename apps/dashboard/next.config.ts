@@ -1,4 +1,5 @@
 import type { NextConfig } from 'next';
+import { STATIC_SECURITY_HEADERS } from './lib/security-headers';
 
 // The production image (docker/dashboard.Dockerfile) builds a self-contained server;
 // `npm start` keeps the ordinary build that `next start` serves.
@@ -8,6 +9,8 @@ const nextConfig: NextConfig = {
   ...(standalone ? { output: 'standalone' as const } : {}),
   outputFileTracingRoot: new URL('../..', import.meta.url).pathname,
   poweredByHeader: false,
+  // On every response, assets included; each page's Content-Security-Policy is set in proxy.ts.
+  headers: () => Promise.resolve([{ source: '/:path*', headers: [...STATIC_SECURITY_HEADERS] }]),
   reactStrictMode: true,
   // The schedule form runs beat's own schedule math from the engine's TypeScript sources: the
   // engine's `@lovage/engine/beat` export under the "@lovage/source" condition, as every other

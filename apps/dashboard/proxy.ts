@@ -1,13 +1,17 @@
-// Runs before every route. Two jobs:
+// Runs before every route. Three jobs:
 //  1. Same-origin API: /api/* is forwarded to the gateway, so the browser only ever talks to the
 //     dashboard's origin and the gateway's cookies are first-party here. This is done here rather
 //     than with `rewrites` in next.config.ts because those are frozen into the build, while the
 //     gateway's address (LOVAGE_GATEWAY_URL) is a runtime setting (docker/compose.yaml sets it).
 //  2. A cheap first gate: pages need a session cookie, otherwise /login?next=<where you wanted to go>.
 //     Whether the session is valid is decided by the gateway (server components ask /auth/me).
+//  3. Every page's Content-Security-Policy with a nonce of its own (lib/security-headers.ts). Next.js
+//     reads the nonce from the request's policy and puts it on the scripts it renders; the pages
+//     are rendered per request (app/layout.tsx), so every response has its own nonce.
 import { NextResponse, type NextRequest } from 'next/server';
-import { env } from '@/lib/env';
+import { env, isDevelopment } from '@/lib/env';
 import { PATHNAME_HEADER, SESSION_COOKIE, loginPath } from '@/lib/auth-routing';
+import { HSTS, browserLocation, contentSecurityPolicy, newNonce } from '@/lib/security-headers';
 
 const publicPaths = new Set(['/login']);
 
@@ -26,7 +30,13 @@ export function proxy(request: NextRequest) {
   // session expired back to the same page after signing in.
   const headers = new Headers(request.headers);
   headers.set(PATHNAME_HEADER, `${pathname}${search}`);
-  return NextResponse.next({ request: { headers } });
+  const browser = browserLocation(request.headers, request.nextUrl);
+  const policy = contentSecurityPolicy(newNonce(), browser, isDevelopment);
+  headers.set('content-security-policy', policy);
+  const response = NextResponse.next({ request: { headers } });
+  response.headers.set('content-security-policy', policy);
+  if (browser.protocol === 'https:') response.headers.set(HSTS.key, HSTS.value);
+  return response;
 }
 
 export const config = {

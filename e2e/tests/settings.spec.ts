@@ -62,6 +62,47 @@ test.describe('as the admin', () => {
     await expect(page.getByText(token)).toHaveCount(0);
   });
 
+  test('the admin gives a token only the scopes it needs, and the token is refused the rest', async ({ page }) => {
+    const name = `e2e-scoped-${Date.now().toString(36)}`;
+    await page.goto('/settings');
+    const form = page.getByRole('form', { name: 'Create token' });
+    await form.getByLabel('Name').fill(name);
+    await form.getByLabel('Role').selectOption('operator');
+    const scopes = form.getByRole('group', { name: 'Scopes' });
+    // An operator's token may get what an operator can do, and no more.
+    await expect(scopes.getByRole('checkbox')).toHaveCount(4);
+    await scopes.getByRole('checkbox', { name: 'Act on workers, queues and dead letters' }).uncheck();
+    await scopes.getByRole('checkbox', { name: 'Edit and run schedules' }).uncheck();
+    await form.getByRole('button', { name: 'Create token' }).click();
+    const token = await page.getByRole('textbox', { name: 'New API token' }).inputValue();
+    const row = page.getByRole('table', { name: 'API tokens' }).getByRole('row').filter({ hasText: name });
+    await expect(row).toContainText('read, tasks');
+
+    const bearer = { authorization: `Bearer ${token}` };
+    expect((await page.request.get('http://127.0.0.1:5555/api/v1/tasks?limit=1', { headers: bearer })).status()).toBe(200);
+    // Running a schedule is an operator's to do, but this token was not given the schedules scope.
+    const run = await page.request.post(`http://127.0.0.1:5555/api/v1/schedules/${name}/run`, { headers: bearer });
+    expect(run.status()).toBe(403);
+    expect(((await run.json()) as { error: { code: string } }).error.code).toBe('SCOPE_MISSING');
+  });
+
+  test('the admin sees why the gateway is unsafe to expose, and unlocks a locked-out email', async ({ page }) => {
+    // The end-to-end stack's gateway listens on 0.0.0.0 and its /metrics has no token.
+    await page.goto('/settings');
+    await expect(page.getByRole('region', { name: 'Exposure warnings' }).getByRole('alert')).toContainText('/metrics needs no token');
+
+    const email = uniqueEmail('locked');
+    for (let i = 0; i < 5; i++) {
+      const login = await page.request.post('http://127.0.0.1:5555/api/v1/auth/login', { data: { email, password: 'not-the-password' } });
+      expect(login.status()).toBe(401);
+    }
+    await page.reload();
+    const lockouts = page.getByRole('region', { name: 'Locked-out sign-ins' });
+    await lockouts.getByRole('button', { name: `Unlock ${email}` }).click();
+    await expect(page.getByRole('status', { name: 'Notifications' })).toContainText('Unlocked');
+    await expect(lockouts.getByRole('button', { name: `Unlock ${email}` })).toHaveCount(0);
+  });
+
   test('deleting a user asks for confirmation in a dialog that Escape cancels', async ({ page }) => {
     const email = uniqueEmail('leaver');
     await page.goto('/settings');
@@ -139,6 +180,16 @@ test.describe('as a viewer', () => {
       headers: { 'x-csrf-token': csrf },
     });
     expect(attempt.status()).toBe(403);
+
+    // Signed in on a second browser too: "Sign out everywhere" here ends that session as well.
+    const otherContext = await browser.newContext({ baseURL: 'http://127.0.0.1:3000', storageState: { cookies: [], origins: [] } });
+    const other = await otherContext.newPage();
+    await signIn(other, email, password);
+    await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+    await other.goto('/settings');
+    await expect(other.getByRole('button', { name: 'Sign in' })).toBeVisible();
+    await otherContext.close();
     await viewerContext.close();
   });
 });

@@ -22,3 +22,10 @@ export const resetEnv: Record<string, string> = {
   ...(brokerUrl === defaultBroker ? { LOVAGE_E2E_FLUSH_REDIS: brokerUrl } : {}),
   ...(databaseUrl === defaultDatabase ? { LOVAGE_E2E_RECREATE_DATABASE: databaseUrl } : {}),
 };
+
+/**
+ * The Python Celery cluster the gateway watches (LOVAGE_CELERY_BROKER_URL): the stack's own Redis
+ * database, its keys and pub/sub channels under kombu's global_keyprefix. celery.spec.ts starts
+ * its Python workers there; reset-stack.mjs empties it with the rest of the database.
+ */
+export const celeryCluster = { name: 'shop', brokerUrl, keyPrefix: 'e2e-celery:' } as const;

@@ -16,6 +16,10 @@ export const viewport: Viewport = {
   ],
 };
 
+// Rendered per request, every page: each response carries a Content-Security-Policy nonce of its
+// own (proxy.ts), which a page rendered at build time could not have.
+export const dynamic = 'force-dynamic';
+
 // The signed-in console lives in app/(console)/layout.tsx; the sign-in page in app/login.
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (

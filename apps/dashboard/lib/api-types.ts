@@ -11,12 +11,16 @@ import type {
   CreateTokenBody,
   CreateUserBody,
   ErrorResponse,
+  ExposureWarningList,
+  LockoutList,
   MeResponse,
   Role as GatewayRole,
+  TokenScope as GatewayTokenScope,
   UpdateUserBody,
   User as GatewayUser,
   UserDetail,
 } from '@lovage/gateway/api-types';
+import './client/zod-setup';
 import { z } from 'zod';
 
 export const roles = ['viewer', 'operator', 'admin'] as const satisfies readonly GatewayRole[];
@@ -29,13 +33,29 @@ export function roleAllows(actual: Role, required: Role): boolean {
   return roleRank[actual] >= roleRank[required];
 }
 
+/** What a token may do, narrowest first (the gateway's TokenScope), and which a role may give. */
+export const tokenScopes = ['read', 'tasks', 'workers', 'schedules', 'admin'] as const satisfies readonly GatewayTokenScope[];
+export type TokenScope = GatewayTokenScope;
+export const scopesForRole: Readonly<Record<Role, readonly TokenScope[]>> = {
+  viewer: ['read'],
+  operator: ['read', 'tasks', 'workers', 'schedules'],
+  admin: tokenScopes,
+};
+export const scopeLabels: Readonly<Record<TokenScope, string>> = {
+  read: 'Read (every page, every GET of the API, the live feed)',
+  tasks: 'Act on tasks (retry, revoke, send)',
+  workers: 'Act on workers, queues and dead letters',
+  schedules: 'Edit and run schedules',
+  admin: 'Users, tokens and settings',
+};
+
 export type User = GatewayUser;
 export type ManagedUser = UserDetail;
 export type ApiTokenSummary = ApiToken;
 export type CreatedApiToken = CreatedToken;
 export type AuditEntry = GatewayAuditEntry;
 export type AuditPage = GatewayAuditPage;
-export type { CreateTokenBody, CreateUserBody, UpdateUserBody };
+export type { CreateTokenBody, CreateUserBody, ExposureWarningList, LockoutList, UpdateUserBody };
 
 export const userSchema = z.object({ id: z.string(), email: z.string(), role: z.enum(roles) });
 export const meResponseSchema = z.object({ user: userSchema });

@@ -15,3 +15,6 @@ function loadEnv() {
 }
 
 export const env = loadEnv();
+
+/** `next dev` (its pages need eval for fast refresh), as opposed to a production build. */
+export const isDevelopment = process.env.NODE_ENV === 'development';

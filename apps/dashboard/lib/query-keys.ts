@@ -10,6 +10,10 @@ export const queryKeys = {
     all: () => ['users'] as const,
     list: () => ['users', 'list'] as const,
   },
+  security: {
+    warnings: () => ['security', 'warnings'] as const,
+    lockouts: () => ['security', 'lockouts'] as const,
+  },
   tokens: {
     all: () => ['tokens'] as const,
     list: () => ['tokens', 'list'] as const,

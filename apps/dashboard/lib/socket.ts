@@ -4,7 +4,7 @@
 // cookies are per host, not per port, so the default (same host, port 5555) is same-site.
 import { useEffect, useSyncExternalStore } from 'react';
 import { io, type Socket } from 'socket.io-client';
-import { clientEnv } from './client/env';
+import { gatewayPublicUrl } from './gateway-url';
 
 import type { LiveClientEvents, LiveServerEvents } from '@lovage/gateway/api-types';
 
@@ -12,17 +12,6 @@ import type { LiveClientEvents, LiveServerEvents } from '@lovage/gateway/api-typ
 export type LiveSocket = Socket<LiveServerEvents, LiveClientEvents>;
 
 export type SocketState = 'idle' | 'connecting' | 'connected' | 'disconnected';
-
-const defaultGatewayPort = '5555';
-
-/** The gateway's public URL: NEXT_PUBLIC_LOVAGE_GATEWAY_URL, else this page's host on port 5555. */
-export function gatewayPublicUrl(
-  location: Pick<Location, 'protocol' | 'hostname'> = window.location,
-): string {
-  if (clientEnv.NEXT_PUBLIC_LOVAGE_GATEWAY_URL) return clientEnv.NEXT_PUBLIC_LOVAGE_GATEWAY_URL;
-  const host = location.hostname.includes(':') ? `[${location.hostname}]` : location.hostname;
-  return `${location.protocol}//${host}:${defaultGatewayPort}`;
-}
 
 let socket: LiveSocket | undefined;
 let state: SocketState = 'idle';

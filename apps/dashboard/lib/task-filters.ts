@@ -7,13 +7,18 @@ export interface TaskFilters {
   name: string;
   worker: string;
   queue: string;
+  /** A watched Celery cluster's name, OWN_CLUSTER for Lovage's own tasks, '' for all. */
+  cluster: string;
   q: string;
   /** ISO 8601 instants (created at or after / before). */
   since: string;
   until: string;
 }
 
-export const emptyTaskFilters: TaskFilters = { state: [], name: '', worker: '', queue: '', q: '', since: '', until: '' };
+export const emptyTaskFilters: TaskFilters = { state: [], name: '', worker: '', queue: '', cluster: '', q: '', since: '', until: '' };
+
+/** The cluster filter's value for Lovage's own tasks (the gateway's name for a null cluster). */
+export const OWN_CLUSTER = 'lovage';
 
 const stateSet: ReadonlySet<string> = new Set(taskStates);
 
@@ -35,6 +40,7 @@ export function parseTaskFilters(params: URLSearchParams): TaskFilters {
     name: text('name'),
     worker: text('worker'),
     queue: text('queue'),
+    cluster: text('cluster'),
     q: text('q'),
     since: validInstant(text('since')),
     until: validInstant(text('until')),
@@ -45,7 +51,7 @@ export function parseTaskFilters(params: URLSearchParams): TaskFilters {
 export function taskFilterParams(filters: TaskFilters): Record<string, string> {
   const params: Record<string, string> = {};
   if (filters.state.length > 0) params.state = filters.state.join(',');
-  for (const key of ['name', 'worker', 'queue', 'q', 'since', 'until'] as const) {
+  for (const key of ['name', 'worker', 'queue', 'cluster', 'q', 'since', 'until'] as const) {
     if (filters[key]) params[key] = filters[key];
   }
   return params;
@@ -60,12 +66,20 @@ export function hasTaskFilters(filters: TaskFilters): boolean {
   return Object.keys(taskFilterParams(filters)).length > 0;
 }
 
-/** The bulk action's filter. Free text has no bulk equivalent, so callers refuse bulk-by-filter when q is set. */
+/**
+ * The bulk action's filter. Free text and the cluster have no bulk equivalent, so callers refuse
+ * bulk-by-filter when either is set (mayActOnAllMatching).
+ */
 export function bulkFilterOf(filters: TaskFilters): BulkTaskFilter {
   const filter: BulkTaskFilter = { ...liveFilterOf(filters) };
   if (filters.since) filter.since = filters.since;
   if (filters.until) filter.until = filters.until;
   return filter;
+}
+
+/** Whether "every task matching this filter" can be handed to a bulk action as a filter. */
+export function mayActOnAllMatching(filters: TaskFilters): boolean {
+  return !filters.q && !filters.cluster;
 }
 
 /**
@@ -79,13 +93,14 @@ export function taskMatchesFilters(task: TaskSummary, filters: TaskFilters): boo
   if (filters.name && task.name !== filters.name) return false;
   if (filters.worker && task.worker !== filters.worker) return false;
   if (filters.queue && task.queue !== filters.queue) return false;
+  if (filters.cluster && (task.cluster ?? OWN_CLUSTER) !== filters.cluster) return false;
   const created = Date.parse(task.createdAt);
   if (filters.since && created < Date.parse(filters.since)) return false;
   if (filters.until && created >= Date.parse(filters.until)) return false;
   return true;
 }
 
-/** The part of the filters the live feed applies on the gateway (the rest is checked on arrival). */
+/** The part of the filters the live feed applies on the gateway (the rest, cluster included, is checked on arrival). */
 export function liveFilterOf(filters: TaskFilters): LiveTaskFilter {
   const filter: LiveTaskFilter = {};
   if (filters.state.length > 0) filter.state = filters.state;

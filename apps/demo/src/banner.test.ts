@@ -21,6 +21,11 @@ describe('banner', () => {
     expect(text).toContain('Traffic    none (load generator off');
   });
 
+  it('names the watched Celery clusters without their passwords', () => {
+    const text = banner(loadDemoConfig({ LOVAGE_CELERY_BROKER_URL: 'shop=redis://:pw@celery-redis:6379/1' }), 'http://localhost:5555');
+    expect(text).toContain('Celery     shop=redis://:***@celery-redis:6379/1   (Python clusters watched)');
+  });
+
   it('shows the configured Redis and Postgres without their passwords and drops the switch hints', () => {
     const text = banner(
       loadDemoConfig({ LOVAGE_BROKER_URL: 'redis://:pw@redis:6379/0', DATABASE_URL: 'postgresql://u:pw@db/lovage' }),
@@ -28,6 +33,7 @@ describe('banner', () => {
     );
     expect(text).toContain('Broker     redis://:***@redis:6379/0');
     expect(text).toContain('Database   PostgreSQL postgresql://u:***@db/lovage');
+    expect(text).not.toContain('Celery');
     expect(text).not.toContain('pw@');
     expect(text).not.toContain('Use Redis');
   });

@@ -20,6 +20,7 @@ export function banner(config: DemoConfig, gatewayUrl: string, admin?: AdminLogi
     `  Broker     ${broker}`,
     `  Database   ${database}`,
   ];
+  if (config.celeryBrokerUrl) lines.push(`  Celery     ${redactEntries(config.celeryBrokerUrl)}   (Python clusters watched)`);
   if (admin) lines.push(`  Login      ${loginLine(admin)}`);
   lines.push(`  Runs here  ${pieces(config)}`);
   lines.push(`  Traffic    ${traffic(config.rate)}`);
@@ -28,6 +29,11 @@ export function banner(config: DemoConfig, gatewayUrl: string, admin?: AdminLogi
   if (!config.databaseUrl) lines.push('  Use Postgres:   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/lovage npm start');
   lines.push('  Stop:           Ctrl-C', '');
   return lines.join('\n');
+}
+
+/** LOVAGE_CELERY_BROKER_URL's `[name=]url` entries, each without its password. */
+function redactEntries(list: string): string {
+  return list.replace(/(\/\/[^:@/,]*):[^@/,]*@/g, '$1:***@');
 }
 
 /** How to sign in: a generated password is printed this one time (only its hash is stored). */

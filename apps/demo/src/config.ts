@@ -26,6 +26,14 @@ export interface DemoConfig {
   worker: boolean;
   /** Run beat in this process. */
   beat: boolean;
+  /**
+   * Python Celery clusters the gateway also watches (LOVAGE_CELERY_BROKER_URL, `[name=]redis://…`
+   * comma-separated, and LOVAGE_CELERY_KEY_PREFIX), as the gateway's own CLI reads them; main.ts
+   * parses them with the gateway's parser (this module is loaded by workers, which must not load
+   * the gateway).
+   */
+  celeryBrokerUrl: string | undefined;
+  celeryKeyPrefix: string;
 }
 
 export const usage = `usage: npm start -w @lovage/demo -- [--rate N] [--no-worker] [--no-beat]
@@ -86,6 +94,8 @@ export function loadDemoConfig(env: Record<string, string | undefined> = process
     rate,
     worker: flags['no-worker'] !== true,
     beat: flags['no-beat'] !== true,
+    celeryBrokerUrl: read('LOVAGE_CELERY_BROKER_URL'),
+    celeryKeyPrefix: read('LOVAGE_CELERY_KEY_PREFIX') ?? '',
   };
 }
 

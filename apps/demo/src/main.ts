@@ -7,11 +7,11 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Beat, Worker } from '@lovage/engine';
 import { relayOutbox, type OutboxRelay } from '@lovage/engine/prisma';
-import { createGateway, type Gateway } from '@lovage/gateway';
+import { createGateway, parseCeleryClusters, type CeleryClusterConfig, type Gateway } from '@lovage/gateway';
 import { app, imagesQueue, useDemoStore } from './app.js';
 import { banner } from './banner.js';
 import { checkBroker } from './broker-check.js';
-import { loadDemoConfig, type DemoConfig } from './config.js';
+import { DemoConfigError, loadDemoConfig, redactUrl, type DemoConfig } from './config.js';
 import { startLoadGenerator, type LoadGenerator } from './load-generator.js';
 import { describeStartError } from './start-error.js';
 import { openDemoStore, type DemoStore } from './store.js';
@@ -27,6 +27,16 @@ interface Running {
 }
 const running: Running = { workers: [] };
 
+/** The Celery clusters the gateway watches, or a DemoConfigError naming the variable. */
+function celeryClusters(config: DemoConfig): CeleryClusterConfig[] {
+  if (!config.celeryBrokerUrl) return [];
+  try {
+    return parseCeleryClusters(config.celeryBrokerUrl, config.celeryKeyPrefix);
+  } catch (error) {
+    throw new DemoConfigError(`LOVAGE_CELERY_BROKER_URL=${JSON.stringify(redactUrl(config.celeryBrokerUrl))} is invalid: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 async function start(config: DemoConfig): Promise<Gateway> {
   if (config.brokerUrl) await checkBroker(config.brokerUrl);
   // The gateway first: it checks the port and DATABASE_URL and explains what is wrong.
@@ -37,6 +47,7 @@ async function start(config: DemoConfig): Promise<Gateway> {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     logLevel: config.logLevel,
+    celery: celeryClusters(config),
   });
   running.gateway = gateway;
 

@@ -38,9 +38,19 @@ describe('loadConfig', () => {
       LOVAGE_CELERY_KEY_PREFIX: 'proj:',
     });
     expect(config.celery).toEqual([
-      { name: 'billing', url: 'redis://:s3cret@10.0.0.5:6380/2', keyPrefix: 'proj:', db: 2 },
-      { name: 'localhost:6379/0', url: 'redis://localhost', keyPrefix: 'proj:', db: 0 },
+      { name: 'billing', url: 'redis://:s3cret@10.0.0.5:6380/2', keyPrefix: 'proj:', db: 2, resultBackend: 'redis://:s3cret@10.0.0.5:6380/2' },
+      { name: 'localhost:6379/0', url: 'redis://localhost', keyPrefix: 'proj:', db: 0, resultBackend: 'redis://localhost' },
     ]);
+  });
+
+  it('reads where each cluster keeps its results, by name or by position, the broker otherwise', () => {
+    const clusters = (backends: string) =>
+      loadConfig({ LOVAGE_CELERY_BROKER_URL: 'a=redis://h1/0,b=redis://h2/0', LOVAGE_CELERY_RESULT_BACKEND: backends }).celery.map((c) => c.resultBackend);
+    expect(clusters('b=redis://results/3')).toEqual(['redis://h1/0', 'redis://results/3']);
+    expect(clusters('redis://r1/1, redis://r2/2')).toEqual(['redis://r1/1', 'redis://r2/2']);
+    expect(() => clusters('c=redis://:pw@r/1')).toThrow(/^LOVAGE_CELERY_RESULT_BACKEND="c=redis:\/\/<hidden>@r\/1" is invalid: .*no cluster is named "c"/);
+    expect(() => clusters('redis://r/1,redis://r/2,redis://r/3')).toThrow(/no cluster #3/);
+    expect(() => clusters('a=db+postgresql://x')).toThrow(/LOVAGE_CELERY_RESULT_BACKEND.*only redis:\/\//);
   });
 
   it('refuses a Celery broker it cannot watch, naming the variable and hiding the password', () => {
@@ -50,6 +60,8 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LOVAGE_CELERY_BROKER_URL: 'redis://h/x' })).toThrow(/LOVAGE_CELERY_BROKER_URL.*database must be a number/);
     expect(() => loadConfig({ LOVAGE_CELERY_BROKER_URL: 'a=redis://h,a=redis://g' })).toThrow(/two clusters are named "a"/);
     expect(() => loadConfig({ LOVAGE_CELERY_BROKER_URL: ' , ' })).toThrow(/LOVAGE_CELERY_BROKER_URL.*names no broker/);
+    // `lovage` is the filters' name for Lovage's own tasks and workers.
+    expect(() => loadConfig({ LOVAGE_CELERY_BROKER_URL: 'Lovage=redis://h' })).toThrow(/LOVAGE_CELERY_BROKER_URL.*"lovage" stands for Lovage's own tasks/);
   });
 
   it('reads the security settings and never echoes a secret in an error', () => {

@@ -31,6 +31,7 @@ const envSchema = z.object({
     })
     .optional(),
   LOVAGE_CELERY_KEY_PREFIX: z.string().optional(),
+  LOVAGE_CELERY_RESULT_BACKEND: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -80,7 +81,63 @@ export interface CeleryClusterConfig {
   keyPrefix: string;
   /** The broker URL's database number: kombu puts it in its pub/sub channel names. */
   db: number;
+  /** Where the cluster's results (`celery-task-meta-<id>`) live: LOVAGE_CELERY_RESULT_BACKEND's entry, else the broker. */
+  resultBackend: string;
 }
+
+/** One `[name=]url` entry of a comma-separated list. */
+function splitEntry(raw: string): { entry: string; name: string | undefined; url: string } {
+  const entry = raw.trim();
+  const at = entry.indexOf('=');
+  const named = at > 0 && !entry.slice(0, at).includes('://');
+  return { entry, name: named ? entry.slice(0, at).trim() : undefined, url: named ? entry.slice(at + 1).trim() : entry };
+}
+
+function redisUrl(entry: string, url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`${JSON.stringify(entry)} is not a URL (expected [name=]redis://host:port/db)`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new Error(`${JSON.stringify(entry)}: only redis:// and rediss:// can be watched for now`);
+  }
+  return parsed;
+}
+
+/**
+ * Sets each cluster's result backend from LOVAGE_CELERY_RESULT_BACKEND
+ * (`[name=]redis://…`, comma-separated): a named entry goes to the cluster of
+ * that name, an unnamed one to the cluster in the same position. Clusters left
+ * out keep their broker.
+ */
+export function applyResultBackends(clusters: CeleryClusterConfig[], value: string): CeleryClusterConfig[] {
+  const out = clusters.map((cluster) => ({ ...cluster }));
+  value
+    .split(',')
+    .filter((raw) => raw.trim() !== '')
+    .forEach((raw, index) => {
+      const { entry, name, url } = splitEntry(raw);
+      redisUrl(entry, url);
+      const cluster = name === undefined ? out[index] : out.find((c) => c.name === name);
+      if (!cluster) {
+        throw new Error(
+          name === undefined
+            ? `${JSON.stringify(entry)}: there is no cluster #${index + 1} in LOVAGE_CELERY_BROKER_URL`
+            : `${JSON.stringify(entry)}: no cluster is named ${JSON.stringify(name)} in LOVAGE_CELERY_BROKER_URL`,
+        );
+      }
+      cluster.resultBackend = url;
+    });
+  return out;
+}
+
+/**
+ * The cluster filter's name for Lovage's own tasks and workers (their `cluster` is null). No
+ * Celery cluster may take it.
+ */
+export const OWN_CLUSTER = 'lovage';
 
 const CLUSTER_NAME = /^[A-Za-z0-9][\w.:@/-]{0,99}$/;
 
@@ -88,28 +145,17 @@ const CLUSTER_NAME = /^[A-Za-z0-9][\w.:@/-]{0,99}$/;
 export function parseCeleryClusters(value: string, keyPrefix = ''): CeleryClusterConfig[] {
   const clusters: CeleryClusterConfig[] = [];
   for (const raw of value.split(',')) {
-    const entry = raw.trim();
-    if (entry === '') continue;
-    const at = entry.indexOf('=');
-    const named = at > 0 && !entry.slice(0, at).includes('://');
-    const name = named ? entry.slice(0, at).trim() : undefined;
-    const url = named ? entry.slice(at + 1).trim() : entry;
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new Error(`${JSON.stringify(entry)} is not a URL (expected [name=]redis://host:port/db)`);
-    }
-    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-      throw new Error(`${JSON.stringify(entry)}: only redis:// and rediss:// brokers can be watched for now`);
-    }
+    if (raw.trim() === '') continue;
+    const { entry, name, url } = splitEntry(raw);
+    const parsed = redisUrl(entry, url);
     const path = parsed.pathname.replace(/^\//, '');
     if (path !== '' && !/^\d+$/.test(path)) throw new Error(`${JSON.stringify(entry)}: the database must be a number`);
     const db = path === '' ? 0 : Number(path);
     const clusterName = name ?? `${parsed.hostname}:${parsed.port || '6379'}/${db}`;
+    if (clusterName.toLowerCase() === OWN_CLUSTER) throw new Error(`${JSON.stringify(entry)}: the name ${JSON.stringify(OWN_CLUSTER)} stands for Lovage's own tasks in filters; give this cluster another name`);
     if (!CLUSTER_NAME.test(clusterName)) throw new Error(`${JSON.stringify(clusterName)} is not a usable cluster name (letters, digits, . _ - : @ /)`);
     if (clusters.some((c) => c.name === clusterName)) throw new Error(`two clusters are named ${JSON.stringify(clusterName)}`);
-    clusters.push({ name: clusterName, url, keyPrefix, db });
+    clusters.push({ name: clusterName, url, keyPrefix, db, resultBackend: url });
   }
   if (clusters.length === 0) throw new Error('names no broker');
   return clusters;
@@ -142,7 +188,24 @@ function configError(error: z.ZodError, cleaned: Record<string, string>, secret:
 
 const secretVariables = new Set(['LOVAGE_ADMIN_PASSWORD', 'LOVAGE_METRICS_TOKEN']);
 /** Shown without their URLs' passwords. */
-const urlVariables = new Set(['LOVAGE_CELERY_BROKER_URL']);
+const urlVariables = new Set(['LOVAGE_CELERY_BROKER_URL', 'LOVAGE_CELERY_RESULT_BACKEND']);
+
+function shownWithoutPasswords(cleaned: Record<string, string>): Record<string, string> {
+  const shown = { ...cleaned };
+  for (const name of urlVariables) if (shown[name] !== undefined) shown[name] = shown[name].replace(/\/\/[^@/]*@/g, '//<hidden>@');
+  return shown;
+}
+
+/** The watched clusters with their key prefix and result backends. */
+function celeryClusters(value: z.infer<typeof envSchema>, shown: Record<string, string>): CeleryClusterConfig[] {
+  const clusters = (value.LOVAGE_CELERY_BROKER_URL ?? []).map((cluster) => ({ ...cluster, keyPrefix: value.LOVAGE_CELERY_KEY_PREFIX ?? '' }));
+  if (value.LOVAGE_CELERY_RESULT_BACKEND === undefined) return clusters;
+  try {
+    return applyResultBackends(clusters, value.LOVAGE_CELERY_RESULT_BACKEND);
+  } catch (error) {
+    throw new ConfigError(`LOVAGE_CELERY_RESULT_BACKEND=${JSON.stringify(shown.LOVAGE_CELERY_RESULT_BACKEND)} is invalid: ${(error as Error).message}`);
+  }
+}
 
 /** Resolves the security settings alone (createGateway reads them when its caller did not pass them). */
 export function loadSecurityConfig(env: Record<string, string | undefined> = process.env): SecurityConfig {
@@ -164,11 +227,7 @@ export function loadSecurityConfig(env: Record<string, string | undefined> = pro
 export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
   const cleaned = cleanEnv(env);
   const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    const shown = { ...cleaned };
-    for (const name of urlVariables) if (shown[name] !== undefined) shown[name] = shown[name].replace(/\/\/[^@/]*@/g, '//<hidden>@');
-    throw configError(parsed.error, shown, () => false);
-  }
+  if (!parsed.success) throw configError(parsed.error, shownWithoutPasswords(cleaned), () => false);
   const value = parsed.data;
   const security = loadSecurityConfig(env);
   return {
@@ -177,7 +236,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: value.DATABASE_URL,
     dataDir: value.LOVAGE_DATA_DIR,
     brokerUrl: value.LOVAGE_BROKER_URL,
-    celery: (value.LOVAGE_CELERY_BROKER_URL ?? []).map((cluster) => ({ ...cluster, keyPrefix: value.LOVAGE_CELERY_KEY_PREFIX ?? '' })),
+    celery: celeryClusters(value, shownWithoutPasswords(cleaned)),
     logLevel: value.LOG_LEVEL,
     security,
   };

@@ -2,7 +2,7 @@
 // an event stream) how far behind the stream the database is, and the state of
 // each watched Celery cluster's event source.
 import type { FastifyInstance } from 'fastify';
-import type { CeleryEventSource } from './ingest/celery-events.js';
+import type { CeleryCluster } from './celery/celery-cluster.js';
 import type { Ingest, IngestLag } from './ingest/ingest.js';
 import type { Database } from './store/database.js';
 
@@ -10,7 +10,7 @@ export function registerHealth(
   app: FastifyInstance,
   database: Database,
   ingest: Ingest | null = null,
-  celery: readonly CeleryEventSource[] = [],
+  celery: readonly CeleryCluster[] = [],
 ): void {
   app.get('/healthz', async (_request, reply) => {
     const ok = await database.check();
@@ -24,7 +24,11 @@ export function registerHealth(
         lag = { state: 'failing', lastError: error instanceof Error ? error.message : String(error) };
       }
     }
-    const clusters = celery.map((source) => source.status());
+    // Each cluster's event source, and when events were last missed and reconciled.
+    const clusters = celery.map((cluster) => {
+      const { events, lastReconciledAt, reconciledCount, missedSince, missedUntil } = cluster.status();
+      return { ...events, lastReconciledAt, reconciledCount, missedSince, missedUntil };
+    });
     const healthy = ok && lag?.state !== 'failing' && clusters.every((cluster) => cluster.state !== 'failing');
     return reply.code(healthy ? 200 : 503).send({
       status: healthy ? 'ok' : 'degraded',

@@ -26,6 +26,8 @@ import { registerHealth } from './health.js';
 import { exposureWarnings } from './security/exposure.js';
 import { registerSecurityHeaders } from './security/headers.js';
 import { CeleryEventSource, type CeleryEventSourceOptions } from './ingest/celery-events.js';
+import { CeleryCluster, type CeleryClusterOptions } from './celery/celery-cluster.js';
+import { CeleryActions } from './celery/celery-actions.js';
 import { Ingest, type IngestOptions } from './ingest/ingest.js';
 import type { BatchListener } from './ingest/batch-result.js';
 import type { LiveFeedOptions } from './live/live-feed.js';
@@ -97,6 +99,8 @@ export interface GatewayOptions {
   celery?: CeleryClusterConfig[];
   /** Batching of the Celery event sources. */
   celeryEvents?: CeleryEventSourceOptions;
+  /** Stats refresh and inspect timeouts of the Celery clusters. */
+  celeryClusters?: CeleryClusterOptions;
   /**
    * Retries the failed members of a workflow (POST /tasks/:id/workflow/retry-failed). By default
    * the engine app's `app.workflows`, when the engine has canvas; tests and embedders may pass their own.
@@ -131,6 +135,8 @@ export interface Gateway {
   ingest: Ingest | null;
   /** One event source per watched Celery cluster. */
   celery: CeleryEventSource[];
+  /** Each watched Celery cluster's control, reconciliation and worker stats (same order as `celery`). */
+  celeryClusters: CeleryCluster[];
   /** The background pruning of old history, unless turned off. */
   retention: Retention | null;
   close(): Promise<void>;
@@ -187,6 +193,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const celery = (options.celery ?? []).map(
     (cluster) => new CeleryEventSource(cluster, database.prisma, logger.child({ component: 'celery-events', cluster: cluster.name }), options.celeryEvents),
   );
+  const clusters = celery.map(
+    (source, index) => new CeleryCluster(options.celery![index]!, source, database.prisma, logger.child({ component: 'celery-cluster', cluster: source.cluster }), options.celeryClusters),
+  );
+  const celeryActions = clusters.length > 0 ? new CeleryActions(clusters, database.prisma) : null;
   // The live feed and the metrics follow every source of committed batches alike.
   const sources = [...(ingest ? [ingest] : []), ...celery];
   const applied =
@@ -200,7 +210,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             };
           },
         };
-  registerHealth(app, database, ingest, celery);
+  registerHealth(app, database, ingest, clusters);
   const feedMetrics = registerMonitorMetrics(metrics.registry, { engine: options.app ?? null, ingest, prisma: database.prisma, logger });
   applied?.onApplied(feedMetrics);
   registerMetrics(app, metrics, security.metricsToken);
@@ -213,6 +223,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     passwordCost,
     engine: options.app ?? null,
     ingest,
+    celery: clusters,
+    celeryActions,
     exposure: { host, metricsToken: security.metricsToken },
   });
   // Flower's read endpoints (/api/workers, /api/tasks, /api/task/info|result/:id, /api/queues/length).
@@ -226,6 +238,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     trustProxy: security.trustProxy,
     workflows: options.workflows,
+    celery: celeryActions,
     ...(options.live ? { live: options.live } : {}),
   });
   const sweep = setInterval(() => {
@@ -234,9 +247,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }, SESSION_SWEEP_INTERVAL_MS);
   sweep.unref();
 
-  const closeCelery = () => Promise.all(celery.map((source) => source.close()));
+  const closeCelery = async () => {
+    await Promise.all(clusters.map((cluster) => cluster.close()));
+    await Promise.all(celery.map((source) => source.close()));
+  };
   try {
     await ingest?.start();
+    for (const cluster of clusters) cluster.start();
     await Promise.all(celery.map((source) => source.start()));
     await app.listen({ port: options.port, host });
   } catch (error) {
@@ -269,6 +286,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     metrics,
     ingest,
     celery,
+    celeryClusters: clusters,
     retention,
     close() {
       closing ??= (async () => {

@@ -188,7 +188,42 @@ describe('read API', () => {
       expect((await errorOf(missing)).code).toBe('NOT_FOUND');
 
       const facets = await getJson<TaskFacets>(viewer, '/api/v1/tasks/facets');
-      expect(facets).toEqual({ names: ['mail.send', 'report.build'], queues: ['default', 'mail'], workers: ['worker-a', 'worker-b'], states: ['PENDING', 'RECEIVED', 'STARTED', 'RETRY', 'SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED'] });
+      expect(facets).toEqual({ names: ['mail.send', 'report.build'], queues: ['default', 'mail'], workers: ['worker-a', 'worker-b'], clusters: [], states: ['PENDING', 'RECEIVED', 'STARTED', 'RETRY', 'SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED'] });
+    });
+  });
+
+  postgresTest("filters tasks and workers by Celery cluster, `lovage` standing for Lovage's own", async ({ postgres }) => {
+    await withSeededGateway(postgres.url, async (gateway, viewer) => {
+      // Two watched clusters' rows beside the seed's 60 own tasks, as their event ingest writes them.
+      for (const [cluster, pid] of [['shop', 40], ['billing', 41]] as const) {
+        const python = producer(`celery@${cluster}`, pid, T0);
+        await applyBatch(
+          gateway.prisma,
+          [
+            python({ type: 'worker-online', ...heartbeat(0) }, 0),
+            python({ type: 'task-sent', id: `${cluster}-1`, name: 'proj.tasks.add', queue: 'celery', retries: 0, args: '(2, 2)' }, 100),
+            python({ type: 'task-sent', id: `${cluster}-2`, name: 'proj.tasks.add', queue: 'celery', retries: 0, args: '(3, 3)' }, 200),
+          ],
+          undefined,
+          { cluster },
+        );
+      }
+      const ids = (tasks: TaskSummary[]) => tasks.map((t) => t.id).sort();
+      expect(ids(await allPages(viewer, 'cluster=shop', 50))).toEqual(['shop-1', 'shop-2']);
+      expect((await allPages(viewer, 'cluster=shop', 50)).every((t) => t.cluster === 'shop')).toBe(true);
+      expect(ids(await allPages(viewer, 'cluster=billing&name=proj.tasks.add', 1))).toEqual(['billing-1', 'billing-2']);
+      const own = await allPages(viewer, 'cluster=lovage', 50);
+      expect(own).toHaveLength(60);
+      expect(own.every((t) => t.cluster === null)).toBe(true);
+      expect(await allPages(viewer, 'cluster=nowhere', 50)).toEqual([]);
+      expect((await getJson<TaskFacets>(viewer, '/api/v1/tasks/facets')).clusters).toEqual(['billing', 'shop']);
+
+      const workers = async (query: string) => (await getJson<WorkerList>(viewer, `/api/v1/workers?${query}`)).workers.map((w) => w.hostname).sort();
+      expect(await workers('cluster=shop')).toEqual(['celery@shop']);
+      expect(await workers('cluster=lovage')).toEqual(['worker-a', 'worker-b']);
+      const bad = await viewer.request('GET', `/api/v1/tasks?cluster=${'x'.repeat(101)}`);
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(await errorOf(bad))).toContain('cluster');
     });
   });
 

@@ -1,5 +1,6 @@
 // Settings the browser bundle may read. NEXT_PUBLIC_* values are inlined by `next build`, so they
 // are fixed per build; each must be read by its full literal name for the inlining to happen.
+import './zod-setup';
 import { z } from 'zod';
 
 const schema = z.object({

@@ -14,6 +14,7 @@ import type { ControlBus } from '../control/control-bus.js';
 import type { WorkerRegistry } from '../control/worker-registry.js';
 import type { EventLog } from '../events/event-log.js';
 import { AsyncResult, type ResultHost } from '../result/async-result.js';
+import { CeleryCanvas } from '../adapters/celery/celery-canvas.js';
 import { CanvasRuntime } from '../canvas/canvas-runtime.js';
 import type { GroupResult } from '../canvas/group-result.js';
 import { IDENTITY_TASK } from '../canvas/planner.js';
@@ -71,6 +72,17 @@ export class Lovage implements TaskHost, ResultHost, WorkerHost {
     const publish = async (messages: TaskMessage[]): Promise<void> => void (await this.publishBulk(messages));
     this.canvas = new CanvasRuntime({
       protocol: this.config.protocol,
+      foreign:
+        this.config.protocol === 'celery'
+          ? new CeleryCanvas({
+              dialect: 'kombu-5.2',
+              logger: this.logger,
+              resultExpiresMs: this.config.resultExpiresMs,
+              results: this,
+              defaultQueue: () => this.config.defaultQueue,
+              publish,
+            })
+          : undefined,
       codec: this.codec,
       logger: this.logger,
       resultExpiresMs: this.config.resultExpiresMs,
@@ -162,6 +174,10 @@ export class Lovage implements TaskHost, ResultHost, WorkerHost {
 
   /** Chord joins and workflow members (the canvas). */
   workflowStore(): WorkflowStore {
+    if (this.config.protocol === 'celery') {
+      // Canvases in this protocol travel in Celery's embed and join in Celery's keys: nothing records a workflow.
+      throw new ConfigError("app.workflows is not available with protocol 'celery': Celery's canvas keeps no record of a workflow's members to retry");
+    }
     return this.port('workflowStore', 'canvas (chain, group, chord)');
   }
 

@@ -25,8 +25,22 @@ import { assignIds, firstTaskId, Planner, tasksIn, type ChordRef, type Plan } fr
 import type { CanvasJSON } from './signature.js';
 import type { WorkflowStore } from './workflow-store.js';
 
+/**
+ * The canvas in a wire protocol's own format, when it has one (protocol
+ * 'celery': Celery's embed and chord join, adapters/celery/celery-canvas.ts).
+ * It applies canvases and carries them on instead of the planner and the
+ * workflow store.
+ */
+export interface ForeignCanvas {
+  apply(node: CanvasJSON, rootId: string, parentId: string | undefined): Promise<void>;
+  onSucceeded(msg: TaskMessage, result: unknown): Promise<void>;
+  onFailed(msg: TaskMessage, error: RemoteError): Promise<void>;
+}
+
 export interface CanvasRuntimeDeps {
   readonly protocol: string;
+  /** Set for a protocol that carries canvases its own way. */
+  readonly foreign?: ForeignCanvas | undefined;
   readonly codec: MessageCodec;
   readonly logger: Logger;
   readonly resultExpiresMs: number;
@@ -44,7 +58,7 @@ export interface CanvasRuntimeDeps {
 /** Does this message carry canvas work for after it ends? (Checked per settled task: cheap.) */
 export function carriesCanvas(msg: TaskMessage): boolean {
   const h = msg.headers;
-  return h.chain !== undefined || h.chord !== undefined || h.callbacks !== undefined || h.errbacks !== undefined;
+  return h.chain !== undefined || h.chord !== undefined || h.callbacks !== undefined || h.errbacks !== undefined || h.embed !== undefined;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -62,12 +76,17 @@ export class CanvasRuntime {
    * task's workflow (its root id) with the task as parent.
    */
   async apply(canvas: CanvasJSON): Promise<AsyncResult<unknown> | GroupResult> {
-    if (this.deps.protocol !== 'lovage') {
-      throw new ConfigError(`canvas is not available with protocol '${this.deps.protocol}' yet`);
-    }
     const node = assignIds(canvas);
     const current = currentTaskOrUndefined();
     const rootId = current ? (str(current.headers.rootId) ?? current.id) : (firstTaskId(node) ?? 'empty');
+    const foreign = this.deps.foreign;
+    if (foreign) {
+      await foreign.apply(node, rootId, current?.id);
+      return this.resultOf(node, undefined);
+    }
+    if (this.deps.protocol !== 'lovage') {
+      throw new ConfigError(`canvas is not available with protocol '${this.deps.protocol}'`);
+    }
     await this.execute(this.planner.plan(node, { rootId, parentId: current?.id, chain: [] }), rootId);
     return this.resultOf(node, undefined);
   }
@@ -123,6 +142,7 @@ export class CanvasRuntime {
 
   /** A task with canvas headers succeeded (its result, JSON-encoded): send what follows it. */
   async onSucceeded(msg: TaskMessage, result: unknown): Promise<void> {
+    if (this.deps.foreign) return this.deps.foreign.onSucceeded(msg, result);
     const h = msg.headers;
     const rootId = str(h.rootId) ?? msg.id;
     const plans: Plan[] = [];
@@ -154,6 +174,7 @@ export class CanvasRuntime {
 
   /** A task with canvas headers failed or was revoked: run its errbacks, stop its chain, fail its chord. */
   async onFailed(msg: TaskMessage, error: RemoteError): Promise<void> {
+    if (this.deps.foreign) return this.deps.foreign.onFailed(msg, error);
     const h = msg.headers;
     const rootId = str(h.rootId) ?? msg.id;
     for (const errback of (h.errbacks as CanvasJSON[] | undefined) ?? []) {

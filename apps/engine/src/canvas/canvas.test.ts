@@ -4,10 +4,11 @@ import { Lovage } from '../app/lovage.js';
 import { chain, group } from './signature.js';
 
 describe('canvas outside the conformance suites', () => {
-  it("throws a ConfigError with protocol 'celery', before touching the broker", async () => {
+  it("app.workflows.retryFailed() throws a ConfigError naming it with protocol 'celery', before touching the broker", async () => {
     const app = new Lovage({ name: 'c', broker: 'redis://127.0.0.1:1/0', protocol: 'celery', logLevel: 'silent' });
-    const add = app.task('c.add', (a: number, b: number) => a + b);
-    await expect(chain(add.s(1, 2), add.s(3)).applyAsync()).rejects.toThrow(new ConfigError("canvas is not available with protocol 'celery' yet"));
+    await expect(app.workflows.retryFailed('some-id')).rejects.toThrow(
+      new ConfigError("app.workflows is not available with protocol 'celery': Celery's canvas keeps no record of a workflow's members to retry"),
+    );
     await app.close();
   });
 

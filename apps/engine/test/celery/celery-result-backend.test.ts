@@ -120,4 +120,20 @@ describe('the Celery result backend', () => {
     );
     await expect(app.asyncResult(revoked).get({ timeout: 5_000 })).rejects.toBeInstanceOf(TaskRevokedError);
   });
+
+  it('results stored in the same turn go out together, each SETEX with its own expiry and PUBLISHed once', async () => {
+    await listener.psubscribe('celery-task-meta-*');
+    const batch = Array.from({ length: 40 }, (_, i) => ({ id: randomUUID(), value: i }));
+    ids.push(...batch.map((b) => b.id));
+    await Promise.all(
+      batch.map((b, i) =>
+        app.backend.store({ id: b.id, task: 'proj.add', queue: 'celery', state: 'SUCCESS', result: b.value, retries: 0, attempts: [] }, (60 + i) * 1000),
+      ),
+    );
+    const texts = await redis.mget(batch.map((b) => layout.resultKey(b.id)));
+    expect(texts.map((t) => decodeResultMeta(t!).result)).toEqual(batch.map((b) => b.value));
+    expect(await redis.ttl(layout.resultKey(batch[39]!.id))).toBeGreaterThan(90);
+    await until(() => batch.every((b) => published.get(layout.resultKey(b.id))?.length === 1));
+    expect(batch.map((b) => published.get(layout.resultKey(b.id))![0])).toEqual(texts);
+  });
 });

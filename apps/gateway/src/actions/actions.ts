@@ -7,6 +7,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { BulkJobs } from './bulk-jobs.js';
 import type { ActionServices } from './routes.js';
+import type { CeleryActions } from '../celery/celery-actions.js';
 import { TaskActions } from './task-actions.js';
 import { WorkflowActions, type WorkflowRetrier } from './workflow-actions.js';
 
@@ -17,11 +18,14 @@ export class Actions implements ActionServices {
   onScheduleEdited: ((name: string) => void) | undefined;
   private readonly stopForwarding: () => void;
 
+  readonly celery: CeleryActions | null;
+
   constructor(
     readonly app: Lovage,
-    deps: { prisma: PrismaClient; audit: AuditLog; logger: Logger; workflows?: WorkflowRetrier | undefined },
+    deps: { prisma: PrismaClient; audit: AuditLog; logger: Logger; workflows?: WorkflowRetrier | undefined; celery?: CeleryActions | null },
   ) {
-    this.tasks = new TaskActions(app, deps.prisma);
+    this.celery = deps.celery ?? null;
+    this.tasks = new TaskActions(app, deps.prisma, this.celery);
     // The engine's canvas API; a given retrier (tests, embedders) overrides it.
     this.workflows = new WorkflowActions(deps.workflows ?? app.workflows, deps.prisma);
     this.jobs = new BulkJobs({ app, prisma: deps.prisma, tasks: this.tasks, audit: deps.audit, logger: deps.logger });

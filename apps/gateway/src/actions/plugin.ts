@@ -5,12 +5,13 @@ import type { FastifyPluginCallback } from 'fastify';
 import { authenticate } from '../auth/authenticate.js';
 import type { SessionStore } from '../auth/session-store.js';
 import { OpenApiRegistry } from '../api/openapi.js';
-import { registerActionRoutes, type ActionServices } from './routes.js';
+import { registerActionRoutes, registerControlRoutes, type ActionServices, type ControlServices } from './routes.js';
 
 export interface ActionsPluginOptions {
   sessions: SessionStore;
   allowedOrigins: string[];
-  services: ActionServices;
+  /** Every action; or, for a gateway that only watches Celery clusters, revoke and worker control alone. */
+  services: ActionServices | (ControlServices & { app: null });
   /** The API's OpenAPI registry, when the caller wants these routes in its document. */
   openapi?: OpenApiRegistry;
 }
@@ -22,6 +23,9 @@ export const actionsPlugin: FastifyPluginCallback<ActionsPluginOptions> = (app, 
     void reply.header('cache-control', 'no-store');
     next(null, payload);
   });
-  registerActionRoutes({ app, openapi: options.openapi ?? new OpenApiRegistry(), prefix: '/api/v1' }, options.services);
+  const registrar = { app, openapi: options.openapi ?? new OpenApiRegistry(), prefix: '/api/v1' };
+  const { services } = options;
+  if (services.app === null) registerControlRoutes(registrar, services);
+  else registerActionRoutes(registrar, services);
   done();
 };

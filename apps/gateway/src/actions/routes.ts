@@ -20,6 +20,7 @@ import {
   DeadLetterBodySchema,
   DeadLetterResponseSchema,
   JobIdParamsSchema,
+  PurgeQueueQuerySchema,
   PurgeQueueResponseSchema,
   QueueNameParamsSchema,
   RetryFailedMembersResponseSchema,
@@ -34,13 +35,22 @@ import {
   WorkerControlResponseSchema,
   type WorkerControlBody,
 } from './schemas.js';
-import type { TaskActions } from './task-actions.js';
+import { retryStoredTask, revokeStoredTask, type TaskActions } from './task-actions.js';
+import type { CeleryActions } from '../celery/celery-actions.js';
 import type { WorkflowActions } from './workflow-actions.js';
 
 /** How long worker control waits for the worker's reply. */
 const CONTROL_TIMEOUT_MS = 3_000;
 
-export interface ActionServices {
+/** The actions a Celery cluster's rows take (revoke, worker control), with or without an engine app. */
+export interface ControlServices {
+  app: Lovage | null;
+  tasks: TaskActions | null;
+  /** The watched Celery clusters' pidbox actions; null when none is watched. */
+  celery: CeleryActions | null;
+}
+
+export interface ActionServices extends ControlServices {
   app: Lovage;
   tasks: TaskActions;
   workflows: WorkflowActions;
@@ -53,34 +63,59 @@ const param = (name: string) => (params: Record<string, string | undefined>) => 
 const field = (name: string) => (_params: unknown, body: Record<string, unknown>) => (typeof body[name] === 'string' ? body[name] : null);
 
 export function registerActionRoutes(registrar: RouteRegistrar, services: ActionServices): void {
+  registerControlRoutes(registrar, services);
   registerTaskActions(registrar, services);
   registerQueueActions(registrar, services);
-  registerWorkerActions(registrar, services);
   registerScheduleActions(registrar, services);
 }
 
-function registerTaskActions(registrar: RouteRegistrar, { tasks, workflows, jobs }: ActionServices): void {
+/**
+ * Revoke, retry, apply, worker control and purge: a row with a `cluster` goes to that Celery
+ * cluster's pidbox, any other to the engine app. A gateway that only watches
+ * Celery clusters mounts these alone.
+ */
+export function registerControlRoutes(registrar: RouteRegistrar, services: ControlServices): void {
+  registerTaskSendActions(registrar, services);
+  registerWorkerActions(registrar, services);
+  registerPurgeAction(registrar, services);
+}
+
+function registerPurgeAction(registrar: RouteRegistrar, { app, celery }: ControlServices): void {
   defineAction(registrar, {
     method: 'POST',
-    url: '/tasks/:id/revoke',
-    summary: 'Revoke a task (with terminate: also stop it if it is running)',
-    tag: 'tasks',
-    access: 'operator',
-    action: 'task.revoke',
-    params: TaskIdParamsSchema,
-    body: RevokeTaskBodySchema,
-    response: RevokeTaskResponseSchema,
-    target: param('id'),
-    async handler({ params, body }) {
-      const { previousState } = await tasks.revoke(params.id, body.terminate);
-      return { response: { id: params.id, terminate: body.terminate, previousState } };
+    url: '/queues/:name/purge',
+    summary: "Delete every ready and delayed message of a queue (running ones finish); with ?cluster=, a watched Celery cluster's queue (all its priority lists)",
+    tag: 'queues',
+    access: 'admin',
+    action: 'queue.purge',
+    params: QueueNameParamsSchema,
+    query: PurgeQueueQuerySchema,
+    response: PurgeQueueResponseSchema,
+    target: param('name'),
+    async handler({ params, query }) {
+      if (query.cluster !== undefined) {
+        if (!celery) throw new ConflictError(`this gateway watches no Celery cluster (LOVAGE_CELERY_BROKER_URL)`, 'CLUSTER_NOT_WATCHED');
+        const purged = await celery.purge(query.cluster, params.name);
+        return { response: { queue: params.name, purged, cluster: query.cluster }, audit: { purged, cluster: query.cluster } };
+      }
+      if (!app) throw new ConflictError(`${NO_ENGINE}: give ?cluster= to purge one of theirs`, 'NO_ENGINE');
+      await mustBeQueue(app, params.name);
+      const purged = await app.queues.purge(params.name);
+      return { response: { queue: params.name, purged }, audit: { purged } };
     },
   });
 
+}
+
+const NO_ENGINE = 'this gateway has no Lovage app of its own (LOVAGE_BROKER_URL), only Celery clusters to act on';
+
+function registerTaskSendActions(registrar: RouteRegistrar, { tasks, celery }: ControlServices): void {
+  const prisma = registrar.app.database.prisma;
   defineAction(registrar, {
     method: 'POST',
     url: '/tasks/:id/retry',
-    summary: 'Send a failed or revoked task again as a new task (same name, args, queue, priority), linked both ways',
+    summary:
+      "Send a failed or revoked task again as a new task (same name, args, queue, priority), linked both ways; a Celery cluster's task as a protocol v2 message when its result (result_extended) holds its args as JSON, else 409 CELERY_TASK",
     tag: 'tasks',
     access: 'operator',
     action: 'task.retry',
@@ -89,11 +124,65 @@ function registerTaskActions(registrar: RouteRegistrar, { tasks, workflows, jobs
     response: RetryTaskResponseSchema,
     target: param('id'),
     async handler({ params }) {
-      const { retriedIntoId } = await tasks.retry(params.id);
+      const { retriedIntoId } = tasks ? await tasks.retry(params.id) : await retryStoredTask(prisma, params.id, { lovage: null, celery });
       return { response: { id: params.id, retriedIntoId }, audit: { retriedIntoId } };
     },
   });
 
+  defineAction(registrar, {
+    method: 'POST',
+    url: '/tasks',
+    summary: 'Send a task by name with JSON args and kwargs; with `cluster`, a protocol v2 message onto that watched Celery cluster',
+    tag: 'tasks',
+    access: 'operator',
+    action: 'task.apply',
+    body: ApplyTaskBodySchema,
+    status: 201,
+    response: ApplyTaskResponseSchema,
+    target: field('task'),
+    async handler({ body }) {
+      if (body.cluster !== undefined) {
+        if (!celery) throw new ConflictError(`this gateway watches no Celery cluster (LOVAGE_CELERY_BROKER_URL)`, 'CLUSTER_NOT_WATCHED');
+        const sent = await celery.apply(body.cluster, body.task, body.args, body.kwargs ?? {}, body.options);
+        return { response: { id: sent.id, task: body.task, queue: sent.queue, state: 'PENDING' as const }, audit: { taskId: sent.id, cluster: body.cluster } };
+      }
+      if (!tasks) throw new ConflictError(`${NO_ENGINE}: give \`cluster\` to send to one`, 'NO_ENGINE');
+      if (!(await tasks.isKnownTask(body.task))) {
+        throw new NotFoundError(`no task named ${JSON.stringify(body.task)} is known: no worker registers it and it never ran`);
+      }
+      const { options } = body;
+      const sent = await tasks.send(body.task, body.args, {
+        queue: options.queue,
+        priority: options.priority,
+        countdown: options.countdown,
+        eta: options.eta === undefined ? undefined : new Date(options.eta),
+        expires: options.expires,
+        taskId: options.taskId,
+        kwargs: body.kwargs,
+      });
+      return { response: { id: sent.id, task: body.task, queue: sent.queue, state: 'PENDING' as const }, audit: { taskId: sent.id } };
+    },
+  });
+
+  defineAction(registrar, {
+    method: 'POST',
+    url: '/tasks/:id/revoke',
+    summary: "Revoke a task (with terminate: also stop it if it is running); a Celery cluster's task is revoked over its pidbox",
+    tag: 'tasks',
+    access: 'operator',
+    action: 'task.revoke',
+    params: TaskIdParamsSchema,
+    body: RevokeTaskBodySchema,
+    response: RevokeTaskResponseSchema,
+    target: param('id'),
+    async handler({ params, body }) {
+      const { previousState } = tasks ? await tasks.revoke(params.id, body.terminate) : await revokeStoredTask(prisma, params.id, body.terminate, { app: null, celery });
+      return { response: { id: params.id, terminate: body.terminate, previousState } };
+    },
+  });
+}
+
+function registerTaskActions(registrar: RouteRegistrar, { workflows, jobs }: ActionServices): void {
   defineAction(registrar, {
     method: 'POST',
     url: '/tasks/:id/workflow/retry-failed',
@@ -108,34 +197,6 @@ function registerTaskActions(registrar: RouteRegistrar, { tasks, workflows, jobs
     async handler({ params }) {
       const { retried } = await workflows.retryFailed(params.id);
       return { response: { id: params.id, retried }, audit: { retried: retried.length, pairs: retried } };
-    },
-  });
-
-  defineAction(registrar, {
-    method: 'POST',
-    url: '/tasks',
-    summary: 'Send a task by name with JSON args',
-    tag: 'tasks',
-    access: 'operator',
-    action: 'task.apply',
-    body: ApplyTaskBodySchema,
-    status: 201,
-    response: ApplyTaskResponseSchema,
-    target: field('task'),
-    async handler({ body }) {
-      if (!(await tasks.isKnownTask(body.task))) {
-        throw new NotFoundError(`no task named ${JSON.stringify(body.task)} is known: no worker registers it and it never ran`);
-      }
-      const { options } = body;
-      const sent = await tasks.send(body.task, body.args, {
-        queue: options.queue,
-        priority: options.priority,
-        countdown: options.countdown,
-        eta: options.eta === undefined ? undefined : new Date(options.eta),
-        expires: options.expires,
-        taskId: options.taskId,
-      });
-      return { response: { id: sent.id, task: body.task, queue: sent.queue, state: 'PENDING' as const }, audit: { taskId: sent.id } };
     },
   });
 
@@ -190,23 +251,6 @@ async function mustBeQueue(app: Lovage, name: string): Promise<void> {
 }
 
 function registerQueueActions(registrar: RouteRegistrar, { app }: ActionServices): void {
-  defineAction(registrar, {
-    method: 'POST',
-    url: '/queues/:name/purge',
-    summary: 'Delete every ready and delayed message of a queue (running ones finish)',
-    tag: 'queues',
-    access: 'admin',
-    action: 'queue.purge',
-    params: QueueNameParamsSchema,
-    response: PurgeQueueResponseSchema,
-    target: param('name'),
-    async handler({ params }) {
-      await mustBeQueue(app, params.name);
-      const purged = await app.queues.purge(params.name);
-      return { response: { queue: params.name, purged }, audit: { purged } };
-    },
-  });
-
   for (const [verb, action] of [
     ['requeue', 'deadLetters.requeue'],
     ['drop', 'deadLetters.drop'],
@@ -256,14 +300,18 @@ async function runCommand(app: Lovage, hostname: string, body: WorkerControlBody
       );
     case 'shutdown':
       return app.control.shutdown(options);
+    case 'autoscale':
+      throw new ConflictError(`worker ${hostname} is a Lovage worker: autoscale applies to Celery workers started with --autoscale`, 'NOT_SUPPORTED');
   }
 }
 
-function registerWorkerActions(registrar: RouteRegistrar, { app }: ActionServices): void {
+function registerWorkerActions(registrar: RouteRegistrar, { app, celery }: ControlServices): void {
+  const prisma = registrar.app.database.prisma;
   defineAction(registrar, {
     method: 'POST',
     url: '/workers/:hostname/control',
-    summary: 'Send a control command to one worker (pool_grow, pool_shrink, add_consumer, cancel_consumer, rate_limit, time_limit; shutdown needs admin)',
+    summary:
+      "Send a control command to one worker (pool_grow, pool_shrink, autoscale, add_consumer, cancel_consumer, rate_limit, time_limit; shutdown needs admin); a Celery cluster's worker gets it over its pidbox",
     tag: 'workers',
     access: 'operator',
     action: 'worker.control',
@@ -275,6 +323,13 @@ function registerWorkerActions(registrar: RouteRegistrar, { app }: ActionService
       if (body.command === 'shutdown' && !roleAllows(principal.role, 'admin')) {
         throw new ForbiddenError(`shutting a worker down needs the admin role; you have ${principal.role}`);
       }
+      const row = await prisma.worker.findUnique({ where: { hostname: params.hostname }, select: { cluster: true, online: true } });
+      if (row?.cluster != null && celery) {
+        if (!row.online) throw new NotFoundError(`worker ${params.hostname} is offline`);
+        const reply = await celery.control(row.cluster, params.hostname, body);
+        return { response: { hostname: params.hostname, command: body.command, reply }, audit: { reply, cluster: row.cluster } };
+      }
+      if (!app) throw (row ? new ConflictError(NO_ENGINE, 'NO_ENGINE') : new NotFoundError(`no worker named ${JSON.stringify(params.hostname)}`));
       const live = await app.control.workers();
       if (!live.some((worker) => worker.hostname === params.hostname)) {
         throw new NotFoundError(`no live worker named ${JSON.stringify(params.hostname)} (it stopped, or never ran)`);

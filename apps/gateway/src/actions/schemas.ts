@@ -69,6 +69,10 @@ export type ApplyOptions = z.input<typeof ApplyOptionsSchema>;
 export const ApplyTaskBodySchema = z.object({
   task: taskName,
   args: z.array(z.unknown()).max(10_000, 'must have at most 10,000 items').default([]),
+  /** Keyword arguments (Celery's kwargs; a Lovage handler gets them as one trailing object). */
+  kwargs: z.record(z.string(), z.unknown()).optional(),
+  /** Send it to this watched Celery cluster (LOVAGE_CELERY_BROKER_URL's name) as a protocol v2 message, instead of Lovage's own broker. */
+  cluster: z.string().min(1).max(100).optional(),
   options: ApplyOptionsSchema.default({}),
 });
 export type ApplyTaskBody = z.input<typeof ApplyTaskBodySchema>;
@@ -146,7 +150,11 @@ export const JobIdParamsSchema = z.object({ id: z.uuid({ message: 'must be a UUI
 
 export const QueueNameParamsSchema = z.object({ name: queueName });
 
-export const PurgeQueueResponseSchema = z.object({ queue: z.string(), purged: z.number().int() });
+export const PurgeQueueQuerySchema = z.object({
+  /** Purge this watched Celery cluster's queue (LOVAGE_CELERY_BROKER_URL's name) instead of Lovage's own. */
+  cluster: z.string().min(1).max(100).optional(),
+});
+export const PurgeQueueResponseSchema = z.object({ queue: z.string(), purged: z.number().int(), cluster: z.string().nullable().optional() });
 export type PurgeQueueResponse = z.infer<typeof PurgeQueueResponseSchema>;
 
 export const DeadLetterBodySchema = z
@@ -192,6 +200,17 @@ export const WorkerControlBodySchema = z.discriminatedUnion('command', [
       .refine((value) => value.soft !== undefined || value.hard !== undefined, { message: 'give soft or hard', path: ['soft'] }),
   }),
   z.object({ command: z.literal('shutdown'), arguments: z.object({}).strict().default({}) }),
+  // Celery workers only (started with --autoscale): the pool's bounds.
+  z.object({
+    command: z.literal('autoscale'),
+    arguments: z
+      .object({
+        max: z.number().int('must be an integer').min(1, 'must be at least 1').max(1_000, 'must be at most 1000'),
+        min: z.number().int('must be an integer').min(0, 'must be at least 0').max(1_000, 'must be at most 1000'),
+      })
+      .strict()
+      .refine((value) => value.min <= value.max, { message: 'must not exceed max', path: ['min'] }),
+  }),
 ]);
 export type WorkerControlBody = z.input<typeof WorkerControlBodySchema>;
 export type WorkerCommand = WorkerControlBody['command'];

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { READY_STATES, Task, TASK_STATES, toMs, type Lovage, type TaskState } from '@lovage/engine';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import type { CeleryActions } from '../celery/celery-actions.js';
 
 export type TaskStateName = TaskState;
 
@@ -29,73 +30,126 @@ export interface SendOptions {
 /** How long the apply route waits for workers to say which task names they know. */
 const REGISTERED_TIMEOUT_MS = 1_000;
 
+/**
+ * Revokes a task the monitor knows and that has not finished: a Celery
+ * cluster's task over that cluster's pidbox, any other through the engine app.
+ */
+export async function revokeStoredTask(
+  prisma: PrismaClient,
+  id: string,
+  terminate: boolean,
+  via: { app: Lovage | null; celery: CeleryActions | null },
+): Promise<{ previousState: TaskStateName }> {
+  const row = await prisma.task.findUnique({ where: { id }, select: { state: true, cluster: true } });
+  if (!row) throw new NotFoundError(`no task with id ${JSON.stringify(id)}`);
+  if (FINISHED_STATES.includes(row.state)) {
+    throw new ConflictError(`task ${id} already finished (${row.state}): there is nothing to revoke`, 'TASK_FINISHED');
+  }
+  if (row.cluster !== null && via.celery) await via.celery.revoke(row.cluster, id, terminate);
+  else if (via.app) await via.app.control.revoke(id, { terminate });
+  else throw new ConflictError(`task ${id} is not a watched Celery cluster's, and this gateway has no Lovage app of its own to revoke it with`, 'NO_ENGINE');
+  return { previousState: row.state };
+}
+
+/** What a retry reads of the original task. */
+interface RetryRow {
+  name: string;
+  state: TaskStateName;
+  args: unknown;
+  kwargs: unknown;
+  queue: string;
+  priority: number | null;
+  retriedIntoId: string | null;
+  cluster: string | null;
+}
+
+/**
+ * Sends a failed or revoked task again as a new task (same name, args, queue,
+ * priority) and links the two rows both ways: a Lovage task through the
+ * engine app (`lovage`), a Celery cluster's task as a protocol v2 message
+ * when its args are known as JSON (`celery`). The original is claimed first
+ * (retried_into_id set only while still empty), so two operators retrying the
+ * same task at once produce one new task, not two.
+ */
+export async function retryStoredTask(
+  prisma: PrismaClient,
+  id: string,
+  via: { lovage: ((row: RetryRow, args: unknown[], newId: string) => Promise<void>) | null; celery: CeleryActions | null },
+): Promise<{ retriedIntoId: string }> {
+  const row = await prisma.task.findUnique({
+    where: { id },
+    select: { name: true, state: true, args: true, kwargs: true, queue: true, priority: true, retriedIntoId: true, cluster: true },
+  });
+  if (!row) throw new NotFoundError(`no task with id ${JSON.stringify(id)}`);
+  if (row.retriedIntoId) throw new ConflictError(`task ${id} was already retried as ${row.retriedIntoId}`, 'ALREADY_RETRIED');
+  if (!RETRIABLE_STATES.includes(row.state)) {
+    throw new ConflictError(`only a failed or revoked task can be retried; task ${id} is ${row.state}`, 'TASK_NOT_RETRIABLE');
+  }
+  let send: (newId: string) => Promise<void>;
+  if (row.cluster !== null) {
+    if (!via.celery) throw new ConflictError(`task ${id} ran on the Celery cluster ${row.cluster}, which this gateway does not watch; retry it from Python`, 'CELERY_TASK');
+    send = await via.celery.retrySender(row.cluster, id, row);
+  } else {
+    // The monitor keeps the args preview the events carry (cut at 256 characters);
+    // a cut preview is stored as a JSON string, and a retry must not run with it.
+    const args = row.args;
+    if (!Array.isArray(args)) {
+      throw new ConflictError(`the arguments of task ${id} were too long to keep in the monitor, so it cannot be retried from here`, 'ARGS_UNAVAILABLE');
+    }
+    const lovage = via.lovage;
+    if (!lovage) throw new ConflictError(`task ${id} is a Lovage task, and this gateway has no Lovage app of its own to send it with`, 'NO_ENGINE');
+    send = (newId) => lovage(row, args, newId);
+  }
+  const newId = randomUUID();
+  const claimed = await prisma.task.updateMany({
+    where: { id, retriedIntoId: null, state: { in: [...RETRIABLE_STATES] } },
+    data: { retriedIntoId: newId },
+  });
+  if (claimed.count === 0) throw new ConflictError(`task ${id} changed while it was being retried; reload it`, 'TASK_CHANGED');
+  try {
+    await send(newId);
+  } catch (error) {
+    await prisma.task.updateMany({ where: { id, retriedIntoId: newId }, data: { retriedIntoId: null } });
+    throw error;
+  }
+  // The ingest never writes retried_from_id, so this link survives its upserts of the new task.
+  await prisma.task.upsert({
+    where: { id: newId },
+    create: { id: newId, name: row.name, args: row.args as never, queue: row.queue, priority: row.priority, retriedFromId: id, cluster: row.cluster },
+    update: { retriedFromId: id },
+  });
+  return { retriedIntoId: newId };
+}
+
 export class TaskActions {
   constructor(
     private readonly app: Lovage,
     private readonly prisma: PrismaClient,
+    private readonly celery: CeleryActions | null = null,
   ) {}
 
   /** Revokes a task the monitor knows and that has not finished. */
-  async revoke(id: string, terminate: boolean): Promise<{ previousState: TaskStateName }> {
-    const row = await this.prisma.task.findUnique({ where: { id }, select: { state: true } });
-    if (!row) throw new NotFoundError(`no task with id ${JSON.stringify(id)}`);
-    if (FINISHED_STATES.includes(row.state)) {
-      throw new ConflictError(`task ${id} already finished (${row.state}): there is nothing to revoke`, 'TASK_FINISHED');
-    }
-    await this.app.control.revoke(id, { terminate });
-    return { previousState: row.state };
+  revoke(id: string, terminate: boolean): Promise<{ previousState: TaskStateName }> {
+    return revokeStoredTask(this.prisma, id, terminate, { app: this.app, celery: this.celery });
   }
 
   /** Revokes by id without looking the task up (Flower's semantics: it may not be ingested yet). */
   async revokeAny(id: string, terminate: boolean): Promise<void> {
-    await this.app.control.revoke(id, { terminate });
+    // A Celery cluster's task (when the monitor has seen it) is revoked over that cluster's pidbox.
+    const row = this.celery ? await this.prisma.task.findUnique({ where: { id }, select: { cluster: true } }) : null;
+    if (row?.cluster != null && this.celery) await this.celery.revoke(row.cluster, id, terminate);
+    else await this.app.control.revoke(id, { terminate });
   }
 
-  /**
-   * Sends a failed or revoked task again as a new task (same name, args, queue,
-   * priority) and links the two rows both ways. The original is claimed first
-   * (retried_into_id set only while still empty), so two operators retrying the
-   * same task at once produce one new task, not two.
-   */
-  async retry(id: string): Promise<{ retriedIntoId: string }> {
-    const row = await this.prisma.task.findUnique({
-      where: { id },
-      select: { name: true, state: true, args: true, kwargs: true, queue: true, priority: true, retriedIntoId: true, cluster: true },
+  /** Sends a failed or revoked task again as a new task (see retryStoredTask). */
+  retry(id: string): Promise<{ retriedIntoId: string }> {
+    return retryStoredTask(this.prisma, id, {
+      celery: this.celery,
+      lovage: async (row, args, newId) => {
+        const kwargs = row.kwargs !== null && typeof row.kwargs === 'object' && !Array.isArray(row.kwargs) ? (row.kwargs as Record<string, unknown>) : undefined;
+        await this.send(row.name, args, { queue: row.queue, priority: row.priority ?? undefined, taskId: newId, kwargs, headers: { retriedFrom: id } });
+      },
     });
-    if (!row) throw new NotFoundError(`no task with id ${JSON.stringify(id)}`);
-    // A watched Celery cluster's events carry args as Python repr text: nothing to send again as JSON.
-    if (row.cluster !== null) {
-      throw new ConflictError(`task ${id} ran on the Celery cluster ${row.cluster}, whose events carry its arguments as Python text; retry it from Python`, 'CELERY_TASK');
-    }
-    if (row.retriedIntoId) throw new ConflictError(`task ${id} was already retried as ${row.retriedIntoId}`, 'ALREADY_RETRIED');
-    if (!RETRIABLE_STATES.includes(row.state)) {
-      throw new ConflictError(`only a failed or revoked task can be retried; task ${id} is ${row.state}`, 'TASK_NOT_RETRIABLE');
-    }
-    // The monitor keeps the args preview the events carry (cut at 256 characters);
-    // a cut preview is stored as a JSON string, and a retry must not run with it.
-    if (!Array.isArray(row.args)) {
-      throw new ConflictError(`the arguments of task ${id} were too long to keep in the monitor, so it cannot be retried from here`, 'ARGS_UNAVAILABLE');
-    }
-    const newId = randomUUID();
-    const claimed = await this.prisma.task.updateMany({
-      where: { id, retriedIntoId: null, state: { in: [...RETRIABLE_STATES] } },
-      data: { retriedIntoId: newId },
-    });
-    if (claimed.count === 0) throw new ConflictError(`task ${id} changed while it was being retried; reload it`, 'TASK_CHANGED');
-    const kwargs = row.kwargs !== null && typeof row.kwargs === 'object' && !Array.isArray(row.kwargs) ? (row.kwargs as Record<string, unknown>) : undefined;
-    try {
-      await this.send(row.name, row.args, { queue: row.queue, priority: row.priority ?? undefined, taskId: newId, kwargs, headers: { retriedFrom: id } });
-    } catch (error) {
-      await this.prisma.task.updateMany({ where: { id, retriedIntoId: newId }, data: { retriedIntoId: null } });
-      throw error;
-    }
-    // The ingest never writes retried_from_id, so this link survives its upserts of the new task.
-    await this.prisma.task.upsert({
-      where: { id: newId },
-      create: { id: newId, name: row.name, args: row.args as unknown[] as never, queue: row.queue, priority: row.priority, retriedFromId: id },
-      update: { retriedFromId: id },
-    });
-    return { retriedIntoId: newId };
   }
 
   /** Is this a task name something knows: this process, the monitor's history, or a live worker. */

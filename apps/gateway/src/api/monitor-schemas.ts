@@ -121,6 +121,7 @@ export const TaskListQuerySchema = z.object({
   name: z.string().min(1).max(200).optional().meta({ description: 'Exact task name' }),
   worker: z.string().min(1).max(200).optional(),
   queue: z.string().min(1).max(200).optional(),
+  cluster: z.string().min(1).max(100).optional().meta({ description: "A watched Celery cluster's name, or `lovage` for Lovage's own tasks" }),
   q: z.string().trim().min(1, 'must not be empty').max(200).optional().meta({ description: 'Full-text search over name, args, kwargs, result and error (all words must match)' }),
   since: isoQuery.optional().meta({ description: 'Created at or after' }),
   until: isoQuery.optional().meta({ description: 'Created before' }),
@@ -148,6 +149,8 @@ export const TaskFacetsSchema = z
     names: z.array(z.string()),
     queues: z.array(z.string()),
     workers: z.array(z.string()),
+    /** Celery clusters that tasks were seen on; empty when every task is Lovage's own. */
+    clusters: z.array(z.string()),
     states: z.array(TaskStateSchema),
   })
   .meta({ id: 'TaskFacets' });
@@ -262,6 +265,12 @@ export const WorkerSummarySchema = z
     memoryRss: z.number().nullable(),
     /** The Celery cluster (LOVAGE_CELERY_BROKER_URL's name) of a Python worker; null for Lovage's own workers. */
     cluster: z.string().nullable(),
+    /** A Celery worker's max-concurrency from `inspect stats` (poolSize: the processes it runs now, which pool grow/shrink change); null for Lovage's. */
+    maxConcurrency: z.number().int().nullable(),
+    /** A Celery worker's prefetch count from `inspect stats`; null for Lovage's. */
+    prefetchCount: z.number().int().nullable(),
+    /** When `inspect stats` last answered for a Celery worker; null for Lovage's. */
+    statsAt: timestamp.nullable(),
   })
   .meta({ id: 'WorkerSummary' });
 export type WorkerSummary = z.infer<typeof WorkerSummarySchema>;
@@ -271,6 +280,7 @@ export type WorkerList = z.infer<typeof WorkerListSchema>;
 
 export const WorkerListQuerySchema = z.object({
   online: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
+  cluster: z.string().min(1).max(100).optional().meta({ description: "A watched Celery cluster's name, or `lovage` for Lovage's own workers" }),
 });
 export type WorkerListQuery = z.input<typeof WorkerListQuerySchema>;
 
@@ -317,6 +327,12 @@ export const QueueSummarySchema = z
     dequeuedPerMinute: z.number(),
     /** The broker's per-minute counters for the last hour, oldest first. */
     history: z.array(QueueRatePointSchema),
+    /**
+     * The Celery cluster (LOVAGE_CELERY_BROKER_URL's name) whose broker holds the queue; null for Lovage's own.
+     * A Celery queue's `ready` is its kombu lists' length (all priority steps), `reserved` the tasks the monitor
+     * holds as received or started from it; delayed, dead, age and rates are not tracked for it (0, null, []).
+     */
+    cluster: z.string().nullable(),
   })
   .meta({ id: 'QueueSummary' });
 export type QueueSummary = z.infer<typeof QueueSummarySchema>;

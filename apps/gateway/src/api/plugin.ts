@@ -9,6 +9,9 @@ import type { SessionStore } from '../auth/session-store.js';
 import { registerAuditRoutes } from '../audit/routes.js';
 import { registerExposureRoutes, type ExposureSettings } from '../security/exposure.js';
 import type { Ingest } from '../ingest/ingest.js';
+import type { CeleryCluster } from '../celery/celery-cluster.js';
+import type { CeleryActions } from '../celery/celery-actions.js';
+import { registerClusterRoutes } from './clusters.js';
 import { OpenApiRegistry } from './openapi.js';
 import { registerOverviewRoutes } from './overview.js';
 import { registerQueueRoutes } from './queues.js';
@@ -30,6 +33,10 @@ export interface ApiPluginOptions {
   /** The engine app (queues, dead letters, schedules come from its broker); null serves the database only. */
   engine?: Lovage | null;
   ingest?: Ingest | null;
+  /** The watched Celery clusters (GET /clusters). */
+  celery?: readonly CeleryCluster[];
+  /** Their queues (GET /queues). */
+  celeryActions?: CeleryActions | null;
   /** Where the gateway listens and how /metrics is guarded, for the exposure warnings. */
   exposure: ExposureSettings;
 }
@@ -52,7 +59,8 @@ export const apiPlugin: FastifyPluginCallback<ApiPluginOptions> = (app, options,
   registerAuditRoutes(registrar);
   registerTaskRoutes(registrar);
   registerWorkerRoutes(registrar);
-  registerQueueRoutes(registrar, options.engine ?? null);
+  registerClusterRoutes(registrar, options.celery ?? []);
+  registerQueueRoutes(registrar, options.engine ?? null, options.celeryActions ?? null);
   registerScheduleRoutes(registrar, options.engine ?? null);
   registerThroughputRoutes(registrar);
   registerOverviewRoutes(registrar, { engine: options.engine ?? null, ingest: options.ingest ?? null });

@@ -2,6 +2,7 @@
 // `app.queues` (the database knows nothing of queue depth). A gateway started
 // without an engine app answers with `available: false` and empty lists.
 import type { DeadLetterInfo, Lovage, QueueInfo } from '@lovage/engine';
+import type { CeleryActions } from '../celery/celery-actions.js';
 import { defineRoute, type RouteRegistrar } from './route.js';
 import { DeadLetterListSchema, DeadLetterQuerySchema, QueueListSchema, type DeadLetter, type QueueSummary } from './schemas.js';
 
@@ -23,7 +24,13 @@ export function toQueueSummary(info: QueueInfo): QueueSummary {
     enqueuedPerMinute: info.enqueuedPerMinute,
     dequeuedPerMinute: info.dequeuedPerMinute,
     history,
+    cluster: null,
   };
+}
+
+/** A Celery cluster's queue: only its depth is known (see QueueSummarySchema). */
+function celeryQueueSummary(queue: { cluster: string; name: string; ready: number; reserved: number }): QueueSummary {
+  return { name: queue.name, ready: queue.ready, delayed: 0, reserved: queue.reserved, dead: 0, oldestAgeMs: null, enqueuedPerMinute: 0, dequeuedPerMinute: 0, history: [], cluster: queue.cluster };
 }
 
 function toDeadLetter(info: DeadLetterInfo): DeadLetter {
@@ -38,18 +45,19 @@ function toDeadLetter(info: DeadLetterInfo): DeadLetter {
   };
 }
 
-export function registerQueueRoutes(registrar: RouteRegistrar, engine: Lovage | null): void {
+export function registerQueueRoutes(registrar: RouteRegistrar, engine: Lovage | null, celery: CeleryActions | null = null): void {
   defineRoute(registrar, {
     method: 'GET',
     url: '/queues',
-    summary: 'Every queue the broker knows, with depth, age of the oldest message and rates',
+    summary: "Every queue the broker knows, with depth, age of the oldest message and rates; and each watched Celery cluster's queues with their depth",
     tag: 'queues',
     access: 'viewer',
     response: QueueListSchema,
     async handler() {
-      if (!engine) return { available: false, queues: [] };
-      const queues = await engine.queues.list();
-      return { available: true, queues: queues.sort((a, b) => a.name.localeCompare(b.name)).map(toQueueSummary) };
+      if (!engine && !celery) return { available: false, queues: [] };
+      const own = engine ? (await engine.queues.list()).sort((a, b) => a.name.localeCompare(b.name)).map(toQueueSummary) : [];
+      const watched = celery ? (await celery.queues()).map(celeryQueueSummary) : [];
+      return { available: true, queues: [...own, ...watched] };
     },
   });
 

@@ -222,6 +222,7 @@ export type AuditPage = z.infer<typeof AuditPageSchema>;
 // ---------- monitor (tasks, workers, queues, schedules, metrics, overview) ----------
 
 export * from './monitor-schemas.js';
+export * from './cluster-schemas.js';
 
 // ---------- operator actions and the live feed (socket.io protocol) ----------
 

@@ -97,7 +97,7 @@ export function registerTaskRoutes(registrar: RouteRegistrar): void {
   defineRoute(registrar, {
     method: 'GET',
     url: '/tasks',
-    summary: 'List tasks, newest first, filtered by state, name, worker, queue, text and time',
+    summary: 'List tasks, newest first, filtered by state, name, worker, queue, cluster, text and time',
     tag: 'tasks',
     access: 'viewer',
     query: TaskListQuerySchema,
@@ -109,6 +109,7 @@ export function registerTaskRoutes(registrar: RouteRegistrar): void {
         name: query.name,
         worker: query.worker,
         queue: query.queue,
+        cluster: query.cluster,
         q: query.q,
         since: query.since ? new Date(query.since) : undefined,
         until: query.until ? new Date(query.until) : undefined,
@@ -123,7 +124,7 @@ export function registerTaskRoutes(registrar: RouteRegistrar): void {
   defineRoute(registrar, {
     method: 'GET',
     url: '/tasks/facets',
-    summary: 'Distinct task names, queues and workers, for filter menus',
+    summary: 'Distinct task names, queues, workers and Celery clusters, for filter menus',
     tag: 'tasks',
     access: 'viewer',
     response: TaskFacetsSchema,

@@ -1,6 +1,7 @@
 // GET /workers and /workers/:hostname: what the ingest knows of each worker
 // (its last heartbeat) plus an hour of downsampled heartbeats for charts.
 import type { Worker, WorkerHeartbeat } from '../generated/prisma/client.js';
+import { OWN_CLUSTER } from '../config.js';
 import { NotFoundError } from '../errors.js';
 import { defineRoute, type RouteRegistrar } from './route.js';
 import { WorkerDetailResponseSchema, WorkerListQuerySchema, WorkerListSchema, WorkerParamsSchema, type HeartbeatSample, type WorkerSummary } from './schemas.js';
@@ -25,6 +26,9 @@ export function toWorkerSummary(row: Worker): WorkerSummary {
     loadavg: row.loadavg,
     memoryRss: row.memoryRss === null ? null : Number(row.memoryRss),
     cluster: row.cluster,
+    maxConcurrency: row.maxConcurrency,
+    prefetchCount: row.prefetchCount,
+    statsAt: row.statsAt?.toISOString() ?? null,
   };
 }
 
@@ -45,7 +49,10 @@ export function registerWorkerRoutes(registrar: RouteRegistrar): void {
     response: WorkerListSchema,
     async handler({ query }) {
       const rows = await prisma.worker.findMany({
-        where: query.online === undefined ? {} : { online: query.online },
+        where: {
+          ...(query.online === undefined ? {} : { online: query.online }),
+          ...(query.cluster === undefined ? {} : { cluster: query.cluster === OWN_CLUSTER ? null : query.cluster }),
+        },
         orderBy: [{ online: 'desc' }, { hostname: 'asc' }],
         take: 1_000,
       });

@@ -171,7 +171,8 @@ ON CONFLICT (minute, task_name, queue) DO UPDATE SET
   runtime_histogram = EXCLUDED.runtime_histogram`;
 
 const SELECT_WORKERS = `
-SELECT hostname, pid, (extract(epoch from first_seen) * 1000)::float8 AS first_seen,
+SELECT hostname, pid, queues, pool_kind, pool_size, max_concurrency, prefetch_count,
+       (extract(epoch from stats_at) * 1000)::float8 AS stats_at, (extract(epoch from first_seen) * 1000)::float8 AS first_seen,
        (extract(epoch from last_heartbeat) * 1000)::float8 AS last_heartbeat
   FROM workers WHERE hostname IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY hostname FOR UPDATE`;
 
@@ -436,6 +437,12 @@ interface WorkerUpsert extends WorkerRow {
 interface WorkerRecord {
   hostname: string;
   pid: number | null;
+  queues: string[];
+  pool_kind: string | null;
+  pool_size: number | null;
+  max_concurrency: number | null;
+  prefetch_count: number | null;
+  stats_at: number | null;
   first_seen: number;
   last_heartbeat: number;
 }
@@ -658,13 +665,15 @@ async function writeWorkers(tx: Sql, workerEvents: Map<string, WorkerEvent[]>, r
       if (earliest < old.first_seen) firstSeen.push({ hostname, first_seen: earliest });
       continue;
     }
+    // A Celery worker's events name no queues and no pool: what `inspect stats` stored (celery/cluster-stats.ts) stays.
+    const fromStats = cluster !== null && old !== undefined && latest.queues.length === 0 && latest.pool?.kind === undefined;
     upserts.push({
       hostname,
       pid: latest.pid,
       version: latest.software?.version ?? null,
-      queues: latest.queues,
-      pool_kind: latest.pool?.kind ?? null,
-      pool_size: latest.pool?.size ?? null,
+      queues: fromStats ? old.queues : latest.queues,
+      pool_kind: fromStats ? old.pool_kind : (latest.pool?.kind ?? null),
+      pool_size: fromStats ? old.pool_size : (latest.pool?.size ?? null),
       first_seen: Math.min(earliest, old?.first_seen ?? Infinity),
       last_heartbeat: latest.timestamp,
       online: latest.type !== 'worker-offline',
@@ -675,6 +684,10 @@ async function writeWorkers(tx: Sql, workerEvents: Map<string, WorkerEvent[]>, r
       loadavg: latest.loadavg,
       memory_rss: Math.round(latest.rss),
       cluster,
+      // Not written by the upsert: carried into the snapshot the live feed pushes.
+      max_concurrency: old?.max_concurrency ?? null,
+      prefetch_count: old?.prefetch_count ?? null,
+      stats_at: old?.stats_at ?? null,
     });
   }
   if (upserts.length > 0) await tx.$executeRawUnsafe(UPSERT_WORKERS, toJson(upserts));

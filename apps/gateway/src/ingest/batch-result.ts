@@ -30,6 +30,10 @@ export interface WorkerSnapshot {
   memoryRss: number | null;
   /** The Celery cluster the worker belongs to; null for Lovage's own workers. */
   cluster: string | null;
+  /** A Celery worker's max-concurrency, prefetch count and when `inspect stats` answered (epoch ms), as celery/worker-stats.ts stored them. */
+  maxConcurrency: number | null;
+  prefetchCount: number | null;
+  statsAt: number | null;
 }
 
 /** Beat sent a schedule's task (a `schedule-fired` event). */
@@ -51,6 +55,9 @@ export interface WorkerRow {
   loadavg: number[];
   memory_rss: number | null;
   cluster: string | null;
+  max_concurrency?: number | null;
+  prefetch_count?: number | null;
+  stats_at?: number | null;
 }
 
 export function workerSnapshotOf(row: WorkerRow): WorkerSnapshot {
@@ -71,6 +78,9 @@ export function workerSnapshotOf(row: WorkerRow): WorkerSnapshot {
     loadavg: row.loadavg,
     memoryRss: row.memory_rss,
     cluster: row.cluster,
+    maxConcurrency: row.max_concurrency ?? null,
+    prefetchCount: row.prefetch_count ?? null,
+    statsAt: row.stats_at ?? null,
   };
 }
 

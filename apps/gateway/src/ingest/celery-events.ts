@@ -5,7 +5,9 @@
 // precedence, out-of-order events, metrics and the live feed work alike.
 //
 // Pub/sub keeps nothing: events published while the gateway is away are not
-// seen (reconciling from celery-task-meta-* after a restart is still to come).
+// seen. Each (re)subscription is announced to `onSubscribed` listeners with the
+// instant events may have been missed since, and celery/celery-cluster.ts
+// reconciles from the result backend and the workers' inspect replies.
 // Batches are bounded in time and size (flushMs, maxBatch); while one batch is
 // written the next one gathers, and a database that does not answer is
 // retried, keeping at most maxBuffered events (the oldest are dropped beyond it,
@@ -52,11 +54,24 @@ export interface CeleryEventSourceStatus {
   lastError: string | null;
 }
 
+/** The subscription is in place (first start, or back after the broker connection dropped). */
+export interface Subscribed {
+  /** Epoch ms. */
+  at: number;
+  /** The newest event written before the connection dropped (epoch ms); null when this process saw none. */
+  missedSince: number | null;
+  /** True for the first subscription of this process. */
+  first: boolean;
+}
+
 export class CeleryEventSource {
   readonly cluster: string;
   private readonly layout: KombuLayout;
   private readonly translator = new CeleryEventTranslator();
   private readonly listeners = new Set<BatchListener>();
+  private readonly subscribedListeners = new Set<(subscribed: Subscribed) => void>();
+  /** When the broker connection last dropped (epoch ms), until it is back. */
+  private droppedAt: number | null = null;
   private readonly flushMs: number;
   private readonly maxBatch: number;
   private readonly maxBuffered: number;
@@ -88,20 +103,28 @@ export class CeleryEventSource {
   async start(): Promise<void> {
     if (this.subscriber) return;
     // ioredis re-subscribes by itself after a reconnect; errors are logged, never thrown at the gateway.
-    const subscriber = new Redis(this.config.url, { lazyConnect: true, maxRetriesPerRequest: null });
+    const subscriber = new Redis(this.config.url, { lazyConnect: true, maxRetriesPerRequest: null, connectionName: `lovage-celeryev-${this.cluster}` });
     this.subscriber = subscriber;
     let reported = false;
     subscriber.on('error', (error: Error) => {
       if (!this.stopping) this.state.state = 'failing';
+      this.droppedAt ??= Date.now();
       this.state.lastError = error.message;
       if (reported) return;
       reported = true;
       this.logger.warn({ err: error, cluster: this.cluster }, 'celery events: the broker connection failed; reconnecting');
     });
+    subscriber.on('close', () => {
+      if (!this.stopping) this.droppedAt ??= Date.now();
+    });
     subscriber.on('ready', () => {
       // Back after an outage (ioredis subscribes again on its own); the first connect is `start`'s.
       if (reported && !this.stopping) this.state.state = 'running';
       reported = false;
+      if (subscribedOnce && this.droppedAt !== null && !this.stopping) {
+        this.droppedAt = null;
+        this.announce(false);
+      }
     });
     subscriber.on('pmessage', (_pattern: string, _channel: string, message: string) => this.receive(message));
     this.sweepTimer = setInterval(() => {
@@ -110,8 +133,12 @@ export class CeleryEventSource {
     this.sweepTimer.unref();
     // The subscription (which opens the lazy connection) waits in ioredis's offline queue until the broker answers: a cluster that
     // is down at start delays the gateway by at most START_WAIT_MS, then is watched once it is up.
+    let subscribedOnce = false;
     const subscribed = subscriber.psubscribe(this.layout.eventPattern).then(
       () => {
+        subscribedOnce = true;
+        this.droppedAt = null;
+        this.announce(true);
         this.state.state = 'running';
         this.logger.info({ cluster: this.cluster, pattern: this.layout.eventPattern }, 'celery events: watching the cluster');
         return true;
@@ -136,6 +163,25 @@ export class CeleryEventSource {
     return () => {
       this.listeners.delete(listener);
     };
+  }
+
+  /** Calls `listener` each time the subscription is (again) in place: events may have been missed before. */
+  onSubscribed(listener: (subscribed: Subscribed) => void): () => void {
+    this.subscribedListeners.add(listener);
+    return () => {
+      this.subscribedListeners.delete(listener);
+    };
+  }
+
+  private announce(first: boolean): void {
+    const subscribed: Subscribed = { at: Date.now(), missedSince: this.state.lastEventAt, first };
+    for (const listener of this.subscribedListeners) {
+      try {
+        listener(subscribed);
+      } catch (error) {
+        this.logger.error({ err: error, cluster: this.cluster }, 'celery events: a subscription listener failed');
+      }
+    }
   }
 
   status(): CeleryEventSourceStatus {
@@ -222,6 +268,16 @@ export class CeleryEventSource {
         delay = Math.min(delay * 2, 5_000);
       }
     }
+  }
+
+  /**
+   * Writes events that did not come from the stream (reconciliation) through
+   * the same idempotent apply as the stream's, and tells the batch listeners.
+   */
+  async applyReconciled(events: readonly LovageEvent[]): Promise<BatchResult> {
+    const result = await this.apply(events);
+    if (result.events > 0) this.notify(result);
+    return result;
   }
 
   private apply(events: readonly unknown[]): Promise<BatchResult> {

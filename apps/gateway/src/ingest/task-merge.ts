@@ -102,7 +102,8 @@ export function stateOf(event: TaskEvent): TaskStateName | null {
 
 /** Events a worker emits: their hostname is the task's worker. task-sent comes from the producer. */
 function fromWorker(event: TaskEvent): boolean {
-  return event.type !== 'task-sent';
+  // A reconciled Celery result without result_extended names no worker (celery/reconcile-events.ts).
+  return event.type !== 'task-sent' && event.hostname !== '';
 }
 
 function keyOf(retries: number, state: TaskStateName): number {
@@ -298,7 +299,7 @@ export function attemptNumberOf(event: TaskEvent): number | null {
 
 /** A new attempt, running on `worker` since `startedAt`. */
 function runningAttempt(taskId: string, attempt: number, worker: string, startedAt: number): AttemptRow {
-  return { taskId, attempt, worker, startedAt, endedAt: null, outcome: 'RUNNING', errorName: null, errorMessage: null, errorStack: null, nextRetryAt: null, runtime: null };
+  return { taskId, attempt, worker: worker === '' ? null : worker, startedAt, endedAt: null, outcome: 'RUNNING', errorName: null, errorMessage: null, errorStack: null, nextRetryAt: null, runtime: null };
 }
 
 /**
@@ -362,11 +363,11 @@ export function applyAttemptEvent(row: AttemptRow | null, event: TaskEvent, atte
   const wasRunning = row !== null && row.outcome === 'RUNNING';
   const startedAt = row?.startedAt ?? (runtime === null ? ts : ts - Math.round(runtime * 1_000));
   const next: AttemptRow = row ?? runningAttempt(event.id, attempt, event.hostname, startedAt);
-  if (row !== null && wasRunning && row.worker !== event.hostname) {
+  if (row !== null && wasRunning && event.hostname !== '' && row.worker !== event.hostname) {
     // Ended on another worker than the start we know of: that start belonged to a lost run.
     next.startedAt = runtime === null ? ts : ts - Math.round(runtime * 1_000);
   }
-  next.worker = event.hostname;
+  if (event.hostname !== '') next.worker = event.hostname;
   next.endedAt = ts;
   next.outcome = outcome;
   next.errorName = error?.name ?? null;

@@ -11,6 +11,7 @@ import type { WorkflowRetrier } from '../actions/workflow-actions.js';
 import type { SessionStore } from '../auth/session-store.js';
 import { FLOWER_PREFIX, flowerActionsPlugin } from '../flower/actions.js';
 import { LiveFeed, type AppliedBatch, type LiveFeedOptions } from './live-feed.js';
+import type { CeleryActions } from '../celery/celery-actions.js';
 
 export interface OperatorFeatures {
   actions: Actions | null;
@@ -32,14 +33,22 @@ export interface MountOptions {
   live?: LiveFeedOptions;
   /** Retries a workflow's failed members; by default the engine app's own `workflows`. */
   workflows?: WorkflowRetrier | undefined;
+  /** Actions on the watched Celery clusters' tasks and workers (over their pidbox). */
+  celery?: CeleryActions | null;
 }
 
 export async function mountOperatorFeatures(app: FastifyInstance, options: MountOptions): Promise<OperatorFeatures> {
   const prisma = app.database.prisma;
-  const actions = options.engine ? new Actions(options.engine, { prisma, audit: app.audit, logger: options.logger.child({ component: 'actions' }), workflows: options.workflows }) : null;
+  const celery = options.celery ?? null;
+  const actions = options.engine
+    ? new Actions(options.engine, { prisma, audit: app.audit, logger: options.logger.child({ component: 'actions' }), workflows: options.workflows, celery })
+    : null;
   if (actions) {
     await app.register(actionsPlugin, { prefix: '/api/v1', sessions: options.sessions, allowedOrigins: options.allowedOrigins, services: actions });
     await app.register(flowerActionsPlugin, { prefix: FLOWER_PREFIX, sessions: options.sessions, allowedOrigins: options.allowedOrigins, tasks: actions.tasks });
+  } else if (celery) {
+    // Only Celery clusters watched: their revoke and worker control, nothing that needs an engine app.
+    await app.register(actionsPlugin, { prefix: '/api/v1', sessions: options.sessions, allowedOrigins: options.allowedOrigins, services: { app: null, tasks: null, celery } });
   }
   const live = new LiveFeed(
     app.server,

@@ -60,6 +60,7 @@ export function workerSummary(row: WorkerSnapshot): WorkerSummary {
     ...row,
     firstSeen: new Date(row.firstSeen).toISOString(),
     lastHeartbeat: new Date(row.lastHeartbeat).toISOString(),
+    statsAt: row.statsAt === null ? null : new Date(row.statsAt).toISOString(),
   };
 }
 

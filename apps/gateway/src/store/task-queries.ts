@@ -11,12 +11,15 @@
 //   the cursor, so page 1,000 costs what page 1 costs.
 import type { PrismaClient, Task } from '../generated/prisma/client.js';
 import type { TaskState } from '../api/monitor-schemas.js';
+import { OWN_CLUSTER } from '../config.js';
 
 export interface TaskFilter {
   states?: TaskState[] | undefined;
   name?: string | undefined;
   worker?: string | undefined;
   queue?: string | undefined;
+  /** A watched Celery cluster's name, or OWN_CLUSTER for Lovage's own tasks (cluster null). */
+  cluster?: string | undefined;
   q?: string | undefined;
   since?: Date | undefined;
   until?: Date | undefined;
@@ -124,6 +127,7 @@ export function taskListSql(filter: TaskFilter): { sql: string; params: unknown[
   if (filter.name !== undefined) where.push(`name = ${param(filter.name)}`);
   if (filter.worker !== undefined) where.push(`worker = ${param(filter.worker)}`);
   if (filter.queue !== undefined) where.push(`queue = ${param(filter.queue)}`);
+  if (filter.cluster !== undefined) where.push(filter.cluster === OWN_CLUSTER ? 'cluster IS NULL' : `cluster = ${param(filter.cluster)}`);
   if (filter.q !== undefined) where.push(`search_vector @@ plainto_tsquery('simple', ${param(filter.q)})`);
   if (filter.since !== undefined) where.push(`created_at >= ${param(filter.since)}::timestamptz`);
   if (filter.until !== undefined) where.push(`created_at < ${param(filter.until)}::timestamptz`);
@@ -147,7 +151,7 @@ export async function listTasks(prisma: PrismaClient, filter: TaskFilter): Promi
  * query that jumps from one value to the next through the index): milliseconds
  * on millions of rows, where SELECT DISTINCT would read them all.
  */
-async function distinctValues(prisma: PrismaClient, column: 'name' | 'queue' | 'worker', max: number): Promise<string[]> {
+async function distinctValues(prisma: PrismaClient, column: 'name' | 'queue' | 'worker' | 'cluster', max: number): Promise<string[]> {
   const rows = await prisma.$queryRawUnsafe<{ value: string }[]>(
     `WITH RECURSIVE walk AS (
        (SELECT ${column} AS value FROM tasks WHERE ${column} IS NOT NULL ORDER BY ${column} LIMIT 1)
@@ -161,9 +165,15 @@ async function distinctValues(prisma: PrismaClient, column: 'name' | 'queue' | '
   return rows.map((row) => row.value);
 }
 
-export async function taskFacets(prisma: PrismaClient, max = 500): Promise<{ names: string[]; queues: string[]; workers: string[] }> {
-  const [names, queues, workers] = await Promise.all([distinctValues(prisma, 'name', max), distinctValues(prisma, 'queue', max), distinctValues(prisma, 'worker', max)]);
-  return { names, queues, workers };
+/** The filter menus' values; `clusters` names the Celery clusters seen, [] when only Lovage's own tasks are stored. */
+export async function taskFacets(prisma: PrismaClient, max = 500): Promise<{ names: string[]; queues: string[]; workers: string[]; clusters: string[] }> {
+  const [names, queues, workers, clusters] = await Promise.all([
+    distinctValues(prisma, 'name', max),
+    distinctValues(prisma, 'queue', max),
+    distinctValues(prisma, 'worker', max),
+    distinctValues(prisma, 'cluster', max),
+  ]);
+  return { names, queues, workers, clusters };
 }
 
 /** Below this estimate the exact count is cheap enough to take. */

@@ -3,6 +3,7 @@ import { RequireRole } from '@/components/current-user';
 import { Card } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
 import { requireUser } from '@/lib/session';
+import { ExposureWarnings, LockoutsSection, SignOutEverywhere } from './security-section';
 import { TokensSection } from './tokens-section';
 import { UsersSection } from './users-section';
 
@@ -15,6 +16,9 @@ export default async function SettingsPage() {
     <>
       <PageHeader title="Settings">Your account, the monitor&apos;s users and API tokens.</PageHeader>
       <div className="space-y-6">
+        <RequireRole role="admin">
+          <ExposureWarnings />
+        </RequireRole>
         <Card title="Your account">
           <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
             <dt className="text-ink-muted">Email</dt>
@@ -22,6 +26,7 @@ export default async function SettingsPage() {
             <dt className="text-ink-muted">Role</dt>
             <dd>{user.role}</dd>
           </dl>
+          <SignOutEverywhere />
         </Card>
         <RequireRole
           role="admin"
@@ -29,6 +34,7 @@ export default async function SettingsPage() {
         >
           <UsersSection />
           <TokensSection />
+          <LockoutsSection />
         </RequireRole>
       </div>
     </>

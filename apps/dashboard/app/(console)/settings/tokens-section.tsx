@@ -12,10 +12,13 @@ import { useToast } from '@/components/ui/toast';
 import { api, ApiError } from '@/lib/api-client';
 import {
   roles,
+  scopeLabels,
+  scopesForRole,
   type ApiTokenSummary,
   type CreatedApiToken,
   type CreateTokenBody,
   type Role,
+  type TokenScope,
 } from '@/lib/api-types';
 import { formText } from '@/lib/form-text';
 import { queryKeys } from '@/lib/query-keys';
@@ -83,14 +86,42 @@ function NewTokenNotice({ token, onDone }: { token: CreatedApiToken; onDone: () 
   );
 }
 
+/**
+ * What the new token may do: the scopes its role allows, all ticked at first. A token for a
+ * Prometheus scraper or a CI job keeps only what it needs (read, or tasks).
+ */
+function ScopeChoice({ role, error }: { role: Role; error: string | undefined }) {
+  const errorId = useId();
+  return (
+    <fieldset className="sm:col-span-4" aria-describedby={error ? errorId : undefined}>
+      <legend className="text-sm font-medium">Scopes</legend>
+      <div className="mt-1 flex flex-wrap gap-x-5 gap-y-1 text-sm">
+        {scopesForRole[role].map((scope) => (
+          <label key={`${role}-${scope}`} className="inline-flex items-center gap-2">
+            <input type="checkbox" name="scopes" value={scope} defaultChecked />
+            {scopeLabels[scope]}
+          </label>
+        ))}
+      </div>
+      {error ? (
+        <p id={errorId} className="mt-1 text-sm text-bad">
+          {error}
+        </p>
+      ) : null}
+    </fieldset>
+  );
+}
+
 function CreateTokenForm({ onCreated }: { onCreated: (token: CreatedApiToken) => void }) {
   const queryClient = useQueryClient();
   const [formKey, setFormKey] = useState(0);
+  const [role, setRole] = useState<Role>('viewer');
   const create = useMutation({
     mutationFn: (input: CreateTokenBody) => api.post<CreatedApiToken>('/api/v1/tokens', input),
     onSuccess: async (token) => {
       onCreated(token);
       setFormKey((key) => key + 1);
+      setRole('viewer');
       await queryClient.invalidateQueries({ queryKey: queryKeys.tokens.all() });
     },
   });
@@ -104,6 +135,7 @@ function CreateTokenForm({ onCreated }: { onCreated: (token: CreatedApiToken) =>
     create.mutate({
       name: formText(form, 'name').trim(),
       role: formText(form, 'role') as Role,
+      scopes: form.getAll('scopes').map(String) as TokenScope[],
       ...(lifetime === 'never'
         ? {}
         : { expiresAt: new Date(Date.now() + Number(lifetime) * dayMs).toISOString() }),
@@ -122,7 +154,7 @@ function CreateTokenForm({ onCreated }: { onCreated: (token: CreatedApiToken) =>
       </Field>
       <Field label="Role" error={fieldError('role')}>
         {(props) => (
-          <Select {...props} name="role" defaultValue="viewer">
+          <Select {...props} name="role" value={role} onChange={(event) => setRole(event.target.value as Role)}>
             {roles.map((role) => (
               <option key={role} value={role}>
                 {role}
@@ -145,6 +177,7 @@ function CreateTokenForm({ onCreated }: { onCreated: (token: CreatedApiToken) =>
       <Button type="submit" className="sm:mt-6" disabled={create.isPending}>
         {create.isPending ? 'Creating…' : 'Create token'}
       </Button>
+      <ScopeChoice role={role} error={fieldError('scopes')} />
       {create.error && !error?.field ? (
         <div className="sm:col-span-4">
           <Alert>{errorText(create.error)}</Alert>
@@ -197,6 +230,9 @@ export function TokensSection() {
                   Role
                 </th>
                 <th scope="col" className="py-2 pr-4 font-medium">
+                  Scopes
+                </th>
+                <th scope="col" className="py-2 pr-4 font-medium">
                   Created
                 </th>
                 <th scope="col" className="py-2 pr-4 font-medium">
@@ -215,6 +251,7 @@ export function TokensSection() {
                 <tr key={token.id} className="border-t border-line">
                   <td className="py-2 pr-4">{token.name}</td>
                   <td className="py-2 pr-4">{token.role}</td>
+                  <td className="py-2 pr-4">{token.scopes.join(', ')}</td>
                   <td className="py-2 pr-4 text-ink-muted">{formatDateTime(token.createdAt)}</td>
                   <td className="py-2 pr-4 text-ink-muted">
                     {token.expiresAt ? formatDateTime(token.expiresAt) : 'Never'}

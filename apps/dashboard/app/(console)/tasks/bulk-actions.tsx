@@ -10,7 +10,7 @@ import { plural } from '@/lib/format';
 import { useLiveRoom } from '@/lib/live';
 import { paths, type BulkJob } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
-import { bulkFilterOf, type TaskFilters } from '@/lib/task-filters';
+import { bulkFilterOf, mayActOnAllMatching, type TaskFilters } from '@/lib/task-filters';
 
 type BulkAction = 'retry' | 'revoke';
 
@@ -69,7 +69,7 @@ export function BulkActions({
   });
 
   const count = allMatching ? null : selectedIds.length;
-  const canSelectAllMatching = !filters.q && !allMatching && selectedIds.length > 0 && loadedCount > 0;
+  const canSelectAllMatching = mayActOnAllMatching(filters) && !allMatching && selectedIds.length > 0 && loadedCount > 0;
   const current = job.data;
   const target = allMatching ? 'every task matching this filter' : plural(selectedIds.length, 'selected task');
 

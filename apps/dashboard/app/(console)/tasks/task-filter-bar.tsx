@@ -8,7 +8,7 @@ import { Label } from '@/components/ui/label';
 import { api } from '@/lib/api-client';
 import { paths, taskStates, type TaskFacets, type TaskState } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
-import { emptyTaskFilters, hasTaskFilters, type TaskFilters } from '@/lib/task-filters';
+import { emptyTaskFilters, hasTaskFilters, OWN_CLUSTER, type TaskFilters } from '@/lib/task-filters';
 
 /** An ISO instant as the value of a datetime-local input (local time, minutes). */
 function toLocalInput(iso: string): string {
@@ -67,6 +67,9 @@ export const TaskFilterBar = memo(function TaskFilterBar({ filters, onChange }: 
   ] as const;
   const stateValue = filters.state.join(',');
   const several = filters.state.length > 1;
+  // The cluster menu appears once a watched Celery cluster's tasks are stored (or the URL names one).
+  const clusters = facets.data?.clusters ?? [];
+  const clusterOptions = filters.cluster && filters.cluster !== OWN_CLUSTER && !clusters.includes(filters.cluster) ? [...clusters, filters.cluster] : clusters;
 
   return (
     <form role="search" aria-label="Filter tasks" onSubmit={submit} className="mb-4 grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
@@ -89,6 +92,20 @@ export const TaskFilterBar = memo(function TaskFilterBar({ filters, onChange }: 
           ))}
         </Select>
       </div>
+      {clusterOptions.length > 0 ? (
+        <div>
+          <Label htmlFor={`${id}-cluster`}>Cluster</Label>
+          <Select id={`${id}-cluster`} value={filters.cluster} onChange={(event) => onChange({ ...draft, cluster: event.target.value })}>
+            <option value="">Any cluster</option>
+            <option value={OWN_CLUSTER}>Lovage&apos;s own</option>
+            {clusterOptions.map((cluster) => (
+              <option key={cluster} value={cluster}>
+                {cluster}
+              </option>
+            ))}
+          </Select>
+        </div>
+      ) : null}
       {suggested.map(({ key, label, placeholder, values }) => (
         <div key={key}>
           <Label htmlFor={`${id}-${key}`}>{label}</Label>

@@ -6,6 +6,7 @@ import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useHasRole } from '@/components/current-user';
+import { ClusterBadge } from '@/components/cluster-badge';
 import { TaskStateBadge } from '@/components/task-state-badge';
 import { RelativeTime } from '@/components/ui/relative-time';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
@@ -74,6 +75,7 @@ const TaskCells = memo(function TaskCells({
         <Link href={`/tasks/${encodeURIComponent(task.id)}`} prefetch={false} className="font-medium text-accent hover:underline" title={task.id}>
           {task.name}
         </Link>
+        <ClusterBadge cluster={task.cluster} />
       </div>
       <div role="cell" className="truncate font-mono text-xs text-ink-muted" title={previewJson(task.args, 500)}>
         {previewJson(task.args, 60)}

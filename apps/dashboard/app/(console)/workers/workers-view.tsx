@@ -4,15 +4,18 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { memo, useEffect, useMemo, useState } from 'react';
 import { Sparkline } from '@/components/charts';
+import { ClusterBadge } from '@/components/cluster-badge';
 import { RelativeTime } from '@/components/ui/relative-time';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { DataTable } from '@/components/ui/data-table';
+import { Select } from '@/components/ui/input';
 import { api } from '@/lib/api-client';
 import { formatBytes, formatCount } from '@/lib/format';
 import { createBatcher, useLiveRoom } from '@/lib/live';
 import { paths, type WorkerList, type WorkerSummary } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { useSocketState } from '@/lib/socket';
+import { OWN_CLUSTER } from '@/lib/task-filters';
 import { foldWorkers, recordWorkerSamples, workerSamples } from '@/lib/worker-cache';
 
 /**
@@ -26,6 +29,7 @@ const WorkerRow = memo(function WorkerRow({ worker }: { worker: WorkerSummary })
         <Link href={`/workers/${encodeURIComponent(worker.hostname)}`} className="font-medium text-accent hover:underline">
           {worker.hostname}
         </Link>
+        <ClusterBadge cluster={worker.cluster} />
         <p className="text-xs text-ink-muted">{worker.queues.join(', ')}</p>
       </td>
       <td className={`px-3 py-2 ${worker.online ? 'text-ok' : 'text-ink-muted'}`}>{worker.online ? 'Online' : 'Offline'}</td>
@@ -48,6 +52,7 @@ export function WorkersView() {
   const queryClient = useQueryClient();
   const socketState = useSocketState();
   const [hideOffline, setHideOffline] = useState(false);
+  const [cluster, setCluster] = useState('');
   const list = useQuery({
     queryKey: queryKeys.workers.list(),
     queryFn: ({ signal }) => api.get<WorkerList>(paths.workers, { signal }),
@@ -69,9 +74,14 @@ export function WorkersView() {
     [list.data?.workers],
   );
 
+  // Celery clusters whose workers are listed: the cluster menu appears only when there is one.
+  const clusters = useMemo(() => [...new Set(all.flatMap((worker) => (worker.cluster ? [worker.cluster] : [])))].sort(), [all]);
+
   if (list.isPending) return <Skeleton rows={4} label="Loading workers" />;
   if (list.isError) return <ErrorState what="workers" error={list.error} onRetry={() => void list.refetch()} />;
-  const workers = hideOffline ? all.filter((worker) => worker.online) : all;
+  const workers = all.filter(
+    (worker) => (!hideOffline || worker.online) && (!cluster || (worker.cluster ?? OWN_CLUSTER) === cluster),
+  );
   const offline = all.length - all.filter((worker) => worker.online).length;
 
   return (
@@ -80,16 +90,32 @@ export function WorkersView() {
         <p className="text-ink-muted">
           {all.length - offline} online, {offline} offline
         </p>
-        <label className="ml-auto inline-flex items-center gap-2">
+        {clusters.length > 0 ? (
+          <label className="ml-auto inline-flex items-center gap-2">
+            Cluster
+            <Select value={cluster} onChange={(event) => setCluster(event.target.value)} className="w-auto">
+              <option value="">Any cluster</option>
+              <option value={OWN_CLUSTER}>Lovage&apos;s own</option>
+              {clusters.map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </Select>
+          </label>
+        ) : null}
+        <label className={`${clusters.length > 0 ? '' : 'ml-auto '}inline-flex items-center gap-2`}>
           <input type="checkbox" checked={hideOffline} onChange={(event) => setHideOffline(event.target.checked)} />
           Hide offline workers
         </label>
       </div>
       {workers.length === 0 ? (
-        <EmptyState title={all.length === 0 ? 'No workers yet' : 'Every worker is offline'}>
+        <EmptyState title={all.length === 0 ? 'No workers yet' : cluster ? 'No worker of this cluster to show' : 'Every worker is offline'}>
           {all.length === 0
             ? 'Start one with `lovage worker -A ./app.ts`: it appears here with its first heartbeat.'
-            : 'Untick "Hide offline workers" to see them.'}
+            : cluster
+              ? 'No worker of this cluster matches: choose "Any cluster" or untick "Hide offline workers".'
+              : 'Untick "Hide offline workers" to see them.'}
         </EmptyState>
       ) : (
         <DataTable caption="Workers" minWidth="min-w-[760px]" headings={['Worker', 'Status', 'Last heartbeat', 'Active', 'Processed', 'Failed', 'Load', 'Memory', 'Activity']}>

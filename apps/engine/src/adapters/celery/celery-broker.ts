@@ -10,7 +10,8 @@
 // - reserve: kombu-reserve-n.lua pops in kombu's order and writes the unacked
 //   entry; an envelope kombu could not track goes straight to the dead-letter
 //   list.
-// - ack: ZREM + HDEL. A retry (a new body) acks and LPUSHes the new message,
+// - ack: ZREM + HDEL; the acks settled in one turn go out as one ZREM and one
+//   HDEL with every tag, in the batch's MULTI. A retry (a new body) acks and LPUSHes the new message,
 //   as Celery's retry re-publishes. A dead letter acks and pushes the message
 //   with its reason onto `_lovage.dead.<queue>`.
 // - parked (an eta or a rate limit not yet due): the unacked entry stays, its
@@ -19,9 +20,14 @@
 //   keeps such messages in a worker's memory.
 // - hand-back and recoverExpired: kombu's restore (RPUSH, marked redelivered),
 //   recoverExpired under `unacked_mutex` as kombu's restore_visible.
-// kombu counts no deliveries, so `maxDeliveries` does not apply here: a
-// restored message shows `deliveries: 2` (redelivered) and is never
-// dead-lettered for that reason.
+// - maxDeliveries: kombu counts no deliveries, so Lovage counts the restores
+//   it makes in the envelope (`properties.lovage_restores`, which kombu and
+//   Celery carry along untouched, restores included). A message whose
+//   visibility timeout passes for the maxDeliveries-th time goes to the
+//   dead-letter list with the same reason as on Lovage's own protocol. A
+//   restore made by a Python worker is not counted (it does not know the
+//   field), so a message shuttled only between Python workers is never
+//   dead-lettered this way.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type {
@@ -50,6 +56,17 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export interface CeleryBrokerOptions {
   /** kombu's visibility_timeout: an unacked message older than this is restored to its queue. */
   visibilityTimeoutMs: number;
+}
+
+/** Where Lovage counts the restores it made of a message: an envelope property kombu carries along. */
+const RESTORES = 'lovage_restores';
+const RESTORES_PATTERN = /"lovage_restores":\s*(\d+)/;
+
+/** How many times a message was delivered, from its body: its counted restores plus this delivery (at least 2 when redelivered). */
+function deliveriesOf(body: string, redelivered: boolean): number {
+  if (!redelivered) return 1;
+  const restores = Number(RESTORES_PATTERN.exec(body)?.[1] ?? 1);
+  return Math.max(2, restores + 1);
 }
 
 /** The routing and priority of an envelope, read leniently (a restore must put back even a bad message). */
@@ -119,8 +136,7 @@ export class CeleryBroker implements Broker {
     for (let i = 0; i < flat.length; ) {
       if (flat[i] === 'd') {
         const [, tag, id, list, body, redelivered] = flat.slice(i, i + 6) as [string, string, string, string, string, string];
-        // kombu counts no deliveries: a restored message is at least its second.
-        result.deliveries.push({ id, receipt: tag, queue: this.layout.queueOfKey(list), body, deliveries: redelivered === '1' ? 2 : 1 });
+        result.deliveries.push({ id, receipt: tag, queue: this.layout.queueOfKey(list), body, deliveries: deliveriesOf(body, redelivered === '1') });
         i += 6;
       } else {
         const [, id, list, reason] = flat.slice(i, i + 4) as [string, string, string, string];
@@ -154,10 +170,12 @@ export class CeleryBroker implements Broker {
     // One MULTI for the batch: each settlement's commands apply together (settlements are independent).
     const pipeline = this.client.multi();
     const now = Date.now();
+    // The acks of the batch as one ZREM and one HDEL: two commands however many tasks ended this turn.
+    const acked: string[] = [];
     for (const s of batch) {
       const tag = this.receipt(s.delivery);
       if (s.kind === 'ack') {
-        pipeline.zrem(this.layout.unackedIndexKey, tag).hdel(this.layout.unackedKey, tag);
+        acked.push(tag);
       } else if (s.kind === 'dead') {
         const entry = JSON.stringify({ id: s.delivery.id, queue: s.delivery.queue, body: s.delivery.body, reason: s.reason, at: now });
         pipeline
@@ -186,6 +204,7 @@ export class CeleryBroker implements Broker {
         );
       }
     }
+    if (acked.length > 0) pipeline.zrem(this.layout.unackedIndexKey, ...acked).hdel(this.layout.unackedKey, ...acked);
     const replies = await pipeline.exec();
     for (const [err] of replies ?? []) if (err) throw err;
   }
@@ -214,9 +233,11 @@ export class CeleryBroker implements Broker {
    * score is older than the visibility timeout goes back to its queue,
    * marked redelivered. Parked messages come back this way when they are due.
    * Restoring is cluster-wide, like kombu's: `queue` only names where an
-   * unreadable entry is dead-lettered.
+   * unreadable entry is dead-lettered. A message that was delivered
+   * `maxDeliveries` times (counted in its envelope, see the header) goes to its
+   * queue's dead-letter list instead, in the same atomic step a restore is.
    */
-  async recoverExpired(queue: string): Promise<{ requeued: number; dead: number }> {
+  async recoverExpired(queue: string, maxDeliveries = Number.POSITIVE_INFINITY): Promise<{ requeued: number; dead: number }> {
     const ceiling = (Date.now() - this.options.visibilityTimeoutMs) / 1000;
     if ((await this.client.zcount(this.layout.unackedIndexKey, 0, ceiling)) === 0) return { requeued: 0, dead: 0 };
     const token = randomUUID().replace(/-/g, '');
@@ -249,11 +270,31 @@ export class CeleryBroker implements Broker {
         }
         const route = routeOf(entry.envelope, entry.routingKey);
         const [target = entry.routingKey] = await this.lookup(entry.exchange, entry.routingKey);
+        const props = isRecord(entry.envelope.properties) ? entry.envelope.properties : {};
+        const redelivered = isRecord(props.delivery_info) && props.delivery_info.redelivered === true;
+        // This delivery expired: the message has now been delivered `delivered` times.
+        const delivered = typeof props[RESTORES] === 'number' ? props[RESTORES] + 1 : redelivered ? 2 : 1;
+        if (delivered >= maxDeliveries) {
+          const headers = isRecord(entry.envelope.headers) ? entry.envelope.headers : {};
+          const id = typeof headers.id === 'string' ? headers.id : typeof props.correlation_id === 'string' ? props.correlation_id : tag;
+          const reason = `lease expired after ${delivered} deliveries (maxDeliveries ${maxDeliveries})`;
+          const letter = JSON.stringify({ id, queue: target, body: JSON.stringify(entry.envelope), reason, at: Date.now() });
+          // The same compare-and-move as a restore, into the dead-letter list.
+          const moved = await runScript(
+            this.client,
+            'kombu-restore',
+            [this.layout.unackedKey, this.layout.unackedIndexKey, this.layout.deadLetterKey(target)],
+            [tag, text, letter, 'left'],
+          );
+          if (Number(moved) === 1) dead++;
+          continue;
+        }
+        const envelope = markRedelivered(entry.envelope);
         const restored = await runScript(
           this.client,
           'kombu-restore',
           [this.layout.unackedKey, this.layout.unackedIndexKey, this.layout.queueKey(target, route.priority)],
-          [tag, text, JSON.stringify(markRedelivered(entry.envelope)), 'right'],
+          [tag, text, JSON.stringify({ ...envelope, properties: { ...(isRecord(envelope.properties) ? envelope.properties : {}), [RESTORES]: delivered } }), 'right'],
         );
         if (Number(restored) === 1) requeued++;
       }

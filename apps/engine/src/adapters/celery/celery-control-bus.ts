@@ -20,6 +20,7 @@ import type { Redis } from 'ioredis';
 import type { ControlBus, ControlMessage, ControlReplyEnvelope } from '../../control/control-bus.js';
 import type { ControlCommand, ControlRequest, InspectWhat, RevokeMessage, TaskInfo } from '../../control/control.js';
 import type { Logger } from '../../app/logger.js';
+import { ConfigError } from '../../errors.js';
 import { serializeEnvelope } from './kombu-envelope.js';
 import type { KombuLayout } from './kombu-layout.js';
 import { decodeControlReply, decodeControlRequest, encodeControlReply, encodeControlRequest, type PidboxReplyTo } from './pidbox.js';
@@ -236,15 +237,47 @@ export class CeleryControlBus implements ControlBus {
   /**
    * @param client commands (PUBLISH, SADD, LPUSH)
    * @param connect opens a connection of its own (SUBSCRIBE and BRPOP block theirs)
-   * @param own Lovage's own bus, for messages that are not remote control
+   * @param own Lovage's own bus, for messages that are not remote control; null for a
+   *   monitor that only calls Celery workers (`call`)
    */
   constructor(
     private readonly client: Redis,
     private readonly connect: () => Redis,
     private readonly layout: KombuLayout,
-    private readonly own: ControlBus,
+    private readonly ownBus: ControlBus | null,
     private readonly logger: Logger,
   ) {}
+
+  private get own(): ControlBus {
+    if (!this.ownBus) throw new ConfigError('this pidbox client was made without a Lovage control bus: it carries only Celery remote control');
+    return this.ownBus;
+  }
+
+  /**
+   * Calls a pidbox method by its Celery name (`stats`, `pool_grow`, `autoscale`…)
+   * and returns each node's reply as Celery sent it. A broadcast (destination
+   * null) collects until `timeoutMs`; a call naming nodes stops once each answered.
+   */
+  async call(
+    method: string,
+    args: WireRecord,
+    options: { destination: string[] | null; timeoutMs: number },
+  ): Promise<Record<string, unknown>> {
+    const oid = randomUUID();
+    const ticket = randomUUID();
+    const binding = this.layout.replyBinding(oid);
+    await this.client.sadd(binding.key, binding.member);
+    try {
+      await this.publishRequest({ method, arguments: args }, options.destination, { ticket, replyTo: { exchange: this.layout.replyExchange, routingKey: oid } });
+    } catch (err) {
+      await this.client.srem(binding.key, binding.member);
+      throw err;
+    }
+    const wanted = options.destination === null ? undefined : options.destination.length;
+    const replies: Record<string, unknown> = {};
+    for (const [hostname, value] of await this.popReplies(oid, ticket, options.timeoutMs, wanted)) replies[hostname] = value;
+    return replies;
+  }
 
   close(): void {
     this.subscriber?.disconnect();
@@ -357,10 +390,15 @@ export class CeleryControlBus implements ControlBus {
     const call = this.pending.get(replyTo);
     if (!call) return this.own.collectReplies(replyTo, timeoutMs, expected);
     this.pending.delete(replyTo);
-    const wanted = call.broadcast ? undefined : expected;
-    const keys = this.layout.queueKeys(this.layout.replyQueue(replyTo));
+    const replies = await this.popReplies(replyTo, call.ticket, timeoutMs, call.broadcast ? undefined : expected);
+    return replies.map(([hostname, value]) => ({ hostname, reply: JSON.stringify(fromCeleryReply(call.method, value, hostname) ?? null) }));
+  }
+
+  /** Pops the replies to `ticket` from the caller `oid`'s reply queue, then unbinds and deletes it. */
+  private async popReplies(oid: string, ticket: string, timeoutMs: number, wanted: number | undefined): Promise<[string, unknown][]> {
+    const keys = this.layout.queueKeys(this.layout.replyQueue(oid));
     const blocking = this.connect();
-    const out: ControlReplyEnvelope[] = [];
+    const out: [string, unknown][] = [];
     const deadline = Date.now() + timeoutMs;
     try {
       while (wanted === undefined || out.length < wanted) {
@@ -376,14 +414,12 @@ export class CeleryControlBus implements ControlBus {
           continue;
         }
         // A late reply to an earlier call on the same queue is not this call's.
-        if (decoded.ticket !== call.ticket) continue;
-        for (const [hostname, value] of Object.entries(decoded.replies)) {
-          out.push({ hostname, reply: JSON.stringify(fromCeleryReply(call.method, value, hostname) ?? null) });
-        }
+        if (decoded.ticket !== ticket) continue;
+        out.push(...Object.entries(decoded.replies));
       }
     } finally {
       blocking.disconnect();
-      const binding = this.layout.replyBinding(replyTo);
+      const binding = this.layout.replyBinding(oid);
       await this.client.srem(binding.key, binding.member);
       await this.client.del(...keys);
     }

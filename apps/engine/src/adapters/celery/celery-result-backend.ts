@@ -17,7 +17,7 @@ import type { ResultBackend } from '../../result/backend.js';
 import { READY_STATES, type ResultRecord } from '../../result/record.js';
 import { fromJsonValue, toJsonValue } from '../../task/serialization.js';
 import { runScript } from '../redis/scripts.js';
-import type { KombuDialect } from './kombu-json.js';
+import { parseJson, stringifyKombuJson, type KombuDialect } from './kombu-json.js';
 import type { KombuLayout } from './kombu-layout.js';
 import { decodeResultMeta, encodeResultMeta, type CeleryResultMeta, type ResultMetaSpec } from './result-meta.js';
 
@@ -85,8 +85,18 @@ export function recordOfMeta(meta: CeleryResultMeta): ResultRecord {
   return record;
 }
 
+/** One chord member's outcome as Celery's Redis backend keeps it in `<group>.j`: [1, id, state, result]. */
+export interface ChordPart {
+  id: string;
+  state: string;
+  /** The return value (kombu JSON, type tags not decoded), or for FAILURE / REVOKED Celery's exception dict. */
+  result: unknown;
+}
+
 export class CeleryResultBackend implements ResultBackend {
   private subscriber: Redis | undefined;
+  /** This turn's result writes, sent together (see store). */
+  private storing: { writes: { key: string; json: string; seconds: number }[]; promise: Promise<void> } | undefined;
   /** Listeners per result channel; the channel is subscribed while it has any. */
   private readonly listeners = new Map<string, Set<(text: string) => void>>();
 
@@ -102,12 +112,38 @@ export class CeleryResultBackend implements ResultBackend {
     return Promise.resolve();
   }
 
+  /**
+   * Stores a result. The stores of one event-loop turn go out together, in one
+   * script call (celery-store-results-n.lua: one command, each meta sent once)
+   * rather than a MULTI per task: a busy worker finishes dozens of tasks per
+   * turn. Each result's SETEX and PUBLISH still apply together, as Celery's
+   * do; the call resolves once its batch is applied.
+   */
   async store(record: ResultRecord, ttlMs: number): Promise<void> {
     const key = this.layout.resultKey(record.id);
     const json = encodeResultMeta(metaOfRecord(record), this.dialect);
     const seconds = Math.max(1, Math.round(ttlMs / 1000));
-    const replies = await this.client.multi().setex(key, seconds, json).publish(key, json).exec();
-    for (const [err] of replies ?? []) if (err) throw err;
+    await this.write({ key, json, seconds });
+  }
+
+  /** Adds a result write to this turn's batch; resolves once the batch is applied. */
+  private write(w: { key: string; json: string; seconds: number }): Promise<void> {
+    let batch = this.storing;
+    if (!batch) {
+      const writes: { key: string; json: string; seconds: number }[] = [];
+      const promise = new Promise<void>((resolve, reject) => {
+        setImmediate(() => {
+          if (this.storing?.writes === writes) this.storing = undefined;
+          const argv: (string | number)[] = [];
+          for (const w of writes) argv.push(w.json, w.seconds);
+          runScript(this.client, 'celery-store-results', writes.map((w) => w.key), argv).then(() => resolve(), reject);
+        });
+      });
+      batch = { writes, promise };
+      this.storing = batch;
+    }
+    batch.writes.push(w);
+    return batch.promise;
   }
 
   async storeUnlessReady(record: ResultRecord, ttlMs: number): Promise<boolean> {
@@ -165,6 +201,55 @@ export class CeleryResultBackend implements ResultBackend {
         await sub.unsubscribe(channel).catch(() => undefined);
       }
     }
+  }
+
+  /**
+   * Celery's set_chord_size: `celery-taskset-meta-<gid>.s` holds how many
+   * members the chord waits for (SETEX and PUBLISH, as the backend's set()).
+   */
+  async setChordSize(groupId: string, size: number, ttlMs: number): Promise<void> {
+    const key = this.layout.groupResultKey(groupId, '.s');
+    const seconds = Math.max(1, Math.round(ttlMs / 1000));
+    const replies = await this.client.multi().setex(key, seconds, String(size)).publish(key, String(size)).exec();
+    for (const [err] of replies ?? []) if (err) throw err;
+  }
+
+  /**
+   * Celery's on_chord_part_return on Redis (result_chord_ordered, the
+   * default): the part goes into the `.j` sorted set scored by its group
+   * index, and one MULTI reads back how many parts are in, the `.t` difference
+   * (members a task replaced) and the `.s` size. The member whose MULTI sees
+   * the set complete is the only one that fires the callback, whether it runs
+   * in Python or here; a redelivered part adds the same member again and counts
+   * nothing. Returns every part in group-index order when this part completed
+   * the chord (the keys are deleted then), undefined otherwise.
+   */
+  async chordPartReturn(groupId: string, groupIndex: number | undefined, part: ChordPart, ttlMs: number): Promise<ChordPart[] | undefined> {
+    const jkey = this.layout.groupResultKey(groupId, '.j');
+    const tkey = this.layout.groupResultKey(groupId, '.t');
+    const skey = this.layout.groupResultKey(groupId, '.s');
+    const seconds = Math.max(1, Math.round(ttlMs / 1000));
+    const encoded = stringifyKombuJson([1, part.id, part.state, part.result], this.dialect, 'result');
+    const replies = await this.client
+      .multi()
+      .zadd(jkey, groupIndex === undefined ? '+inf' : String(groupIndex), encoded)
+      .zcount(jkey, '-inf', '+inf')
+      .get(tkey)
+      .get(skey)
+      .expire(jkey, seconds)
+      .expire(tkey, seconds)
+      .expire(skey, seconds)
+      .exec();
+    for (const [err] of replies ?? []) if (err) throw err;
+    const [, ready, diff, size] = (replies ?? []).map(([, value]) => value);
+    if (size === null || size === undefined) return undefined;
+    if (Number(ready) !== Number(size) + Number(diff ?? 0)) return undefined;
+    const members = await this.client.zrange(jkey, '0', '-1');
+    await this.client.del(jkey, tkey, skey);
+    return members.map((text, i) => {
+      const [, id, state, result] = parseJson(text, `${jkey}[${i}]`) as [number, string, string, unknown];
+      return { id, state, result };
+    });
   }
 
   async forget(id: string): Promise<void> {

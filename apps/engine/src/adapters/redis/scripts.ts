@@ -28,6 +28,7 @@ export type ScriptName =
   | 'kombu-reserve'
   | 'kombu-restore'
   | 'celery-store-unless-ready'
+  | 'celery-store-results'
   | 'chord-open'
   | 'chord-join'
   | 'workflow-claim-retry';

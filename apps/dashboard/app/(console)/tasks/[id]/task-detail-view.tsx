@@ -180,6 +180,7 @@ export function TaskDetailView({ id }: { id: string }) {
             )}
           </Fact>
           <Fact term="Queue">{task.queue}</Fact>
+          {task.cluster ? <Fact term="Celery cluster">{task.cluster}</Fact> : null}
           <Fact term="Runtime">{formatSeconds(task.runtime)}</Fact>
           <Fact term="Retries">{task.retries}</Fact>
           <Fact term="Created">

@@ -147,6 +147,7 @@ export function WorkerDetailView({ hostname }: { hostname: string }) {
           <p className={`mt-1 text-sm ${worker.online ? 'text-ok' : 'text-ink-muted'}`}>
             {worker.online ? 'Online' : 'Offline'} · last heartbeat <RelativeTime value={worker.lastHeartbeat} /> · first seen{' '}
             <RelativeTime value={worker.firstSeen} />
+            {worker.cluster ? <> · Celery cluster <span className="font-mono">{worker.cluster}</span></> : null}
           </p>
         }
         actions={<RequireRole role="operator">{worker.online ? <WorkerControls.ShutDown hostname={worker.hostname} /> : null}</RequireRole>}

@@ -1,0 +1,200 @@
+// Operator actions on a Python Celery cluster, over its pidbox: a real Celery
+// 5.2.6 prefork worker, and a gateway that watches only that cluster (no
+// Lovage app of its own). Each action is role-checked and audited like the
+// Lovage ones; what it did is checked where a person would see it.
+import { Redis } from 'ioredis';
+import { startCeleryWorker, type CeleryWorker } from '@lovage/test-support/celery-worker';
+import { postgresTest } from '@lovage/test-support/postgres';
+import { cleanupPeer, peerConfig, runPythonJson } from '@lovage/test-support/python-peer';
+import { describe, expect } from 'vitest';
+import type { AuditPage, QueueList, TaskDetail, TaskDetailResponse, WorkerList } from '../src/api/schemas.js';
+import { loadConfig } from '../src/config.js';
+import { errorOf, signedIn, startGateway, type Client } from './support.js';
+
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+
+async function stateOf(client: Client, id: string): Promise<TaskDetail['state'] | undefined> {
+  const response = await client.request('GET', `/api/v1/tasks/${id}`);
+  if (response.status === 404) return undefined;
+  return ((await response.json()) as TaskDetailResponse).task.state;
+}
+
+async function poolSizeOf(client: Client, hostname: string): Promise<number | null | undefined> {
+  const list = (await (await client.request('GET', '/api/v1/workers')).json()) as WorkerList;
+  return list.workers.find((w) => w.hostname === hostname)?.poolSize;
+}
+
+describe('acting on a Python Celery cluster through its pidbox', () => {
+  postgresTest(
+    'grows the pool of a prefork worker, refuses what the worker refuses, revokes and terminates a running task, shuts the worker down; each audited',
+    async ({ postgres }) => {
+      const config = peerConfig('gwactions');
+      const env = loadConfig({ LOVAGE_CELERY_BROKER_URL: `py=${config.brokerUrl}`, LOVAGE_CELERY_KEY_PREFIX: config.keyPrefix });
+      const gateway = await startGateway(postgres.url, { celery: env.celery, celeryClusters: { statsIntervalMs: 1_000 } });
+      const redis = new Redis(redisUrl);
+      let worker: CeleryWorker | undefined;
+      const ids: string[] = [];
+      try {
+        worker = await startCeleryWorker({ config, name: 'gwactions', events: true, pool: 'prefork', concurrency: 2 });
+        const hostname = worker.hostname;
+        const viewer = await signedIn(gateway, 'viewer');
+        const operator = await signedIn(gateway, 'operator');
+        const admin = await signedIn(gateway, 'admin');
+        await expect.poll(() => poolSizeOf(viewer, hostname), { timeout: 60_000, interval: 250 }).toBe(2);
+        const control = (client: Client, body: unknown) => client.request('POST', `/api/v1/workers/${encodeURIComponent(hostname)}/control`, { body });
+
+        // A viewer may not act.
+        expect((await control(viewer, { command: 'pool_grow', arguments: { n: 1 } })).status).toBe(403);
+        const grown = await control(operator, { command: 'pool_grow', arguments: { n: 1 } });
+        expect(grown.status).toBe(200);
+        expect(await grown.json()).toMatchObject({ hostname, command: 'pool_grow', reply: expect.stringMatching(/pool will grow/) as unknown });
+        // The worker's own `inspect stats` lists three processes, and so does its row.
+        await expect
+          .poll(
+            async () =>
+              (
+                await runPythonJson<number>(
+                  `
+import json, sys
+from peer_project import app
+stats = app.control.inspect(destination=[sys.argv[1]], timeout=1).stats() or {}
+print(json.dumps(len(stats.get(sys.argv[1], {}).get('pool', {}).get('processes', []))))
+`,
+                  config,
+                  { args: [hostname] },
+                )
+              ),
+            { timeout: 60_000, interval: 500 },
+          )
+          .toBe(3);
+        await expect.poll(() => poolSizeOf(viewer, hostname), { timeout: 30_000, interval: 250 }).toBe(3);
+
+        // The worker was not started with --autoscale: it says so, and the gateway passes that on.
+        const autoscale = await control(operator, { command: 'autoscale', arguments: { max: 4, min: 1 } });
+        expect(autoscale.status).toBe(409);
+        expect(await errorOf(autoscale)).toMatchObject({ code: 'WORKER_REFUSED', message: expect.stringMatching(/Autoscale not enabled/) as unknown });
+
+        // Consume one more queue: the worker's row lists it (its active_queues, asked after the command).
+        const extraQueue = `${config.queue}-extra`;
+        const consumer = await control(operator, { command: 'add_consumer', arguments: { queue: extraQueue } });
+        expect(consumer.status).toBe(200);
+        await expect
+          .poll(async () => ((await (await viewer.request('GET', '/api/v1/workers')).json()) as WorkerList).workers.find((w) => w.hostname === hostname)?.queues.sort(), {
+            timeout: 30_000,
+            interval: 250,
+          })
+          .toEqual([config.queue, extraQueue].sort());
+        const limited = await control(operator, { command: 'rate_limit', arguments: { task: 'peer.add', rate: '10/m' } });
+        expect(await limited.json()).toMatchObject({ reply: expect.stringMatching(/rate limit set/) as unknown });
+        const unknownTask = await control(operator, { command: 'time_limit', arguments: { task: 'peer.unknown', soft: '30s' } });
+        expect({ status: unknownTask.status, code: (await errorOf(unknownTask)).code }).toEqual({ status: 409, code: 'WORKER_REFUSED' });
+
+        // Revoke with terminate stops a running Python task.
+        const sent = await runPythonJson<{ id: string }>(
+          `
+import json
+from peer_project.tasks import sleep
+print(json.dumps({'id': sleep.delay(120).id}))
+`,
+          config,
+        );
+        ids.push(sent.id);
+        await expect.poll(() => stateOf(viewer, sent.id), { timeout: 60_000, interval: 200 }).toBe('STARTED');
+        const revoked = await operator.request('POST', `/api/v1/tasks/${sent.id}/revoke`, { body: { terminate: true } });
+        expect(revoked.status).toBe(200);
+        expect(await revoked.json()).toEqual({ id: sent.id, terminate: true, previousState: 'STARTED' });
+        await expect.poll(() => stateOf(viewer, sent.id), { timeout: 60_000, interval: 200 }).toBe('REVOKED');
+
+        // Shutting a worker down needs the admin role.
+        expect((await control(operator, { command: 'shutdown' })).status).toBe(403);
+        const shutdown = await control(admin, { command: 'shutdown' });
+        expect(shutdown.status).toBe(200);
+        await expect.poll(() => worker!.exited, { timeout: 60_000, interval: 250 }).toBe(true);
+
+        const audit = (await (await admin.request('GET', '/api/v1/audit?limit=50')).json()) as AuditPage;
+        const entries = audit.entries.map((e) => ({ action: e.action, target: e.target, outcome: e.outcome, error: e.error }));
+        expect(entries).toEqual(
+          expect.arrayContaining([
+            { action: 'worker.control', target: hostname, outcome: 'denied', error: 'FORBIDDEN' },
+            { action: 'worker.control', target: hostname, outcome: 'ok', error: null },
+            { action: 'worker.control', target: hostname, outcome: 'failed', error: 'WORKER_REFUSED' },
+            { action: 'task.revoke', target: sent.id, outcome: 'ok', error: null },
+          ]),
+        );
+      } finally {
+        await gateway.close();
+        await worker?.stop(3_000);
+        await cleanupPeer(redis, config, ids.map((id) => `celery-task-meta-${id}`));
+        redis.disconnect();
+      }
+    },
+    240_000,
+  );
+
+  postgresTest(
+    'applies a Python task by name with JSON args and kwargs, retries a failed one from its result_extended args, shows and purges a queue',
+    async ({ postgres }) => {
+      const config = peerConfig('gwapply', { resultExtended: true });
+      const env = loadConfig({ LOVAGE_CELERY_BROKER_URL: `py=${config.brokerUrl}`, LOVAGE_CELERY_KEY_PREFIX: config.keyPrefix });
+      const gateway = await startGateway(postgres.url, { celery: env.celery, celeryClusters: { statsIntervalMs: 0 } });
+      const redis = new Redis(redisUrl);
+      let worker: CeleryWorker | undefined;
+      const ids: string[] = [];
+      try {
+        worker = await startCeleryWorker({ config, name: 'gwapply', events: true });
+        const operator = await signedIn(gateway, 'operator');
+        const apply = async (body: Record<string, unknown>) => {
+          const response = await operator.request('POST', '/api/v1/tasks', { body: { cluster: 'py', options: { queue: config.queue }, ...body } });
+          return { status: response.status, body: (await response.json()) as { id: string; queue: string } };
+        };
+        const taskOf = async (id: string) => {
+          const response = await operator.request('GET', `/api/v1/tasks/${id}`);
+          return response.status === 404 ? undefined : ((await response.json()) as TaskDetailResponse).task;
+        };
+
+        const described = await apply({ task: 'peer.describe', args: [1, 'two'], kwargs: { flag: true } });
+        expect(described).toMatchObject({ status: 201, body: { queue: config.queue } });
+        ids.push(described.body.id);
+        await expect.poll(async () => (await taskOf(described.body.id))?.state, { timeout: 60_000, interval: 200 }).toBe('SUCCESS');
+        const done = (await taskOf(described.body.id))!;
+        expect(done).toMatchObject({ name: 'peer.describe', args: "(1, 'two')", cluster: 'py', worker: worker.hostname });
+        expect(done.resultPreview).toContain("'kwarg_types': {'flag': 'bool'}");
+
+        expect((await apply({ task: 'peer.nothing-like-this' })).status).toBe(404);
+
+        const failed = await apply({ task: 'peer.fail', args: ['card declined'] });
+        ids.push(failed.body.id);
+        await expect.poll(async () => (await taskOf(failed.body.id))?.state, { timeout: 60_000, interval: 200 }).toBe('FAILURE');
+        const retry = await operator.request('POST', `/api/v1/tasks/${failed.body.id}/retry`);
+        expect(retry.status).toBe(201);
+        const { retriedIntoId } = (await retry.json()) as { retriedIntoId: string };
+        ids.push(retriedIntoId);
+        // The re-run got the same JSON args (and failed the same way), linked both ways.
+        await expect.poll(async () => (await taskOf(retriedIntoId))?.state, { timeout: 60_000, interval: 200 }).toBe('FAILURE');
+        expect(await taskOf(retriedIntoId)).toMatchObject({ name: 'peer.fail', args: "('card declined',)", errorMessage: 'card declined', cluster: 'py', retriedFromId: failed.body.id });
+        expect(await taskOf(failed.body.id)).toMatchObject({ retriedIntoId });
+
+        // With the worker gone, messages wait: the queue's depth counts every priority list, and purge empties them all.
+        await worker.stop();
+        for (const priority of [0, 5, 9]) expect((await apply({ task: 'peer.describe', args: [priority], options: { queue: config.queue, priority } })).status).toBe(201);
+        const depth = async () => {
+          const list = (await (await operator.request('GET', '/api/v1/queues')).json()) as QueueList;
+          return list.queues.find((q) => q.cluster === 'py' && q.name === config.queue)?.ready;
+        };
+        expect(await depth()).toBe(3);
+        expect((await operator.request('POST', `/api/v1/queues/${config.queue}/purge?cluster=py`)).status).toBe(403);
+        const admin = await signedIn(gateway, 'admin');
+        const purged = await admin.request('POST', `/api/v1/queues/${config.queue}/purge?cluster=py`);
+        expect(await purged.json()).toEqual({ queue: config.queue, purged: 3, cluster: 'py' });
+        expect(await depth()).toBe(0);
+        expect((await admin.request('POST', `/api/v1/queues/no-such-queue/purge?cluster=py`)).status).toBe(404);
+      } finally {
+        await gateway.close();
+        await worker?.stop(3_000);
+        await cleanupPeer(redis, config, ids.map((id) => `celery-task-meta-${id}`));
+        redis.disconnect();
+      }
+    },
+    240_000,
+  );
+});
