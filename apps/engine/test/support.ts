@@ -4,8 +4,10 @@ import { Cluster, Redis } from 'ioredis';
 import { deleteKeysWithPrefix, uniquePrefix } from '@lovage/test-support/redis';
 import { deleteClusterKeysWithPrefix } from '@lovage/test-support/redis-cluster';
 import { Lovage, type LovageOptions, type WorkerOptions, type Worker } from '../src/index.js';
+import { amqpUrl, deleteAmqpPrefix } from './amqp/amqp-topology.js';
 
-export type Kind = 'memory' | 'redis';
+/** 'amqp' is RabbitMQ for the queues with the shared Redis as the `backend` store. */
+export type Kind = 'memory' | 'redis' | 'amqp';
 export const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 
 /** Deletes a test's keys from the test Redis: the shared server, or the private cluster a Cluster run points TEST_REDIS_URL at. */
@@ -32,12 +34,13 @@ export interface Harness {
 
 export function harness(kind: Kind, prefix = uniquePrefix('engine')): Harness {
   const apps: Lovage[] = [];
-  const broker = kind === 'memory' ? `memory://${prefix}` : redisUrl;
+  const broker = kind === 'memory' ? `memory://${prefix}` : kind === 'amqp' ? amqpUrl : redisUrl;
+  const backend = kind === 'amqp' ? redisUrl : undefined;
   return {
     kind,
     prefix,
     app(options = {}) {
-      const app = new Lovage({ broker, prefix, logLevel: 'silent', ...options });
+      const app = new Lovage({ broker, backend, prefix, logLevel: 'silent', ...options });
       apps.push(app);
       return app;
     },
@@ -48,7 +51,8 @@ export function harness(kind: Kind, prefix = uniquePrefix('engine')): Harness {
     },
     async close() {
       await Promise.all(apps.map((a) => a.close()));
-      if (kind === 'redis') await deleteTestKeys(prefix);
+      if (kind !== 'memory') await deleteTestKeys(prefix);
+      if (kind === 'amqp') await deleteAmqpPrefix(prefix);
     },
   };
 }

@@ -6,6 +6,7 @@ import { defaultLogger, type Logger } from '../app/logger.js';
 import { ConfigError } from '../errors.js';
 import { lovageCodec, type MessageCodec } from '../task/message-codec.js';
 import type { Adapter } from './adapter.js';
+import { createAmqpAdapter } from './amqp/amqp-adapter.js';
 import { createCeleryAdapter, type CeleryAdapterOptions } from './celery/celery-adapter.js';
 import { CeleryMessageCodec } from './celery/celery-message-codec.js';
 import { createMemoryAdapter } from './memory/memory-adapter.js';
@@ -17,7 +18,9 @@ export type Protocol = { protocol: 'lovage' } | ({ protocol: 'celery' } & Celery
  * `option` names the setting the URL came from (for the error on an unknown
  * scheme, and the role in connection log lines); connection losses and
  * recoveries are logged through `logger`. With protocol 'celery' a Redis URL
- * gets the Celery adapter (kombu's layout, Celery's results).
+ * gets the Celery adapter (kombu's layout, Celery's results). `store` is the
+ * backend URL's adapter, for an adapter that keeps only queues (amqp://): its
+ * revocations and rate limits live there.
  */
 export function createAdapter(
   url: string,
@@ -25,6 +28,7 @@ export function createAdapter(
   option: 'broker' | 'backend' = 'broker',
   logger: Logger = defaultLogger('info', 'lovage'),
   protocol: Protocol = { protocol: 'lovage' },
+  store?: () => Adapter,
 ): Adapter {
   const role = option === 'broker' ? 'broker' : 'result backend';
   if (protocol.protocol === 'celery') {
@@ -35,12 +39,13 @@ export function createAdapter(
     }
     return createCeleryAdapter(url, prefix, logger, role, protocol);
   }
+  if (/^amqps?:\/\//.test(url) && option === 'broker') return createAmqpAdapter(url, prefix, logger, role, store);
   if (url.startsWith('memory://')) return createMemoryAdapter(url, prefix);
   if (/^rediss?(\+sentinel|\+cluster)?:\/\//.test(url)) {
     return createRedisAdapter(url, prefix, logger, role);
   }
   throw new ConfigError(
-    `${option}: unsupported URL scheme in ${JSON.stringify(url)} (use redis://, rediss://, redis[s]+sentinel://, redis[s]+cluster:// or memory://)`,
+    `${option}: unsupported URL scheme in ${JSON.stringify(url)} (use redis://, rediss://, redis[s]+sentinel://, redis[s]+cluster:// or memory://; amqp:// and amqps:// for \`broker\` only)`,
   );
 }
 

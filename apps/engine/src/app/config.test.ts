@@ -13,9 +13,15 @@ describe('configuration', () => {
     expect(c).toMatchObject({ broker: 'redis://h:6379/0', backend: 'redis://h:6379/1', taskIgnoreResult: true, defaultQueue: 'mine' });
   });
   it('fails with a ConfigError naming the field and the value', () => {
-    expect(() => resolveConfig({ broker: 'amqp://x' })).toThrow(ConfigError);
-    expect(() => resolveConfig({ broker: 'amqp://x' })).toThrow(/broker: .*"amqp:\/\/x"/);
+    expect(() => resolveConfig({ broker: 'kafka://x' })).toThrow(ConfigError);
+    expect(() => resolveConfig({ broker: 'kafka://x' })).toThrow(/broker: .*"kafka:\/\/x"/);
     expect(() => resolveConfig(optionsFromEnv('APP', {}, { APP_RESULT_EXPIRES: 'soon' }))).toThrow(/resultExpires: .*"soon"/);
+  });
+  it('takes amqp:// and amqps:// brokers beside a redis:// or memory:// backend, and names `backend` when it is missing', () => {
+    expect(resolveConfig({ broker: 'amqp://guest:guest@rabbit:5672', backend: 'redis://h:6379/0' })).toMatchObject({ broker: 'amqp://guest:guest@rabbit:5672', backend: 'redis://h:6379/0' });
+    expect(resolveConfig({ broker: 'amqps://rabbit', backend: 'memory://' })).toMatchObject({ backend: 'memory://' });
+    expect(() => resolveConfig({ broker: 'amqp://rabbit' })).toThrow(/^backend: an amqp:\/\/ broker keeps results, revocations, rate limits.*set `backend`/);
+    expect(() => resolveConfig({ broker: 'amqp://rabbit', backend: 'amqp://rabbit' })).toThrow(/^backend: must start with memory:\/\/, redis:\/\//);
   });
   it("protocol 'celery' (also LOVAGE_PROTOCOL=celery): queue 'celery', kombu's 1 h visibility timeout, explicit values still win", () => {
     const env = { LOVAGE_PROTOCOL: 'celery', LOVAGE_BROKER_URL: 'redis://h:6379/0', LOVAGE_CELERY_KEY_PREFIX: '42' };

@@ -92,10 +92,16 @@ const boolFromEnv = z.union([
 ]);
 
 const url = z.string().regex(/^(memory|rediss?|rediss?\+sentinel|rediss?\+cluster):\/\//, 'must start with memory://, redis://, rediss://, redis[s]+sentinel:// or redis[s]+cluster://');
+const brokerUrl = z
+  .string()
+  .regex(
+    /^(memory|rediss?|rediss?\+sentinel|rediss?\+cluster|amqps?):\/\//,
+    'must start with memory://, redis://, rediss://, redis[s]+sentinel://, redis[s]+cluster://, amqp:// or amqps://',
+  );
 
 const schema = z.object({
   name: z.string().min(1).default('lovage'),
-  broker: url.default('memory://'),
+  broker: brokerUrl.default('memory://'),
   backend: url.optional(),
   prefix: z.string().default('lovage:'),
   protocol: z.enum(['lovage', 'celery']).default('lovage'),
@@ -138,6 +144,12 @@ export function resolveConfig(options: LovageOptions | RawOptions): ResolvedConf
         );
       }
     }
+  }
+  // RabbitMQ carries the queues only: results, revocations, rate limits, schedules and workflows need a store beside it.
+  if (/^amqps?:\/\//.test(o.broker) && o.backend === undefined && !celery) {
+    throw new ConfigError(
+      `backend: an amqp:// broker keeps results, revocations, rate limits, schedules, workflows and worker heartbeats in the \`backend\` store; set \`backend\` to a redis:// (or memory://) URL (got none)`,
+    );
   }
   return {
     name: o.name,

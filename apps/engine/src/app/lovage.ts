@@ -128,7 +128,15 @@ export class Lovage implements TaskHost, ResultHost, WorkerHost {
       c.protocol === 'celery'
         ? { protocol: 'celery', keyPrefix: c.celeryKeyPrefix, visibilityTimeoutMs: c.visibilityTimeoutMs }
         : { protocol: 'lovage' };
-    return createAdapter(url, c.prefix, option, this.logger, protocol);
+    // An adapter that keeps only some state (amqp://) finds the rest in the backend URL's adapter.
+    const store = option === 'broker' ? () => this.storeAdapter() : undefined;
+    return createAdapter(url, c.prefix, option, this.logger, protocol, store);
+  }
+
+  /** The backend URL's adapter (the broker's own when both URLs are the same). */
+  private storeAdapter(): Adapter {
+    if (this.config.backend === this.config.broker) return (this.brokerAdapter ??= this.createAdapter(this.config.broker, 'broker'));
+    return (this.backendAdapter ??= this.createAdapter(this.config.backend, 'backend'));
   }
 
   /** The message as the broker carries it, in the app's wire format. */
@@ -139,6 +147,8 @@ export class Lovage implements TaskHost, ResultHost, WorkerHost {
   /** A port of the broker URL's adapter, or a ConfigError naming the option to change. */
   private port<P extends Exclude<PortName, 'resultBackend'>>(port: P, neededBy: string): Ports[P] {
     this.brokerAdapter ??= this.createAdapter(this.config.broker, 'broker');
+    // A port the broker's adapter lacks (amqp:// has queues only) comes from the backend's.
+    if (!this.brokerAdapter[port] && this.config.backend !== this.config.broker) return requirePort(this.storeAdapter(), port, neededBy);
     return requirePort(this.brokerAdapter, port, neededBy);
   }
 

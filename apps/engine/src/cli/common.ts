@@ -4,6 +4,7 @@
 import type { Command} from 'commander';
 import { CommanderError, InvalidArgumentError, Option } from 'commander';
 import { Redis } from 'ioredis';
+import { connect as connectAmqp } from 'amqplib';
 import { envValue } from '../app/config.js';
 import { Lovage } from '../app/lovage.js';
 import { BrokerUnreachableError, ConfigError, LovageError } from '../errors.js';
@@ -67,8 +68,16 @@ export const destinationOption = (): Option =>
 export const timeoutOption = (): Option =>
   new Option('-t, --timeout <duration>', 'how long to wait for replies').argParser(durationMs).default(1_000, '1s');
 
-/** Checks that a Redis broker answers, failing fast with one clear line instead of retrying forever. */
+/** Checks that a Redis or RabbitMQ broker answers, failing fast with one clear line instead of retrying forever. */
 async function preflight(url: string): Promise<void> {
+  if (/^amqps?:\/\//.test(url)) {
+    try {
+      await (await connectAmqp(url, { timeout: 3_000 })).close();
+    } catch (err) {
+      throw new BrokerUnreachableError(redactUrl(url), err);
+    }
+    return;
+  }
   if (!/^rediss?:\/\//.test(url)) return;
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3_000, enableOfflineQueue: false });
   let cause: unknown;

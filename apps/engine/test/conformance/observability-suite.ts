@@ -45,7 +45,10 @@ export function observability(kind: Kind): void {
       await b.get({ timeout: 5_000 });
       await expect(c.get({ timeout: 5_000 })).rejects.toThrow('broken');
       const events = await collect(app, 'g-order', (s) => s.filter((e) => ['task-succeeded', 'task-failed'].includes(e.type)).length >= 3);
-      const of = (id: string): string[] => events.filter((e) => 'id' in e && e.id === id).map((e) => e.type);
+      // On amqp a worker can take a message before RabbitMQ's publisher confirm reaches the producer,
+      // which emits task-sent only then: task-sent is checked for presence, not position, there.
+      const sentFirst = (types: string[]): string[] => (kind === 'amqp' && types.includes('task-sent') ? ['task-sent', ...types.filter((t) => t !== 'task-sent')] : types);
+      const of = (id: string): string[] => sentFirst(events.filter((e) => 'id' in e && e.id === id).map((e) => e.type));
       expect(of(a.id)).toEqual(['task-sent', 'task-received', 'task-started', 'task-succeeded']);
       expect(of(b.id)).toEqual(['task-sent', 'task-received', 'task-started', 'task-retried', 'task-received', 'task-started', 'task-succeeded']);
       expect(of(c.id)).toEqual(['task-sent', 'task-received', 'task-started', 'task-failed']);
@@ -259,7 +262,9 @@ export function observability(kind: Kind): void {
       await later.delay();
       const other = await app.queues.stats('other');
       expect(other).toMatchObject({ name: 'other', ready: 1, delayed: 1, reserved: 0, dead: 0 });
-      expect(other.oldestAgeMs).toBeGreaterThanOrEqual(0);
+      // RabbitMQ has no peek: reading the head and putting it back would mark it redelivered, so amqp reports no head age.
+      if (kind === 'amqp') expect(other.oldestAgeMs).toBeNull();
+      else expect(other.oldestAgeMs).toBeGreaterThanOrEqual(0);
       expect(other.history.enqueued[Math.floor(Date.now() / 60_000)]).toBe(2);
       const w = await h.worker(app);
       await until(async () => (await app.queues.stats('default')).dead === 4);

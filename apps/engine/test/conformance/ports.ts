@@ -3,6 +3,7 @@
 import { uniquePrefix } from '@lovage/test-support/redis';
 import { requirePort, type Adapter, type PortName, type Ports } from '../../src/adapters/adapter.js';
 import { createAdapter } from '../../src/adapters/create-adapter.js';
+import { amqpUrl, deleteAmqpPrefix } from '../amqp/amqp-topology.js';
 import { deleteTestKeys, redisUrl, type Kind } from '../support.js';
 
 export interface PortHarness {
@@ -16,13 +17,19 @@ export function portHarness(kind: Kind, name: string): PortHarness {
   const adapters: Adapter[] = [];
   return {
     port(port) {
-      const adapter = createAdapter(kind === 'redis' ? redisUrl : `memory://${prefix}`, prefix);
+      const url = kind === 'memory' ? `memory://${prefix}` : redisUrl;
+      const store = createAdapter(url, prefix);
+      adapters.push(store);
+      if (kind !== 'amqp') return requirePort(store, port, 'the conformance suite');
+      // RabbitMQ offers the broker port only; the app takes every other port from the Redis store, as here.
+      const adapter = createAdapter(amqpUrl, prefix, 'broker', undefined, undefined, () => store);
       adapters.push(adapter);
-      return requirePort(adapter, port, 'the conformance suite');
+      return requirePort(adapter[port] ? adapter : store, port, 'the conformance suite');
     },
     async close() {
       await Promise.all(adapters.splice(0).map((a) => a.close()));
-      if (kind === 'redis') await deleteTestKeys(prefix);
+      if (kind !== 'memory') await deleteTestKeys(prefix);
+      if (kind === 'amqp') await deleteAmqpPrefix(prefix);
     },
   };
 }

@@ -394,7 +394,8 @@ export function conformance(kind: Kind): void {
       await t.bulkApply(Array.from({ length: 200 }, (_, i) => [i] as [number]));
       await t.applyAsync([999], { taskId: 'fixed-id' });
       await t.applyAsync([999], { taskId: 'fixed-id' });
-      expect((await app.broker().queueStats('default')).ready).toBe(201);
+      // RabbitMQ cannot drop a repeated id as it is published (no keyed state): it holds both copies, and the worker drops the second when it reserves it.
+      expect((await app.broker().queueStats('default')).ready).toBe(kind === 'amqp' ? 202 : 201);
       await h.worker(app, { concurrency: 20 });
       await until(() => ran.length === 201);
     });
