@@ -38,7 +38,7 @@ test("a Python worker shows online beside Lovage's own, with its cluster's badge
   await expect(clusterRow).toContainText('Receiving');
   await expect(clusterRow.getByRole('cell').nth(1)).not.toHaveText('0');
 
-  const cluster = page.getByLabel('Cluster');
+  const cluster = page.getByRole('combobox', { name: 'Cluster', exact: true });
   await cluster.selectOption(celeryCluster.name);
   await expect(pythonRow).toBeVisible();
   await expect(lovageRows).toHaveCount(0);
@@ -57,7 +57,7 @@ test('tasks from a Python producer appear live with their args, result, tracebac
   const worker = await pythonWorker('e2e-py-tasks');
   await page.goto(`/tasks?cluster=${celeryCluster.name}`);
   await expect(page.getByRole('heading', { level: 1, name: 'Tasks' })).toBeVisible();
-  await expect(page.getByLabel('Cluster')).toHaveValue(celeryCluster.name);
+  await expect(page.getByRole('combobox', { name: 'Cluster', exact: true })).toHaveValue(celeryCluster.name);
   // A marker a reload would wipe: the rows below must arrive over the live feed.
   await page.evaluate(() => document.body.setAttribute('data-e2e-loaded-once', 'yes'));
 

@@ -17,6 +17,7 @@ const REVOKE_WAIT_MS = 500;
 
 /** Commands after which the worker's pool or queues changed: its stats are asked again. */
 const CHANGES_STATS = new Set(['pool_grow', 'pool_shrink', 'autoscale', 'add_consumer', 'cancel_consumer']);
+const POOL_COMMANDS = new Set(['pool_grow', 'pool_shrink', 'autoscale']);
 
 const seconds = (value: number | string | null | undefined): number | null => (value === null || value === undefined ? null : toMs(value) / 1000);
 
@@ -75,6 +76,7 @@ export class CeleryActions {
   async control(cluster: string, hostname: string, body: WorkerControlBody): Promise<string> {
     const target = this.cluster(cluster);
     const { method, arguments: args } = celeryCommand(body);
+    const poolBefore = POOL_COMMANDS.has(method) ? ((await this.prisma.worker.findUnique({ where: { hostname } }))?.poolSize ?? null) : null;
     const replies = await target.call(method, args, [hostname], CELERY_CONTROL_TIMEOUT_MS);
     const reply = replies[hostname];
     // A worker asked to shut down does not answer (celery/worker/control.py raises WorkerShutdown).
@@ -85,6 +87,9 @@ export class CeleryActions {
     if (CHANGES_STATS.has(method)) {
       // The row shows the new pool and queues once the worker says so; a failure here leaves the next periodic refresh to do it.
       await target.refreshStats([hostname]).catch(() => undefined);
+      // The pool changes after the answer: its row (and the pages watching it) follow once it has;
+      // if the worker stops answering meanwhile, the periodic refresh does it.
+      if (POOL_COMMANDS.has(method)) void target.followPoolChange(hostname, poolBefore).catch(() => undefined);
     }
     return typeof answer.ok === 'string' ? answer.ok : JSON.stringify(answer.ok ?? reply);
   }

@@ -29,6 +29,7 @@ import type { Logger } from 'pino';
 import type { ReconcileReport } from '../api/cluster-schemas.js';
 import type { CeleryClusterConfig } from '../config.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import type { WorkerSnapshot } from '../ingest/batch-result.js';
 import type { CeleryEventSource, CeleryEventSourceStatus, Subscribed } from '../ingest/celery-events.js';
 import { argsRepr, EventSequence, eventFromResult, eventsFromHeld, type HeldKind, type StoredTask } from './reconcile-events.js';
 import { storeWorkerStats, workerStatsOf } from './worker-stats.js';
@@ -375,10 +376,29 @@ export class CeleryCluster {
 
   /** Asks `hostnames` (null: every worker, one broadcast) for `stats` and `active_queues` and stores them on their rows. */
   async refreshStats(hostnames: string[] | null): Promise<string[]> {
+    return (await this.refreshedWorkers(hostnames)).map((worker) => worker.hostname);
+  }
+
+  /**
+   * A prefork pool grows or shrinks after the worker has answered the command: asks the worker
+   * again, every half second for up to `timeoutMs`, until its process count is no longer `before`.
+   */
+  async followPoolChange(hostname: string, before: number | null, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const [worker] = await this.refreshedWorkers([hostname]);
+      if (worker && worker.poolSize !== before) return;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
+  private async refreshedWorkers(hostnames: string[] | null): Promise<WorkerSnapshot[]> {
     const [stats, queues] = await Promise.all([this.call('stats', {}, hostnames), this.call('active_queues', {}, hostnames)]);
     const list = Object.entries(stats).map(([hostname, reply]) => workerStatsOf(hostname, reply, queues[hostname]));
     const updated = await storeWorkerStats(this.prisma, this.name, list);
     if (list.length > 0) this.statsRefreshedAt = Date.now();
+    // Browsers watching these workers see the new pool and queues now, not at some later event.
+    this.source.announceWorkers(updated);
     return updated;
   }
 }

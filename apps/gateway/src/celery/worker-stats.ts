@@ -4,6 +4,7 @@
 // (which names no pool or queues) updates the row (apply-batch.ts).
 import { fromCeleryReply } from '@lovage/engine/celery';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { WORKER_ROW_COLUMNS, workerSnapshotOf, type WorkerRow, type WorkerSnapshot } from '../ingest/batch-result.js';
 
 /** What one worker's replies say, as the row stores it. */
 export interface WorkerStats {
@@ -40,10 +41,10 @@ export function workerStatsOf(hostname: string, stats: unknown, activeQueues: un
   };
 }
 
-/** Writes the stats onto the workers' rows of `cluster`; returns the hostnames updated. */
-export async function storeWorkerStats(prisma: PrismaClient, cluster: string, stats: readonly WorkerStats[]): Promise<string[]> {
+/** Writes the stats onto the workers' rows of `cluster`; returns those rows as they now are (for the live feed). */
+export async function storeWorkerStats(prisma: PrismaClient, cluster: string, stats: readonly WorkerStats[]): Promise<WorkerSnapshot[]> {
   if (stats.length === 0) return [];
-  const rows = await prisma.$queryRawUnsafe<{ hostname: string }[]>(
+  const rows = await prisma.$queryRawUnsafe<WorkerRow[]>(
     `UPDATE workers w
         SET pool_kind = COALESCE(r.pool_kind, w.pool_kind), pool_size = COALESCE(r.pool_size, w.pool_size),
             max_concurrency = COALESCE(r.max_concurrency, w.max_concurrency),
@@ -53,7 +54,7 @@ export async function storeWorkerStats(prisma: PrismaClient, cluster: string, st
        FROM jsonb_to_recordset($1::jsonb) AS r(hostname text, pool_kind text, pool_size int, max_concurrency int,
             prefetch_count int, processed bigint, queues text[])
       WHERE w.hostname = r.hostname AND w.cluster = $2
-  RETURNING w.hostname`,
+  RETURNING ${WORKER_ROW_COLUMNS}`,
     JSON.stringify(
       stats.map((s) => ({
         hostname: s.hostname,
@@ -67,5 +68,5 @@ export async function storeWorkerStats(prisma: PrismaClient, cluster: string, st
     ),
     cluster,
   );
-  return rows.map((row) => row.hostname);
+  return rows.map(workerSnapshotOf);
 }

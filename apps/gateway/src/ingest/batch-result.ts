@@ -60,6 +60,14 @@ export interface WorkerRow {
   stats_at?: number | null;
 }
 
+/** The columns of a WorkerRow, for `RETURNING` (or SELECT) on `workers w`. */
+export const WORKER_ROW_COLUMNS = `w.hostname, w.pid, w.version, w.queues, w.pool_kind, w.pool_size, w.online,
+  (extract(epoch from w.first_seen) * 1000)::float8 AS first_seen,
+  (extract(epoch from w.last_heartbeat) * 1000)::float8 AS last_heartbeat,
+  w.active, w.processed::float8 AS processed, w.succeeded::float8 AS succeeded, w.failed::float8 AS failed,
+  w.loadavg, w.memory_rss::float8 AS memory_rss, w.cluster, w.max_concurrency, w.prefetch_count,
+  (extract(epoch from w.stats_at) * 1000)::float8 AS stats_at`;
+
 export function workerSnapshotOf(row: WorkerRow): WorkerSnapshot {
   return {
     hostname: row.hostname,

@@ -19,7 +19,7 @@ import type { LovageEvent } from '@lovage/engine';
 import type { CeleryClusterConfig } from '../config.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { applyBatch } from './apply-batch.js';
-import type { BatchListener, BatchResult } from './batch-result.js';
+import type { BatchListener, BatchResult, WorkerSnapshot } from './batch-result.js';
 import { CeleryEventTranslator } from './celery-translate.js';
 import { markSilentWorkersOffline } from './offline-sweep.js';
 
@@ -320,9 +320,14 @@ export class CeleryEventSource {
     const workers = await markSilentWorkersOffline(this.prisma, this.heartbeatMs, 2_000, this.cluster);
     if (workers.length > 0) {
       this.logger.info({ cluster: this.cluster, workers: workers.map((w) => w.hostname) }, 'celery events: workers missed their heartbeats; marked offline');
-      this.notify({ events: 0, invalid: 0, tasks: [], attempts: [], workers, scheduleRuns: [], scheduleChanges: [] });
+      this.announceWorkers(workers);
     }
     return workers.map((w) => w.hostname);
+  }
+
+  /** Tells the batch listeners (the live feed) about worker rows changed outside the events (`inspect stats`). */
+  announceWorkers(workers: WorkerSnapshot[]): void {
+    if (workers.length > 0) this.notify({ events: 0, invalid: 0, tasks: [], attempts: [], workers, scheduleRuns: [], scheduleChanges: [] });
   }
 
   private notify(result: BatchResult): void {

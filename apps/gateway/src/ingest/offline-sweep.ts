@@ -3,7 +3,7 @@
 // (its `celery.events.state` waits freq * 2 plus a small expiry window).
 // Shared by the stream ingest and each Celery event source.
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { workerSnapshotOf, type WorkerRow, type WorkerSnapshot } from './batch-result.js';
+import { WORKER_ROW_COLUMNS, workerSnapshotOf, type WorkerRow, type WorkerSnapshot } from './batch-result.js';
 
 /** How long after its last heartbeat a worker with this interval counts as gone (ms). */
 export const offlineAfterMs = (intervalMs: number): number => 2 * intervalMs + Math.max(500, intervalMs / 2);
@@ -27,12 +27,7 @@ export async function markSilentWorkersOffline(
         AND w.last_heartbeat < now() - make_interval(secs => COALESCE(
               (SELECT r.timeout_ms FROM jsonb_to_recordset($1::jsonb) AS r(hostname text, timeout_ms float8) WHERE r.hostname = w.hostname),
               $2::float8) / 1000.0)
-    RETURNING w.hostname, w.pid, w.version, w.queues, w.pool_kind, w.pool_size, w.online,
-              (extract(epoch from w.first_seen) * 1000)::float8 AS first_seen,
-              (extract(epoch from w.last_heartbeat) * 1000)::float8 AS last_heartbeat,
-              w.active, w.processed::float8 AS processed, w.succeeded::float8 AS succeeded, w.failed::float8 AS failed,
-              w.loadavg, w.memory_rss::float8 AS memory_rss, w.cluster, w.max_concurrency, w.prefetch_count,
-              (extract(epoch from w.stats_at) * 1000)::float8 AS stats_at`,
+    RETURNING ${WORKER_ROW_COLUMNS}`,
     JSON.stringify(timeouts),
     offlineAfterMs(fallbackMs),
     cluster,

@@ -2,7 +2,7 @@
 
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
-import { memo, useEffect, useMemo, useState } from 'react';
+import { memo, useEffect, useId, useMemo, useState } from 'react';
 import { Sparkline } from '@/components/charts';
 import { ClusterBadge } from '@/components/cluster-badge';
 import { RelativeTime } from '@/components/ui/relative-time';
@@ -53,6 +53,7 @@ export function WorkersView() {
   const socketState = useSocketState();
   const [hideOffline, setHideOffline] = useState(false);
   const [cluster, setCluster] = useState('');
+  const clusterSelectId = useId();
   const list = useQuery({
     queryKey: queryKeys.workers.list(),
     queryFn: ({ signal }) => api.get<WorkerList>(paths.workers, { signal }),
@@ -91,9 +92,9 @@ export function WorkersView() {
           {all.length - offline} online, {offline} offline
         </p>
         {clusters.length > 0 ? (
-          <label className="ml-auto inline-flex items-center gap-2">
-            Cluster
-            <Select value={cluster} onChange={(event) => setCluster(event.target.value)} className="w-auto">
+          <div className="ml-auto inline-flex items-center gap-2">
+            <label htmlFor={clusterSelectId}>Cluster</label>
+            <Select id={clusterSelectId} value={cluster} onChange={(event) => setCluster(event.target.value)} className="w-auto">
               <option value="">Any cluster</option>
               <option value={OWN_CLUSTER}>Lovage&apos;s own</option>
               {clusters.map((name) => (
@@ -102,7 +103,7 @@ export function WorkersView() {
                 </option>
               ))}
             </Select>
-          </label>
+          </div>
         ) : null}
         <label className={`${clusters.length > 0 ? '' : 'ml-auto '}inline-flex items-center gap-2`}>
           <input type="checkbox" checked={hideOffline} onChange={(event) => setHideOffline(event.target.checked)} />
