@@ -9,33 +9,12 @@ import { postgresTest } from '@lovage/test-support/postgres';
 import { deleteKeysWithPrefix, uniquePrefix } from '@lovage/test-support/redis';
 import { cleanupPeer, peerConfig, runPythonJson } from '@lovage/test-support/python-peer';
 import { describe, expect } from 'vitest';
-import type { TaskDetail, TaskDetailResponse, WorkerList } from '../src/api/schemas.js';
+import type { WorkerList } from '../src/api/schemas.js';
 import { loadConfig } from '../src/config.js';
-import { errorOf, signedIn, startGateway, type Client } from './support.js';
+import { settled, taskOf } from './celery-support.js';
+import { errorOf, signedIn, startGateway } from './support.js';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
-
-async function taskOf(client: Client, id: string): Promise<TaskDetail | undefined> {
-  const response = await client.request('GET', `/api/v1/tasks/${id}`);
-  if (response.status === 404) return undefined;
-  expect(response.status).toBe(200);
-  return ((await response.json()) as TaskDetailResponse).task;
-}
-
-/** Waits (a loaded machine: up to a minute) for the task to reach `state`, then returns it. */
-async function settled(client: Client, id: string, state: TaskDetail['state']): Promise<TaskDetail> {
-  let task: TaskDetail | undefined;
-  await expect
-    .poll(
-      async () => {
-        task = await taskOf(client, id);
-        return task?.state;
-      },
-      { timeout: 60_000, interval: 200 },
-    )
-    .toBe(state);
-  return task!;
-}
 
 describe('watching a Python Celery cluster', () => {
   postgresTest(

@@ -2,6 +2,7 @@
 
 import { useQuery } from '@tanstack/react-query';
 import { memo, useId, useState, type FormEvent } from 'react';
+import { ClusterOptions } from '@/components/cluster-badge';
 import { Button } from '@/components/ui/button';
 import { Input, Select } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
@@ -96,13 +97,7 @@ export const TaskFilterBar = memo(function TaskFilterBar({ filters, onChange }: 
         <div>
           <Label htmlFor={`${id}-cluster`}>Cluster</Label>
           <Select id={`${id}-cluster`} value={filters.cluster} onChange={(event) => onChange({ ...draft, cluster: event.target.value })}>
-            <option value="">Any cluster</option>
-            <option value={OWN_CLUSTER}>Lovage&apos;s own</option>
-            {clusterOptions.map((cluster) => (
-              <option key={cluster} value={cluster}>
-                {cluster}
-              </option>
-            ))}
+            <ClusterOptions clusters={clusterOptions} />
           </Select>
         </div>
       ) : null}

@@ -4,7 +4,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { memo, useEffect, useId, useMemo, useState } from 'react';
 import { Sparkline } from '@/components/charts';
-import { ClusterBadge } from '@/components/cluster-badge';
+import { ClusterBadge, ClusterOptions } from '@/components/cluster-badge';
 import { RelativeTime } from '@/components/ui/relative-time';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { DataTable } from '@/components/ui/data-table';
@@ -95,13 +95,7 @@ export function WorkersView() {
           <div className="ml-auto inline-flex items-center gap-2">
             <label htmlFor={clusterSelectId}>Cluster</label>
             <Select id={clusterSelectId} value={cluster} onChange={(event) => setCluster(event.target.value)} className="w-auto">
-              <option value="">Any cluster</option>
-              <option value={OWN_CLUSTER}>Lovage&apos;s own</option>
-              {clusters.map((name) => (
-                <option key={name} value={name}>
-                  {name}
-                </option>
-              ))}
+              <ClusterOptions clusters={clusters} />
             </Select>
           </div>
         ) : null}
