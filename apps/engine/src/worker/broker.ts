@@ -108,6 +108,8 @@ export interface Broker {
    * hands none out, and messages already leased run to the end.
    */
   setPaused(queue: string, paused: boolean): Promise<void>;
+  /** Which of `queues` are paused (none, on an adapter that cannot pause). */
+  pausedQueues(queues: string[]): Promise<string[]>;
   /** Every queue name this prefix has seen. */
   listQueues(): Promise<string[]>;
   /** Moves dead letters (the given ids, or up to `limit` of the oldest) back into the ready queue. Returns how many moved. */

@@ -113,6 +113,7 @@ export function brokerConformance(kind: Kind): void {
         setup();
         await expect(broker.setPaused('q', true)).rejects.toThrow(UnsupportedByAdapterError);
         await expect(broker.setPaused('q', true)).rejects.toThrow(/amqp adapter/);
+        expect(await broker.pausedQueues(['q'])).toEqual([]);
       });
     } else {
       it('a paused queue takes messages but hands none out until resumed, as seen from a second connection', async () => {
@@ -124,6 +125,7 @@ export function brokerConformance(kind: Kind): void {
         await other.enqueue(msg('after', 'pq'));
         expect(await other.queueStats('pq')).toMatchObject({ ready: 2, paused: true });
         expect((await other.queueStats('open')).paused).toBe(false);
+        expect(await other.pausedQueues(['open', 'pq'])).toEqual(['pq']);
         // Only the open queue gives anything, and waiting on the paused one does not spin on its messages
         // (the first wait may take a wake-up the enqueue left; the next one blocks).
         expect((await other.reserve(['pq', 'open'], 10, 10_000)).deliveries.map((d) => d.id)).toEqual(['other']);

@@ -442,6 +442,33 @@ export function conformance(kind: Kind): void {
         expect((await app.queues.stats('held')).paused).toBe(false);
       });
 
+      it('hands back the messages it had prefetched from a queue paused since, unstarted', async () => {
+        const app = setup().app();
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let started = false;
+        const ran: number[] = [];
+        const slow = app.task('prefetch.slow', async () => {
+          started = true;
+          await gate;
+        }, { queue: 'held' });
+        const quick = app.task('prefetch.quick', (n: number) => void ran.push(n), { queue: 'held' });
+        await slow.delay();
+        const quicks = await Promise.all([1, 2, 3].map((n) => quick.delay(n)));
+        await h.worker(app, { queues: ['held'], concurrency: 1, prefetch: 4 });
+        await until(async () => started && (await app.queues.stats('held')).reserved === 4);
+        await app.queues.pause('held');
+        // The three waiting behind the running one go back to the queue; the running one keeps its lease.
+        await until(async () => (await app.queues.stats('held')).ready === 3);
+        expect((await app.queues.stats('held')).reserved).toBe(1);
+        release();
+        await until(async () => (await app.queues.stats('held')).reserved === 0);
+        expect(ran).toEqual([]);
+        await app.queues.resume('held');
+        for (const result of quicks) await result.get({ timeout: 10_000 });
+        expect(ran.sort()).toEqual([1, 2, 3]);
+      });
+
       it('pauses and resumes every queue at once', async () => {
         const app = setup().app();
         await app.sendTask('any', [], { queue: 'a' });

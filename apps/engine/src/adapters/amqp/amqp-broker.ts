@@ -495,6 +495,11 @@ export class AmqpBroker implements Broker {
   setPaused(): Promise<void> {
     return Promise.reject(new UnsupportedByAdapterError('amqp', 'pause or resume a queue'));
   }
+  /** Never paused: this adapter cannot pause a queue. */
+  pausedQueues(): Promise<string[]> {
+    return Promise.resolve([]);
+  }
+
 
   async purge(queue: string): Promise<number> {
     const link = await this.linkFor();

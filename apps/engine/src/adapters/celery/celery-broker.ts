@@ -347,6 +347,11 @@ export class CeleryBroker implements Broker {
   setPaused(): Promise<void> {
     return Promise.reject(new UnsupportedByAdapterError('celery', 'pause or resume a queue (Python workers on the same lists would not see it)'));
   }
+  /** Never paused: this adapter cannot pause a queue. */
+  pausedQueues(): Promise<string[]> {
+    return Promise.resolve([]);
+  }
+
 
   async purge(queue: string): Promise<number> {
     const lists = this.layout.queueKeys(queue);

@@ -316,6 +316,10 @@ export class MemoryBroker implements Broker {
     return Promise.resolve();
   }
 
+  pausedQueues(queues: string[]): Promise<string[]> {
+    return Promise.resolve(queues.filter((name) => this.broker.paused.has(name)));
+  }
+
   purge(queue: string): Promise<number> {
     const q = this.broker.queue(queue);
     const n = q.ready.length + q.delayed.size;

@@ -262,6 +262,12 @@ export class RedisBroker implements Broker {
     if (Number(woke) > 0) await this.wake([queue]);
   }
 
+  /** One EXISTS per queue (each in its own slot); auto-pipelining sends them in one round trip per server. */
+  async pausedQueues(queues: string[]): Promise<string[]> {
+    const flags = await Promise.all(queues.map((queue) => this.client.exists(queueKeys(this.prefix, queue).paused)));
+    return queues.filter((_queue, i) => flags[i] === 1);
+  }
+
   async purge(queue: string): Promise<number> {
     const k = queueKeys(this.prefix, queue);
     const [ready, delayed] = await Promise.all([this.client.zrange(k.ready, '0', '-1'), this.client.zrange(k.delayed, '0', '-1')]);
