@@ -62,6 +62,8 @@ export type ThroughputWindow = (typeof throughputWindows)[number];
 export type {
   BulkJob,
   DeadLetterResponse,
+  PauseAllQueuesResponse,
+  PauseQueueResponse,
   PurgeQueueResponse,
   RetryFailedMembersResponse,
   RetryTaskResponse,
@@ -91,6 +93,9 @@ export const paths = {
   /** `cluster`: a watched Celery cluster's queue (kombu's lists on its broker); none for Lovage's own. */
   purgeQueue: (name: string, cluster?: string | null) =>
     `/api/v1/queues/${encodeURIComponent(name)}/purge${cluster ? `?cluster=${encodeURIComponent(cluster)}` : ''}`,
+  /** Pause or resume one of Lovage's own queues (a Celery cluster's queues cannot be paused). */
+  pauseQueue: (name: string, paused: boolean) => `/api/v1/queues/${encodeURIComponent(name)}/${paused ? 'pause' : 'resume'}`,
+  pauseAllQueues: (paused: boolean) => `/api/v1/queues/${paused ? 'pause' : 'resume'}-all`,
   deadLetters: '/api/v1/dead-letters',
   requeueDeadLetters: '/api/v1/dead-letters/requeue',
   dropDeadLetters: '/api/v1/dead-letters/drop',

@@ -149,6 +149,15 @@ export class BrokerUnreachableError extends LovageError {
   }
 }
 
+/** The broker's adapter cannot do what was asked (pausing a queue on RabbitMQ, say). `adapter` names it. */
+export class UnsupportedByAdapterError extends LovageError {
+  readonly adapter: string;
+  constructor(adapter: string, what: string) {
+    super('UNSUPPORTED_BY_ADAPTER', `the ${adapter} adapter cannot ${what}`);
+    this.adapter = adapter;
+  }
+}
+
 /**
  * A chord's member failed (or was revoked), so its callback never runs: the
  * callback's result is FAILURE with this error, naming the member.

@@ -1,6 +1,7 @@
 // The public API of @lovage/engine. Anything not exported here is internal.
 export {
   LovageError,
+  UnsupportedByAdapterError,
   ConfigError,
   SerializationError,
   NotRegisteredError,

@@ -38,6 +38,57 @@ describe('queue and dead-letter actions', () => {
     }
   });
 
+  postgresTest('pause and resume need operator, show as paused on the queues API, hold tasks until resumed, and are audited', async ({ postgres }) => {
+    const stack = await startStack(postgres.url);
+    try {
+      const { gateway, producer, app } = stack;
+      const viewer = await signedIn(gateway, 'viewer');
+      const operator = await signedIn(gateway, 'operator');
+      await stack.startWorker();
+      const first = await producer.sendTask('tests.add', [1, 1]);
+      await taskInState(gateway, first.id, ['SUCCESS']);
+      const pausedOf = async (name: string): Promise<boolean | undefined> => {
+        const list = (await (await viewer.request('GET', '/api/v1/queues')).json()) as { queues: { name: string; paused: boolean }[] };
+        return list.queues.find((q) => q.name === name)?.paused;
+      };
+      expect(await pausedOf('default')).toBe(false);
+
+      expect((await viewer.request('POST', '/api/v1/queues/default/pause')).status).toBe(403);
+      const paused = await operator.request('POST', '/api/v1/queues/default/pause');
+      expect(paused.status).toBe(200);
+      expect(await paused.json()).toEqual({ queue: 'default', paused: true });
+      expect(await pausedOf('default')).toBe(true);
+
+      const held = await producer.sendTask('tests.add', [2, 2]);
+      // Another queue's task, sent afterwards, runs while the paused one's keeps waiting.
+      const other = await producer.sendTask('tests.add', [3, 3], { queue: 'open' });
+      expect((await operator.request('POST', '/api/v1/queues/open/resume')).status).toBe(200);
+      const worker2 = await stack.startWorker({ queues: ['open'] });
+      await taskInState(gateway, other.id, ['SUCCESS']);
+      await worker2.close();
+      expect(await held.state()).toBe('PENDING');
+      expect((await app.queues.stats('default')).ready).toBe(1);
+
+      const resumedAll = await operator.request('POST', '/api/v1/queues/resume-all');
+      expect(resumedAll.status).toBe(200);
+      expect(await resumedAll.json()).toMatchObject({ paused: false, queues: expect.arrayContaining(['default', 'open']) as unknown });
+      await taskInState(gateway, held.id, ['SUCCESS']);
+      expect(await pausedOf('default')).toBe(false);
+
+      expect((await operator.request('POST', '/api/v1/queues/never-seen/pause')).status).toBe(404);
+      const audit = await gateway.prisma.auditLog.findMany({ where: { action: { startsWith: 'queue.' } }, orderBy: { id: 'asc' } });
+      expect(audit.map((entry) => [entry.action, entry.outcome, entry.target])).toEqual([
+        ['queue.pause', 'denied', '/api/v1/queues/default/pause'],
+        ['queue.pause', 'ok', 'default'],
+        ['queue.resume', 'ok', 'open'],
+        ['queue.resumeAll', 'ok', '*'],
+        ['queue.pause', 'failed', 'never-seen'],
+      ]);
+    } finally {
+      await stack.close();
+    }
+  });
+
   postgresTest('dead letters: drop one by id, requeue the rest; gone ids are 404; a viewer changes nothing', async ({ postgres }) => {
     const stack = await startStack(postgres.url);
     try {

@@ -18,6 +18,8 @@ const program = new Command('lovage')
   .description('Lovage: a Celery-style task queue for TypeScript')
   .exitOverride()
   .showSuggestionAfterError()
+  // Each command parses its own options, so `queues pause NAME --broker URL` gives --broker to `pause`.
+  .enablePositionalOptions()
   .configureHelp({ sortSubcommands: false });
 
 registerWorker(program);

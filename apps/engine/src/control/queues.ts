@@ -11,6 +11,8 @@ export interface QueueInfo {
   /** Leased to a worker (running or prefetched). */
   reserved: number;
   dead: number;
+  /** Paused: takes messages, hands none out until resumed. */
+  paused: boolean;
   /** Age in ms of the message at the head of the ready queue (next to be delivered), or null when empty. */
   oldestAgeMs: number | null;
   /** Messages enqueued in the last full minute and the current one, per minute (average of the two). */
@@ -72,6 +74,7 @@ export class Queues {
       delayed: s.delayed,
       reserved: s.leased,
       dead: s.dead,
+      paused: s.paused ?? false,
       oldestAgeMs,
       enqueuedPerMinute: perMinute(enqueued),
       dequeuedPerMinute: perMinute(dequeued),
@@ -107,6 +110,37 @@ export class Queues {
   /** Deletes every ready and delayed message of a queue (leased ones finish). Returns how many. */
   async purge(name: string): Promise<number> {
     return this.broker().purge(name);
+  }
+
+  /**
+   * Stops workers from starting messages of a queue: within a second every
+   * worker's next reserve finds it paused. Messages already leased run to the
+   * end; new messages still queue up. The flag lives in the broker.
+   */
+  async pause(name: string): Promise<void> {
+    await this.broker().setPaused(name, true);
+  }
+
+  /** Lets workers take the queue's messages again, waking idle ones at once. */
+  async resume(name: string): Promise<void> {
+    await this.broker().setPaused(name, false);
+  }
+
+  /** Pauses every queue the broker has seen. Returns their names. */
+  async pauseAll(): Promise<string[]> {
+    return this.setAll(true);
+  }
+
+  /** Resumes every queue the broker has seen. Returns their names. */
+  async resumeAll(): Promise<string[]> {
+    return this.setAll(false);
+  }
+
+  private async setAll(paused: boolean): Promise<string[]> {
+    const t = this.broker();
+    const names = await t.listQueues();
+    await Promise.all(names.map((n) => t.setPaused(n, paused)));
+    return names;
   }
 
   private async bulk(

@@ -53,6 +53,8 @@ export interface QueueStats {
   delayed: number;
   leased: number;
   dead: number;
+  /** Paused: the queue takes messages but hands none out until resumed. */
+  paused?: boolean | undefined;
   /** Body of the message at the head of the ready queue (for its age), if any. */
   headBody?: string | undefined;
   /** Messages enqueued / acknowledged per minute, keyed by minute (epoch ms / 60000), recent minutes only. */
@@ -100,6 +102,14 @@ export interface Broker {
   queueStats(queue: string): Promise<QueueStats>;
   deadLetters(queue: string, limit?: number): Promise<DeadLetter[]>;
   purge(queue: string): Promise<number>;
+  /**
+   * Pauses or resumes a queue. The flag lives in the broker, so every worker
+   * sees it and it outlives them; a paused queue still takes messages, reserve
+   * hands none out, and messages already leased run to the end.
+   */
+  setPaused(queue: string, paused: boolean): Promise<void>;
+  /** Which of `queues` are paused (none, on an adapter that cannot pause). */
+  pausedQueues(queues: string[]): Promise<string[]>;
   /** Every queue name this prefix has seen. */
   listQueues(): Promise<string[]>;
   /** Moves dead letters (the given ids, or up to `limit` of the oldest) back into the ready queue. Returns how many moved. */

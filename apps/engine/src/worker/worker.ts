@@ -86,6 +86,9 @@ const seconds = (value: unknown): number | undefined =>
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** How often a worker holding prefetched messages asks whether their queues were paused. */
+const PAUSE_CHECK_MS = 500;
+
 /** A promise with its resolve function (Promise.withResolvers needs Node 22). */
 function resolvable(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -111,6 +114,8 @@ export class Worker implements PanelTarget {
   private loopDone: Promise<void> | undefined;
   private readonly reserved = new Map<string, Job>();
   private readonly waiting: Job[] = [];
+  /** A pause check is in flight (see handBackPaused). */
+  private checkingPaused = false;
   private executing = 0;
   private readonly executingDone = new Set<Promise<void>>();
   private slotWaiter: (() => void) | undefined;
@@ -194,6 +199,7 @@ export class Worker implements PanelTarget {
     this.timers.push(setInterval(() => void this.beat(true), this.heartbeatMs));
     this.timers.push(setInterval(() => void this.maintain(), this.maintenanceMs));
     this.timers.push(setInterval(() => void this.renew(), Math.max(50, Math.floor(this.leaseMs / 3))));
+    this.timers.push(setInterval(() => void this.handBackPaused(), PAUSE_CHECK_MS));
     await this.maintain();
     this.loopDone = this.loop();
     this.app.logger.info({ hostname: this.hostname, queues: this.queues, pool: this.pool, concurrency: this.concurrency }, 'worker started');
@@ -381,6 +387,40 @@ export class Worker implements PanelTarget {
         // close() ends the wait at once instead of letting it run out.
         await Promise.race([this.broker.waitForWork(this.queues, 1_000), this.stopped.promise]);
       }
+    }
+  }
+
+  /**
+   * A queue paused after this worker prefetched some of its messages: the
+   * reserve script stops new ones, but the prefetched ones would still start
+   * as slots free up. So while messages wait here, the worker asks twice a
+   * second whether their queues are paused and hands those back unstarted
+   * (running ones finish). An idle worker asks nothing.
+   */
+  private async handBackPaused(): Promise<void> {
+    if (this.checkingPaused || this.waiting.length === 0) return;
+    this.checkingPaused = true;
+    try {
+      const paused = new Set(await this.broker.pausedQueues([...new Set(this.waiting.map((job) => job.delivery.queue))]));
+      if (paused.size === 0 || !this.runningNow) return;
+      const held: Job[] = [];
+      for (let i = this.waiting.length - 1; i >= 0; i--) {
+        if (paused.has(this.waiting[i]!.delivery.queue)) held.unshift(...this.waiting.splice(i, 1));
+      }
+      await Promise.all(
+        held.map(async (job) => {
+          this.reserved.delete(deliveryKey(job.delivery));
+          await this.settler.settle(job, { kind: 'handed-back' });
+        }),
+      );
+      // Room in the prefetch buffer again: the loop may reserve from the other queues.
+      const waiter = this.slotWaiter;
+      this.slotWaiter = undefined;
+      waiter?.();
+    } catch (err) {
+      this.app.logger.error({ err }, 'checking for paused queues failed');
+    } finally {
+      this.checkingPaused = false;
     }
   }
 

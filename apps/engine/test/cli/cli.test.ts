@@ -110,6 +110,21 @@ describe('lovage CLI against real Redis', { timeout: 60_000 }, () => {
     expect(JSON.parse(purge.stdout)).toEqual({ purged: { 'cli-dead': 2 } });
   });
 
+  it('queues pause and resume a queue (or all of them), shown in the queues table', async () => {
+    await app.sendTask('cli.any', [], { queue: 'cli-paused' });
+    const pause = await lovage(['queues', 'pause', 'cli-paused', ...broker]);
+    expect(pause.stdout.trim()).toBe('paused cli-paused');
+    expect((await app.queues.stats('cli-paused')).paused).toBe(true);
+    const table = await lovage(['queues', ...broker]);
+    expect(table.stdout).toMatch(/cli-paused\s+paused\s+1/);
+    const missing = await lovage(['queues', 'resume', ...broker]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--all');
+    const resumeAll = await lovage(['queues', 'resume', '--all', ...broker, '--json']);
+    expect((JSON.parse(resumeAll.stdout) as { resumed: string[] }).resumed).toContain('cli-paused');
+    expect((await app.queues.stats('cli-paused')).paused).toBe(false);
+  });
+
   it('exits 2 naming the bad flag or value, and 1 with one clear line for an unreachable broker', async () => {
     const [flag, value, unknownCmd, unreachable, help] = await Promise.all([
       lovage(['status', '--brokr', redisUrl]),

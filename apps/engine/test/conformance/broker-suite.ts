@@ -1,6 +1,6 @@
 // The Broker port: what every adapter's queues must do, checked at the port.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Broker } from '../../src/index.js';
+import { UnsupportedByAdapterError, type Broker } from '../../src/index.js';
 import { sleep, type Kind } from '../support.js';
 import { portHarness, type PortHarness } from './ports.js';
 
@@ -107,5 +107,41 @@ export function brokerConformance(kind: Kind): void {
       expect(await broker.purge('dq')).toBe(1);
       expect((await broker.queueStats('dq')).ready).toBe(0);
     });
+
+    if (kind === 'amqp') {
+      it('refuses to pause a queue with an error naming the adapter', async () => {
+        setup();
+        await expect(broker.setPaused('q', true)).rejects.toThrow(UnsupportedByAdapterError);
+        await expect(broker.setPaused('q', true)).rejects.toThrow(/amqp adapter/);
+        expect(await broker.pausedQueues(['q'])).toEqual([]);
+      });
+    } else {
+      it('a paused queue takes messages but hands none out until resumed, as seen from a second connection', async () => {
+        setup();
+        const other = h.port('broker');
+        await broker.enqueue(msg('before', 'pq'));
+        await broker.enqueue(msg('other', 'open'));
+        await broker.setPaused('pq', true);
+        await other.enqueue(msg('after', 'pq'));
+        expect(await other.queueStats('pq')).toMatchObject({ ready: 2, paused: true });
+        expect((await other.queueStats('open')).paused).toBe(false);
+        expect(await other.pausedQueues(['open', 'pq'])).toEqual(['pq']);
+        // Only the open queue gives anything, and waiting on the paused one does not spin on its messages
+        // (the first wait may take a wake-up the enqueue left; the next one blocks).
+        expect((await other.reserve(['pq', 'open'], 10, 10_000)).deliveries.map((d) => d.id)).toEqual(['other']);
+        await other.waitForWork(['pq'], 300);
+        const started = Date.now();
+        await other.waitForWork(['pq'], 300);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+        expect((await other.reserve(['pq'], 10, 10_000)).deliveries).toEqual([]);
+        // Resuming wakes a worker blocked on the queue at once.
+        const waiting = other.waitForWork(['pq'], 20_000).then(() => Date.now());
+        await broker.setPaused('pq', false);
+        const resumedAt = Date.now();
+        expect((await waiting) - resumedAt).toBeLessThan(5_000);
+        expect((await broker.queueStats('pq')).paused).toBe(false);
+        expect((await other.reserve(['pq'], 10, 10_000)).deliveries.map((d) => d.id)).toEqual(['before', 'after']);
+      });
+    }
   });
 }

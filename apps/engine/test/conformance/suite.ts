@@ -413,6 +413,73 @@ export function conformance(kind: Kind): void {
       expect((await app.broker().queueStats('reports')).ready).toBe(1);
     });
 
+    if (kind !== 'amqp') {
+      it('a paused queue keeps its tasks waiting while a running one finishes, and runs them after resume', async () => {
+        const app = setup().app();
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let started = false;
+        const slow = app.task('pause.slow', async () => {
+          started = true;
+          await gate;
+          return 'finished';
+        }, { queue: 'held' });
+        const quick = app.task('pause.quick', (n: number) => n, { queue: 'held' });
+        const open = app.task('pause.open', (n: number) => n, { queue: 'open' });
+        await h.worker(app, { queues: ['held', 'open'] });
+        const running = await slow.delay();
+        await until(() => started);
+        await app.queues.pause('held');
+        release();
+        expect(await running.get({ timeout: 10_000 })).toBe('finished');
+        const waiting = await quick.delay(1);
+        // A task sent to an open queue afterwards runs: the worker reserved since, and left the paused one alone.
+        expect(await (await open.delay(2)).get({ timeout: 10_000 })).toBe(2);
+        expect(await waiting.state()).toBe('PENDING');
+        expect(await app.queues.stats('held')).toMatchObject({ ready: 1, paused: true });
+        await app.queues.resume('held');
+        expect(await waiting.get({ timeout: 10_000 })).toBe(1);
+        expect((await app.queues.stats('held')).paused).toBe(false);
+      });
+
+      it('hands back the messages it had prefetched from a queue paused since, unstarted', async () => {
+        const app = setup().app();
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let started = false;
+        const ran: number[] = [];
+        const slow = app.task('prefetch.slow', async () => {
+          started = true;
+          await gate;
+        }, { queue: 'held' });
+        const quick = app.task('prefetch.quick', (n: number) => void ran.push(n), { queue: 'held' });
+        await slow.delay();
+        const quicks = await Promise.all([1, 2, 3].map((n) => quick.delay(n)));
+        await h.worker(app, { queues: ['held'], concurrency: 1, prefetch: 4 });
+        await until(async () => started && (await app.queues.stats('held')).reserved === 4);
+        await app.queues.pause('held');
+        // The three waiting behind the running one go back to the queue; the running one keeps its lease.
+        await until(async () => (await app.queues.stats('held')).ready === 3);
+        expect((await app.queues.stats('held')).reserved).toBe(1);
+        release();
+        await until(async () => (await app.queues.stats('held')).reserved === 0);
+        expect(ran).toEqual([]);
+        await app.queues.resume('held');
+        for (const result of quicks) await result.get({ timeout: 10_000 });
+        expect(ran.sort()).toEqual([1, 2, 3]);
+      });
+
+      it('pauses and resumes every queue at once', async () => {
+        const app = setup().app();
+        await app.sendTask('any', [], { queue: 'a' });
+        await app.sendTask('any', [], { queue: 'b' });
+        expect(await app.queues.pauseAll()).toEqual(['a', 'b']);
+        expect((await app.queues.list()).map((q) => [q.name, q.paused])).toEqual([['a', true], ['b', true]]);
+        await app.queues.resumeAll();
+        expect((await app.queues.list()).every((q) => !q.paused)).toBe(true);
+      });
+    }
+
     it('hands back tasks it has not started when closed, so another worker runs them', async () => {
       const app = setup().app();
       const ran: number[] = [];

@@ -1,7 +1,7 @@
 // The engine's typed errors as API answers: a stale schedule edit is a 409, a
 // missing schedule a 404, a bad schedule or apply option a 400 naming the field.
 // Anything else passes through unchanged (the error handler makes it a 500).
-import { ConfigError, NotRegisteredError, ScheduleConflictError, ScheduleNotFoundError, SerializationError } from '@lovage/engine';
+import { ConfigError, NotRegisteredError, ScheduleConflictError, ScheduleNotFoundError, SerializationError, UnsupportedByAdapterError } from '@lovage/engine';
 import { ConflictError, GatewayError, NotFoundError, ValidationError } from '../errors.js';
 
 /** `beatSchedule.<name>.<field>: ...` → `<field>`; other config messages name their field first (`priority: ...`). */
@@ -28,6 +28,7 @@ export function toGatewayError(error: unknown, context: { scheduleName?: string 
   }
   if (error instanceof ScheduleNotFoundError) return new NotFoundError(error.message);
   if (error instanceof NotRegisteredError) return new NotFoundError(error.message);
+  if (error instanceof UnsupportedByAdapterError) return new ConflictError(error.message, 'UNSUPPORTED_BY_ADAPTER');
   if (error instanceof SerializationError) return new ValidationError(`args: ${error.message}`, 'args', [{ path: 'body.args', message: error.message }]);
   if (error instanceof ConfigError) {
     const field = fieldOfConfigMessage(error.message, context.scheduleName) ?? 'body';

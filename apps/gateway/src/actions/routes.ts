@@ -20,6 +20,8 @@ import {
   DeadLetterBodySchema,
   DeadLetterResponseSchema,
   JobIdParamsSchema,
+  PauseAllQueuesResponseSchema,
+  PauseQueueResponseSchema,
   PurgeQueueQuerySchema,
   PurgeQueueResponseSchema,
   QueueNameParamsSchema,
@@ -251,6 +253,41 @@ async function mustBeQueue(app: Lovage, name: string): Promise<void> {
 }
 
 function registerQueueActions(registrar: RouteRegistrar, { app }: ActionServices): void {
+  for (const verb of ['pause', 'resume'] as const) {
+    const paused = verb === 'pause';
+    defineAction(registrar, {
+      method: 'POST',
+      url: `/queues/:name/${verb}`,
+      summary: paused
+        ? 'Pause a queue: it still takes tasks, workers start none of them until resumed (running ones finish); the flag lives in the broker'
+        : 'Resume a paused queue: workers take its tasks again',
+      tag: 'queues',
+      access: 'operator',
+      action: `queue.${verb}`,
+      params: QueueNameParamsSchema,
+      response: PauseQueueResponseSchema,
+      target: param('name'),
+      async handler({ params }) {
+        await mustBeQueue(app, params.name);
+        await (paused ? app.queues.pause(params.name) : app.queues.resume(params.name));
+        return { response: { queue: params.name, paused }, audit: { paused } };
+      },
+    });
+    defineAction(registrar, {
+      method: 'POST',
+      url: `/queues/${verb}-all`,
+      summary: paused ? 'Pause every queue the broker knows' : 'Resume every queue the broker knows',
+      tag: 'queues',
+      access: 'operator',
+      action: `queue.${verb}All`,
+      response: PauseAllQueuesResponseSchema,
+      target: () => '*',
+      async handler() {
+        const queues = await (paused ? app.queues.pauseAll() : app.queues.resumeAll());
+        return { response: { queues, paused }, audit: { queues: queues.length, paused } };
+      },
+    });
+  }
   for (const [verb, action] of [
     ['requeue', 'deadLetters.requeue'],
     ['drop', 'deadLetters.drop'],

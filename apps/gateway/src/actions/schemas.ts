@@ -150,6 +150,11 @@ export const JobIdParamsSchema = z.object({ id: z.uuid({ message: 'must be a UUI
 
 export const QueueNameParamsSchema = z.object({ name: queueName });
 
+export const PauseQueueResponseSchema = z.object({ queue: z.string(), paused: z.boolean() });
+export type PauseQueueResponse = z.infer<typeof PauseQueueResponseSchema>;
+export const PauseAllQueuesResponseSchema = z.object({ queues: z.array(z.string()), paused: z.boolean() });
+export type PauseAllQueuesResponse = z.infer<typeof PauseAllQueuesResponseSchema>;
+
 export const PurgeQueueQuerySchema = z.object({
   /** Purge this watched Celery cluster's queue (LOVAGE_CELERY_BROKER_URL's name) instead of Lovage's own. */
   cluster: z.string().min(1).max(100).optional(),

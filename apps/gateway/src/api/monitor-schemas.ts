@@ -321,6 +321,8 @@ export const QueueSummarySchema = z
     /** Leased to a worker (running or prefetched). */
     reserved: z.number().int(),
     dead: z.number().int(),
+    /** Paused: the queue takes tasks, workers start none until it is resumed (always false for a Celery cluster's queue). */
+    paused: z.boolean(),
     /** Age (ms) of the message next to be delivered, null when empty. */
     oldestAgeMs: z.number().nullable(),
     enqueuedPerMinute: z.number(),

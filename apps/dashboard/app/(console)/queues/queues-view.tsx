@@ -8,7 +8,7 @@ import { ClusterBadge } from '@/components/cluster-badge';
 import { RequireRole } from '@/components/current-user';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
-import { TypedConfirmDialog } from '@/components/ui/dialog';
+import { ConfirmDialog, TypedConfirmDialog } from '@/components/ui/dialog';
 import { Select } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
@@ -17,7 +17,7 @@ import { DataTable } from '@/components/ui/data-table';
 import { api } from '@/lib/api-client';
 import { formatCount, formatSeconds } from '@/lib/format';
 import { createBatcher, useLiveRoom } from '@/lib/live';
-import { paths, type PurgeQueueResponse, type QueueList, type QueueSummary } from '@/lib/monitor';
+import { paths, type PauseAllQueuesResponse, type PauseQueueResponse, type PurgeQueueResponse, type QueueList, type QueueSummary } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { useSocketState } from '@/lib/socket';
 
@@ -58,6 +58,78 @@ function PurgeButton({ queue, cluster }: { queue: string; cluster: string | null
         Every ready message in {queue} is deleted and will never run. Delayed and running tasks are kept. This cannot be undone.
       </TypedConfirmDialog>
     </>
+  );
+}
+
+/** Marks a paused queue: it takes tasks, workers start none until it is resumed. */
+function PausedBadge() {
+  return (
+    <span
+      title="Paused: tasks wait here until the queue is resumed"
+      className="ml-2 inline-block rounded border border-accent/60 px-1.5 align-middle text-[0.7rem] font-medium leading-5 text-accent"
+    >
+      paused
+    </span>
+  );
+}
+
+/** Pause (or resume) one queue: reversible, so no confirmation. */
+function PauseButton({ queue, paused }: { queue: string; paused: boolean }) {
+  const queryClient = useQueryClient();
+  const { toast } = useToast();
+  const verb = paused ? 'Resume' : 'Pause';
+  const toggle = useMutation({
+    mutationFn: () => api.post<PauseQueueResponse>(paths.pauseQueue(queue, !paused)),
+    onSuccess: (result) => {
+      toast({
+        tone: 'success',
+        title: `${result.paused ? 'Paused' : 'Resumed'} ${queue}`,
+        description: result.paused ? 'Workers start none of its tasks until it is resumed.' : 'Workers take its tasks again.',
+      });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.queues.all() });
+    },
+    onError: (error) => toast({ tone: 'error', title: `Could not ${verb.toLowerCase()} ${queue}`, description: error instanceof Error ? error.message : undefined }),
+  });
+  return (
+    <Button size="sm" variant="secondary" aria-label={`${verb} ${queue}`} disabled={toggle.isPending} onClick={() => toggle.mutate()}>
+      {verb}
+    </Button>
+  );
+}
+
+/** Pause or resume every queue at once; pausing all stops the whole cluster's work, so it asks first. */
+function PauseAllButtons() {
+  const queryClient = useQueryClient();
+  const { toast } = useToast();
+  const [confirming, setConfirming] = useState(false);
+  const toggle = useMutation({
+    mutationFn: (paused: boolean) => api.post<PauseAllQueuesResponse>(paths.pauseAllQueues(paused)),
+    onSuccess: (result) => {
+      setConfirming(false);
+      toast({ tone: 'success', title: `${result.paused ? 'Paused' : 'Resumed'} ${formatCount(result.queues.length)} queues` });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.queues.all() });
+    },
+    onError: (error) => toast({ tone: 'error', title: 'Could not change every queue', description: error instanceof Error ? error.message : undefined }),
+  });
+  return (
+    <div className="flex justify-end gap-2">
+      <Button size="sm" variant="secondary" disabled={toggle.isPending} onClick={() => setConfirming(true)}>
+        Pause all
+      </Button>
+      <Button size="sm" variant="secondary" disabled={toggle.isPending} onClick={() => toggle.mutate(false)}>
+        Resume all
+      </Button>
+      <ConfirmDialog
+        open={confirming}
+        title="Pause every queue?"
+        confirmLabel="Pause all queues"
+        busy={toggle.isPending}
+        onCancel={() => setConfirming(false)}
+        onConfirm={() => toggle.mutate(true)}
+      >
+        Workers finish the tasks they are running and start no new ones until the queues are resumed. New tasks still queue up.
+      </ConfirmDialog>
+    </div>
   );
 }
 
@@ -118,6 +190,7 @@ const QueueRow = memo(function QueueRow({ queue }: { queue: QueueSummary }) {
           {queue.name}
         </Link>
         <ClusterBadge cluster={queue.cluster} />
+        {queue.paused ? <PausedBadge /> : null}
       </th>
       <td className="px-3 py-2 tabular-nums">{formatCount(queue.ready)}</td>
       <td className="px-3 py-2 tabular-nums">{formatCount(queue.delayed)}</td>
@@ -136,7 +209,10 @@ const QueueRow = memo(function QueueRow({ queue }: { queue: QueueSummary }) {
       <td className="px-3 py-2 tabular-nums">{queue.dequeuedPerMinute.toFixed(1)}</td>
       <td className="px-3 py-2 text-right">
         <RequireRole role="operator">
-          <PurgeButton queue={queue.name} cluster={queue.cluster} />
+          <div className="flex justify-end gap-2">
+            {queue.cluster ? null : <PauseButton queue={queue.name} paused={queue.paused} />}
+            <PurgeButton queue={queue.name} cluster={queue.cluster} />
+          </div>
         </RequireRole>
       </td>
     </tr>
@@ -176,6 +252,11 @@ export function QueuesView() {
 
   return (
     <div className="space-y-6">
+      {queues.some((queue) => !queue.cluster) ? (
+        <RequireRole role="operator">
+          <PauseAllButtons />
+        </RequireRole>
+      ) : null}
       <DataTable caption="Queues" minWidth="min-w-[720px]" headings={['Queue', 'Ready', 'Delayed', 'Reserved', 'Dead letters', 'Oldest waiting', 'In / min', 'Out / min', '']}>
         {queues.map((queue) => (
           <QueueRow key={queueKey(queue)} queue={queue} />

@@ -15,6 +15,7 @@
 // adapter's broker, from the `backend` option): AMQP has no keyed state.
 import type { Channel, ConfirmChannel, GetMessage, Options } from 'amqplib';
 import type { Broker, DeadLetter, Delivery, OutgoingMessage, QueueStats, ReserveResult, Settlement } from '../../worker/broker.js';
+import { UnsupportedByAdapterError } from '../../errors.js';
 import type { AmqpConnection, Link } from './connection.js';
 import {
   DELAY_LEVELS,
@@ -486,6 +487,19 @@ export class AmqpBroker implements Broker {
       return chosen.length;
     });
   }
+
+  /**
+   * RabbitMQ has no per-queue pause a consumer would honour, and a flag kept
+   * beside it (in the backend) would not stop basic.get between two checks.
+   */
+  setPaused(): Promise<void> {
+    return Promise.reject(new UnsupportedByAdapterError('amqp', 'pause or resume a queue'));
+  }
+  /** Never paused: this adapter cannot pause a queue. */
+  pausedQueues(): Promise<string[]> {
+    return Promise.resolve([]);
+  }
+
 
   async purge(queue: string): Promise<number> {
     const link = await this.linkFor();

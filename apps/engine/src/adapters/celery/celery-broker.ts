@@ -39,6 +39,7 @@ import type {
   ReserveResult,
   Settlement,
 } from '../../worker/broker.js';
+import { UnsupportedByAdapterError } from '../../errors.js';
 import { runScript } from '../redis/scripts.js';
 import type { KombuLayout } from './kombu-layout.js';
 import { decodeUnackedEntry, markRedelivered } from './unacked-entry.js';
@@ -341,6 +342,16 @@ export class CeleryBroker implements Broker {
     const raw = await this.client.lrange(this.layout.deadLetterKey(queue), 0, limit - 1);
     return raw.map((text) => this.parseDead(text, queue));
   }
+
+  /** Python Celery workers share these lists and know no pause flag: a pause here would stop only Lovage's workers. */
+  setPaused(): Promise<void> {
+    return Promise.reject(new UnsupportedByAdapterError('celery', 'pause or resume a queue (Python workers on the same lists would not see it)'));
+  }
+  /** Never paused: this adapter cannot pause a queue. */
+  pausedQueues(): Promise<string[]> {
+    return Promise.resolve([]);
+  }
+
 
   async purge(queue: string): Promise<number> {
     const lists = this.layout.queueKeys(queue);

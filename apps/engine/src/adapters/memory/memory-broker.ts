@@ -34,6 +34,8 @@ export class MemoryQueues {
   queues = new Map<string, MemoryQueue>();
   revoked = new Map<string, number>();
   buckets = new Map<string, { tokens: number; at: number }>();
+  /** Queues that hand nothing out until resumed. */
+  paused = new Set<string>();
   seq = 0;
   readonly events = new EventEmitter();
   constructor() {
@@ -111,6 +113,7 @@ export class MemoryBroker implements Broker {
     const now = Date.now();
     const result: ReserveResult = { deliveries: [], revoked: [] };
     for (const name of queues) {
+      if (this.broker.paused.has(name)) continue;
       const q = this.broker.queue(name);
       while (result.deliveries.length < count && q.ready.length > 0) {
         const entry = q.ready.shift()!;
@@ -131,7 +134,7 @@ export class MemoryBroker implements Broker {
 
   waitForWork(queues: string[], timeoutMs: number): Promise<void> {
     if (this.closed) return Promise.resolve();
-    if (queues.some((name) => this.broker.queue(name).ready.length > 0)) return Promise.resolve();
+    if (queues.some((name) => !this.broker.paused.has(name) && this.broker.queue(name).ready.length > 0)) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -248,6 +251,7 @@ export class MemoryBroker implements Broker {
       delayed: q.delayed.size,
       leased: q.leased.size,
       dead: q.dead.length,
+      paused: this.broker.paused.has(queue),
       headBody: q.ready[0]?.body,
       enqueuedByMinute: { ...rate.in },
       dequeuedByMinute: { ...rate.out },
@@ -303,6 +307,17 @@ export class MemoryBroker implements Broker {
 
   deadLetters(queue: string, limit = 100): Promise<DeadLetter[]> {
     return Promise.resolve(this.broker.queue(queue).dead.slice(-limit));
+  }
+
+  setPaused(queue: string, paused: boolean): Promise<void> {
+    this.broker.queue(queue);
+    if (paused) this.broker.paused.add(queue);
+    else if (this.broker.paused.delete(queue)) this.broker.events.emit('work');
+    return Promise.resolve();
+  }
+
+  pausedQueues(queues: string[]): Promise<string[]> {
+    return Promise.resolve(queues.filter((name) => this.broker.paused.has(name)));
   }
 
   purge(queue: string): Promise<number> {

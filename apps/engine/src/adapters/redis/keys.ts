@@ -26,6 +26,8 @@ export interface QueueKeys {
   marker: string;
   /** Hash of per-minute counters: 'in:<minute>' (enqueued) and 'out:<minute>' (acknowledged). */
   rate: string;
+  /** Present (value '1') while the queue is paused: reserve hands nothing out. */
+  paused: string;
 }
 
 export function queueKeys(prefix: string, queue: string): QueueKeys {
@@ -42,6 +44,7 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
     sequence: `${base}:seq`,
     marker: `${base}:marker`,
     rate: `${base}:rate`,
+    paused: `${base}:paused`,
   };
 }
 

@@ -103,7 +103,7 @@ export class RedisBroker implements Broker {
       const flat = (await runScript(
         this.client,
         'reserve',
-        [k.ready, k.messages, k.leased, k.deliveries, k.revoked, k.priorities, k.marker],
+        [k.ready, k.messages, k.leased, k.deliveries, k.revoked, k.priorities, k.marker, k.paused],
         [now, want, leaseMs],
       )) as (string | number)[];
       for (let i = 0; i < flat.length; i += 3) {
@@ -206,13 +206,14 @@ export class RedisBroker implements Broker {
 
   async queueStats(queue: string): Promise<QueueStats> {
     const k = queueKeys(this.prefix, queue);
-    const [ready, delayed, leased, dead, head, rate] = await Promise.all([
+    const [ready, delayed, leased, dead, head, rate, paused] = await Promise.all([
       this.client.zcard(k.ready),
       this.client.zcard(k.delayed),
       this.client.zcard(k.leased),
       this.client.llen(k.dead),
       this.client.zrange(k.ready, '0', '0'),
       this.client.hgetall(k.rate),
+      this.client.exists(k.paused),
     ]);
     const headBody = head[0] === undefined ? undefined : ((await this.client.hget(k.messages, head[0])) ?? undefined);
     const enqueuedByMinute: Record<number, number> = {};
@@ -227,7 +228,7 @@ export class RedisBroker implements Broker {
     }
     // Counters older than an hour are dropped here, so the hash stays small.
     if (stale.length > 0) await this.client.hdel(k.rate, ...stale);
-    return { ready, delayed, leased, dead, headBody, enqueuedByMinute, dequeuedByMinute };
+    return { ready, delayed, leased, dead, paused: paused === 1, headBody, enqueuedByMinute, dequeuedByMinute };
   }
 
   async listQueues(): Promise<string[]> {
@@ -250,6 +251,21 @@ export class RedisBroker implements Broker {
   async deadLetters(queue: string, limit = 100): Promise<DeadLetter[]> {
     const raw = await this.client.lrange(queueKeys(this.prefix, queue).dead, String(-limit), '-1');
     return raw.map((r) => ({ ...(JSON.parse(r) as Omit<DeadLetter, 'queue'>), queue }));
+  }
+
+  async setPaused(queue: string, paused: boolean): Promise<void> {
+    const k = queueKeys(this.prefix, queue);
+    const [, woke] = await Promise.all([
+      this.noteQueue(queue),
+      runScript(this.client, 'set-paused', [k.paused, k.ready, k.marker], [paused ? '1' : '0']),
+    ]);
+    if (Number(woke) > 0) await this.wake([queue]);
+  }
+
+  /** One EXISTS per queue (each in its own slot); auto-pipelining sends them in one round trip per server. */
+  async pausedQueues(queues: string[]): Promise<string[]> {
+    const flags = await Promise.all(queues.map((queue) => this.client.exists(queueKeys(this.prefix, queue).paused)));
+    return queues.filter((_queue, i) => flags[i] === 1);
   }
 
   async purge(queue: string): Promise<number> {

@@ -1,18 +1,64 @@
 // `lovage queues`: per-queue counts, head age and rates.
+// `lovage queues pause|resume NAME... | --all`: stop or restart the delivery of a queue's messages.
 import type { Command } from 'commander';
-import { action, EXIT, withConnection, type CommonOptions } from '../common.js';
-import { duration, printJson, println, table } from '../output.js';
+import { action, EXIT, UsageError, withConnection, type CommonOptions } from '../common.js';
+import { c, duration, printJson, println, table } from '../output.js';
+
+interface PauseOptions extends CommonOptions {
+  all?: boolean;
+}
 
 export function registerQueues(program: Command): void {
-  withConnection(program.command('queues').description('show every queue: ready, delayed, reserved, dead, oldest age, rates')).action(
+  // Positional options: after `pause` or `resume`, --broker and the rest belong to that subcommand.
+  const queues = withConnection(
+    program.command('queues').description('show every queue: paused, ready, delayed, reserved, dead, oldest age, rates').enablePositionalOptions(),
+  ).action(
     action(async (app, opts: CommonOptions) => {
       const queues = await app.queues.list();
       if (opts.json) printJson(queues);
       else {
-        const rows = queues.map((q) => [q.name, String(q.ready), String(q.delayed), String(q.reserved), String(q.dead), duration(q.oldestAgeMs), String(q.enqueuedPerMinute), String(q.dequeuedPerMinute)]);
-        println(table(['QUEUE', 'READY', 'DELAYED', 'RESERVED', 'DEAD', 'OLDEST', 'IN/MIN', 'OUT/MIN'], rows));
+        const rows = queues.map((q) => [
+          q.name,
+          q.paused ? 'paused' : '',
+          String(q.ready),
+          String(q.delayed),
+          String(q.reserved),
+          String(q.dead),
+          duration(q.oldestAgeMs),
+          String(q.enqueuedPerMinute),
+          String(q.dequeuedPerMinute),
+        ]);
+        println(table(['QUEUE', 'STATE', 'READY', 'DELAYED', 'RESERVED', 'DEAD', 'OLDEST', 'IN/MIN', 'OUT/MIN'], rows));
       }
       return EXIT.ok;
     }),
   );
+  for (const verb of ['pause', 'resume'] as const) {
+    withConnection(
+      queues
+        .command(verb)
+        .description(
+          verb === 'pause'
+            ? 'stop workers from starting messages of queues (they still take new ones; running tasks finish)'
+            : 'let workers take messages of paused queues again',
+        )
+        .argument('[names...]', 'queue names')
+        .option('--all', `${verb} every queue the broker knows`),
+    ).action(
+      action(async (app, opts: PauseOptions, names: string[]) => {
+        if (names.length > 0 && opts.all) throw new UsageError('--all: give queue names or --all, not both');
+        if (names.length === 0 && !opts.all) throw new UsageError(`${verb}: give the queues to ${verb}, or --all`);
+        let done: string[];
+        if (opts.all) done = verb === 'pause' ? await app.queues.pauseAll() : await app.queues.resumeAll();
+        else {
+          for (const name of names) await (verb === 'pause' ? app.queues.pause(name) : app.queues.resume(name));
+          done = names;
+        }
+        const word = verb === 'pause' ? 'paused' : 'resumed';
+        if (opts.json) printJson({ [word]: done });
+        else println(done.length === 0 ? 'no queues' : `${c.green(word)} ${done.join(', ')}`);
+        return EXIT.ok;
+      }),
+    );
+  }
 }

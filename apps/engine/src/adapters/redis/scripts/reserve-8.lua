@@ -2,15 +2,18 @@
   Reserves up to N ready messages, highest priority first, each under a lease.
 
   KEYS[1] ready  KEYS[2] messages  KEYS[3] leased  KEYS[4] deliveries
-  KEYS[5] revoked  KEYS[6] priorities  KEYS[7] marker
+  KEYS[5] revoked  KEYS[6] priorities  KEYS[7] marker  KEYS[8] paused
   ARGV[1] now (epoch ms)  ARGV[2] count  ARGV[3] lease ms
 
   Invariant: a revoked id is never handed out: the check and the pop happen in
   the same script, so a revoke that lands before this script runs always wins.
   Revoked ids are dropped (and returned flagged so the worker records REVOKED).
   If messages remain, the marker is pushed again to wake the next idle worker.
+  A paused queue (KEYS[8] exists) hands nothing out: checked here, in the same
+  script as the pop, so no reserve that starts after the pause takes a message.
   Returns a flat array of {id, body, deliveries or -1 when revoked}.
 ]]
+if redis.call('EXISTS', KEYS[8]) == 1 then return {} end
 local now = tonumber(ARGV[1])
 local popped = redis.call('ZPOPMIN', KEYS[1], tonumber(ARGV[2]))
 local out = {}
