@@ -73,4 +73,31 @@ describe('several gateways', () => {
       await stack.close();
     }
   }, 120_000);
+
+  postgresTest('a bulk job started on one gateway is answered by the other', async ({ postgres }) => {
+    const stack = await startStack(postgres.url, 'gw-two-jobs', { ingest: { consumer: 'gateway-a' } });
+    const appB = new Lovage({ broker: testRedisUrl, backend: testRedisUrl, prefix: stack.prefix, logLevel: 'silent' });
+    const gatewayB = await startGateway(postgres.url, { app: appB, ingest: { consumer: 'gateway-b' } });
+    try {
+      const operatorOnA = await signedIn(stack.gateway, 'operator');
+      const viewerOnB = await signedIn(gatewayB, 'viewer');
+      const started = await operatorOnA.request('POST', '/api/v1/tasks/bulk', { body: { action: 'revoke', ids: ['missing-1', 'missing-2'] } });
+      expect(started.status).toBe(202);
+      const { job } = (await started.json()) as { job: { id: string } };
+
+      const finished = await until(async () => {
+        const response = await viewerOnB.request('GET', `/api/v1/jobs/${job.id}`);
+        if (response.status !== 200) return null;
+        const current = ((await response.json()) as { job: { state: string } }).job;
+        return current.state === 'succeeded' ? current : null;
+      }, 'the job finished, as gateway B reports it');
+      expect(finished).toMatchObject({ id: job.id, kind: 'tasks.revoke', total: 2, done: 2, skipped: 2 });
+      const listed = (await (await viewerOnB.request('GET', '/api/v1/jobs')).json()) as { jobs: { id: string }[] };
+      expect(listed.jobs.map((entry) => entry.id)).toContain(job.id);
+    } finally {
+      await gatewayB.close();
+      await appB.close();
+      await stack.close();
+    }
+  }, 60_000);
 });
