@@ -242,6 +242,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const operator = await mountOperatorFeatures(app, {
     engine: options.app ?? null,
     ingest: fanout ?? applied,
+    fanout,
     sessions,
     allowedOrigins: sameHostAliases(security.dashboardUrl),
     logger,

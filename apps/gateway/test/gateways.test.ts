@@ -74,13 +74,21 @@ describe('several gateways', () => {
     }
   }, 120_000);
 
-  postgresTest('a bulk job started on one gateway is answered by the other', async ({ postgres }) => {
-    const stack = await startStack(postgres.url, 'gw-two-jobs', { ingest: { consumer: 'gateway-a' } });
+  postgresTest('a bulk job started on one gateway is answered, and followed live, on the other', async ({ postgres }) => {
+    const liveFanout = { redisUrl: testRedisUrl, channel: `lovage-test:live:${randomUUID()}` };
+    const stack = await startStack(postgres.url, 'gw-two-jobs', { liveFanout, ingest: { consumer: 'gateway-a' } });
     const appB = new Lovage({ broker: testRedisUrl, backend: testRedisUrl, prefix: stack.prefix, logLevel: 'silent' });
-    const gatewayB = await startGateway(postgres.url, { app: appB, ingest: { consumer: 'gateway-b' } });
+    const gatewayB = await startGateway(postgres.url, { app: appB, liveFanout, ingest: { consumer: 'gateway-b' } });
+    let socket: LiveSocket | undefined;
     try {
       const operatorOnA = await signedIn(stack.gateway, 'operator');
       const viewerOnB = await signedIn(gatewayB, 'viewer');
+      socket = await connect(gatewayB, viewerOnB);
+      await socket.timeout(5_000).emitWithAck('subscribe', { room: 'jobs' });
+      const seenLive = new Map<string, string>();
+      socket.on('jobs:update', ({ jobs }) => {
+        for (const job of jobs) seenLive.set(job.id, job.state);
+      });
       const started = await operatorOnA.request('POST', '/api/v1/tasks/bulk', { body: { action: 'revoke', ids: ['missing-1', 'missing-2'] } });
       expect(started.status).toBe(202);
       const { job } = (await started.json()) as { job: { id: string } };
@@ -94,7 +102,9 @@ describe('several gateways', () => {
       expect(finished).toMatchObject({ id: job.id, kind: 'tasks.revoke', total: 2, done: 2, skipped: 2 });
       const listed = (await (await viewerOnB.request('GET', '/api/v1/jobs')).json()) as { jobs: { id: string }[] };
       expect(listed.jobs.map((entry) => entry.id)).toContain(job.id);
+      await until(() => seenLive.get(job.id) === 'succeeded', "the job's progress in gateway B's jobs room");
     } finally {
+      socket?.close();
       await gatewayB.close();
       await appB.close();
       await stack.close();

@@ -3,7 +3,8 @@
 // see every change whichever gateway it is connected to. The fan-out publishes
 // each batch this gateway committed on a Redis pub/sub channel, and hands its
 // listeners the batches of every gateway: its own at once, the others' as they
-// arrive on the channel.
+// arrive on the channel. Bulk-job progress travels the same way, since a job
+// runs on the gateway that started it.
 //
 // Pub/sub is at most once: a batch published while a gateway is disconnected
 // from Redis is not shown live there (its rows are in the database, and the
@@ -11,9 +12,11 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { BulkJob } from '../actions/schemas.js';
 import type { AppliedBatch } from './live-feed.js';
 
 type BatchListener = (batch: AppliedBatch) => void;
+type JobListener = (job: BulkJob) => void;
 
 export interface LiveFanoutOptions {
   /** redis:// URL of the server every gateway shares (the broker's is fine). */
@@ -22,10 +25,7 @@ export interface LiveFanoutOptions {
   channel?: string;
 }
 
-interface Envelope {
-  from: string;
-  batch: AppliedBatch;
-}
+type Envelope = { from: string; batch: AppliedBatch } | { from: string; job: BulkJob };
 
 export class LiveFanout {
   private readonly id = randomUUID();
@@ -33,7 +33,8 @@ export class LiveFanout {
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
   private readonly listeners = new Set<BatchListener>();
-  private unsubscribeLocal: (() => void) | null = null;
+  private readonly jobListeners = new Set<JobListener>();
+  private readonly unsubscribeLocal: (() => void)[] = [];
 
   constructor(
     private readonly local: { onApplied(listener: BatchListener): () => void } | null,
@@ -57,18 +58,36 @@ export class LiveFanout {
         this.logger.warn({ err: error }, 'live fan-out: unreadable message ignored');
         return;
       }
-      if (envelope.from !== this.id) this.deliver(envelope.batch);
+      if (envelope.from === this.id) return;
+      if ('batch' in envelope) this.deliver(this.listeners, envelope.batch);
+      else this.deliver(this.jobListeners, envelope.job);
     });
     // ioredis subscribes again by itself after a reconnect.
     await this.subscriber.subscribe(this.channel);
-    this.unsubscribeLocal =
-      this.local?.onApplied((batch) => {
-        this.deliver(batch);
-        const envelope: Envelope = { from: this.id, batch: pick(batch) };
-        this.publisher.publish(this.channel, JSON.stringify(envelope)).catch((error: unknown) => {
-          this.logger.warn({ err: error }, 'live fan-out: publishing a batch failed; other gateways miss it live');
-        });
-      }) ?? null;
+    if (this.local) {
+      this.unsubscribeLocal.push(
+        this.local.onApplied((batch) => {
+          this.deliver(this.listeners, batch);
+          this.publish({ from: this.id, batch: pick(batch) });
+        }),
+      );
+    }
+  }
+
+  /** Shares this gateway's bulk-job progress; the source returned reports every gateway's. */
+  shareJobs(local: { onChange(listener: JobListener): () => void }): { onChange(listener: JobListener): () => void } {
+    this.unsubscribeLocal.push(
+      local.onChange((job) => {
+        this.deliver(this.jobListeners, job);
+        this.publish({ from: this.id, job });
+      }),
+    );
+    return {
+      onChange: (listener) => {
+        this.jobListeners.add(listener);
+        return () => this.jobListeners.delete(listener);
+      },
+    };
   }
 
   /** Batches committed by any gateway of the deployment. */
@@ -78,16 +97,23 @@ export class LiveFanout {
   }
 
   async close(): Promise<void> {
-    this.unsubscribeLocal?.();
+    for (const unsubscribe of this.unsubscribeLocal) unsubscribe();
     this.listeners.clear();
+    this.jobListeners.clear();
     this.subscriber.disconnect();
     await this.publisher.quit().catch(() => this.publisher.disconnect());
   }
 
-  private deliver(batch: AppliedBatch): void {
-    for (const listener of this.listeners) {
+  private publish(envelope: Envelope): void {
+    this.publisher.publish(this.channel, JSON.stringify(envelope)).catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'live fan-out: publishing failed; other gateways miss this change live');
+    });
+  }
+
+  private deliver<T>(listeners: Set<(value: T) => void>, value: T): void {
+    for (const listener of listeners) {
       try {
-        listener(batch);
+        listener(value);
       } catch (error) {
         this.logger.error({ err: error }, 'live fan-out: a listener failed');
       }
