@@ -7,11 +7,19 @@
 // (apps/engine/test/fixtures/fault-app.ts): `fault.mark` adds "<n>:<run id>" to
 // a Redis set per run, so distinct n are completed tasks and extra members are
 // second runs. Recovery time is from the fault to the first task completed
-// after it (the system doing work again).
+// after it (the system doing work again). For the gateway, "completed" is tasks
+// whose final state reached the database, "run twice" counts attempts applied
+// twice (the metric sums), and recovery ends at the restarted gateway's first
+// committed batch. `npm run faults -- redis-restart` runs one scenario.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { Lovage } from '@lovage/engine';
-import { startPrivateRedis, type PrivateRedis } from '@lovage/test-support/private-redis';
+import { startPrivateRedis } from '@lovage/test-support/private-redis';
 import { killAll, spawnWorker } from '../../apps/engine/test/fault/child.js';
+import { createBenchDatabase } from './gateway-support.js';
 
 interface Row {
   scenario: string;
@@ -112,9 +120,83 @@ async function redisRestart(): Promise<Row> {
   }
 }
 
+/** The crash test's gateway process (apps/gateway/test/fixtures/ingest-process.ts): prints a JSON line per committed batch. */
+function gatewayProcess(databaseUrl: string, redisUrl: string, prefix: string): { child: ChildProcess; batches: () => number; ready: Promise<void>; exited: Promise<unknown> } {
+  const fixture = fileURLToPath(new URL('../../apps/gateway/test/fixtures/ingest-process.ts', import.meta.url));
+  // Node itself with tsx's loader (not tsx's CLI, which runs the script in a grandchild), so SIGKILL hits the gateway.
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@lovage/source', fixture, databaseUrl, redisUrl, prefix, 'gw-faults'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let batches = 0;
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (!line.startsWith('{')) return;
+    const status = JSON.parse(line) as { ready?: boolean; batches?: number };
+    if (status.ready) markReady();
+    if (status.batches !== undefined) batches = Math.max(batches, status.batches);
+  });
+  return { child, batches: () => batches, ready, exited: new Promise((resolve) => child.once('exit', resolve)) };
+}
+
+async function gatewaySigkill(): Promise<Row> {
+  const redis = await startPrivateRedis();
+  const database = await createBenchDatabase('faults');
+  const db = new pg.Client({ connectionString: database.url });
+  await db.connect();
+  const prefix = 'faults-gateway:';
+  const app = new Lovage({ broker: redis.url, prefix, logLevel: 'silent' });
+  const add = app.task('faults.add', (a: number, b: number) => a + b);
+  const worker = app.worker({ concurrency: 20 });
+  let gateway = gatewayProcess(database.url, redis.url, prefix);
+  try {
+    await gateway.ready;
+    await worker.start();
+    const ids: string[] = [];
+    let loading = true;
+    const load = (async () => {
+      for (let i = 0; loading; i++) {
+        ids.push((await add.delay(i, 1)).id);
+        await sleep(5);
+      }
+    })();
+    const ingested = async (): Promise<number> =>
+      Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM tasks WHERE id = ANY($1) AND state = 'SUCCESS'`, [ids])).rows[0]!.n);
+    await until(async () => (await ingested()) >= 200, 90_000);
+    const killedAt = Date.now();
+    gateway.child.kill('SIGKILL');
+    await gateway.exited;
+    gateway = gatewayProcess(database.url, redis.url, prefix);
+    await gateway.ready;
+    const recovered = await until(async () => gateway.batches() > 0, 120_000);
+    const recoveryMs = recovered ? Date.now() - killedAt : null;
+    loading = false;
+    await load;
+    const done = await until(async () => (await ingested()) === ids.length, 120_000);
+    // Each task ran once; a batch applied twice would count its attempt twice in the metrics.
+    const started = Number((await db.query<{ n: string | null }>('SELECT sum(started) AS n FROM metric_buckets')).rows[0]!.n ?? 0);
+    const completed = await ingested();
+    return {
+      scenario: 'gateway SIGKILL during ingest',
+      sent: ids.length,
+      completed,
+      lost: ids.length - completed,
+      runTwice: Math.max(0, started - ids.length),
+      recoveryMs,
+      ...(done ? {} : { note: 'timed out waiting for the rest' }),
+    };
+  } finally {
+    gateway.child.kill('SIGKILL');
+    await worker.close();
+    await app.close();
+    await db.end();
+    await database.drop();
+    await redis.destroy();
+  }
+}
+
 const scenarios: [string, () => Promise<Row>][] = [
   ['worker-sigkill', workerSigkill],
   ['redis-restart', redisRestart],
+  ['gateway-sigkill', gatewaySigkill],
 ];
 
 function print(rows: Row[]): void {
