@@ -128,7 +128,7 @@ function gatewayProcess(databaseUrl: string, redisUrl: string, prefix: string): 
   let batches = 0;
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  createInterface({ input: child.stdout }).on('line', (line) => {
     if (!line.startsWith('{')) return;
     const status = JSON.parse(line) as { ready?: boolean; batches?: number };
     if (status.ready) markReady();
@@ -166,7 +166,7 @@ async function gatewaySigkill(): Promise<Row> {
     await gateway.exited;
     gateway = gatewayProcess(database.url, redis.url, prefix);
     await gateway.ready;
-    const recovered = await until(async () => gateway.batches() > 0, 120_000);
+    const recovered = await until(() => Promise.resolve(gateway.batches() > 0), 120_000);
     const recoveryMs = recovered ? Date.now() - killedAt : null;
     loading = false;
     await load;
