@@ -11,6 +11,8 @@ describe('loadConfig', () => {
       brokerUrl: undefined,
       celery: [],
       logLevel: 'info',
+      liveRedisUrl: undefined,
+      name: 'gateway',
       security: {
         adminEmail: 'admin@lovage.local',
         adminPassword: undefined,

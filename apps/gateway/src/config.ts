@@ -32,6 +32,8 @@ const envSchema = z.object({
     .optional(),
   LOVAGE_CELERY_KEY_PREFIX: z.string().optional(),
   LOVAGE_CELERY_RESULT_BACKEND: z.string().optional(),
+  LOVAGE_LIVE_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  LOVAGE_GATEWAY_NAME: z.string().regex(/^[\w.:-]+$/, 'letters, digits, and . _ : - only').default('gateway'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -171,6 +173,10 @@ export type GatewayConfig = {
   celery: CeleryClusterConfig[];
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   security: SecurityConfig;
+  /** Several gateways: the Redis over which each one's live feed shows the others' batches (LOVAGE_LIVE_REDIS_URL). */
+  liveRedisUrl: string | undefined;
+  /** This gateway's consumer name in the ingest's group (LOVAGE_GATEWAY_NAME): unique per replica, stable across its restarts. */
+  name: string;
 };
 
 function cleanEnv(env: Record<string, string | undefined>): Record<string, string> {
@@ -239,5 +245,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     celery: celeryClusters(value, shownWithoutPasswords(cleaned)),
     logLevel: value.LOG_LEVEL,
     security,
+    liveRedisUrl: value.LOVAGE_LIVE_REDIS_URL,
+    name: value.LOVAGE_GATEWAY_NAME,
   };
 }

@@ -27,6 +27,8 @@ try {
     dataDir: config.dataDir,
     celery: config.celery,
     security: config.security,
+    ingest: { consumer: config.name },
+    liveFanout: config.liveRedisUrl ? { redisUrl: config.liveRedisUrl } : undefined,
     logger,
   });
   if (gateway.firstRun) {

@@ -32,6 +32,7 @@ import { Ingest, type IngestOptions } from './ingest/ingest.js';
 import type { BatchListener } from './ingest/batch-result.js';
 import type { LiveFeedOptions } from './live/live-feed.js';
 import { mountOperatorFeatures } from './live/mount.js';
+import { LiveFanout, type LiveFanoutOptions } from './live/fanout.js';
 import { registerMetrics } from './metrics/plugin.js';
 import { registerMonitorMetrics } from './metrics/monitor-metrics.js';
 import { createMetrics, type GatewayMetrics } from './metrics/registry.js';
@@ -108,6 +109,13 @@ export interface GatewayOptions {
   workflows?: WorkflowRetrier | undefined;
   /** Live feed tuning (coalescing interval, polling, session re-checks). */
   live?: LiveFeedOptions;
+  /**
+   * Several gateways on one database and broker: a Redis every replica shares
+   * (LOVAGE_LIVE_REDIS_URL), over which each one's live feed also shows the
+   * batches the other replicas' ingest applied. Without it the feed shows this
+   * gateway's own batches only.
+   */
+  liveFanout?: LiveFanoutOptions | undefined;
   /**
    * Background pruning of old history. Fields left out are read from the
    * environment (LOVAGE_RETENTION, LOVAGE_RETENTION_MAX_TASKS,
@@ -210,6 +218,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             };
           },
         };
+  const fanout = options.liveFanout ? new LiveFanout(applied, options.liveFanout, logger.child({ component: 'live-fanout' })) : null;
   registerHealth(app, database, ingest, clusters);
   const feedMetrics = registerMonitorMetrics(metrics.registry, { engine: options.app ?? null, ingest, prisma: database.prisma, logger });
   applied?.onApplied(feedMetrics);
@@ -232,7 +241,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // Operator actions (/api/v1, Flower's /api/task/...) and the socket.io live feed on this server.
   const operator = await mountOperatorFeatures(app, {
     engine: options.app ?? null,
-    ingest: applied,
+    ingest: fanout ?? applied,
+    fanout,
     sessions,
     allowedOrigins: sameHostAliases(security.dashboardUrl),
     logger,
@@ -252,6 +262,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     await Promise.all(celery.map((source) => source.close()));
   };
   try {
+    await fanout?.start();
     await ingest?.start();
     for (const cluster of clusters) cluster.start();
     await Promise.all(celery.map((source) => source.start()));
@@ -260,6 +271,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     await ingest?.close();
     await closeCelery();
     clearInterval(sweep);
+    await fanout?.close();
     await operator.close();
     await app.close();
     await database.close();
@@ -294,6 +306,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         await retention?.stop();
         await ingest?.close();
         await closeCelery();
+        await fanout?.close();
         await operator.close();
         await app.close();
         await database.close();

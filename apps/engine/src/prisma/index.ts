@@ -9,7 +9,7 @@
 //
 // Prisma stays an optional peer: these functions only rely on the structural
 // shape of a PrismaClient (`$transaction` and the `lovageOutbox` delegate).
-import { LovageError } from '../errors.js';
+import { ConfigError, LovageError } from '../errors.js';
 import type { Lovage } from '../app/lovage.js';
 import type { Logger } from '../app/logger.js';
 import type { ApplyOptions, Task } from '../task/task.js';
@@ -73,18 +73,16 @@ export interface OutboxRow {
   createdAt: Date;
 }
 
-/** The part of a Prisma client (or transaction) the outbox uses: the LovageOutbox model. */
+/** The part of a Prisma transaction enqueueInTransaction() uses: the LovageOutbox model. */
 export interface OutboxClient {
   lovageOutbox: {
     create(args: { data: { id: string; queue: string; body: string } }): Promise<unknown>;
-    findMany(args: { orderBy: { createdAt: 'asc' }; take: number }): Promise<OutboxRow[]>;
-    deleteMany(args: { where: { id: { in: string[] } } }): Promise<unknown>;
   };
 }
 
 /** Writes the task's message to the outbox inside the caller's transaction. Returns the task id. */
 export async function enqueueInTransaction<A extends unknown[], R>(
-  tx: Pick<OutboxClient, 'lovageOutbox'> | { lovageOutbox: { create(args: { data: { id: string; queue: string; body: string } }): Promise<unknown> } },
+  tx: OutboxClient,
   task: Task<A, R>,
   args: A,
   options: ApplyOptions = {},
@@ -95,30 +93,59 @@ export async function enqueueInTransaction<A extends unknown[], R>(
 }
 
 export interface OutboxRelay {
-  /** Publishes and deletes one batch; returns how many rows it published. */
+  /** Claims, publishes and deletes one batch; returns how many rows it published. */
   runOnce(): Promise<number>;
   stop(): Promise<void>;
 }
 
+/** The part of a Prisma client the relay uses: raw SQL in an interactive transaction. */
+export interface OutboxRelayClient {
+  $transaction<T>(fn: (tx: OutboxRelayTx) => Promise<T>, options?: { timeout?: number; maxWait?: number }): Promise<T>;
+}
+/** The relay's view of a transaction client. */
+export interface OutboxRelayTx {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+}
+
 /**
- * Publishes outbox rows to the broker and deletes them. Delete follows publish,
- * so a crash in between republishes the row; the broker treats the repeated
- * task id as the same message.
+ * Publishes outbox rows to the broker and deletes them. Each batch is claimed
+ * with `FOR UPDATE SKIP LOCKED` inside a transaction that publishes, deletes
+ * and commits: several relays (one per worker or beat) share the table, and a
+ * row locked by one relay is skipped by the others, so each row is published
+ * once. A crash before COMMIT releases the lock and leaves the rows, which are
+ * published again; the broker treats the repeated task id as the same message.
  */
-export function relayOutbox(options: { prisma: OutboxClient; app: Lovage; interval?: Duration; batchSize?: number; autoStart?: boolean }): OutboxRelay {
+export function relayOutbox(options: {
+  prisma: OutboxRelayClient;
+  app: Lovage;
+  interval?: Duration;
+  batchSize?: number;
+  autoStart?: boolean;
+  /** The outbox table (the model's @@map); default lovage_outbox. */
+  table?: string;
+}): OutboxRelay {
   const intervalMs = toMs(options.interval ?? '1s', 'interval');
   const batchSize = options.batchSize ?? 100;
+  const table = quoteIdentifier(options.table ?? 'lovage_outbox');
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
   let stopped = false;
 
-  const runOnce = async (): Promise<number> => {
-    const rows = await options.prisma.lovageOutbox.findMany({ orderBy: { createdAt: 'asc' }, take: batchSize });
-    if (rows.length === 0) return 0;
-    for (const row of rows) await options.app.publishRaw(JSON.parse(row.body) as TaskMessage);
-    await options.prisma.lovageOutbox.deleteMany({ where: { id: { in: rows.map((r) => r.id) } } });
-    return rows.length;
-  };
+  const runOnce = (): Promise<number> =>
+    options.prisma.$transaction(
+      async (tx) => {
+        const rows = await tx.$queryRawUnsafe<Pick<OutboxRow, 'id' | 'body'>[]>(
+          `SELECT id, body FROM ${table} ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+          batchSize,
+        );
+        if (rows.length === 0) return 0;
+        for (const row of rows) await options.app.publishRaw(JSON.parse(row.body) as TaskMessage);
+        await tx.$executeRawUnsafe(`DELETE FROM ${table} WHERE id = ANY($1::text[])`, rows.map((r) => r.id));
+        return rows.length;
+      },
+      { timeout: 60_000 },
+    );
 
   const tick = async (): Promise<void> => {
     if (stopped) return;
@@ -141,4 +168,14 @@ export function relayOutbox(options: { prisma: OutboxClient; app: Lovage; interv
       await running?.catch(() => undefined);
     },
   };
+}
+
+function quoteIdentifier(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(name)) {
+    throw new ConfigError(`outbox table name ${JSON.stringify(name)} is not a plain SQL identifier`);
+  }
+  return name
+    .split('.')
+    .map((part) => `"${part}"`)
+    .join('.');
 }

@@ -5,18 +5,19 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enqueueInTransaction, onCommit, relayOutbox, withAfterCommit, type OutboxClient } from '../../src/prisma/index.js';
+import { enqueueInTransaction, onCommit, relayOutbox, withAfterCommit, type OutboxClient, type OutboxRelayTx } from '../../src/prisma/index.js';
+import type { TaskMessage } from '../../src/task/message.js';
 import { harness, sleep, until, type Harness } from '../support.js';
 
 const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const dbName = `lvt_engine_${randomBytes(4).toString('hex')}`;
 const dbUrl = adminUrl.replace(/\/[^/]*$/, `/${dbName}`);
 
-interface Tx extends OutboxClient {
+interface Tx extends OutboxClient, OutboxRelayTx {
   user: { create(args: { data: { email: string } }): Promise<{ id: number; email: string }> };
 }
 interface TestPrisma extends Tx {
-  $transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  $transaction<T>(fn: (tx: Tx) => Promise<T>, options?: { timeout?: number }): Promise<T>;
   $disconnect(): Promise<void>;
   lovageOutbox: Tx['lovageOutbox'] & { count(): Promise<number> };
 }
@@ -125,4 +126,34 @@ describe('after commit with Prisma on Postgres', () => {
     expect(await app.asyncResult<number>(id).get({ timeout: 10_000 })).toBe(42);
     await relay.stop();
   });
+
+  it('three relays on one table publish each row exactly once', async () => {
+    const rows = 300;
+    const producerApp = h.app({ defaultQueue: 'outbox-3' });
+    const task = producerApp.task('outbox.many', (n: number) => n);
+    const producer = newClient();
+    const ids = await producer.$transaction(async (tx) => {
+      const out: string[] = [];
+      for (let n = 0; n < rows; n++) out.push(await enqueueInTransaction(tx, task, [n]));
+      return out;
+    }, { timeout: 60_000 });
+
+    // Each relay has its own app and client; every publish is counted per task id.
+    const published = new Map<string, number>();
+    const relays = [1, 2, 3].map(() => {
+      const app = h.app({ defaultQueue: 'outbox-3' });
+      const publishRaw = app.publishRaw.bind(app);
+      app.publishRaw = async (message: TaskMessage) => {
+        published.set(message.id, (published.get(message.id) ?? 0) + 1);
+        return publishRaw(message);
+      };
+      return relayOutbox({ prisma: newClient(), app, interval: 20, batchSize: 10 });
+    });
+    await until(async () => (await producer.lovageOutbox.count()) === 0, 60_000);
+    await Promise.all(relays.map((r) => r.stop()));
+
+    const twice = [...published].filter(([, n]) => n > 1).map(([id]) => id);
+    expect(twice).toEqual([]);
+    expect([...published.keys()].sort()).toEqual([...ids].sort());
+  }, 90_000);
 });

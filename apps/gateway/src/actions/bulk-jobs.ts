@@ -2,9 +2,10 @@
 // with a job id, the job works through its targets in chunks, and every chunk
 // updates the job's progress (GET /jobs/:id, and the live feed's `jobs` room).
 //
-// Jobs live in this process's memory: a gateway restart forgets them (the
-// audit log keeps who started each one and how it ended). Only the most recent
-// MAX_KEPT jobs are kept.
+// The gateway that started a job runs it; every progress snapshot is written to
+// the bulk_jobs table, so any gateway replica answers GET /jobs for it. A job
+// whose gateway died stays `running` there (the audit log keeps who started
+// each one and how it ended). Only the most recent MAX_KEPT finished jobs are kept.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Lovage } from '@lovage/engine';
@@ -47,9 +48,10 @@ export function filterWhere(filter: TaskFilter, action: BulkAction): Prisma.Task
 }
 
 export class BulkJobs {
-  private readonly jobs = new Map<string, BulkJob>();
   private readonly running = new Set<Promise<void>>();
   private readonly listeners = new Set<(job: BulkJob) => void>();
+  /** Per running job, the last write of its snapshot: writes of one job stay in order. */
+  private readonly saving = new Map<string, Promise<void>>();
   private closed = false;
 
   constructor(
@@ -62,18 +64,19 @@ export class BulkJobs {
     return () => this.listeners.delete(listener);
   }
 
-  get(id: string): BulkJob | undefined {
-    const job = this.jobs.get(id);
-    return job && structuredClone(job);
+  async get(id: string): Promise<BulkJob | undefined> {
+    const row = await this.deps.prisma.bulkJob.findUnique({ where: { id } });
+    return row ? (row.body as BulkJob) : undefined;
   }
 
   /** Newest first. */
-  list(): BulkJob[] {
-    return [...this.jobs.values()].reverse().map((job) => structuredClone(job));
+  async list(): Promise<BulkJob[]> {
+    const rows = await this.deps.prisma.bulkJob.findMany({ orderBy: { createdAt: 'desc' }, take: MAX_KEPT });
+    return rows.map((row) => row.body as BulkJob);
   }
 
-  /** Creates the job and starts it in the background; returns its first snapshot. */
-  start(request: BulkRequest, principal: Principal, ip: string | null): BulkJob {
+  /** Creates the job (stored before this returns) and starts it in the background; returns its first snapshot. */
+  async start(request: BulkRequest, principal: Principal, ip: string | null): Promise<BulkJob> {
     if (this.closed) throw new GatewayError('SHUTTING_DOWN', 503, 'the gateway is shutting down');
     const job: BulkJob = {
       id: randomUUID(),
@@ -90,12 +93,8 @@ export class BulkJobs {
       errors: [],
       error: null,
     };
-    this.jobs.set(job.id, job);
-    while (this.jobs.size > MAX_KEPT) {
-      const oldest = [...this.jobs.values()].find((candidate) => candidate.state !== 'running');
-      if (!oldest) break;
-      this.jobs.delete(oldest.id);
-    }
+    await this.deps.prisma.bulkJob.create({ data: { id: job.id, createdAt: new Date(job.createdAt), state: job.state, body: job } });
+    await this.prune();
     const run = this.run(job, request)
       .catch((error: unknown) => {
         job.state = 'failed';
@@ -106,6 +105,8 @@ export class BulkJobs {
         job.finishedAt = new Date().toISOString();
         if (job.state === 'running') job.state = 'succeeded';
         this.changed(job);
+        await this.saving.get(job.id);
+        this.saving.delete(job.id);
         await this.deps.audit.record({
           principal,
           action: `${job.kind}.bulk_finished`,
@@ -130,6 +131,16 @@ export class BulkJobs {
 
   private changed(job: BulkJob): void {
     const snapshot = structuredClone(job);
+    const previous = this.saving.get(job.id) ?? Promise.resolve();
+    this.saving.set(
+      job.id,
+      previous.then(() =>
+        this.deps.prisma.bulkJob.update({ where: { id: job.id }, data: { state: snapshot.state, body: snapshot } }).then(
+          () => undefined,
+          (error: unknown) => this.deps.logger.warn({ err: error, job: job.id }, 'bulk job: saving progress failed'),
+        ),
+      ),
+    );
     for (const listener of this.listeners) {
       try {
         listener(snapshot);
@@ -137,6 +148,13 @@ export class BulkJobs {
         this.deps.logger.error({ err: error }, 'bulk job listener failed');
       }
     }
+  }
+
+  /** Keeps the newest MAX_KEPT jobs; running ones are never deleted. */
+  private async prune(): Promise<void> {
+    await this.deps.prisma.$executeRaw`
+      DELETE FROM bulk_jobs WHERE state <> 'running'
+        AND id NOT IN (SELECT id FROM bulk_jobs ORDER BY created_at DESC LIMIT ${MAX_KEPT})`;
   }
 
   private checkOpen(): void {

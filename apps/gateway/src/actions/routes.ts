@@ -213,21 +213,21 @@ function registerTaskActions(registrar: RouteRegistrar, { workflows, jobs }: Act
     status: 202,
     response: BulkJobResponseSchema,
     target: () => null,
-    handler({ body, principal, request }) {
-      const job = jobs.start({ action: body.action, ids: body.ids, filter: body.filter, terminate: body.terminate }, principal, request.ip);
-      return Promise.resolve({ response: { job }, audit: { jobId: job.id, ids: body.ids?.length } });
+    async handler({ body, principal, request }) {
+      const job = await jobs.start({ action: body.action, ids: body.ids, filter: body.filter, terminate: body.terminate }, principal, request.ip);
+      return { response: { job }, audit: { jobId: job.id, ids: body.ids?.length } };
     },
   });
 
   defineRoute(registrar, {
     method: 'GET',
     url: '/jobs',
-    summary: 'Recent bulk jobs of this gateway process, newest first',
+    summary: 'Recent bulk jobs, newest first',
     tag: 'jobs',
     access: 'viewer',
     response: BulkJobListSchema,
     async handler() {
-      return Promise.resolve({ jobs: jobs.list() });
+      return { jobs: await jobs.list() };
     },
   });
 
@@ -240,9 +240,9 @@ function registerTaskActions(registrar: RouteRegistrar, { workflows, jobs }: Act
     params: JobIdParamsSchema,
     response: BulkJobResponseSchema,
     async handler({ params }) {
-      const job = jobs.get(params.id);
-      if (!job) throw new NotFoundError(`no job with id ${params.id} (jobs are kept in memory until the gateway restarts)`);
-      return Promise.resolve({ job });
+      const job = await jobs.get(params.id);
+      if (!job) throw new NotFoundError(`no job with id ${params.id}`);
+      return { job };
     },
   });
 }

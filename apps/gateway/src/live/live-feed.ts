@@ -142,7 +142,7 @@ export class LiveFeed {
   }
 
   /** Pushes bulk-job progress to the jobs room. */
-  followJobs(jobs: BulkJobs): void {
+  followJobs(jobs: Pick<BulkJobs, 'onChange'>): void {
     this.unsubscribers.push(jobs.onChange((job) => this.jobs.add(job.id, job)));
   }
 

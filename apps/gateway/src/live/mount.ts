@@ -10,6 +10,7 @@ import { actionsPlugin } from '../actions/plugin.js';
 import type { WorkflowRetrier } from '../actions/workflow-actions.js';
 import type { SessionStore } from '../auth/session-store.js';
 import { FLOWER_PREFIX, flowerActionsPlugin } from '../flower/actions.js';
+import type { LiveFanout } from './fanout.js';
 import { LiveFeed, type AppliedBatch, type LiveFeedOptions } from './live-feed.js';
 import type { CeleryActions } from '../celery/celery-actions.js';
 
@@ -24,6 +25,8 @@ export interface MountOptions {
   engine: Lovage | null;
   /** The ingest's hook for committed batches. */
   ingest: { onApplied(listener: (batch: AppliedBatch) => void): () => void } | null;
+  /** Several gateways: shares bulk-job progress with the other replicas' feeds. */
+  fanout?: LiveFanout | null;
   sessions: SessionStore;
   /** Origins besides the gateway's own allowed to act and to open sockets (the dashboard's). */
   allowedOrigins: string[];
@@ -65,7 +68,7 @@ export async function mountOperatorFeatures(app: FastifyInstance, options: Mount
   );
   if (options.ingest) live.follow(options.ingest);
   if (actions) {
-    live.followJobs(actions.jobs);
+    live.followJobs(options.fanout ? options.fanout.shareJobs(actions.jobs) : actions.jobs);
     actions.onScheduleEdited = () => live.scheduleEdited();
   }
   return {
