@@ -12,7 +12,6 @@ import { openDatabase } from '../src/store/database.js';
 import { allReady, defineTasks, engineHarness, groundTruthMatches, sleep, until } from './ingest-support.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/ingest-process.ts', import.meta.url));
-const TSX = fileURLToPath(new URL('../../../node_modules/tsx/dist/cli.mjs', import.meta.url));
 
 interface GatewayProcess {
   child: ChildProcess;
@@ -22,7 +21,9 @@ interface GatewayProcess {
 }
 
 function startGatewayProcess(databaseUrl: string, prefix: string): GatewayProcess {
-  const child = spawn(process.execPath, [TSX, '--conditions=@lovage/source', FIXTURE, databaseUrl, testRedisUrl, prefix, 'gw-killed'], {
+  // tsx as a loader in this very process (not tsx's CLI, which runs the script in a child of its
+  // own): the SIGKILL below must hit the gateway itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@lovage/source', FIXTURE, databaseUrl, testRedisUrl, prefix, 'gw-killed'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const handle: GatewayProcess = {
