@@ -47,6 +47,38 @@ describe('login limits shared by every gateway', () => {
   });
 });
 
+describe('unknown API tokens', () => {
+  postgresTest("count against the client address on every gateway, until it is locked out (429, audited, sign-in too); a valid token is never slowed", async ({ postgres }) => {
+    const first = await startGateway(postgres.url, limit);
+    const second = await startGateway(postgres.url, limit);
+    try {
+      const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+      const admin = await signedIn(first, 'admin');
+      const created = (await (await admin.request('POST', '/api/v1/tokens', { body: { name: 'ci', role: 'viewer' } })).json()) as { token: string };
+      // The address limit is ten times the email limit: 30 unknown tokens, on either gateway.
+      for (let i = 0; i < 30; i++) {
+        const gateway = i % 2 === 0 ? first : second;
+        const response = await new Client(gateway.url).request('GET', '/api/v1/tasks', bearer(`lvg_guess${i}`));
+        expect(response.status).toBe(401);
+      }
+      const refused = await new Client(second.url).request('GET', '/api/v1/tasks', bearer('lvg_one-more-guess'));
+      expect(refused.status).toBe(429);
+      expect((await errorOf(refused)).code).toBe('RATE_LIMITED');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      const lockouts = await first.prisma.auditLog.findMany({ where: { action: 'auth.lockout' } });
+      expect(lockouts).toMatchObject([{ actor: 'unknown API token', target: 'ip:127.0.0.1' }]);
+
+      // The address may not sign in either now; a real token from it still works (valid tokens are
+      // not looked up in the limiter).
+      expect((await new Client(first.url).login(ADMIN.email, ADMIN.password)).status).toBe(429);
+      expect((await new Client(first.url).request('GET', '/api/v1/tasks', bearer(created.token))).status).toBe(200);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+});
+
 describe('sign out everywhere', () => {
   postgresTest('ends every session of the user, the calling one included, and leaves other users signed in', async ({ postgres }) => {
     const gateway = await startGateway(postgres.url);

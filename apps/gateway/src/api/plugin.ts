@@ -44,7 +44,10 @@ export interface ApiPluginOptions {
 export const apiPlugin: FastifyPluginCallback<ApiPluginOptions> = (app, options, done) => {
   const openapi = new OpenApiRegistry();
   const registrar = { app, openapi, prefix: API_PREFIX };
-  app.addHook('onRequest', authenticate({ prisma: app.database.prisma, sessions: options.sessions, allowedOrigins: options.allowedOrigins }));
+  app.addHook(
+    'onRequest',
+    authenticate({ prisma: app.database.prisma, sessions: options.sessions, allowedOrigins: options.allowedOrigins, addressLimiter: options.limiters.ip }),
+  );
   // JSON only, never HTML (nosniff comes with the security headers on every response): user-provided
   // strings (emails, token names) can only ever be data. Nothing of it belongs in a shared cache.
   app.addHook('onSend', (_request, reply, payload, next) => {

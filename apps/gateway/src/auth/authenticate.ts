@@ -6,15 +6,20 @@
 //   - a state-changing request authenticated by the session cookie must carry
 //     x-csrf-token equal to the lovage_csrf cookie (double submit).
 // Bearer requests skip both: browsers never attach an Authorization header on
-// their own, so a forged cross-site request cannot carry one.
+// their own, so a forged cross-site request cannot carry one. A bearer token
+// that is not a live token counts as a failed sign-in of the client address
+// (the login limiter's `ip:` key, shared by every gateway): once the address
+// is locked out, its unknown tokens answer 429, and the lockout is audited. A
+// valid token costs no extra query.
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { ForbiddenError, UnauthenticatedError } from '../errors.js';
+import { ForbiddenError, RateLimitedError, UnauthenticatedError } from '../errors.js';
 import { CSRF_COOKIE, CSRF_HEADER, setSessionCookies, SESSION_COOKIE } from './cookies.js';
 import type { Role } from '../api/schemas.js';
 import { roleAllows, type TokenPrincipal } from './principal.js';
 import { requiredScope, type TokenScope } from './scopes.js';
 import { API_TOKEN_PREFIX, hashSecret, randomSecret, safeEqual } from './secrets.js';
+import type { LoginRateLimiter } from './login-rate-limiter.js';
 import type { SessionStore } from './session-store.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -26,7 +31,12 @@ export interface AuthenticateOptions {
   sessions: SessionStore;
   /** Origins allowed to send state-changing requests besides the gateway's own. */
   allowedOrigins: string[];
+  /** The login limiter per client address, which unknown bearer tokens count against too. */
+  addressLimiter?: LoginRateLimiter;
 }
+
+/** The limiter key of a client address (the login route's `ip:` key). */
+export const addressKey = (ip: string): string => `ip:${ip}`;
 
 export function isStateChanging(request: FastifyRequest): boolean {
   return !SAFE_METHODS.has(request.method);
@@ -79,6 +89,18 @@ async function checkScope(request: FastifyRequest, principal: TokenPrincipal): P
   throw new ForbiddenError(`This API token lacks the ${scope} scope (it has ${principal.scopes.join(', ') || 'none'})`, 'SCOPE_MISSING');
 }
 
+/** Counts an unknown token against the client address, then answers 401, or 429 once the address is locked out. */
+async function refuseUnknownToken(request: FastifyRequest, limiter: LoginRateLimiter | undefined, error: unknown): Promise<never> {
+  if (!(error instanceof UnauthenticatedError) || !limiter) throw error;
+  const key = addressKey(request.ip);
+  const retryAfter = await limiter.retryAfterSeconds(key);
+  if (retryAfter > 0) throw new RateLimitedError(`Too many unknown tokens from this address; try again in ${retryAfter} s`, retryAfter);
+  if (await limiter.recordFailure(key)) {
+    await request.server.audit.record({ principal: null, actor: 'unknown API token', action: 'auth.lockout', target: key, outcome: 'ok', ip: request.ip });
+  }
+  throw error;
+}
+
 export function authenticate(options: AuthenticateOptions): onRequestAsyncHookHandler {
   const allowed = new Set(options.allowedOrigins.map((url) => new URL(url).origin));
   return async function authenticateRequest(request, reply) {
@@ -89,7 +111,7 @@ export function authenticate(options: AuthenticateOptions): onRequestAsyncHookHa
     if (authorization !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);
       if (!match?.[1]) throw new UnauthenticatedError('Authorization must be "Bearer <token>"', 'INVALID_TOKEN');
-      const principal = await fromBearer(options.prisma, match[1]);
+      const principal = await fromBearer(options.prisma, match[1]).catch((error: unknown) => refuseUnknownToken(request, options.addressLimiter, error));
       request.principal = principal;
       await checkScope(request, principal);
       return;

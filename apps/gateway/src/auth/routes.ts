@@ -3,6 +3,7 @@
 import { ConflictError, NotFoundError, RateLimitedError, UnauthenticatedError } from '../errors.js';
 import { defineRoute, type RouteRegistrar } from '../api/route.js';
 import { LockoutListSchema, LoginBodySchema, MeResponseSchema, UnlockBodySchema, UserResponseSchema } from '../api/schemas.js';
+import { addressKey } from './authenticate.js';
 import { clearSessionCookies, SESSION_COOKIE, setSessionCookies } from './cookies.js';
 import type { LoginRateLimiter } from './login-rate-limiter.js';
 import { hashForUnknownUsers, verifyPassword } from './password.js';
@@ -14,7 +15,6 @@ export interface LoginLimiters {
 }
 
 const emailKey = (email: string): string => `email:${email}`;
-const ipKey = (ip: string): string => `ip:${ip}`;
 import { randomSecret } from './secrets.js';
 import type { SessionStore } from './session-store.js';
 
@@ -39,7 +39,7 @@ export function registerAuthRoutes(registrar: RouteRegistrar, deps: AuthRouteDep
     async handler({ request, reply, body }) {
       const retryAfter = Math.max(
         await deps.limiters.email.retryAfterSeconds(emailKey(body.email)),
-        await deps.limiters.ip.retryAfterSeconds(ipKey(request.ip)),
+        await deps.limiters.ip.retryAfterSeconds(addressKey(request.ip)),
       );
       if (retryAfter > 0) {
         await app.audit.record({ principal: null, actor: body.email, action: 'auth.login', outcome: 'denied', error: 'RATE_LIMITED', ip: request.ip });
@@ -51,9 +51,9 @@ export function registerAuthRoutes(registrar: RouteRegistrar, deps: AuthRouteDep
       if (!user || !matches) {
         const [emailLocked, ipLocked] = await Promise.all([
           deps.limiters.email.recordFailure(emailKey(body.email)),
-          deps.limiters.ip.recordFailure(ipKey(request.ip)),
+          deps.limiters.ip.recordFailure(addressKey(request.ip)),
         ]);
-        for (const [locked, key] of [[emailLocked, emailKey(body.email)], [ipLocked, ipKey(request.ip)]] as const) {
+        for (const [locked, key] of [[emailLocked, emailKey(body.email)], [ipLocked, addressKey(request.ip)]] as const) {
           if (locked) await app.audit.record({ principal: null, actor: body.email, action: 'auth.lockout', target: key, outcome: 'ok', ip: request.ip });
         }
         await app.audit.record({
@@ -153,7 +153,7 @@ export function registerAuthRoutes(registrar: RouteRegistrar, deps: AuthRouteDep
     status: 204,
     async handler({ request, body, principal }) {
       const limiter = body.kind === 'email' ? deps.limiters.email : deps.limiters.ip;
-      const key = body.kind === 'email' ? emailKey(body.value) : ipKey(body.value);
+      const key = body.kind === 'email' ? emailKey(body.value) : addressKey(body.value);
       if ((await limiter.reset(key)) === 0) throw new NotFoundError(`No failed sign-ins for ${body.kind} ${body.value}`);
       await app.audit.record({ principal, action: 'auth.unlock', target: key, outcome: 'ok', ip: request.ip });
       return undefined;
