@@ -53,9 +53,15 @@ export function contentSecurityPolicy(nonce: string, page: Pick<Location, 'proto
  */
 export function browserLocation(headers: Headers, url: URL): Pick<Location, 'protocol' | 'hostname'> {
   const first = (name: string) => headers.get(name)?.split(',')[0]?.trim() || undefined;
-  const host = first('x-forwarded-host') ?? first('host') ?? url.host;
-  const proto = first('x-forwarded-proto') ?? url.protocol.replace(/:$/, '');
-  // The hostname of host[:port], IPv6 in brackets included.
-  const hostname = new URL(`http://${host}`).hostname.replace(/^\[(.*)\]$/, '$1');
-  return { protocol: `${proto}:`, hostname };
+  const proto = first('x-forwarded-proto') === 'https' || url.protocol === 'https:' ? 'https:' : 'http:';
+  // The hostname of host[:port], IPv6 in brackets included; a header that is no host name is ignored.
+  const hostnameOf = (host: string | undefined): string | undefined => {
+    if (host === undefined) return undefined;
+    try {
+      return new URL(`http://${host}`).hostname.replace(/^\[(.*)\]$/, '$1');
+    } catch {
+      return undefined;
+    }
+  };
+  return { protocol: proto, hostname: hostnameOf(first('x-forwarded-host')) ?? hostnameOf(first('host')) ?? url.hostname };
 }

@@ -14,7 +14,7 @@ import { checkBroker } from './broker-check.js';
 import { DemoConfigError, loadDemoConfig, redactUrl, type DemoConfig } from './config.js';
 import { startLoadGenerator, type LoadGenerator } from './load-generator.js';
 import { describeStartError } from './start-error.js';
-import { openDemoStore, type DemoStore } from './store.js';
+import { OUTBOX_TABLE, openDemoStore, type DemoStore } from './store.js';
 
 /** Everything started so far, stopped in reverse order. */
 interface Running {
@@ -73,7 +73,7 @@ async function start(config: DemoConfig): Promise<Gateway> {
     running.beat = app.beat();
     await running.beat.start();
   }
-  running.relay = relayOutbox({ prisma: store.prisma, app, interval: '1s' });
+  running.relay = relayOutbox({ prisma: store.prisma, app, interval: '1s', table: OUTBOX_TABLE });
   running.load = startLoadGenerator({ prisma: store.prisma, rate: config.rate, logger: app.logger });
   if (config.rate > 0) {
     // The seed's periodic tasks run hourly and daily: run each once now so the

@@ -21,6 +21,9 @@ export interface DemoStore {
  * The tables of prisma/schema.prisma. Created at open with IF NOT EXISTS: the
  * demo's data is disposable, so it needs no migration history of its own.
  */
+/** The Lovage outbox's table here (prisma/schema.prisma maps LovageOutbox to it); the relay is told its name. */
+export const OUTBOX_TABLE = 'demo_lovage_outbox';
+
 const schemaSql = [
   `CREATE TABLE IF NOT EXISTS demo_users (
      id SERIAL PRIMARY KEY,
@@ -36,12 +39,12 @@ const schemaSql = [
      created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
      paid_at TIMESTAMP(3))`,
   `CREATE INDEX IF NOT EXISTS demo_orders_status_idx ON demo_orders (status)`,
-  `CREATE TABLE IF NOT EXISTS demo_lovage_outbox (
+  `CREATE TABLE IF NOT EXISTS ${OUTBOX_TABLE} (
      id TEXT PRIMARY KEY,
      queue TEXT NOT NULL,
      body TEXT NOT NULL,
      created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP)`,
-  `CREATE INDEX IF NOT EXISTS demo_lovage_outbox_created_at_idx ON demo_lovage_outbox (created_at)`,
+  `CREATE INDEX IF NOT EXISTS ${OUTBOX_TABLE}_created_at_idx ON ${OUTBOX_TABLE} (created_at)`,
 ];
 
 /** Thrown when the demo's database cannot be opened; main.ts prints it as one line. */

@@ -156,6 +156,10 @@ describe('demo main on Redis and Postgres', { timeout: 120_000 }, () => {
       'every kind of task in the event stream',
       60_000,
     );
+    // The outbox relay polls its table every second from the start: a relay that cannot read it
+    // (the wrong table) says so at every poll, whether or not a durable sign-up happened yet.
+    const output = demo.output();
+    expect(`${output.stdout}${output.stderr}`).not.toContain('outbox relay failed');
     abort.abort();
     await reading.catch(() => undefined);
 
