@@ -134,6 +134,31 @@ describe('ingest writes into Postgres', () => {
     });
   });
 
+  postgresTest('two gateways applying one new task at once (a split consumer group) lose none of its events', async ({ postgres }) => {
+    // Two databases handles: two connection pools, as two gateways have.
+    await withDatabase(postgres.url, async ({ prisma: gatewayA }) => {
+      await withDatabase(postgres.url, async ({ prisma: gatewayB }) => {
+        const client = producer('client-x', 500, T0);
+        const worker = producer('worker-x', 600, T0);
+        const ids = Array.from({ length: 40 }, (_, n) => `race-${n}`);
+        await Promise.all(
+          ids.flatMap((id) => {
+            const fields = { id, name: 'race.task', queue: 'race', retries: 0 };
+            // Neither half finds the row: each reads "absent" and merges only its own events.
+            return [
+              applyBatch(gatewayA, [client({ type: 'task-sent', ...fields, args: '[1]' }, 0), worker({ type: 'task-received', ...fields, args: '[1]', deliveries: 1 }, 10)]),
+              applyBatch(gatewayB, [worker({ type: 'task-started', ...fields }, 20), worker({ type: 'task-succeeded', ...fields, runtime: 5, result: '1' }, 30)]),
+            ];
+          }),
+        );
+        const tasks = await gatewayA.task.findMany({ where: { id: { in: ids } } });
+        expect(tasks.filter((task) => task.state !== 'SUCCESS' || task.sentAt === null || task.receivedAt === null).map((task) => task.id)).toEqual([]);
+        const [bucket] = await gatewayA.metricBucket.findMany({ where: { taskName: 'race.task' } });
+        expect(bucket).toMatchObject({ received: 40, started: 40, succeeded: 40 });
+      });
+    });
+  });
+
   postgresTest('worker events keep the newest state, one heartbeat sample per 10 s, and offline after the last word', async ({ postgres }) => {
     await withDatabase(postgres.url, async ({ prisma }) => {
       const worker = producer('worker-d', 500, T0);

@@ -102,6 +102,22 @@ const TASK_TIMES = ['eta', 'expires', 'created_at', 'sent_at', 'received_at', 's
 const ms = (column: string): string => `(extract(epoch from ${column}) * 1000)::float8 AS ${column}`;
 const ts = (column: string): string => `to_timestamp(r.${column} / 1000.0)`;
 
+// Rows read, merged in memory and upserted: `FOR UPDATE` locks the rows that
+// exist, but two gateways can both find a task (or bucket, or worker) absent
+// and the later upsert would overwrite the earlier with a merge that never saw
+// it. A transaction-scoped advisory lock per key, taken before the read,
+// serializes them. Taken in hash order (volatile functions run after ORDER BY),
+// tasks before buckets before workers, so two batches cannot deadlock.
+const LOCK_SPACE = { tasks: 1, buckets: 2, workers: 3 } as const;
+const LOCK_KEYS = `
+SELECT pg_advisory_xact_lock($1::int, h)
+  FROM (SELECT DISTINCT hashtext(k) AS h FROM jsonb_array_elements_text($2::jsonb) AS k) AS keys
+ ORDER BY h`;
+
+async function lockKeys(tx: Sql, space: keyof typeof LOCK_SPACE, keys: readonly string[]): Promise<void> {
+  await tx.$executeRawUnsafe(LOCK_KEYS, LOCK_SPACE[space], toJson(keys));
+}
+
 const SELECT_TASKS = `
 SELECT id, name, state::text AS state, args::text AS args, kwargs::text AS kwargs, queue, worker, priority, retries,
        parent_id, root_id, group_id, group_index, chord_group_id, result_preview, error_name, error_message, error_stack, runtime,
@@ -537,6 +553,7 @@ async function writeTasks(
 ): Promise<void> {
   const ids = [...new Set([...taskEvents.keys(), ...scheduled.keys()])].sort();
   if (ids.length === 0) return;
+  await lockKeys(tx, 'tasks', ids);
   const existing = new Map<string, TaskRow>();
   for (const record of await tx.$queryRawUnsafe<TaskRecord[]>(SELECT_TASKS, taskJson(ids))) {
     existing.set(record.id, taskFromRecord(record));
@@ -605,6 +622,7 @@ async function writeTasks(
 async function writeBuckets(tx: Sql, deltas: BucketDeltas): Promise<void> {
   if (deltas.buckets.size === 0) return;
   const keys = [...deltas.buckets.values()].sort((a, b) => a.minute - b.minute || (a.task_name < b.task_name ? -1 : a.task_name > b.task_name ? 1 : a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0));
+  await lockKeys(tx, 'buckets', keys.map((k) => `${k.minute}\u0001${k.task_name}\u0001${k.queue}`));
   const stored = await tx.$queryRawUnsafe<BucketRecord[]>(SELECT_BUCKETS, taskJson(keys.map((k) => ({ minute: k.minute, task_name: k.task_name, queue: k.queue }))));
   const byKey = new Map(stored.map((b) => [`${b.minute}\u0001${b.task_name}\u0001${b.queue}`, b]));
   const rows = keys.map((delta) => {
@@ -643,6 +661,7 @@ function isAfter(a: WorkerEvent, b: { pid: number | null; timestamp: number; seq
 async function writeWorkers(tx: Sql, workerEvents: Map<string, WorkerEvent[]>, result: BatchResult, cluster: string | null): Promise<void> {
   if (workerEvents.size === 0) return;
   const hostnames = [...workerEvents.keys()].sort();
+  await lockKeys(tx, 'workers', hostnames);
   const stored = new Map<string, WorkerRecord>();
   for (const record of await tx.$queryRawUnsafe<WorkerRecord[]>(SELECT_WORKERS, toJson(hostnames))) stored.set(record.hostname, record);
   const upserts: WorkerUpsert[] = [];
