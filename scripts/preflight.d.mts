@@ -3,4 +3,4 @@
 export function checkRedis(url: string): Promise<string | null>;
 export function checkPostgres(url: string): Promise<string | null>;
 export function checkChromium(path: string): string | null;
-export function checkPythonPeers(python?: string): string | null;
+export function checkPythonPeers(python?: string): Promise<string | null>;

@@ -1,7 +1,7 @@
 // Checks that what `npm test` needs is present before any test starts, so a
 // missing service is reported as one clear sentence with the fix, not as a
 // stack trace from deep inside a test.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 
@@ -10,8 +10,12 @@ function endpoint(urlText, defaultPort) {
   return { host: url.hostname || '127.0.0.1', port: Number(url.port || defaultPort) };
 }
 
-/** Opens a TCP connection, writes `probe` and resolves with the first bytes the server answers. */
-function talk({ host, port }, probe, timeoutMs = 2000) {
+/**
+ * Opens a TCP connection, writes `probe` and resolves with the first bytes the server answers.
+ * Every check is asynchronous: a synchronous one would block the event loop while these timers
+ * run, and on a loaded machine they would fire before a prompt answer is read.
+ */
+function talk({ host, port }, probe, timeoutMs = 5000) {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port });
     const timer = setTimeout(() => socket.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
@@ -65,9 +69,13 @@ export function checkChromium(path) {
 }
 
 /** The interoperability tests run real Python Celery workers under /usr/bin/python3. */
-export function checkPythonPeers(python = '/usr/bin/python3') {
-  const probe = spawnSync(python, ['-c', 'import celery, kombu, redis, django, psycopg2, amqp'], { stdio: 'ignore' });
-  if (probe.status === 0) return null;
+export async function checkPythonPeers(python = '/usr/bin/python3') {
+  const status = await new Promise((resolve) => {
+    const probe = spawn(python, ['-c', 'import celery, kombu, redis, django, psycopg2, amqp'], { stdio: 'ignore' });
+    probe.once('error', () => resolve(null));
+    probe.once('exit', (code) => resolve(code));
+  });
+  if (status === 0) return null;
   return (
     `${python} cannot import Python Celery and its peers; the Celery interoperability tests run them.\n` +
     '  Install them: sh scripts/install-peers.sh   (Debian packages python3-celery python3-redis python3-django python3-psycopg2 python3-amqp)'

@@ -80,7 +80,7 @@ const problems = (
     checkRedis(env.TEST_REDIS_URL),
     checkPostgres(env.TEST_DATABASE_URL),
     Promise.resolve(checkChromium(env.LOVAGE_CHROMIUM)),
-    Promise.resolve(checkPythonPeers()),
+    checkPythonPeers(),
   ])
 ).filter(Boolean);
 if (problems.length > 0) {

@@ -36,8 +36,8 @@ describe('preflight', () => {
     expect(checkChromium('/nonexistent/chromium')).toContain('apt-get install -y chromium');
   });
 
-  it('finds the Python Celery peers under /usr/bin/python3, and says how to install them where they are missing', () => {
-    expect(checkPythonPeers()).toBeNull();
-    expect(checkPythonPeers('/nonexistent/python3')).toContain('sh scripts/install-peers.sh');
+  it('finds the Python Celery peers under /usr/bin/python3, and says how to install them where they are missing', async () => {
+    expect(await checkPythonPeers()).toBeNull();
+    expect(await checkPythonPeers('/nonexistent/python3')).toContain('sh scripts/install-peers.sh');
   });
 });

@@ -84,8 +84,10 @@ print(json.dumps(len(stats.get(sys.argv[1], {}).get('pool', {}).get('processes',
             interval: 250,
           })
           .toEqual([config.queue, extraQueue].sort());
-        const limited = await control(operator, { command: 'rate_limit', arguments: { task: 'peer.add', rate: '10/m' } });
-        expect(await limited.json()).toMatchObject({ reply: expect.stringMatching(/rate limit set/) as unknown });
+        // Flower's own route, as a Flower script calls it, reaches the Python worker over the same pidbox.
+        const limited = await operator.request('POST', `/api/task/rate-limit/peer.add?workername=${encodeURIComponent(hostname)}&ratelimit=10/m`);
+        expect(limited.status).toBe(200);
+        expect(await limited.json()).toEqual({ message: expect.stringMatching(/rate limit set/) as unknown });
         const unknownTask = await control(operator, { command: 'time_limit', arguments: { task: 'peer.unknown', soft: '30s' } });
         expect({ status: unknownTask.status, code: (await errorOf(unknownTask)).code }).toEqual({ status: 409, code: 'WORKER_REFUSED' });
 

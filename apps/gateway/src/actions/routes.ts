@@ -1,9 +1,8 @@
 // The operator actions under /api/v1. Each checks the role, validates its input,
 // acts through the engine app, and is audited with its target and outcome.
-import type { Duration, Lovage, Replies, ControlOk } from '@lovage/engine';
+import type { Lovage } from '@lovage/engine';
 import { actorName } from '../auth/principal.js';
-import { roleAllows } from '../auth/principal.js';
-import { ConflictError, ForbiddenError, GatewayError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import type { RouteRegistrar } from '../api/route.js';
 import { defineRoute } from '../api/route.js';
 import { ScheduleParamsSchema, TaskIdParamsSchema, WorkerParamsSchema } from '../api/monitor-schemas.js';
@@ -35,14 +34,11 @@ import {
   UpdateScheduleBodySchema,
   WorkerControlBodySchema,
   WorkerControlResponseSchema,
-  type WorkerControlBody,
 } from './schemas.js';
 import { retryStoredTask, revokeStoredTask, type TaskActions } from './task-actions.js';
 import type { CeleryActions } from '../celery/celery-actions.js';
 import type { WorkflowActions } from './workflow-actions.js';
-
-/** How long worker control waits for the worker's reply. */
-const CONTROL_TIMEOUT_MS = 3_000;
+import { controlWorker, NO_ENGINE } from './worker-control.js';
 
 /** The actions a Celery cluster's rows take (revoke, worker control), with or without an engine app. */
 export interface ControlServices {
@@ -109,7 +105,6 @@ function registerPurgeAction(registrar: RouteRegistrar, { app, celery }: Control
 
 }
 
-const NO_ENGINE = 'this gateway has no Lovage app of its own (LOVAGE_BROKER_URL), only Celery clusters to act on';
 
 function registerTaskSendActions(registrar: RouteRegistrar, { tasks, celery }: ControlServices): void {
   const prisma = registrar.app.database.prisma;
@@ -315,35 +310,7 @@ function registerQueueActions(registrar: RouteRegistrar, { app }: ActionServices
   }
 }
 
-/** Runs a worker-control command on one worker and returns its reply. */
-async function runCommand(app: Lovage, hostname: string, body: WorkerControlBody): Promise<Replies<ControlOk>> {
-  const options = { destination: hostname, timeout: CONTROL_TIMEOUT_MS };
-  switch (body.command) {
-    case 'pool_grow':
-      return app.control.poolGrow(body.arguments?.n ?? 1, options);
-    case 'pool_shrink':
-      return app.control.poolShrink(body.arguments?.n ?? 1, options);
-    case 'add_consumer':
-      return app.control.addConsumer(body.arguments.queue, options);
-    case 'cancel_consumer':
-      return app.control.cancelConsumer(body.arguments.queue, options);
-    case 'rate_limit':
-      return app.control.rateLimit(body.arguments.task, body.arguments.rate, options);
-    case 'time_limit':
-      return app.control.timeLimit(
-        body.arguments.task,
-        { soft: body.arguments.soft as Duration | null | undefined, hard: body.arguments.hard as Duration | null | undefined },
-        options,
-      );
-    case 'shutdown':
-      return app.control.shutdown(options);
-    case 'autoscale':
-      throw new ConflictError(`worker ${hostname} is a Lovage worker: autoscale applies to Celery workers started with --autoscale`, 'NOT_SUPPORTED');
-  }
-}
-
-function registerWorkerActions(registrar: RouteRegistrar, { app, celery }: ControlServices): void {
-  const prisma = registrar.app.database.prisma;
+function registerWorkerActions(registrar: RouteRegistrar, services: ControlServices): void {
   defineAction(registrar, {
     method: 'POST',
     url: '/workers/:hostname/control',
@@ -357,25 +324,8 @@ function registerWorkerActions(registrar: RouteRegistrar, { app, celery }: Contr
     response: WorkerControlResponseSchema,
     target: param('hostname'),
     async handler({ params, body, principal }) {
-      if (body.command === 'shutdown' && !roleAllows(principal.role, 'admin')) {
-        throw new ForbiddenError(`shutting a worker down needs the admin role; you have ${principal.role}`);
-      }
-      const row = await prisma.worker.findUnique({ where: { hostname: params.hostname }, select: { cluster: true, online: true } });
-      if (row?.cluster != null && celery) {
-        if (!row.online) throw new NotFoundError(`worker ${params.hostname} is offline`);
-        const reply = await celery.control(row.cluster, params.hostname, body);
-        return { response: { hostname: params.hostname, command: body.command, reply }, audit: { reply, cluster: row.cluster } };
-      }
-      if (!app) throw (row ? new ConflictError(NO_ENGINE, 'NO_ENGINE') : new NotFoundError(`no worker named ${JSON.stringify(params.hostname)}`));
-      const live = await app.control.workers();
-      if (!live.some((worker) => worker.hostname === params.hostname)) {
-        throw new NotFoundError(`no live worker named ${JSON.stringify(params.hostname)} (it stopped, or never ran)`);
-      }
-      const replies = await runCommand(app, params.hostname, body);
-      const reply = replies[params.hostname];
-      if (!reply) throw new GatewayError('WORKER_NO_REPLY', 504, `worker ${params.hostname} did not answer within ${CONTROL_TIMEOUT_MS / 1000} s`);
-      if ('error' in reply) throw new ConflictError(`worker ${params.hostname} refused ${body.command}: ${reply.error}`, 'WORKER_REFUSED');
-      return { response: { hostname: params.hostname, command: body.command, reply: reply.ok }, audit: { reply: reply.ok } };
+      const { reply, cluster } = await controlWorker(services, registrar.app.database.prisma, params.hostname, body, principal.role);
+      return { response: { hostname: params.hostname, command: body.command, reply }, audit: cluster === null ? { reply } : { reply, cluster } };
     },
   });
 }

@@ -11,6 +11,7 @@ describe('requiredScope', () => {
     ['POST', '/api/task/revoke/:id', 'operator', 'tasks'],
     ['POST', '/api/v1/workers/:hostname/control', 'operator', 'workers'],
     ['POST', '/api/worker/pool/grow/:name', 'operator', 'workers'],
+    ['POST', '/api/task/rate-limit/:name', 'operator', 'workers'],
     ['POST', '/api/v1/dead-letters/requeue', 'operator', 'workers'],
     ['POST', '/api/v1/queues/:name/purge', 'admin', 'admin'],
     ['POST', '/api/v1/queues/:name/pause', 'operator', 'workers'],

@@ -9,6 +9,7 @@
 //   GET and HEAD                                 read (admin for admin-only reads)
 //   tasks, task (Flower), bulk jobs              tasks
 //   workers, worker (Flower), queues, dead letters workers
+//     and Flower's task/rate-limit, task/timeout   (they change a worker's settings)
 //   schedules                                    schedules
 //   users, tokens, anything else that changes    admin
 import type { Role, TokenScope } from '../api/schemas.js';
@@ -16,6 +17,7 @@ import type { Role, TokenScope } from '../api/schemas.js';
 export { TOKEN_SCOPES, SCOPES_FOR_ROLE, type TokenScope } from '../api/schemas.js';
 
 const AREAS: [RegExp, TokenScope][] = [
+  [/^\/task\/(rate-limit|timeout)\//, 'workers'],
   [/^\/(tasks|task|jobs)(\/|$)/, 'tasks'],
   [/^\/(workers|worker|queues|dead-letters)(\/|$)/, 'workers'],
   [/^\/schedules(\/|$)/, 'schedules'],

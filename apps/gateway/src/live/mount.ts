@@ -10,6 +10,7 @@ import { actionsPlugin } from '../actions/plugin.js';
 import type { WorkflowRetrier } from '../actions/workflow-actions.js';
 import type { SessionStore } from '../auth/session-store.js';
 import { FLOWER_PREFIX, flowerActionsPlugin } from '../flower/actions.js';
+import { flowerControlPlugin } from '../flower/control.js';
 import type { LiveFanout } from './fanout.js';
 import { LiveFeed, type AppliedBatch, type LiveFeedOptions } from './live-feed.js';
 import type { CeleryActions } from '../celery/celery-actions.js';
@@ -52,6 +53,10 @@ export async function mountOperatorFeatures(app: FastifyInstance, options: Mount
   } else if (celery) {
     // Only Celery clusters watched: their revoke and worker control, nothing that needs an engine app.
     await app.register(actionsPlugin, { prefix: '/api/v1', sessions: options.sessions, allowedOrigins: options.allowedOrigins, services: { app: null, tasks: null, celery } });
+  }
+  if (actions || celery) {
+    const services = { app: options.engine, celery };
+    await app.register(flowerControlPlugin, { prefix: FLOWER_PREFIX, sessions: options.sessions, allowedOrigins: options.allowedOrigins, services });
   }
   const live = new LiveFeed(
     app.server,
