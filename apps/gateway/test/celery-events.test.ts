@@ -25,7 +25,7 @@ describe('watching a Python Celery cluster', () => {
       // Its own Lovage app too, as a gateway beside a mixed cluster has: the operator actions need one.
       const ownPrefix = uniquePrefix('gwcelery-own');
       const own = new Lovage({ broker: redisUrl, prefix: ownPrefix, logLevel: 'silent' });
-      const gateway = await startGateway(postgres.url, { celery: env.celery, app: own });
+      const gateway = await startGateway(postgres.url, { celery: env.celery, app: own, celeryClusters: { statsIntervalMs: 1_000 } });
       const redis = new Redis(redisUrl);
       let worker: CeleryWorker | undefined;
       const ids: string[] = [];
@@ -89,6 +89,18 @@ print(json.dumps({
         const python = ((await workers.json()) as WorkerList).workers.find((w) => w.hostname === worker!.hostname);
         expect(python).toMatchObject({ online: true, cluster: 'python-peer' });
         expect(python?.version).toMatch(/^py-celery 5\.2\.6/);
+        // Its events count no outcomes and carry no memory: the row counts its tasks' and reads `inspect stats`.
+        // (add and retry succeeded, fail failed; the two retries are neither.)
+        await expect
+          .poll(
+            async () => {
+              const list = (await (await client.request('GET', '/api/v1/workers')).json()) as WorkerList;
+              const row = list.workers.find((w) => w.hostname === worker!.hostname);
+              return row && { succeeded: row.succeeded, failed: row.failed, hasMemory: (row.memoryRss ?? 0) > 10_000_000 };
+            },
+            { timeout: 30_000, interval: 250 },
+          )
+          .toEqual({ succeeded: 2, failed: 1, hasMemory: true });
         expect(gateway.celery[0]!.status()).toMatchObject({ cluster: 'python-peer', state: 'running', malformed: 0 });
         const health = await fetch(`${gateway.url}/healthz`);
         expect(health.status).toBe(200);

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { workerStatsOf } from './worker-stats.js';
 
 describe("a Celery worker's inspect replies", () => {
-  it('reads pool kind, its processes now, max-concurrency, prefetch, processed total and queues', () => {
+  it('reads pool kind, its processes now, max-concurrency, prefetch, processed total, memory and queues', () => {
     const stats = {
       pool: { 'max-concurrency': 2, processes: [11, 12, 13], 'max-tasks-per-child': 'N/A', writes: { total: 4 } },
       prefetch_count: 8,
       total: { 'proj.add': 5, 'proj.fail': 2 },
+      rusage: { utime: 0.5, stime: 0.1, maxrss: 51_200 },
     };
     expect(workerStatsOf('celery@a', stats, [{ name: 'celery', exchange: { name: 'celery' } }, { name: 'pay' }])).toEqual({
       hostname: 'celery@a',
@@ -15,6 +16,7 @@ describe("a Celery worker's inspect replies", () => {
       maxConcurrency: 2,
       prefetchCount: 8,
       processed: 7,
+      memoryRss: 51_200 * 1024,
       queues: ['celery', 'pay'],
     });
   });
@@ -27,6 +29,7 @@ describe("a Celery worker's inspect replies", () => {
       maxConcurrency: 1,
       prefetchCount: 4,
       processed: 0,
+      memoryRss: null,
       queues: null,
     });
   });

@@ -1,6 +1,6 @@
 // A Celery worker's `inspect stats` and `active_queues` replies onto its worker
-// row: pool kind, size, max-concurrency, prefetch count, processed total and queues,
-// which Celery's events never carry. The ingest keeps these when a heartbeat
+// row: pool kind, size, max-concurrency, prefetch count, processed total, memory
+// and queues, which Celery's events never carry. The ingest keeps these when a heartbeat
 // (which names no pool or queues) updates the row (apply-batch.ts).
 import { fromCeleryReply } from '@lovage/engine/celery';
 import type { PrismaClient } from '../generated/prisma/client.js';
@@ -16,6 +16,8 @@ export interface WorkerStats {
   maxConcurrency: number | null;
   prefetchCount: number | null;
   processed: number | null;
+  /** Bytes: the main process's peak resident set (`rusage.maxrss`, which Linux reports in KiB). */
+  memoryRss: number | null;
   /** null when `active_queues` did not answer. */
   queues: string[] | null;
 }
@@ -30,6 +32,7 @@ export function workerStatsOf(hostname: string, stats: unknown, activeQueues: un
   const named = record(fromCeleryReply('stats', stats, hostname));
   const lovagePool = record(named.pool);
   const processes = Array.isArray(pool.processes) ? pool.processes.length : null;
+  const kib = integer(record(raw.rusage).maxrss);
   return {
     hostname,
     poolKind: typeof lovagePool.kind === 'string' ? lovagePool.kind : null,
@@ -37,6 +40,7 @@ export function workerStatsOf(hostname: string, stats: unknown, activeQueues: un
     maxConcurrency: integer(pool['max-concurrency']),
     prefetchCount: integer(raw.prefetch_count),
     processed: integer(named.processed),
+    memoryRss: kib === null ? null : kib * 1024,
     queues: Array.isArray(activeQueues) ? activeQueues.map((queue) => String(record(queue).name ?? queue)) : null,
   };
 }
@@ -50,9 +54,10 @@ export async function storeWorkerStats(prisma: PrismaClient, cluster: string, st
             max_concurrency = COALESCE(r.max_concurrency, w.max_concurrency),
             prefetch_count = COALESCE(r.prefetch_count, w.prefetch_count),
             processed = GREATEST(w.processed, COALESCE(r.processed, 0)),
+            memory_rss = COALESCE(r.memory_rss, w.memory_rss),
             queues = COALESCE(r.queues, w.queues), stats_at = now()
        FROM jsonb_to_recordset($1::jsonb) AS r(hostname text, pool_kind text, pool_size int, max_concurrency int,
-            prefetch_count int, processed bigint, queues text[])
+            prefetch_count int, processed bigint, memory_rss bigint, queues text[])
       WHERE w.hostname = r.hostname AND w.cluster = $2
   RETURNING ${WORKER_ROW_COLUMNS}`,
     JSON.stringify(
@@ -63,6 +68,7 @@ export async function storeWorkerStats(prisma: PrismaClient, cluster: string, st
         max_concurrency: s.maxConcurrency,
         prefetch_count: s.prefetchCount,
         processed: s.processed,
+        memory_rss: s.memoryRss,
         queues: s.queues,
       })),
     ),

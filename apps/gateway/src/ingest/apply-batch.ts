@@ -10,7 +10,7 @@
 // from the number of events, so a replayed or duplicated event counts nothing.
 import type { LovageEvent, WorkerEvent } from '@lovage/engine';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { workerSnapshotOf, type BatchResult, type ScheduleChangeEvent, type ScheduleRunEvent, type WorkerRow } from './batch-result.js';
+import { WORKER_ROW_COLUMNS, workerSnapshotOf, type BatchResult, type ScheduleChangeEvent, type ScheduleRunEvent, type WorkerRow } from './batch-result.js';
 import type { BucketCounts } from '../store/metric-queries.js';
 import { bucketOf, emptyHistogram, percentile } from './runtime-histogram.js';
 import {
@@ -187,13 +187,15 @@ ON CONFLICT (minute, task_name, queue) DO UPDATE SET
   runtime_histogram = EXCLUDED.runtime_histogram`;
 
 const SELECT_WORKERS = `
-SELECT hostname, pid, queues, pool_kind, pool_size, max_concurrency, prefetch_count,
-       (extract(epoch from stats_at) * 1000)::float8 AS stats_at, (extract(epoch from first_seen) * 1000)::float8 AS first_seen,
+SELECT hostname, pid, queues, pool_kind, pool_size, (extract(epoch from first_seen) * 1000)::float8 AS first_seen,
        (extract(epoch from last_heartbeat) * 1000)::float8 AS last_heartbeat
   FROM workers WHERE hostname IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY hostname FOR UPDATE`;
 
+// A Celery worker's events carry no memory and no per-outcome counts: its row
+// keeps the memory `inspect stats` stored, and counts its tasks' outcomes
+// (ADD_WORKER_OUTCOMES) instead of taking the zeros of its heartbeats.
 const UPSERT_WORKERS = `
-INSERT INTO workers (hostname, pid, version, queues, pool_kind, pool_size, first_seen, last_heartbeat, online, active,
+INSERT INTO workers AS w (hostname, pid, version, queues, pool_kind, pool_size, first_seen, last_heartbeat, online, active,
                      processed, succeeded, failed, loadavg, memory_rss, cluster)
 SELECT r.hostname, r.pid, r.version, r.queues, r.pool_kind, r.pool_size, ${ts('first_seen')}, ${ts('last_heartbeat')}, r.online,
        r.active, r.processed, r.succeeded, r.failed, r.loadavg, r.memory_rss, r.cluster
@@ -202,10 +204,19 @@ SELECT r.hostname, r.pid, r.version, r.queues, r.pool_kind, r.pool_size, ${ts('f
        loadavg float8[], memory_rss bigint, cluster text)
 ON CONFLICT (hostname) DO UPDATE SET
   pid = EXCLUDED.pid, version = EXCLUDED.version, queues = EXCLUDED.queues, pool_kind = EXCLUDED.pool_kind,
-  pool_size = EXCLUDED.pool_size, first_seen = LEAST(workers.first_seen, EXCLUDED.first_seen),
+  pool_size = EXCLUDED.pool_size, first_seen = LEAST(w.first_seen, EXCLUDED.first_seen),
   last_heartbeat = EXCLUDED.last_heartbeat, online = EXCLUDED.online, active = EXCLUDED.active, processed = EXCLUDED.processed,
-  succeeded = EXCLUDED.succeeded, failed = EXCLUDED.failed, loadavg = EXCLUDED.loadavg, memory_rss = EXCLUDED.memory_rss,
-  cluster = COALESCE(EXCLUDED.cluster, workers.cluster)`;
+  succeeded = CASE WHEN EXCLUDED.cluster IS NULL THEN EXCLUDED.succeeded ELSE w.succeeded END,
+  failed = CASE WHEN EXCLUDED.cluster IS NULL THEN EXCLUDED.failed ELSE w.failed END,
+  loadavg = EXCLUDED.loadavg, memory_rss = COALESCE(EXCLUDED.memory_rss, w.memory_rss),
+  cluster = COALESCE(EXCLUDED.cluster, w.cluster)
+RETURNING ${WORKER_ROW_COLUMNS}`;
+
+const ADD_WORKER_OUTCOMES = `
+UPDATE workers w SET succeeded = w.succeeded + r.succeeded, failed = w.failed + r.failed
+  FROM jsonb_to_recordset($1::jsonb) AS r(hostname text, succeeded int, failed int)
+ WHERE w.hostname = r.hostname AND w.cluster IS NOT NULL
+RETURNING ${WORKER_ROW_COLUMNS}`;
 
 const TOUCH_WORKERS_FIRST_SEEN = `
 UPDATE workers w SET first_seen = to_timestamp(r.first_seen / 1000.0)
@@ -456,9 +467,6 @@ interface WorkerRecord {
   queues: string[];
   pool_kind: string | null;
   pool_size: number | null;
-  max_concurrency: number | null;
-  prefetch_count: number | null;
-  stats_at: number | null;
   first_seen: number;
   last_heartbeat: number;
 }
@@ -526,8 +534,8 @@ export async function applyBatch(
   const result: BatchResult = { events: events.length, invalid, tasks: [], attempts: [], workers: [], scheduleRuns: [], scheduleChanges: [] };
   await prisma.$transaction(
     async (tx) => {
-      await writeTasks(tx, taskEvents, scheduled, result, cluster);
-      await writeWorkers(tx, workerEvents, result, cluster);
+      const outcomes = await writeTasks(tx, taskEvents, scheduled, result, cluster);
+      await writeWorkers(tx, workerEvents, outcomes, result, cluster);
       if (scheduleRuns.length > 0) {
         // Only runs not stored before: a replayed schedule-fired is not news.
         const inserted = new Set((await tx.$queryRawUnsafe<{ task_id: string | null }[]>(INSERT_SCHEDULE_RUNS, toJson(scheduleRuns))).map((r) => r.task_id));
@@ -550,9 +558,10 @@ async function writeTasks(
   scheduled: Map<string, ScheduledTask>,
   result: BatchResult,
   cluster: string | null,
-): Promise<void> {
+): Promise<WorkerOutcomes> {
+  const outcomes: WorkerOutcomes = new Map();
   const ids = [...new Set([...taskEvents.keys(), ...scheduled.keys()])].sort();
-  if (ids.length === 0) return;
+  if (ids.length === 0) return outcomes;
   await lockKeys(tx, 'tasks', ids);
   const existing = new Map<string, TaskRow>();
   for (const record of await tx.$queryRawUnsafe<TaskRecord[]>(SELECT_TASKS, taskJson(ids))) {
@@ -585,6 +594,7 @@ async function writeTasks(
     if (before && sameTask(before, row)) continue;
     changedTasks.push(row);
     countTransitions(before, row, receipts, deltas);
+    if (row.cluster !== null && row.worker !== null) countOutcome(before, row, outcomes);
   }
   if (changedTasks.length > 0) await tx.$executeRawUnsafe(UPSERT_TASKS, taskJson(changedTasks.map(taskToRecord)));
   result.tasks = changedTasks;
@@ -617,6 +627,20 @@ async function writeTasks(
   }
   result.attempts = changedAttempts;
   await writeBuckets(tx, deltas);
+  return outcomes;
+}
+
+/** Tasks a Celery worker finished, by outcome, in one batch: its events do not count them. */
+type WorkerOutcomes = Map<string, { succeeded: number; failed: number }>;
+
+function countOutcome(before: TaskRow | undefined, after: TaskRow, outcomes: WorkerOutcomes): void {
+  const succeeded = after.succeededAt !== null && (before?.succeededAt ?? null) === null ? 1 : 0;
+  const failed = after.failedAt !== null && (before?.failedAt ?? null) === null ? 1 : 0;
+  if (succeeded + failed === 0) return;
+  const counts = outcomes.get(after.worker!) ?? { succeeded: 0, failed: 0 };
+  counts.succeeded += succeeded;
+  counts.failed += failed;
+  outcomes.set(after.worker!, counts);
 }
 
 async function writeBuckets(tx: Sql, deltas: BucketDeltas): Promise<void> {
@@ -658,10 +682,16 @@ function isAfter(a: WorkerEvent, b: { pid: number | null; timestamp: number; seq
   return a.type === 'worker-offline';
 }
 
-async function writeWorkers(tx: Sql, workerEvents: Map<string, WorkerEvent[]>, result: BatchResult, cluster: string | null): Promise<void> {
-  if (workerEvents.size === 0) return;
+async function writeWorkers(
+  tx: Sql,
+  workerEvents: Map<string, WorkerEvent[]>,
+  outcomes: WorkerOutcomes,
+  result: BatchResult,
+  cluster: string | null,
+): Promise<void> {
+  if (workerEvents.size === 0 && outcomes.size === 0) return;
   const hostnames = [...workerEvents.keys()].sort();
-  await lockKeys(tx, 'workers', hostnames);
+  await lockKeys(tx, 'workers', [...new Set([...hostnames, ...outcomes.keys()])]);
   const stored = new Map<string, WorkerRecord>();
   for (const record of await tx.$queryRawUnsafe<WorkerRecord[]>(SELECT_WORKERS, toJson(hostnames))) stored.set(record.hostname, record);
   const upserts: WorkerUpsert[] = [];
@@ -703,17 +733,18 @@ async function writeWorkers(tx: Sql, workerEvents: Map<string, WorkerEvent[]>, r
       loadavg: latest.loadavg,
       memory_rss: Math.round(latest.rss),
       cluster,
-      // Not written by the upsert: carried into the snapshot the live feed pushes.
-      max_concurrency: old?.max_concurrency ?? null,
-      prefetch_count: old?.prefetch_count ?? null,
-      stats_at: old?.stats_at ?? null,
     });
   }
-  if (upserts.length > 0) await tx.$executeRawUnsafe(UPSERT_WORKERS, toJson(upserts));
+  const written = new Map<string, WorkerRow>();
+  if (upserts.length > 0) for (const row of await tx.$queryRawUnsafe<WorkerRow[]>(UPSERT_WORKERS, toJson(upserts))) written.set(row.hostname, row);
+  if (outcomes.size > 0) {
+    const counts = [...outcomes].map(([hostname, count]) => ({ hostname, ...count }));
+    for (const row of await tx.$queryRawUnsafe<WorkerRow[]>(ADD_WORKER_OUTCOMES, toJson(counts))) written.set(row.hostname, row);
+  }
   if (firstSeen.length > 0) await tx.$executeRawUnsafe(TOUCH_WORKERS_FIRST_SEEN, toJson(firstSeen));
   // Every sample has its worker row by now: a worker not stored yet is always upserted above.
   if (samples.size > 0) await tx.$executeRawUnsafe(UPSERT_HEARTBEATS, toJson([...samples.values()]));
-  result.workers = upserts.map(workerSnapshotOf);
+  result.workers = [...written.values()].map(workerSnapshotOf);
 }
 
 /** Stream ids ("<ms>-<n>") in numeric order. */
