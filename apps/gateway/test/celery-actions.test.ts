@@ -176,18 +176,33 @@ print(json.dumps({'id': sleep.delay(120).id}))
         expect(await taskOf(retriedIntoId)).toMatchObject({ name: 'peer.fail', args: "('card declined',)", errorMessage: 'card declined', cluster: 'py', retriedFromId: failed.body.id });
         expect(await taskOf(failed.body.id)).toMatchObject({ retriedIntoId });
 
-        // With the worker gone, messages wait: the queue's depth counts every priority list, and purge empties them all.
+        // A task with an ETA an hour ahead waits in the worker (delayed); the workers' intake makes the queue's rates.
+        const queueOf = async () => {
+          const list = (await (await operator.request('GET', '/api/v1/queues')).json()) as QueueList;
+          return list.queues.find((q) => q.cluster === 'py' && q.name === config.queue);
+        };
+        const later = await apply({ task: 'peer.describe', args: ['later'], options: { queue: config.queue, countdown: '1h' } });
+        ids.push(later.body.id);
+        await expect
+          .poll(async () => {
+            const queue = await queueOf();
+            return queue && { delayed: queue.delayed, moving: queue.enqueuedPerMinute > 0 && queue.dequeuedPerMinute > 0, history: queue.history.length > 0 };
+          }, { timeout: 30_000, interval: 250 })
+          .toEqual({ delayed: 1, moving: true, history: true });
+
+        // With the worker gone, messages wait (the ETA task too: a stopping worker gives back what it held),
+        // the queue's depth counts every priority list, and purge empties them all.
         await worker.stop();
         for (const priority of [0, 5, 9]) expect((await apply({ task: 'peer.describe', args: [priority], options: { queue: config.queue, priority } })).status).toBe(201);
         const depth = async () => {
           const list = (await (await operator.request('GET', '/api/v1/queues')).json()) as QueueList;
           return list.queues.find((q) => q.cluster === 'py' && q.name === config.queue)?.ready;
         };
-        expect(await depth()).toBe(3);
+        expect(await depth()).toBe(4);
         expect((await operator.request('POST', `/api/v1/queues/${config.queue}/purge?cluster=py`)).status).toBe(403);
         const admin = await signedIn(gateway, 'admin');
         const purged = await admin.request('POST', `/api/v1/queues/${config.queue}/purge?cluster=py`);
-        expect(await purged.json()).toEqual({ queue: config.queue, purged: 3, cluster: 'py' });
+        expect(await purged.json()).toEqual({ queue: config.queue, purged: 4, cluster: 'py' });
         expect(await depth()).toBe(0);
         expect((await admin.request('POST', `/api/v1/queues/no-such-queue/purge?cluster=py`)).status).toBe(404);
       } finally {

@@ -332,7 +332,9 @@ export const QueueSummarySchema = z
     /**
      * The Celery cluster (LOVAGE_CELERY_BROKER_URL's name) whose broker holds the queue; null for Lovage's own.
      * A Celery queue's `ready` is its kombu lists' length (all priority steps), `reserved` the tasks the monitor
-     * holds as received or started from it; delayed, dead, age and rates are not tracked for it (0, null, []).
+     * holds as received or started from it, `delayed` those received with an ETA still ahead (a Celery worker holds
+     * them); its rates count what its workers received (enqueued) and started (dequeued) per minute; dead and age
+     * are not tracked for it (0, null).
      */
     cluster: z.string().nullable(),
   })

@@ -2,7 +2,7 @@
 // `app.queues` (the database knows nothing of queue depth). A gateway started
 // without an engine app answers with `available: false` and empty lists.
 import type { DeadLetterInfo, Lovage, QueueInfo } from '@lovage/engine';
-import type { CeleryActions } from '../celery/celery-actions.js';
+import type { CeleryActions, CeleryQueue } from '../celery/celery-actions.js';
 import { defineRoute, type RouteRegistrar } from './route.js';
 import { DeadLetterListSchema, DeadLetterQuerySchema, QueueListSchema, type DeadLetter, type QueueSummary } from './schemas.js';
 
@@ -29,9 +29,34 @@ export function toQueueSummary(info: QueueInfo): QueueSummary {
   };
 }
 
-/** A Celery cluster's queue: only its depth is known (see QueueSummarySchema). */
-function celeryQueueSummary(queue: { cluster: string; name: string; ready: number; reserved: number }): QueueSummary {
-  return { name: queue.name, ready: queue.ready, delayed: 0, reserved: queue.reserved, dead: 0, paused: false, oldestAgeMs: null, enqueuedPerMinute: 0, dequeuedPerMinute: 0, history: [], cluster: queue.cluster };
+/**
+ * A Celery cluster's queue. Its broker knows only the depth; the rest comes from
+ * what its workers reported: "enqueued" is what they received (a message leaves
+ * a Celery queue when a worker takes it), "dequeued" what they started.
+ */
+function celeryQueueSummary(queue: CeleryQueue): QueueSummary {
+  const received = Object.fromEntries(queue.history.map((point) => [point.minute, point.received]));
+  const started = Object.fromEntries(queue.history.map((point) => [point.minute, point.started]));
+  return {
+    name: queue.name,
+    ready: queue.ready,
+    delayed: queue.delayed,
+    reserved: queue.reserved,
+    dead: 0,
+    paused: false,
+    oldestAgeMs: null,
+    enqueuedPerMinute: perMinute(received),
+    dequeuedPerMinute: perMinute(started),
+    history: queue.history.map((point) => ({ minute: new Date(point.minute * 60_000).toISOString(), enqueued: point.received, dequeued: point.started })),
+    cluster: queue.cluster,
+  };
+}
+
+/** The last full minute and the current one, the current weighed by how much of it has passed (as the engine's queue rates are). */
+function perMinute(counts: Record<number, number>): number {
+  const now = Math.floor(Date.now() / 60_000);
+  const fraction = (Date.now() % 60_000) / 60_000;
+  return Math.round(((counts[now - 1] ?? 0) + (counts[now] ?? 0)) / (1 + fraction));
 }
 
 function toDeadLetter(info: DeadLetterInfo): DeadLetter {

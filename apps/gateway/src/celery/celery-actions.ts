@@ -51,6 +51,32 @@ export function celeryCommand(body: WorkerControlBody): { method: string; argume
   }
 }
 
+/** A Celery queue as the monitor knows it; `history` holds per-minute counts of the last hour (epoch minutes). */
+export interface CeleryQueue {
+  cluster: string;
+  name: string;
+  ready: number;
+  reserved: number;
+  delayed: number;
+  history: { minute: number; received: number; started: number }[];
+}
+
+const HELD_BY_QUEUE = `
+SELECT queue,
+       (count(*) FILTER (WHERE state = 'STARTED' OR eta IS NULL OR eta <= now()))::int AS reserved,
+       (count(*) FILTER (WHERE state = 'RECEIVED' AND eta > now()))::int AS delayed
+  FROM tasks
+ WHERE cluster = $1 AND state IN ('RECEIVED', 'STARTED') AND queue = ANY($2::text[])
+ GROUP BY queue`;
+
+// Buckets are per queue name, not per cluster: a Lovage queue of the same name adds to them.
+const RATES_BY_QUEUE = `
+SELECT queue, (extract(epoch from minute) / 60)::float8 AS minute, sum(received)::int AS received, sum(started)::int AS started
+  FROM metric_buckets
+ WHERE queue = ANY($1::text[]) AND minute >= date_trunc('minute', now()) - interval '59 minutes'
+ GROUP BY queue, minute
+ ORDER BY minute`;
+
 export class CeleryActions {
   private readonly byName: Map<string, CeleryCluster>;
 
@@ -152,19 +178,26 @@ export class CeleryActions {
     return target.purge(queue);
   }
 
-  /** Each watched cluster's queues with their depth, and the tasks the store holds as received or started from each. */
-  async queues(): Promise<{ cluster: string; name: string; ready: number; reserved: number }[]> {
-    const out: { cluster: string; name: string; ready: number; reserved: number }[] = [];
+  /**
+   * Each watched cluster's queues: depth from its broker; reserved (received
+   * or started) and delayed (received, waiting for an ETA in a worker) from the
+   * tasks the store holds; per-minute rates from the metric buckets.
+   */
+  async queues(): Promise<CeleryQueue[]> {
+    const out: CeleryQueue[] = [];
     for (const [name, cluster] of this.byName) {
       const depths = await cluster.queueDepths();
       if (depths.length === 0) continue;
-      const held = await this.prisma.task.groupBy({
-        by: ['queue'],
-        where: { cluster: name, state: { in: ['RECEIVED', 'STARTED'] }, queue: { in: depths.map((d) => d.name) } },
-        _count: { _all: true },
-      });
-      const reserved = new Map(held.map((row) => [row.queue, row._count._all]));
-      for (const depth of depths) out.push({ cluster: name, name: depth.name, ready: depth.ready, reserved: reserved.get(depth.name) ?? 0 });
+      const names = depths.map((d) => d.name);
+      const [held, minutes] = await Promise.all([
+        this.prisma.$queryRawUnsafe<{ queue: string; reserved: number; delayed: number }[]>(HELD_BY_QUEUE, name, names),
+        this.prisma.$queryRawUnsafe<{ queue: string; minute: number; received: number; started: number }[]>(RATES_BY_QUEUE, names),
+      ]);
+      const heldBy = new Map(held.map((row) => [row.queue, row]));
+      for (const depth of depths) {
+        const history = minutes.filter((row) => row.queue === depth.name).map((row) => ({ minute: row.minute, received: row.received, started: row.started }));
+        out.push({ cluster: name, name: depth.name, ready: depth.ready, reserved: heldBy.get(depth.name)?.reserved ?? 0, delayed: heldBy.get(depth.name)?.delayed ?? 0, history });
+      }
     }
     return out;
   }
