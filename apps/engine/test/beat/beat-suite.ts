@@ -108,6 +108,7 @@ export function beatConformance(kind: Kind): void {
       await queued(app); // forget what the first beat sent
       await sleep(650);
       const events: BeatEvent[] = [];
+      const restarted = Date.now();
       const second = await start(app, events);
       await until(() => second.isLeader, 5_000);
       await until(() => fired(events).some((e) => e.schedule === 'once'), 2_000);
@@ -117,9 +118,10 @@ export function beatConformance(kind: Kind): void {
         .map((e) => Date.parse(e.dueAt));
       expect(new Set(all).size).toBe(all.length);
       const onceEvents = fired(events).filter((e) => e.schedule === 'once');
-      // The catch-up round sent one run for 'once' and recorded the rest as missed.
+      // The catch-up round sent one run for 'once', the latest due (the slot at or just before the restart, where
+      // the missed ones are 100 ms apart back to the first beat's close), and recorded the rest as missed.
       expect(onceEvents[0]!.missed).toBeGreaterThanOrEqual(4);
-      expect(Date.parse(onceEvents[0]!.firedAt) - Date.parse(onceEvents[0]!.dueAt)).toBeLessThan(200);
+      expect(Date.parse(onceEvents[0]!.dueAt)).toBeGreaterThan(restarted - 150);
     });
 
     it('elects one leader among two beats and hands over when the leader closes', async () => {
