@@ -21,6 +21,7 @@ export function toQueueSummary(info: QueueInfo): QueueSummary {
     reserved: info.reserved,
     dead: info.dead,
     paused: info.paused,
+    concurrency: info.concurrency,
     oldestAgeMs: info.oldestAgeMs,
     enqueuedPerMinute: info.enqueuedPerMinute,
     dequeuedPerMinute: info.dequeuedPerMinute,
@@ -31,7 +32,7 @@ export function toQueueSummary(info: QueueInfo): QueueSummary {
 
 /** A Celery cluster's queue: only its depth is known (see QueueSummarySchema). */
 function celeryQueueSummary(queue: { cluster: string; name: string; ready: number; reserved: number }): QueueSummary {
-  return { name: queue.name, ready: queue.ready, delayed: 0, reserved: queue.reserved, dead: 0, paused: false, oldestAgeMs: null, enqueuedPerMinute: 0, dequeuedPerMinute: 0, history: [], cluster: queue.cluster };
+  return { name: queue.name, ready: queue.ready, delayed: 0, reserved: queue.reserved, dead: 0, paused: false, concurrency: null, oldestAgeMs: null, enqueuedPerMinute: 0, dequeuedPerMinute: 0, history: [], cluster: queue.cluster };
 }
 
 function toDeadLetter(info: DeadLetterInfo): DeadLetter {
