@@ -18,7 +18,7 @@ test('a viewer sees no action buttons, and a forged POST is refused', async ({ c
   const page = await viewerContext.newPage();
   await signIn(page, email, password);
 
-  const forbidden = [/^Retry/, /^Revoke/, /^Terminate/, /^Purge/, /^Run now$/, /^Shut down$/, /^Requeue/, /^Drop/, /^Grow pool$/, /^Pause/, /^Resume/];
+  const forbidden = [/^Retry/, /^Revoke/, /^Terminate/, /^Purge/, /^Run now$/, /^Shut down$/, /^Requeue/, /^Drop/, /^Grow pool$/, /^Pause/, /^Resume/, /^Concurrency limit/];
   async function expectNoActions() {
     for (const name of forbidden) await expect(page.getByRole('button', { name })).toHaveCount(0);
     await expect(page.getByRole('checkbox', { name: /^Select/ })).toHaveCount(0);

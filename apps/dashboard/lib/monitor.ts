@@ -65,6 +65,8 @@ export type {
   PauseAllQueuesResponse,
   PauseQueueResponse,
   PurgeQueueResponse,
+  QueueConcurrencyBody,
+  QueueConcurrencyResponse,
   RetryFailedMembersResponse,
   RetryTaskResponse,
   RevokeTaskResponse,
@@ -96,6 +98,8 @@ export const paths = {
   /** Pause or resume one of Lovage's own queues (a Celery cluster's queues cannot be paused). */
   pauseQueue: (name: string, paused: boolean) => `/api/v1/queues/${encodeURIComponent(name)}/${paused ? 'pause' : 'resume'}`,
   pauseAllQueues: (paused: boolean) => `/api/v1/queues/${paused ? 'pause' : 'resume'}-all`,
+  /** PUT `{ limit: n | null }`: one of Lovage's own queues' global concurrency limit. */
+  queueConcurrency: (name: string) => `/api/v1/queues/${encodeURIComponent(name)}/concurrency`,
   deadLetters: '/api/v1/dead-letters',
   requeueDeadLetters: '/api/v1/dead-letters/requeue',
   dropDeadLetters: '/api/v1/dead-letters/drop',

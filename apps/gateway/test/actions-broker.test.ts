@@ -89,6 +89,55 @@ describe('queue and dead-letter actions', () => {
     }
   });
 
+  postgresTest('concurrency: an operator sets and clears a queue limit shown on the queues API; a viewer is refused; a bad limit is 400 naming it; all audited', async ({ postgres }) => {
+    const stack = await startStack(postgres.url);
+    try {
+      const { gateway, producer, app } = stack;
+      const viewer = await signedIn(gateway, 'viewer');
+      const operator = await signedIn(gateway, 'operator');
+      await producer.sendTask('tests.add', [1, 1], { queue: 'capped' });
+      const limitOf = async (name: string): Promise<number | null | undefined> => {
+        const list = (await (await viewer.request('GET', '/api/v1/queues')).json()) as { queues: { name: string; concurrency: number | null }[] };
+        return list.queues.find((q) => q.name === name)?.concurrency;
+      };
+      const url = '/api/v1/queues/capped/concurrency';
+      expect(await limitOf('capped')).toBeNull();
+
+      expect((await viewer.request('PUT', url, { body: { limit: 2 } })).status).toBe(403);
+      expect(await limitOf('capped')).toBeNull();
+      const set = await operator.request('PUT', url, { body: { limit: 2 } });
+      expect(set.status).toBe(200);
+      expect(await set.json()).toEqual({ queue: 'capped', concurrency: 2 });
+      expect(await limitOf('capped')).toBe(2);
+      expect((await app.queues.stats('capped')).concurrency).toBe(2);
+
+      const bad = await Promise.all([{ limit: 0 }, { limit: 1.5 }, { limit: 'two' }, {}].map((body) => operator.request('PUT', url, { body })));
+      expect(bad.map((response) => response.status)).toEqual([400, 400, 400, 400]);
+      const errors = await Promise.all(bad.map((response) => errorOf(response)));
+      expect(errors.map((error) => error.field)).toEqual(['limit', 'limit', 'limit', 'limit']);
+      expect(errors[0]!.message).toContain('pause');
+      expect(await limitOf('capped')).toBe(2);
+
+      const cleared = await operator.request('PUT', url, { body: { limit: null } });
+      expect(await cleared.json()).toEqual({ queue: 'capped', concurrency: null });
+      expect(await limitOf('capped')).toBeNull();
+      expect((await operator.request('PUT', '/api/v1/queues/never-seen/concurrency', { body: { limit: 1 } })).status).toBe(404);
+
+      const audit = await gateway.prisma.auditLog.findMany({ where: { action: 'queue.concurrency' }, orderBy: { id: 'asc' } });
+      expect(audit.map((entry) => [entry.outcome, entry.target, entry.error])).toEqual([
+        ['denied', url, 'FORBIDDEN'],
+        ['ok', 'capped', null],
+        ...bad.map(() => ['failed', 'capped', 'VALIDATION_FAILED']),
+        ['ok', 'capped', null],
+        ['failed', 'never-seen', 'NOT_FOUND'],
+      ]);
+      expect(audit[1]!.params).toMatchObject({ limit: 2, before: null });
+      expect(audit.at(-2)!.params).toMatchObject({ limit: null, before: 2 });
+    } finally {
+      await stack.close();
+    }
+  });
+
   postgresTest('dead letters: drop one by id, requeue the rest; gone ids are 404; a viewer changes nothing', async ({ postgres }) => {
     const stack = await startStack(postgres.url);
     try {

@@ -136,3 +136,49 @@ export function TypedConfirmDialog({
     </Modal>
   );
 }
+
+/**
+ * A small form in a modal (one setting to edit, say): `children` are its labelled fields,
+ * Enter or the submit button calls `onSubmit`, Escape or Cancel calls `onCancel`.
+ */
+export function FormDialog({
+  open,
+  title,
+  description,
+  children,
+  submitLabel,
+  onSubmit,
+  onCancel,
+  busy = false,
+}: {
+  open: boolean;
+  title: string;
+  description?: ReactNode;
+  children: ReactNode;
+  submitLabel: string;
+  onSubmit: () => void;
+  onCancel: () => void;
+  busy?: boolean;
+}) {
+  return (
+    <Modal open={open} title={title} description={description} onCancel={onCancel}>
+      {() => (
+        <form
+          className="mt-4"
+          noValidate
+          onSubmit={(event) => {
+            event.preventDefault();
+            onSubmit();
+          }}
+        >
+          {children}
+          <DialogButtons onCancel={onCancel} busy={busy}>
+            <Button type="submit" disabled={busy}>
+              {submitLabel}
+            </Button>
+          </DialogButtons>
+        </form>
+      )}
+    </Modal>
+  );
+}

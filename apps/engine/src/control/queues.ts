@@ -2,6 +2,7 @@
 // message at the head, enqueue/dequeue rates from per-minute counters the
 // enqueue and ack scripts keep, and the dead-letter list (inspect, requeue,
 // drop). Bulk operations go in chunks so a caller can show progress.
+import { ConfigError } from '../errors.js';
 import type { Broker, DeadLetter } from '../worker/broker.js';
 
 export interface QueueInfo {
@@ -13,6 +14,8 @@ export interface QueueInfo {
   dead: number;
   /** Paused: takes messages, hands none out until resumed. */
   paused: boolean;
+  /** Global concurrency limit: at most this many of its tasks leased (running or prefetched) at once across workers; null when unlimited. */
+  concurrency: number | null;
   /** Age in ms of the message at the head of the ready queue (next to be delivered), or null when empty. */
   oldestAgeMs: number | null;
   /** Messages enqueued in the last full minute and the current one, per minute (average of the two). */
@@ -75,6 +78,7 @@ export class Queues {
       reserved: s.leased,
       dead: s.dead,
       paused: s.paused ?? false,
+      concurrency: s.concurrency ?? null,
       oldestAgeMs,
       enqueuedPerMinute: perMinute(enqueued),
       dequeuedPerMinute: perMinute(dequeued),
@@ -124,6 +128,21 @@ export class Queues {
   /** Lets workers take the queue's messages again, waking idle ones at once. */
   async resume(name: string): Promise<void> {
     await this.broker().setPaused(name, false);
+  }
+
+  /**
+   * Lets at most `limit` tasks of a queue run at once across every worker,
+   * or any number with `null`. Enforced by the broker at reserve, in the same
+   * step as the pop, so it holds for workers started anywhere; a slot frees
+   * when its task is acknowledged, retried, dead-lettered or its lease
+   * expires. Takes effect at once: raising it wakes idle workers, lowering it
+   * lets running tasks finish. `0` is refused: pause the queue instead.
+   */
+  async setConcurrency(name: string, limit: number | null): Promise<void> {
+    if (limit !== null && (!Number.isSafeInteger(limit) || limit < 1)) {
+      throw new ConfigError(`concurrency: must be a whole number of at least 1, or null for no limit (got ${String(limit)}); to stop a queue, pause it`);
+    }
+    await this.broker().setConcurrency(name, limit);
   }
 
   /** Pauses every queue the broker has seen. Returns their names. */

@@ -55,6 +55,8 @@ export interface QueueStats {
   dead: number;
   /** Paused: the queue takes messages but hands none out until resumed. */
   paused?: boolean | undefined;
+  /** The queue's global concurrency limit (at most this many leases at once, across workers); null or absent when unlimited. */
+  concurrency?: number | null | undefined;
   /** Body of the message at the head of the ready queue (for its age), if any. */
   headBody?: string | undefined;
   /** Messages enqueued / acknowledged per minute, keyed by minute (epoch ms / 60000), recent minutes only. */
@@ -110,6 +112,14 @@ export interface Broker {
   setPaused(queue: string, paused: boolean): Promise<void>;
   /** Which of `queues` are paused (none, on an adapter that cannot pause). */
   pausedQueues(queues: string[]): Promise<string[]>;
+  /**
+   * Sets a queue's global concurrency limit: reserve hands out a message only
+   * while the queue has fewer than `limit` live leases, counted across every
+   * worker in the same step as the pop. A lease ends (and frees its slot) on
+   * ack, retry, dead letter or expiry. `null` removes the limit. The limit
+   * lives in the broker, like the paused flag.
+   */
+  setConcurrency(queue: string, limit: number | null): Promise<void>;
   /** Every queue name this prefix has seen. */
   listQueues(): Promise<string[]>;
   /** Moves dead letters (the given ids, or up to `limit` of the oldest) back into the ready queue. Returns how many moved. */

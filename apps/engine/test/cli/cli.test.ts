@@ -125,6 +125,27 @@ describe('lovage CLI against real Redis', { timeout: 60_000 }, () => {
     expect((await app.queues.stats('cli-paused')).paused).toBe(false);
   });
 
+  it('queues concurrency sets and removes a queue limit, shown in the queues table; a bad LIMIT exits 2 naming it', async () => {
+    await app.sendTask('cli.any', [], { queue: 'cli-limited' });
+    const set = await lovage(['queues', 'concurrency', 'cli-limited', '3', ...broker]);
+    expect(set.stdout.trim()).toBe('limited cli-limited to 3 running at once');
+    expect((await app.queues.stats('cli-limited')).concurrency).toBe(3);
+    const table = await lovage(['queues', ...broker]);
+    expect(table.stdout).toMatch(/LIMIT/);
+    expect(table.stdout).toMatch(/cli-limited\s+3\s+1/);
+    const [zero, word] = await Promise.all([
+      lovage(['queues', 'concurrency', 'cli-limited', '0', ...broker]),
+      lovage(['queues', 'concurrency', 'cli-limited', 'many', ...broker]),
+    ]);
+    expect([zero.code, word.code]).toEqual([2, 2]);
+    expect(zero.stderr).toContain('LIMIT: must be a whole number of at least 1, or none, got "0" (to stop the queue, use lovage queues pause)');
+    expect(word.stderr).toContain('got "many"');
+    expect((await app.queues.stats('cli-limited')).concurrency).toBe(3);
+    const none = await lovage(['queues', 'concurrency', 'cli-limited', 'none', ...broker, '--json']);
+    expect(JSON.parse(none.stdout)).toEqual({ queue: 'cli-limited', concurrency: null });
+    expect((await app.queues.stats('cli-limited')).concurrency).toBeNull();
+  });
+
   it('exits 2 naming the bad flag or value, and 1 with one clear line for an unreachable broker', async () => {
     const [flag, value, unknownCmd, unreachable, help] = await Promise.all([
       lovage(['status', '--brokr', redisUrl]),

@@ -22,6 +22,8 @@ import {
   PauseAllQueuesResponseSchema,
   PauseQueueResponseSchema,
   PurgeQueueQuerySchema,
+  QueueConcurrencyBodySchema,
+  QueueConcurrencyResponseSchema,
   PurgeQueueResponseSchema,
   QueueNameParamsSchema,
   RetryFailedMembersResponseSchema,
@@ -248,6 +250,25 @@ async function mustBeQueue(app: Lovage, name: string): Promise<void> {
 }
 
 function registerQueueActions(registrar: RouteRegistrar, { app }: ActionServices): void {
+  defineAction(registrar, {
+    method: 'PUT',
+    url: '/queues/:name/concurrency',
+    summary:
+      "Set a queue's global concurrency limit: at most `limit` of its tasks run at once across every worker (null: no limit). Enforced by the broker at reserve, it takes effect at once",
+    tag: 'queues',
+    access: 'operator',
+    action: 'queue.concurrency',
+    params: QueueNameParamsSchema,
+    body: QueueConcurrencyBodySchema,
+    response: QueueConcurrencyResponseSchema,
+    target: param('name'),
+    async handler({ params, body }) {
+      await mustBeQueue(app, params.name);
+      const before = (await app.queues.stats(params.name)).concurrency;
+      await app.queues.setConcurrency(params.name, body.limit);
+      return { response: { queue: params.name, concurrency: body.limit }, audit: { before } };
+    },
+  });
   for (const verb of ['pause', 'resume'] as const) {
     const paused = verb === 'pause';
     defineAction(registrar, {

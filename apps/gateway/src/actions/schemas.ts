@@ -152,6 +152,18 @@ export const QueueNameParamsSchema = z.object({ name: queueName });
 
 export const PauseQueueResponseSchema = z.object({ queue: z.string(), paused: z.boolean() });
 export type PauseQueueResponse = z.infer<typeof PauseQueueResponseSchema>;
+export const QueueConcurrencyBodySchema = z.object({
+  /** At most this many of the queue's tasks running at once across every worker; null removes the limit (0 is refused: pause the queue instead). */
+  limit: z
+    .number({ message: 'must be a whole number of at least 1, or null for no limit' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1 (to stop the queue, pause it)')
+    .max(1_000_000, 'must be at most 1,000,000')
+    .nullable(),
+});
+export type QueueConcurrencyBody = z.input<typeof QueueConcurrencyBodySchema>;
+export const QueueConcurrencyResponseSchema = z.object({ queue: z.string(), concurrency: z.number().int().nullable() });
+export type QueueConcurrencyResponse = z.infer<typeof QueueConcurrencyResponseSchema>;
 export const PauseAllQueuesResponseSchema = z.object({ queues: z.array(z.string()), paused: z.boolean() });
 export type PauseAllQueuesResponse = z.infer<typeof PauseAllQueuesResponseSchema>;
 

@@ -323,6 +323,11 @@ export const QueueSummarySchema = z
     dead: z.number().int(),
     /** Paused: the queue takes tasks, workers start none until it is resumed (always false for a Celery cluster's queue). */
     paused: z.boolean(),
+    /**
+     * Global concurrency limit: at most this many of its tasks leased to workers (running or prefetched) at once,
+     * across every worker; null when unlimited (always null for a Celery cluster's queue).
+     */
+    concurrency: z.number().int().nullable(),
     /** Age (ms) of the message next to be delivered, null when empty. */
     oldestAgeMs: z.number().nullable(),
     enqueuedPerMinute: z.number(),

@@ -16,6 +16,7 @@ describe('requiredScope', () => {
     ['POST', '/api/v1/queues/:name/purge', 'admin', 'admin'],
     ['POST', '/api/v1/queues/:name/pause', 'operator', 'workers'],
     ['POST', '/api/v1/queues/pause-all', 'operator', 'workers'],
+    ['PUT', '/api/v1/queues/:name/concurrency', 'operator', 'workers'],
     ['PUT', '/api/v1/schedules/:id', 'operator', 'schedules'],
     ['PATCH', '/api/v1/users/:id', 'viewer', 'admin'],
     ['POST', '/api/v1/auth/logout', 'viewer', 'admin'],

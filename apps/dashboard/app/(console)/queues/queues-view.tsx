@@ -8,16 +8,26 @@ import { ClusterBadge } from '@/components/cluster-badge';
 import { RequireRole } from '@/components/current-user';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
-import { ConfirmDialog, TypedConfirmDialog } from '@/components/ui/dialog';
-import { Select } from '@/components/ui/input';
+import { ConfirmDialog, FormDialog, TypedConfirmDialog } from '@/components/ui/dialog';
+import { Field } from '@/components/ui/field';
+import { Input, Select } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { useToast } from '@/components/ui/toast';
 import { DataTable } from '@/components/ui/data-table';
-import { api } from '@/lib/api-client';
+import { api, ApiError } from '@/lib/api-client';
 import { formatCount, formatSeconds } from '@/lib/format';
 import { createBatcher, useLiveRoom } from '@/lib/live';
-import { paths, type PauseAllQueuesResponse, type PauseQueueResponse, type PurgeQueueResponse, type QueueList, type QueueSummary } from '@/lib/monitor';
+import {
+  paths,
+  type PauseAllQueuesResponse,
+  type PauseQueueResponse,
+  type PurgeQueueResponse,
+  type QueueConcurrencyBody,
+  type QueueConcurrencyResponse,
+  type QueueList,
+  type QueueSummary,
+} from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { useSocketState } from '@/lib/socket';
 
@@ -70,6 +80,96 @@ function PausedBadge() {
     >
       paused
     </span>
+  );
+}
+
+/** Shows a queue's global concurrency limit, to everyone: at most this many of its tasks run at once. */
+function LimitBadge({ limit }: { limit: number }) {
+  return (
+    <span
+      title={`At most ${formatCount(limit)} of its tasks run at once, across every worker`}
+      className="ml-2 inline-block rounded border border-line px-1.5 align-middle text-[0.7rem] font-medium leading-5 text-ink-muted"
+    >
+      limit {formatCount(limit)}
+    </span>
+  );
+}
+
+/** `''` → null (no limit), `'3'` → 3; anything else is what the field's error says. */
+function parseLimit(text: string): { limit: number | null } | { error: string } {
+  const trimmed = text.trim();
+  if (trimmed === '') return { limit: null };
+  const n = /^\d+$/.test(trimmed) ? Number(trimmed) : NaN;
+  if (n === 0) return { error: 'Must be at least 1. To stop the queue, pause it.' };
+  if (!Number.isSafeInteger(n) || n < 1) return { error: 'Must be a whole number of at least 1, or empty for no limit.' };
+  return { limit: n };
+}
+
+/** Edit one queue's concurrency limit in a dialog: a number, or empty for no limit. Takes effect at once. */
+function ConcurrencyButton({ queue, limit }: { queue: string; limit: number | null }) {
+  const queryClient = useQueryClient();
+  const { toast } = useToast();
+  const [open, setOpen] = useState(false);
+  const [text, setText] = useState('');
+  const [error, setError] = useState<string | undefined>();
+  const save = useMutation({
+    mutationFn: (body: QueueConcurrencyBody) => api.put<QueueConcurrencyResponse>(paths.queueConcurrency(queue), body),
+    onSuccess: (result) => {
+      setOpen(false);
+      toast({
+        tone: 'success',
+        title: result.concurrency === null ? `No limit on ${queue}` : `Limited ${queue} to ${formatCount(result.concurrency)}`,
+        description: result.concurrency === null ? 'Workers run as many of its tasks as they have room for.' : 'At most this many of its tasks run at once, across every worker.',
+      });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.queues.all() });
+    },
+    onError: (caught) => {
+      // A refusal about the limit itself belongs under the field; anything else is a toast.
+      if (caught instanceof ApiError && caught.field === 'limit') setError(caught.message);
+      else toast({ tone: 'error', title: `Could not change the limit of ${queue}`, description: caught instanceof Error ? caught.message : undefined });
+    },
+  });
+  function start() {
+    setText(limit === null ? '' : String(limit));
+    setError(undefined);
+    setOpen(true);
+  }
+  function submit() {
+    const parsed = parseLimit(text);
+    if ('error' in parsed) setError(parsed.error);
+    else save.mutate({ limit: parsed.limit });
+  }
+  return (
+    <>
+      <Button size="sm" variant="secondary" aria-label={`Concurrency limit of ${queue}`} onClick={start}>
+        Limit
+      </Button>
+      <FormDialog
+        open={open}
+        title={`Concurrency limit of ${queue}`}
+        description="How many of this queue's tasks may run at once, across every worker. Running tasks are never stopped: a lower limit applies as they finish."
+        submitLabel="Save limit"
+        busy={save.isPending}
+        onCancel={() => setOpen(false)}
+        onSubmit={submit}
+      >
+        <Field label="Tasks running at once" hint="Leave empty for no limit." error={error}>
+          {(props) => (
+            <Input
+              {...props}
+              inputMode="numeric"
+              autoComplete="off"
+              placeholder="No limit"
+              value={text}
+              onChange={(event) => {
+                setText(event.target.value);
+                setError(undefined);
+              }}
+            />
+          )}
+        </Field>
+      </FormDialog>
+    </>
   );
 }
 
@@ -191,6 +291,7 @@ const QueueRow = memo(function QueueRow({ queue }: { queue: QueueSummary }) {
         </Link>
         <ClusterBadge cluster={queue.cluster} />
         {queue.paused ? <PausedBadge /> : null}
+        {queue.concurrency === null ? null : <LimitBadge limit={queue.concurrency} />}
       </th>
       <td className="px-3 py-2 tabular-nums">{formatCount(queue.ready)}</td>
       <td className="px-3 py-2 tabular-nums">{formatCount(queue.delayed)}</td>
@@ -210,6 +311,7 @@ const QueueRow = memo(function QueueRow({ queue }: { queue: QueueSummary }) {
       <td className="px-3 py-2 text-right">
         <RequireRole role="operator">
           <div className="flex justify-end gap-2">
+            {queue.cluster ? null : <ConcurrencyButton queue={queue.name} limit={queue.concurrency} />}
             {queue.cluster ? null : <PauseButton queue={queue.name} paused={queue.paused} />}
             <PurgeButton queue={queue.name} cluster={queue.cluster} />
           </div>

@@ -500,6 +500,11 @@ export class AmqpBroker implements Broker {
     return Promise.resolve([]);
   }
 
+  /** RabbitMQ counts no leases across consumers that reserve could check in the same step as a get. */
+  setConcurrency(): Promise<void> {
+    return Promise.reject(new UnsupportedByAdapterError('amqp', "limit a queue's concurrency"));
+  }
+
 
   async purge(queue: string): Promise<number> {
     const link = await this.linkFor();

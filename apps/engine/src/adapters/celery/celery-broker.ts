@@ -352,6 +352,11 @@ export class CeleryBroker implements Broker {
     return Promise.resolve([]);
   }
 
+  /** Python Celery workers would neither count against a Lovage limit nor honour it. */
+  setConcurrency(): Promise<void> {
+    return Promise.reject(new UnsupportedByAdapterError('celery', "limit a queue's concurrency (Python workers on the same lists would not see it)"));
+  }
+
 
   async purge(queue: string): Promise<number> {
     const lists = this.layout.queueKeys(queue);

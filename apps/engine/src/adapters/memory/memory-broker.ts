@@ -21,6 +21,13 @@ class MemoryQueue {
   /** Ids present in ready, delayed or leased: enqueueing one again is a no-op, as on Redis. */
   ids = new Set<string>();
 
+  /** Leases that have not expired: what a concurrency limit counts (an expired one frees its slot before recovery). */
+  liveLeases(now: number): number {
+    let n = 0;
+    for (const lease of this.leased.values()) if (lease.until > now) n++;
+    return n;
+  }
+
   push(entry: Entry): void {
     // Highest priority first, FIFO within a priority: insert after the last entry of >= priority.
     let i = this.ready.length;
@@ -36,6 +43,8 @@ export class MemoryQueues {
   buckets = new Map<string, { tokens: number; at: number }>();
   /** Queues that hand nothing out until resumed. */
   paused = new Set<string>();
+  /** Global concurrency limits: at most this many live leases per queue. */
+  limits = new Map<string, number>();
   seq = 0;
   readonly events = new EventEmitter();
   constructor() {
@@ -115,7 +124,10 @@ export class MemoryBroker implements Broker {
     for (const name of queues) {
       if (this.broker.paused.has(name)) continue;
       const q = this.broker.queue(name);
-      while (result.deliveries.length < count && q.ready.length > 0) {
+      // Under a concurrency limit, only as many as the queue has free slots (see reserve-9.lua).
+      const limit = this.broker.limits.get(name);
+      const stop = limit === undefined ? count : Math.min(count, result.deliveries.length + limit - q.liveLeases(now));
+      while (result.deliveries.length < stop && q.ready.length > 0) {
         const entry = q.ready.shift()!;
         if (this.isRevokedNow(entry.id, now)) {
           q.deliveries.delete(entry.id);
@@ -134,7 +146,8 @@ export class MemoryBroker implements Broker {
 
   waitForWork(queues: string[], timeoutMs: number): Promise<void> {
     if (this.closed) return Promise.resolve();
-    if (queues.some((name) => !this.broker.paused.has(name) && this.broker.queue(name).ready.length > 0)) return Promise.resolve();
+    const now = Date.now();
+    if (queues.some((name) => this.hasWork(name, now))) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -146,6 +159,14 @@ export class MemoryBroker implements Broker {
       this.broker.events.on('work', done);
       this.waiters.add(done);
     });
+  }
+
+  /** Messages a reserve would hand out now: ready, not paused, and a free slot under the queue's limit. */
+  private hasWork(name: string, now: number): boolean {
+    const q = this.broker.queue(name);
+    if (this.broker.paused.has(name) || q.ready.length === 0) return false;
+    const limit = this.broker.limits.get(name);
+    return limit === undefined || q.liveLeases(now) < limit;
   }
 
   renewLeases(deliveries: Delivery[], leaseMs: number): Promise<void> {
@@ -163,6 +184,10 @@ export class MemoryBroker implements Broker {
       else if (s.kind === 'retry') this.retryLater(s.delivery, s.body, s.eta, s.keepDeliveries);
       else this.deadLetter(s.delivery, s.reason);
     }
+    // A settled lease frees a slot under a concurrency limit: wake a worker waiting at the limit.
+    const now = Date.now();
+    const limited = new Set(batch.map((s) => s.delivery.queue).filter((name) => this.broker.limits.has(name)));
+    if ([...limited].some((name) => this.hasWork(name, now))) this.broker.events.emit('work');
     return Promise.resolve();
   }
 
@@ -252,6 +277,7 @@ export class MemoryBroker implements Broker {
       leased: q.leased.size,
       dead: q.dead.length,
       paused: this.broker.paused.has(queue),
+      concurrency: this.broker.limits.get(queue) ?? null,
       headBody: q.ready[0]?.body,
       enqueuedByMinute: { ...rate.in },
       dequeuedByMinute: { ...rate.out },
@@ -318,6 +344,14 @@ export class MemoryBroker implements Broker {
 
   pausedQueues(queues: string[]): Promise<string[]> {
     return Promise.resolve(queues.filter((name) => this.broker.paused.has(name)));
+  }
+
+  setConcurrency(queue: string, limit: number | null): Promise<void> {
+    this.broker.queue(queue);
+    if (limit === null) this.broker.limits.delete(queue);
+    else this.broker.limits.set(queue, limit);
+    if (this.hasWork(queue, Date.now())) this.broker.events.emit('work');
+    return Promise.resolve();
   }
 
   purge(queue: string): Promise<number> {

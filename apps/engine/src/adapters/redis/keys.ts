@@ -28,6 +28,8 @@ export interface QueueKeys {
   rate: string;
   /** Present (value '1') while the queue is paused: reserve hands nothing out. */
   paused: string;
+  /** The queue's global concurrency limit (a positive integer); absent when unlimited. */
+  limit: string;
 }
 
 export function queueKeys(prefix: string, queue: string): QueueKeys {
@@ -45,6 +47,7 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
     marker: `${base}:marker`,
     rate: `${base}:rate`,
     paused: `${base}:paused`,
+    limit: `${base}:limit`,
   };
 }
 

@@ -103,7 +103,7 @@ export class RedisBroker implements Broker {
       const flat = (await runScript(
         this.client,
         'reserve',
-        [k.ready, k.messages, k.leased, k.deliveries, k.revoked, k.priorities, k.marker, k.paused],
+        [k.ready, k.messages, k.leased, k.deliveries, k.revoked, k.priorities, k.marker, k.paused, k.limit],
         [now, want, leaseMs],
       )) as (string | number)[];
       for (let i = 0; i < flat.length; i += 3) {
@@ -153,8 +153,8 @@ export class RedisBroker implements Broker {
     const calls: Promise<unknown>[] = [];
     for (const [queue, list] of groupBy(batch, (s) => s.delivery.queue)) {
       const k = queueKeys(this.prefix, queue);
-      const keys = [k.leased, k.messages, k.deliveries, k.priorities, k.rate, k.dead, k.delayed, k.ready, k.sequence, k.marker];
-      const scripts: Promise<unknown>[] = [];
+      const keys = [k.leased, k.messages, k.deliveries, k.priorities, k.rate, k.dead, k.delayed, k.ready, k.sequence, k.marker, k.limit];
+      const scripts: Promise<[number, number]>[] = [];
       for (let i = 0; i < list.length; i += SETTLE_CHUNK) {
         const argv: (string | number)[] = [now, minute];
         for (const s of list.slice(i, i + SETTLE_CHUNK)) {
@@ -162,11 +162,11 @@ export class RedisBroker implements Broker {
           else if (s.kind === 'retry') argv.push('r', s.delivery.id, s.body, s.eta, s.keepDeliveries ? '1' : '0');
           else argv.push('d', s.delivery.id, s.delivery.body, s.reason, '');
         }
-        scripts.push(runScript(this.client, 'settle', keys, argv));
+        scripts.push(runScript(this.client, 'settle', keys, argv) as Promise<[number, number]>);
       }
-      // The script put retries that are due now straight back in the queue: wake a worker once they are there.
-      const due = list.some((s) => s.kind === 'retry' && s.eta <= now);
-      calls.push(due ? Promise.all(scripts).then(() => this.wake([queue])) : Promise.all(scripts));
+      // The script pushed the marker (a retry due now, or a slot freed under a concurrency limit while
+      // messages wait): wake a worker on Cluster too, once the script has run.
+      calls.push(Promise.all(scripts).then((replies) => (replies.some(([, woke]) => Number(woke) === 1) ? this.wake([queue]) : undefined)));
     }
     await Promise.all(calls);
   }
@@ -206,7 +206,7 @@ export class RedisBroker implements Broker {
 
   async queueStats(queue: string): Promise<QueueStats> {
     const k = queueKeys(this.prefix, queue);
-    const [ready, delayed, leased, dead, head, rate, paused] = await Promise.all([
+    const [ready, delayed, leased, dead, head, rate, paused, limit] = await Promise.all([
       this.client.zcard(k.ready),
       this.client.zcard(k.delayed),
       this.client.zcard(k.leased),
@@ -214,6 +214,7 @@ export class RedisBroker implements Broker {
       this.client.zrange(k.ready, '0', '0'),
       this.client.hgetall(k.rate),
       this.client.exists(k.paused),
+      this.client.get(k.limit),
     ]);
     const headBody = head[0] === undefined ? undefined : ((await this.client.hget(k.messages, head[0])) ?? undefined);
     const enqueuedByMinute: Record<number, number> = {};
@@ -228,7 +229,7 @@ export class RedisBroker implements Broker {
     }
     // Counters older than an hour are dropped here, so the hash stays small.
     if (stale.length > 0) await this.client.hdel(k.rate, ...stale);
-    return { ready, delayed, leased, dead, paused: paused === 1, headBody, enqueuedByMinute, dequeuedByMinute };
+    return { ready, delayed, leased, dead, paused: paused === 1, concurrency: limit === null ? null : Number(limit), headBody, enqueuedByMinute, dequeuedByMinute };
   }
 
   async listQueues(): Promise<string[]> {
@@ -258,6 +259,15 @@ export class RedisBroker implements Broker {
     const [, woke] = await Promise.all([
       this.noteQueue(queue),
       runScript(this.client, 'set-paused', [k.paused, k.ready, k.marker], [paused ? '1' : '0']),
+    ]);
+    if (Number(woke) > 0) await this.wake([queue]);
+  }
+
+  async setConcurrency(queue: string, limit: number | null): Promise<void> {
+    const k = queueKeys(this.prefix, queue);
+    const [, woke] = await Promise.all([
+      this.noteQueue(queue),
+      runScript(this.client, 'set-concurrency', [k.limit, k.leased, k.ready, k.marker], [limit === null ? '' : limit, Date.now()]),
     ]);
     if (Number(woke) > 0) await this.wake([queue]);
   }

@@ -1,6 +1,6 @@
 // Loads every Lua script in ./scripts as an ioredis custom command (EVALSHA
 // with a transparent EVAL fallback). The key count comes from the file name:
-// `reserve-8.lua` → command `lovage_reserve`, 8 keys; `store-results-n.lua` →
+// `reserve-9.lua` → command `lovage_reserve`, 9 keys; `store-results-n.lua` →
 // a variable count (runScript passes keys.length).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +32,8 @@ export type ScriptName =
   | 'chord-open'
   | 'chord-join'
   | 'workflow-claim-retry'
-  | 'set-paused';
+  | 'set-paused'
+  | 'set-concurrency';
 
 // tsc does not copy .lua files: compiled code (dist/) reads them from src/, which the package ships.
 const beside = fileURLToPath(new URL('./scripts/', import.meta.url));

@@ -3,6 +3,7 @@
 
   KEYS[1] ready  KEYS[2] messages  KEYS[3] leased  KEYS[4] deliveries
   KEYS[5] revoked  KEYS[6] priorities  KEYS[7] marker  KEYS[8] paused
+  KEYS[9] limit
   ARGV[1] now (epoch ms)  ARGV[2] count  ARGV[3] lease ms
 
   Invariant: a revoked id is never handed out: the check and the pop happen in
@@ -11,12 +12,29 @@
   If messages remain, the marker is pushed again to wake the next idle worker.
   A paused queue (KEYS[8] exists) hands nothing out: checked here, in the same
   script as the pop, so no reserve that starts after the pause takes a message.
+
+  A queue with a concurrency limit (KEYS[9], a positive integer) never has more
+  live leases than the limit, across every worker. The count is the leases
+  that have not expired (ZCOUNT above now), taken in the same script as the
+  pop: two workers reserving at once cannot both take the last slot, and there
+  is no counter to drift, since a slot frees itself when its lease leaves the
+  set (ack, retry, dead letter, recovery) or expires. A reserve that fills the
+  last slot leaves the marker alone: a woken worker would find nothing to take.
   Returns a flat array of {id, body, deliveries or -1 when revoked}.
 ]]
 if redis.call('EXISTS', KEYS[8]) == 1 then return {} end
 local now = tonumber(ARGV[1])
-local popped = redis.call('ZPOPMIN', KEYS[1], tonumber(ARGV[2]))
+local want = tonumber(ARGV[2])
+local limit = redis.call('GET', KEYS[9])
+local free
+if limit then
+  free = tonumber(limit) - redis.call('ZCOUNT', KEYS[3], '(' .. ARGV[1], '+inf')
+  if free <= 0 then return {} end
+  if free < want then want = free end
+end
+local popped = redis.call('ZPOPMIN', KEYS[1], want)
 local out = {}
+local leased = 0
 local checkRevoked = redis.call('EXISTS', KEYS[5]) == 1
 if checkRevoked then redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now) end
 local untilMs = now + tonumber(ARGV[3])
@@ -32,11 +50,12 @@ for i = 1, #popped, 2 do
     else
       local n = redis.call('HINCRBY', KEYS[4], id, 1)
       redis.call('ZADD', KEYS[3], untilMs, id)
+      leased = leased + 1
       table.insert(out, id); table.insert(out, body); table.insert(out, n)
     end
   end
 end
-if #popped > 0 and redis.call('ZCARD', KEYS[1]) > 0 then
+if #popped > 0 and (free == nil or leased < free) and redis.call('ZCARD', KEYS[1]) > 0 then
   redis.call('LPUSH', KEYS[7], '1')
   redis.call('LTRIM', KEYS[7], 0, 0)
 end

@@ -5,7 +5,7 @@
 
   KEYS[1] leased  KEYS[2] messages  KEYS[3] deliveries  KEYS[4] priorities
   KEYS[5] rate (per-minute counters)  KEYS[6] dead  KEYS[7] delayed
-  KEYS[8] ready  KEYS[9] sequence  KEYS[10] marker
+  KEYS[8] ready  KEYS[9] sequence  KEYS[10] marker  KEYS[11] limit
   ARGV[1] now (epoch ms)  ARGV[2] the current minute (epoch ms / 60000)
   then 5 values per settlement: kind, id, body, x, keep
     kind 'a' (ack):   body, x, keep unused
@@ -17,21 +17,29 @@
   structure (a dead one is kept, with its body, in the dead list: never dropped
   silently); a retried one leaves its lease and is in delayed or ready in the
   same step, so a crash never leaves it in neither.
-  Returns how many acknowledged leases were still held.
+  A queue with a concurrency limit (KEYS[11]) gets a slot back whenever a
+  lease leaves the set here; if messages wait, the marker is pushed so a
+  worker blocked at the limit takes the slot now rather than at the end of
+  its wait.
+  Returns {how many acknowledged leases were still held, 1 if the marker was
+  pushed (the client then wakes workers on Cluster) else 0}.
 ]]
 local now = tonumber(ARGV[1])
 local minute = ARGV[2]
 local held = 0
+local freed = 0
 local woke = false
 for i = 3, #ARGV, 5 do
   local kind, id, body, x, keep = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   if kind == 'a' then
-    held = held + redis.call('ZREM', KEYS[1], id)
+    local was = redis.call('ZREM', KEYS[1], id)
+    held = held + was
+    freed = freed + was
     redis.call('HDEL', KEYS[2], id)
     redis.call('HDEL', KEYS[3], id)
     redis.call('HDEL', KEYS[4], id)
   elseif kind == 'r' then
-    redis.call('ZREM', KEYS[1], id)
+    freed = freed + redis.call('ZREM', KEYS[1], id)
     redis.call('HSET', KEYS[2], id, body)
     if keep == '1' then
       local n = redis.call('HINCRBY', KEYS[3], id, -1)
@@ -50,7 +58,7 @@ for i = 3, #ARGV, 5 do
     end
   else
     local stored = redis.call('HGET', KEYS[2], id) or body
-    redis.call('ZREM', KEYS[1], id)
+    freed = freed + redis.call('ZREM', KEYS[1], id)
     redis.call('HDEL', KEYS[2], id)
     redis.call('HDEL', KEYS[3], id)
     redis.call('HDEL', KEYS[4], id)
@@ -58,8 +66,11 @@ for i = 3, #ARGV, 5 do
   end
 end
 if held > 0 then redis.call('HINCRBY', KEYS[5], 'out:' .. minute, held) end
+if not woke and freed > 0 and redis.call('EXISTS', KEYS[11]) == 1 and redis.call('ZCARD', KEYS[8]) > 0 then
+  woke = true
+end
 if woke then
   redis.call('LPUSH', KEYS[10], '1')
   redis.call('LTRIM', KEYS[10], 0, 0)
 end
-return held
+return { held, woke and 1 or 0 }
