@@ -56,12 +56,13 @@ export function runTask(handle: RunHandle, o: RunOptions): Promise<RunResult> {
     const limits = o.threads ? new Promise<never>((_, reject) => (stopThread = reject)) : undefined;
     limits?.catch(() => undefined);
     // The async pool throttles here; the threads pool throttles in the thread and relays what passes.
-    const throttle = o.threads ? undefined : new ProgressThrottle((entry) => o.report.progress(entry));
+    // Reports made after the run settled (a handler still going past its hard limit) are dropped.
+    const throttle = o.threads ? undefined : new ProgressThrottle((entry) => settled || o.report.progress(entry));
     const finish = (outcome: RunResult): void => {
       if (settled) return;
-      settled = true;
       // The held progress report goes before the outcome's own event.
       throttle?.flush();
+      settled = true;
       if (soft !== undefined) clearTimeout(soft);
       if (hard !== undefined) clearTimeout(hard);
       resolve(outcome);
@@ -91,7 +92,7 @@ export function runTask(handle: RunHandle, o: RunOptions): Promise<RunResult> {
       } else {
         const args = fromJsonValue(callArguments(msg)) as never[];
         const kwargs = fromJsonValue(msg.kwargs ?? {}) as Record<string, unknown>;
-        const report = taskReportMethods(throttle!, (entry) => o.report.log(entry));
+        const report = taskReportMethods(throttle!, (entry) => settled || o.report.log(entry));
         const context: TaskContext = {
           id: msg.id,
           name: msg.task,
