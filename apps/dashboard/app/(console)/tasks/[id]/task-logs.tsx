@@ -67,7 +67,7 @@ function merge(current: LogState, incoming: TaskLogLine[]): LogState {
   return lines.length > KEEP ? { lines: lines.slice(lines.length - KEEP), truncated: true } : { lines, truncated: current.truncated };
 }
 
-/** The task's log lines: fetched once, then appended live from the detail room's 'task:logs'. */
+/** The task's log lines: the newest page fetched once, then lines appended live from the detail room's 'task:logs'. */
 export function TaskLogsSection({ taskId }: { taskId: string }) {
   const queryClient = useQueryClient();
   const key = queryKeys.tasks.logs(taskId);
@@ -80,29 +80,29 @@ export function TaskLogsSection({ taskId }: { taskId: string }) {
     },
   });
 
-  // Live lines arrive in bursts: folded into the cache a few times a second, not once per message.
+  // Live lines arrive in bursts: appended a few times a second, not once per message. They are
+  // kept apart from the fetched page and merged when shown, so a line that arrives while a fetch
+  // is in flight (stored after the fetch read, sent before its answer) is never lost to it.
+  const [live, setLive] = useState<TaskLogLine[]>([]);
   const batcher = useRef<ReturnType<typeof createBatcher<TaskLogLine>> | null>(null);
   useEffect(() => {
-    const current = createBatcher<TaskLogLine>(250, (lines) => {
-      queryClient.setQueryData<LogState>(queryKeys.tasks.logs(taskId), (state) => (state ? merge(state, lines) : state));
-    });
+    setLive([]);
+    const current = createBatcher<TaskLogLine>(250, (lines) => setLive((held) => [...held, ...lines].slice(-KEEP)));
     batcher.current = current;
     return () => current.cancel();
-  }, [queryClient, taskId]);
+  }, [taskId]);
   useLiveEvent(
     'task:logs',
     (update) => {
       if (update.taskId !== taskId) return;
-      if (update.dropped > 0) {
-        void queryClient.invalidateQueries({ queryKey: queryKeys.tasks.logs(taskId) });
-        return;
-      }
+      if (update.dropped > 0) void queryClient.invalidateQueries({ queryKey: queryKeys.tasks.logs(taskId) });
       for (const line of update.logs) batcher.current?.push(line);
     },
     () => void queryClient.invalidateQueries({ queryKey: queryKeys.tasks.logs(taskId) }),
   );
 
-  const lines = query.data?.lines;
+  const state = useMemo(() => (query.data ? merge(query.data, live) : undefined), [query.data, live]);
+  const lines = state?.lines;
   const shown = useMemo(() => (lines ? (newestFirst ? [...lines].reverse() : lines) : []), [lines, newestFirst]);
   const allText = useMemo(() => shown.map(lineText).join('\n'), [shown]);
 
@@ -121,7 +121,7 @@ export function TaskLogsSection({ taskId }: { taskId: string }) {
           <div className="mb-2 flex flex-wrap items-center gap-2 text-sm">
             <span className="text-ink-muted" aria-live="polite">
               {shown.length} {shown.length === 1 ? 'line' : 'lines'}
-              {query.data.truncated ? ' (the newest; older ones are not shown)' : ''}
+              {state?.truncated ? ' (the newest; older ones are not shown)' : ''}
             </span>
             <span className="flex-1" />
             <Button variant="secondary" size="sm" aria-pressed={newestFirst} onClick={() => setNewestFirst((value) => !value)}>
