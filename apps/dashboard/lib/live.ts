@@ -89,6 +89,33 @@ export function useLiveRoom<R extends LiveRoom>(room: R | null, handlers: LiveHa
 }
 
 /**
+ * Listens to one more event of a room another hook joined (the task detail room's
+ * 'task:logs' beside its 'task:update'), without joining or leaving the room itself,
+ * and calls `onReconnect` after a dropped connection comes back.
+ */
+export function useLiveEvent<E extends LiveEventName>(event: E, onEvent: (payload: LivePayload<E>) => void, onReconnect?: () => void): void {
+  const latest = useRef({ onEvent, onReconnect });
+  useEffect(() => {
+    latest.current = { onEvent, onReconnect };
+  });
+  useEffect(() => {
+    const socket = getSocket();
+    let connectedBefore = socket.connected;
+    const handler = (payload: LivePayload<E>) => latest.current.onEvent(payload);
+    const onConnect = () => {
+      if (connectedBefore) latest.current.onReconnect?.();
+      connectedBefore = true;
+    };
+    socket.on(event, handler as never);
+    socket.on('connect', onConnect);
+    return () => {
+      socket.off(event, handler as never);
+      socket.off('connect', onConnect);
+    };
+  }, [event]);
+}
+
+/**
  * Writes a live update into one cached query. A fetch of that query already in flight read the
  * gateway before this update was stored, and its answer would overwrite the update with the
  * older state (a task page stuck on STARTED). The gateway sends an update only after storing

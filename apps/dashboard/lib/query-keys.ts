@@ -33,6 +33,7 @@ export const queryKeys = {
     facets: () => ['tasks', 'facets'] as const,
     detail: (id: string) => ['tasks', 'detail', id] as const,
     workflow: (id: string) => ['tasks', 'workflow', id] as const,
+    logs: (id: string) => ['tasks', 'logs', id] as const,
   },
   jobs: {
     detail: (id: string) => ['jobs', id] as const,

@@ -260,6 +260,26 @@ export function regionalSalesWorkflow(regions: string[]) {
   return chain(snapshotOrders.si(), chord(group(regions.map((region) => summarizeRegion.s(region))), mergeRegions.s()));
 }
 
+// ---------------------------------------------------------------------------
+// reports.build: a long report rendered page by page, reporting its progress and
+// writing a log line per page, so the task page shows a live progress bar and log.
+
+export const buildReport = app.task('reports.build', async (pages: number = 12, msPerPage: number = 400) => {
+  const task = currentTask();
+  task.log(`building a report of ${pages} pages`, { pages });
+  let words = 0;
+  for (let page = 1; page <= pages; page++) {
+    await sleep(msPerPage, task.signal);
+    const pageWords = 200 + ((page * 7919) % 300);
+    words += pageWords;
+    task.progress(page / pages, { page, pages });
+    if (page % 5 === 0) task.logger.warn({ page, words: pageWords }, `page ${page} is long\nsplitting it in two columns`);
+    else task.logger.info({ page, words: pageWords }, `rendered page ${page} of ${pages}`);
+  }
+  task.log('report ready', { pages, words });
+  return { pages, words };
+});
+
 /** Starts the workflow from a task, so it can be sent by name (the dashboard's "Send a task"). */
 export const startRegionalSales = app.task('reports.regionalSales', async (regions: string[] = defaultRegions) => {
   const last = await regionalSalesWorkflow(regions).applyAsync();

@@ -2,11 +2,12 @@
 // (after-commit and outbox), orders with flaky payments, thumbnails on the
 // threads pool, slow exports that hit their soft time limit, now and then a
 // call that fails outright, large orders parked in the dead-letter queue, and
-// now and then a regional sales report (a workflow: chain and chord).
+// now and then a regional sales report (a workflow: chain and chord) and a long
+// report that shows its progress and log live (reports.build).
 // `rate` is actions per second; 0 sends nothing.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@lovage/engine';
-import { defaultRegions, exportLedger, makeThumbnail, reviewThresholdCents, startRegionalSales, trackEvent } from './app.js';
+import { buildReport, defaultRegions, exportLedger, makeThumbnail, reviewThresholdCents, startRegionalSales, trackEvent } from './app.js';
 import { placeOrder, signUp, signUpDurably } from './signup.js';
 import type { DemoPrisma } from './store.js';
 
@@ -16,7 +17,7 @@ export interface LoadGenerator {
   stop(): Promise<void>;
 }
 
-type ActionKind = 'signUp' | 'signUpDurably' | 'order' | 'thumbnail' | 'export' | 'report';
+type ActionKind = 'signUp' | 'signUpDurably' | 'order' | 'thumbnail' | 'export' | 'report' | 'build';
 
 /** Relative weights of the actions: mostly sign-ups and orders, as a shop would see. */
 const weights: [ActionKind, number][] = [
@@ -27,6 +28,8 @@ const weights: [ActionKind, number][] = [
   ['export', 1],
   // A workflow of six tasks (see reports.regionalSales): now and then, as a shop's reports are.
   ['report', 0.2],
+  // A report of a dozen pages, about five seconds: its task page has a moving progress bar and log.
+  ['build', 0.2],
 ];
 const totalWeight = weights.reduce((sum, [, w]) => sum + w, 0);
 
@@ -41,7 +44,7 @@ function pick(): ActionKind {
 
 export function startLoadGenerator(options: { prisma: DemoPrisma; rate: number; logger: Logger }): LoadGenerator {
   const { prisma, rate, logger } = options;
-  const counts: Record<ActionKind, number> = { signUp: 0, signUpDurably: 0, order: 0, thumbnail: 0, export: 0, report: 0 };
+  const counts: Record<ActionKind, number> = { signUp: 0, signUpDurably: 0, order: 0, thumbnail: 0, export: 0, report: 0, build: 0 };
   const inFlight = new Set<Promise<unknown>>();
   const userIds: number[] = [];
   const run = runId();
@@ -88,6 +91,9 @@ export function startLoadGenerator(options: { prisma: DemoPrisma; rate: number; 
         return;
       case 'report':
         await startRegionalSales.delay(defaultRegions);
+        return;
+      case 'build':
+        await buildReport.delay(12, 400);
         return;
     }
   };

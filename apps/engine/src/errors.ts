@@ -171,3 +171,12 @@ export class ChordError extends LovageError {
     this.memberIndex = memberIndex;
   }
 }
+
+/** `currentTask().progress()` was given a fraction outside 0..1 (or not a finite number). */
+export class InvalidProgressError extends LovageError {
+  readonly value: unknown;
+  constructor(value: unknown) {
+    super('INVALID_PROGRESS', `progress must be a finite number from 0 to 1, got ${typeof value === 'number' ? String(value) : typeof value}`);
+    this.value = value;
+  }
+}

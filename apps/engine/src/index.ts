@@ -17,6 +17,7 @@ export {
   ScheduleConflictError,
   ScheduleNotFoundError,
   ChordError,
+  InvalidProgressError,
 } from './errors.js';
 export { toMs, formatMs, type Duration, type DurationUnit } from './time/duration.js';
 export { Lovage } from './app/lovage.js';
@@ -24,6 +25,7 @@ export type { LovageOptions, ResolvedConfig } from './app/config.js';
 export type { Logger, LogLevel } from './app/logger.js';
 export { Task, type TaskOptions, type ApplyOptions, type TaskHandler, type ErrorClass } from './task/task.js';
 export { currentTask, type TaskContext, type RetryOptions } from './task/context.js';
+export { TASK_LOG_LEVELS, type TaskLogLevel, type TaskLogger, type TaskLogFn } from './task/task-report.js';
 export type { TaskMessage } from './task/message.js';
 export { AsyncResult } from './result/async-result.js';
 export {
@@ -54,12 +56,14 @@ export {
   ATTEMPT_OUTCOMES,
   OUTCOME_PRECEDENCE,
   TASK_EVENT_TYPES,
+  TASK_REPORT_EVENT_TYPES,
   WORKER_EVENT_TYPES,
   BEAT_EVENT_TYPES,
   stateOfEvent,
   type TaskState,
   type AttemptOutcome,
   type TaskEventType,
+  type TaskReportEventType,
 } from './result/task-model.js';
 export type { ResultBackend } from './result/backend.js';
 export { Worker, type WorkerOptions, type WorkerHost } from './worker/worker.js';
@@ -98,6 +102,8 @@ export {
   type TaskRetriedEvent,
   type TaskRevokedEvent,
   type TaskRejectedEvent,
+  type TaskProgressEvent,
+  type TaskLogEvent,
   type WorkerEvent,
   type ScheduleEvent,
 } from './events/events.js';

@@ -36,7 +36,7 @@ import { LiveFanout, type LiveFanoutOptions } from './live/fanout.js';
 import { registerMetrics } from './metrics/plugin.js';
 import { registerMonitorMetrics } from './metrics/monitor-metrics.js';
 import { createMetrics, type GatewayMetrics } from './metrics/registry.js';
-import { loadRetentionConfig } from './retention/config.js';
+import { loadRetentionConfig, loadTaskLogLimit } from './retention/config.js';
 import { Retention, type RetentionOptions } from './retention/retention.js';
 import { openDatabase, type Database } from './store/database.js';
 
@@ -197,7 +197,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     options.retention === false
       ? null
       : new Retention(database.prisma, logger.child({ component: 'retention' }), { ...loadRetentionConfig(), ...stripUndefined(options.retention ?? {}) });
-  const ingest = options.app ? new Ingest(options.app, database.prisma, logger.child({ component: 'ingest' }), options.ingest) : null;
+  const ingest = options.app
+    ? new Ingest(options.app, database.prisma, logger.child({ component: 'ingest' }), { taskLogLimit: loadTaskLogLimit(), ...options.ingest })
+    : null;
   const celery = (options.celery ?? []).map(
     (cluster) => new CeleryEventSource(cluster, database.prisma, logger.child({ component: 'celery-events', cluster: cluster.name }), options.celeryEvents),
   );

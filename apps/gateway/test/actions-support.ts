@@ -39,6 +39,15 @@ export function registerTestTasks(app: Lovage): void {
   app.task('tests.reject', (reason: string) => {
     throw new Reject(reason);
   });
+  // Reports progress and writes a two-line log line per step.
+  app.task('tests.report', async (steps: number, ms: number) => {
+    for (let i = 1; i <= steps; i++) {
+      await sleep(ms);
+      currentTask().progress(i / steps, { step: i });
+      currentTask().log(`step ${i}\nof ${steps}`, { step: i });
+    }
+    return steps;
+  });
 }
 
 export interface Stack {

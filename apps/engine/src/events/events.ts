@@ -7,6 +7,7 @@ import { hostname as osHostname } from 'node:os';
 import type { BeatEvent, BeatEventSink } from '../beat/schedule-store.js';
 import type { Logger } from '../app/logger.js';
 import type { TaskMessage } from '../task/message.js';
+import type { TaskLogLevel } from '../task/task-report.js';
 import type { EventLog, StreamEntry } from './event-log.js';
 
 /** Fields every event carries. (hostname, pid, seq) identifies an event: use it to de-duplicate. */
@@ -61,6 +62,12 @@ export type TaskRevokedEvent = EventHeader & TaskEventFields & { type: 'task-rev
 export type TaskRejectedEvent = EventHeader &
   Partial<TaskEventFields> & { type: 'task-rejected'; id: string; queue: string; deadLettered: boolean; reason: string };
 
+/** `currentTask().progress()`: the latest fraction (0..1) and its metadata (JSON). Throttled by the worker. */
+export type TaskProgressEvent = EventHeader & TaskEventFields & { type: 'task-progress'; progress: number; meta?: unknown };
+/** `currentTask().log()` and `currentTask().logger`: one line of the task's log. */
+export type TaskLogEvent = EventHeader &
+  TaskEventFields & { type: 'task-log'; level: TaskLogLevel; message: string; fields?: Record<string, unknown> | undefined };
+
 /** What a worker reports about itself in worker-online, worker-heartbeat and worker-offline. */
 export interface WorkerHeartbeat {
   hostname: string;
@@ -99,6 +106,8 @@ export type LovageEvent =
   | TaskRetriedEvent
   | TaskRevokedEvent
   | TaskRejectedEvent
+  | TaskProgressEvent
+  | TaskLogEvent
   | WorkerEvent
   | ScheduleEvent;
 

@@ -53,6 +53,13 @@ export const TASK_EVENT_TYPES = [
 ] as const;
 export type TaskEventType = (typeof TASK_EVENT_TYPES)[number];
 
+/**
+ * What a running task reports about itself (`currentTask().progress()` and
+ * `.log()`): task events that set no state and belong to no attempt's outcome.
+ */
+export const TASK_REPORT_EVENT_TYPES = ['task-progress', 'task-log'] as const;
+export type TaskReportEventType = (typeof TASK_REPORT_EVENT_TYPES)[number];
+
 /** Worker and beat event types. */
 export const WORKER_EVENT_TYPES = ['worker-online', 'worker-heartbeat', 'worker-offline'] as const;
 export const BEAT_EVENT_TYPES = ['schedule-fired', 'schedule-changed', 'beat-leadership'] as const;

@@ -5,6 +5,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { LovageError, MaxRetriesExceededError, NonRetriableError, Retry } from '../errors.js';
 import { toMs, type Duration } from '../time/duration.js';
 import { retryDelayMs, type RetryPolicy } from './backoff.js';
+import type { TaskLogger } from './task-report.js';
 
 export interface RetryOptions {
   exc?: unknown;
@@ -35,6 +36,17 @@ export interface TaskContext {
   retry(options?: RetryOptions): Retry;
   /** Stores a custom state (e.g. 'PROGRESS') with metadata for observers. */
   updateState(state: string, meta?: unknown): Promise<void>;
+  /**
+   * Reports how far the task is, a fraction from 0 to 1 (InvalidProgressError
+   * otherwise), with optional JSON metadata: a task-progress event the monitor
+   * shows as a live progress bar. At most a few per second reach the stream; the
+   * last one always does.
+   */
+  progress(fraction: number, meta?: unknown): void;
+  /** Writes one log line (level info) to the task's history: a task-log event. `fields`: JSON data. */
+  log(message: string, fields?: Record<string, unknown>): void;
+  /** A pino-compatible logger bound to this task (trace … fatal, child), writing the same task-log events. */
+  readonly logger: TaskLogger;
 }
 
 const storage = new AsyncLocalStorage<TaskContext>();

@@ -7,6 +7,7 @@ import { SoftTimeLimitExceeded, TaskRevokedError, TimeLimitExceeded } from '../e
 import { buildRetry, runWithContext, type TaskContext } from '../task/context.js';
 import { callArguments, type TaskMessage } from '../task/message.js';
 import { fromJsonValue } from '../task/serialization.js';
+import { ProgressThrottle, taskReportMethods, type TaskReportSink } from '../task/task-report.js';
 import type { Task } from '../task/task.js';
 import { LazyAbort } from './lazy-abort.js';
 import type { ThreadPool } from './thread-pool.js';
@@ -29,6 +30,8 @@ export interface RunOptions {
   /** Set: run in a thread of this pool. */
   threads: ThreadPool | undefined;
   updateState: (state: string, meta: unknown) => Promise<void>;
+  /** Where `progress` and `log` reports go (the worker turns them into events). */
+  report: TaskReportSink;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -52,8 +55,13 @@ export function runTask(handle: RunHandle, o: RunOptions): Promise<RunResult> {
     let stopThread: ((err: unknown) => void) | undefined;
     const limits = o.threads ? new Promise<never>((_, reject) => (stopThread = reject)) : undefined;
     limits?.catch(() => undefined);
+    // The async pool throttles here; the threads pool throttles in the thread and relays what passes.
+    // Reports made after the run settled (a handler still going past its hard limit) are dropped.
+    const throttle = o.threads ? undefined : new ProgressThrottle((entry) => settled || o.report.progress(entry));
     const finish = (outcome: RunResult): void => {
       if (settled) return;
+      // The held progress report goes before the outcome's own event.
+      throttle?.flush();
       settled = true;
       if (soft !== undefined) clearTimeout(soft);
       if (hard !== undefined) clearTimeout(hard);
@@ -80,10 +88,11 @@ export function runTask(handle: RunHandle, o: RunOptions): Promise<RunResult> {
     try {
       if (o.threads && limits) {
         const context = { id: msg.id, retries: msg.retries, hostname: o.hostname, queue: msg.queue, headers: msg.headers, kwargs: msg.kwargs ?? {} };
-        value = o.threads.run({ task: msg.task, args: callArguments(msg), context }, controller.signal, limits, o.updateState);
+        value = o.threads.run({ task: msg.task, args: callArguments(msg), context }, controller.signal, limits, { state: o.updateState, report: o.report });
       } else {
         const args = fromJsonValue(callArguments(msg)) as never[];
         const kwargs = fromJsonValue(msg.kwargs ?? {}) as Record<string, unknown>;
+        const report = taskReportMethods(throttle!, (entry) => settled || o.report.log(entry));
         const context: TaskContext = {
           id: msg.id,
           name: msg.task,
@@ -101,6 +110,11 @@ export function runTask(handle: RunHandle, o: RunOptions): Promise<RunResult> {
             throw buildRetry(task.name, msg.retries, task.options, options);
           },
           updateState: o.updateState,
+          progress: report.progress,
+          log: report.log,
+          get logger() {
+            return report.logger;
+          },
         };
         value = runWithContext(context, () => task.handler.apply(context, args));
       }

@@ -7,6 +7,7 @@ import { Retry, Reject, SoftTimeLimitExceeded, TaskRevokedError } from '../error
 import { applyAutoretry, runWithContext, buildRetry, type TaskContext } from '../task/context.js';
 import { fromJsonValue, toJsonValue } from '../task/serialization.js';
 import type { Task } from '../task/task.js';
+import { ProgressThrottle, taskReportMethods } from '../task/task-report.js';
 import type { AbortReason, ThreadRequest, ThreadReply } from './thread-pool.js';
 
 interface AppLike {
@@ -39,11 +40,14 @@ async function run(req: Extract<ThreadRequest, { type: 'run' }>): Promise<void> 
   const controller = new AbortController();
   controllers.set(req.jobId, controller);
   let reply: ThreadReply;
+  // Throttled here, before the message port, so a tight loop cannot flood it either.
+  const throttle = new ProgressThrottle((entry) => port.postMessage({ type: 'progress', jobId: req.jobId, entry } satisfies ThreadReply));
   try {
     const task = app.tasks.get(req.task);
     if (!task) throw new Error(`task ${req.task} is not registered in the app module`);
     const args = fromJsonValue(req.args) as never[];
     const kwargs = fromJsonValue(req.context.kwargs) as Record<string, unknown>;
+    const report = taskReportMethods(throttle, (entry) => port.postMessage({ type: 'log', jobId: req.jobId, entry } satisfies ThreadReply));
     const context: TaskContext = {
       ...req.context,
       name: req.task,
@@ -59,6 +63,11 @@ async function run(req: Extract<ThreadRequest, { type: 'run' }>): Promise<void> 
         const encoded = meta === undefined ? undefined : toJsonValue(meta, 'meta');
         port.postMessage({ type: 'state', jobId: req.jobId, state, meta: encoded } satisfies ThreadReply);
         return Promise.resolve();
+      },
+      progress: report.progress,
+      log: report.log,
+      get logger() {
+        return report.logger;
       },
     };
     let value: unknown;
@@ -82,6 +91,8 @@ async function run(req: Extract<ThreadRequest, { type: 'run' }>): Promise<void> 
   } finally {
     controllers.delete(req.jobId);
   }
+  // The held progress report goes before the outcome.
+  throttle.flush();
   port.postMessage(reply);
 }
 

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { Reject, Retry, SoftTimeLimitExceeded, TaskRevokedError } from '../errors.js';
 import type { RemoteError } from '../result/record.js';
+import type { TaskLogEntry, TaskProgressEntry, TaskReportSink } from '../task/task-report.js';
 
 export type ThreadRequest =
   | {
@@ -30,6 +31,9 @@ export type ThreadReply =
   | { type: 'ready' }
   /** `updateState` called in the thread: the main thread stores it. */
   | { type: 'state'; jobId: string; state: string; meta: unknown }
+  /** `progress` (already checked and throttled in the thread) and `log`: the main thread emits the events. */
+  | { type: 'progress'; jobId: string; entry: TaskProgressEntry }
+  | { type: 'log'; jobId: string; entry: TaskLogEntry }
   | {
       type: 'done';
       jobId: string;
@@ -101,7 +105,7 @@ export class ThreadPool {
     job: Omit<Extract<ThreadRequest, { type: 'run' }>, 'type' | 'jobId'>,
     signal: AbortSignal,
     limits: Promise<never>,
-    onState: (state: string, meta: unknown) => Promise<void>,
+    relay: { state: (state: string, meta: unknown) => Promise<void>; report: TaskReportSink },
   ): Promise<unknown> {
     const slot = await this.acquire();
     await slot.ready;
@@ -120,9 +124,11 @@ export class ThreadPool {
       };
       const onMessage = (m: ThreadReply): void => {
         if (m.type === 'state' && m.jobId === jobId) {
-          void onState(m.state, m.meta).catch(() => undefined);
+          void relay.state(m.state, m.meta).catch(() => undefined);
           return;
         }
+        if (m.type === 'progress' && m.jobId === jobId) return relay.report.progress(m.entry);
+        if (m.type === 'log' && m.jobId === jobId) return relay.report.log(m.entry);
         if (m.type !== 'done' || m.jobId !== jobId) return;
         answered = true;
         detach();

@@ -514,6 +514,19 @@ export class Worker implements PanelTarget {
       softMs: limits ? (limits.soft ?? undefined) : (seconds(msg.headers.softTimeLimit) ?? ms(task.options.softTimeLimit, 'softTimeLimit')),
       hardMs: limits ? (limits.hard ?? undefined) : (seconds(msg.headers.timeLimit) ?? ms(task.options.timeLimit, 'timeLimit')),
       threads: this.threads,
+      report: {
+        // Checked and JSON already (task-report.ts): only the envelope is added here.
+        progress: (entry) => {
+          if (!this.events.enabled) return;
+          job.fields ??= encodeMembers(taskEventFields(msg));
+          this.events.emitEncoded('task-progress', `${job.fields},"progress":${entry.progress}${entry.meta === undefined ? '' : `,"meta":${JSON.stringify(entry.meta)}`}`);
+        },
+        log: (entry) => {
+          if (!this.events.enabled) return;
+          job.fields ??= encodeMembers(taskEventFields(msg));
+          this.events.emitEncoded('task-log', `${job.fields},${encodeMembers(entry)}`);
+        },
+      },
       updateState: async (state, meta) => {
         if (this.ignoresResult(task, msg)) return;
         await this.app.backend.store(

@@ -90,6 +90,52 @@ export const TaskLinkSchema = z
   .meta({ id: 'TaskLink' });
 export type TaskLink = z.infer<typeof TaskLinkSchema>;
 
+/** The latest `currentTask().progress()` of a task. */
+export const TaskProgressSchema = z
+  .object({
+    /** A fraction from 0 to 1. */
+    value: z.number().min(0).max(1),
+    /** The metadata the task passed with it (JSON), or null. */
+    meta: z.unknown().nullable(),
+    at: timestamp,
+  })
+  .meta({ id: 'TaskProgress' });
+export type TaskProgress = z.infer<typeof TaskProgressSchema>;
+
+export const taskLogLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
+/** One line a task wrote with `currentTask().log()` or its logger. */
+export const TaskLogLineSchema = z
+  .object({
+    /** Stable per line (a number, as text). */
+    id: z.string(),
+    /** The run that wrote it: 1 for the first. */
+    attempt: z.number().int(),
+    at: timestamp,
+    level: z.string().meta({ description: taskLogLevels.join(', ') }),
+    /** As written: several lines stay several lines. */
+    message: z.string(),
+    fields: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .meta({ id: 'TaskLogLine' });
+export type TaskLogLine = z.infer<typeof TaskLogLineSchema>;
+
+export const TASK_LOG_PAGE_MAX = 1_000;
+
+export const TaskLogsQuerySchema = z.object({
+  order: z.enum(['asc', 'desc']).default('asc').meta({ description: 'asc: oldest first (the default); desc: newest first' }),
+  cursor: z.string().min(1).max(300).optional().meta({ description: 'nextCursor of the previous page' }),
+  limit: z.coerce.number().int().min(1).max(TASK_LOG_PAGE_MAX).default(200),
+});
+export type TaskLogsQuery = z.input<typeof TaskLogsQuerySchema>;
+
+export const TaskLogPageSchema = z.object({
+  logs: z.array(TaskLogLineSchema),
+  /** null on the last page. */
+  nextCursor: z.string().nullable(),
+});
+export type TaskLogPage = z.infer<typeof TaskLogPageSchema>;
+
 export const TaskDetailSchema = TaskSummarySchema.extend({
   kwargs: z.unknown().nullable(),
   errorStack: z.string().nullable(),
@@ -106,6 +152,8 @@ export const TaskDetailSchema = TaskSummarySchema.extend({
   retriedInto: TaskLinkSchema.nullable(),
   /** The schedule whose beat run sent this task, when beat sent it. */
   schedule: z.object({ name: z.string(), dueAt: timestamp }).nullable(),
+  /** The latest progress the task reported; null when it never did. Its log: GET /tasks/:id/logs. */
+  progress: TaskProgressSchema.nullable(),
 }).meta({ id: 'TaskDetail' });
 export type TaskDetail = z.infer<typeof TaskDetailSchema>;
 

@@ -1,15 +1,17 @@
-// GET /tasks, /tasks/facets, /tasks/:id, /tasks/:id/workflow: the task history the ingest keeps.
-import type { Task } from '../generated/prisma/client.js';
+// GET /tasks, /tasks/facets, /tasks/:id, /tasks/:id/logs, /tasks/:id/workflow: the task history the ingest keeps.
+import type { Task, TaskLog } from '../generated/prisma/client.js';
 import { NotFoundError } from '../errors.js';
 import { listTasks, taskFacets, taskRowOf, type TaskListRow } from '../store/task-queries.js';
 import { readWorkflow } from '../store/workflow-queries.js';
-import { decodeCursor, pageOf } from './pagination.js';
+import { BIGINT_ID, decodeCursor, pageOf } from './pagination.js';
 import { defineRoute, type RouteRegistrar } from './route.js';
 import {
   TaskDetailResponseSchema,
   TaskFacetsSchema,
   TaskIdParamsSchema,
   TaskListQuerySchema,
+  TaskLogPageSchema,
+  TaskLogsQuerySchema,
   TaskPageSchema,
   taskStates,
   WORKFLOW_GROUP_MEMBER_LIMIT,
@@ -17,6 +19,8 @@ import {
   WorkflowResponseSchema,
   type TaskAttempt,
   type TaskLink,
+  type TaskLogLine,
+  type TaskProgress,
   type TaskSummary,
 } from './schemas.js';
 
@@ -84,6 +88,23 @@ export function toTaskAttempt(row: AttemptLike): TaskAttempt {
     errorStack: row.errorStack,
     nextRetryAt: isoOf(row.nextRetryAt),
     runtime: row.runtime,
+  };
+}
+
+function toTaskProgress(task: Pick<Task, 'progress' | 'progressMeta' | 'progressAt'>): TaskProgress | null {
+  if (task.progress === null || task.progressAt === null) return null;
+  return { value: task.progress, meta: task.progressMeta ?? null, at: task.progressAt.toISOString() };
+}
+
+function toTaskLogLine(row: TaskLog): TaskLogLine {
+  const fields = row.fields;
+  return {
+    id: row.id.toString(),
+    attempt: row.attempt,
+    at: row.at.toISOString(),
+    level: row.level,
+    message: row.message,
+    fields: typeof fields === 'object' && fields !== null && !Array.isArray(fields) ? (fields) : null,
   };
 }
 
@@ -172,8 +193,38 @@ export function registerTaskRoutes(registrar: RouteRegistrar): void {
           retriedFrom: link(task.retriedFromId),
           retriedInto: link(task.retriedIntoId),
           schedule: run ? { name: run.scheduleName, dueAt: run.dueAt.toISOString() } : null,
+          progress: toTaskProgress(task),
         },
       };
+    },
+  });
+
+  defineRoute(registrar, {
+    method: 'GET',
+    url: '/tasks/:id/logs',
+    summary:
+      "The lines the task wrote with currentTask().log() or its logger, every attempt's, oldest first (order=desc: newest first), paginated. The monitor keeps the newest LOVAGE_TASK_LOG_LIMIT (1,000) per task.",
+    tag: 'tasks',
+    access: 'viewer',
+    params: TaskIdParamsSchema,
+    query: TaskLogsQuerySchema,
+    response: TaskLogPageSchema,
+    async handler({ params, query }) {
+      const exists = await prisma.task.findUnique({ where: { id: params.id }, select: { id: true } });
+      if (!exists) throw new NotFoundError(`No task ${params.id}`);
+      const after = query.cursor ? decodeCursor(query.cursor, BIGINT_ID) : undefined;
+      const desc = query.order === 'desc';
+      const direction = desc ? 'lt' : 'gt';
+      const rows = await prisma.taskLog.findMany({
+        where: {
+          taskId: params.id,
+          ...(after ? { OR: [{ at: { [direction]: after.at } }, { at: after.at, id: { [direction]: BigInt(after.id) } }] } : {}),
+        },
+        orderBy: [{ at: query.order }, { id: query.order }],
+        take: query.limit + 1,
+      });
+      const page = pageOf(rows, query.limit, (row) => ({ at: row.at, id: row.id.toString() }));
+      return { logs: page.rows.map(toTaskLogLine), nextCursor: page.nextCursor };
     },
   });
 

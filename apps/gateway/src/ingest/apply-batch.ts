@@ -8,13 +8,14 @@
 // Counters (metric buckets) are derived from the row transitions themselves (a
 // task whose succeeded_at goes from null to a time counts one success), never
 // from the number of events, so a replayed or duplicated event counts nothing.
-import type { LovageEvent, WorkerEvent } from '@lovage/engine';
+import { TASK_LOG_LEVELS, TASK_REPORT_EVENT_TYPES, type LovageEvent, type WorkerEvent } from '@lovage/engine';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { WORKER_ROW_COLUMNS, workerSnapshotOf, type BatchResult, type ScheduleChangeEvent, type ScheduleRunEvent, type WorkerRow } from './batch-result.js';
+import { WORKER_ROW_COLUMNS, workerSnapshotOf, type BatchResult, type TaskLogRow, type ScheduleChangeEvent, type ScheduleRunEvent, type WorkerRow } from './batch-result.js';
 import type { BucketCounts } from '../store/metric-queries.js';
 import { bucketOf, emptyHistogram, percentile } from './runtime-histogram.js';
 import {
   applyAttemptEvent,
+  applyReportEvent,
   applyScheduled,
   applyTaskEvent,
   attemptNumberOf,
@@ -24,11 +25,18 @@ import {
   type AttemptRow,
   type ScheduledTask,
   type TaskEvent,
+  type TaskReportEvent,
   type TaskRow,
   type TaskStateName,
 } from './task-merge.js';
 
 type Sql = Pick<PrismaClient, '$queryRawUnsafe' | '$executeRawUnsafe'>;
+
+/** Log lines kept per task by default (the newest); LOVAGE_TASK_LOG_LIMIT sets it. */
+export const DEFAULT_TASK_LOG_LIMIT = 1_000;
+
+const REPORT_TYPES: ReadonlySet<string> = new Set(TASK_REPORT_EVENT_TYPES);
+const LOG_LEVELS: ReadonlySet<string> = new Set(TASK_LOG_LEVELS);
 
 /** One heartbeat sample is kept per worker per this many ms. */
 export const HEARTBEAT_SAMPLE_MS = 10_000;
@@ -68,6 +76,10 @@ export function isUsableEvent(value: unknown): value is LovageEvent {
         return isNumber(event.attempt) && isNumber(event.nextEta) && isError(event.error);
       case 'task-rejected':
         return isString(event.reason);
+      case 'task-progress':
+        return isNumber(event.progress) && event.progress >= 0 && event.progress <= 1;
+      case 'task-log':
+        return isString(event.message) && isString(event.level) && (event.fields === undefined || (typeof event.fields === 'object' && event.fields !== null && !Array.isArray(event.fields)));
       default:
         return true;
     }
@@ -121,7 +133,7 @@ async function lockKeys(tx: Sql, space: keyof typeof LOCK_SPACE, keys: readonly 
 const SELECT_TASKS = `
 SELECT id, name, state::text AS state, args::text AS args, kwargs::text AS kwargs, queue, worker, priority, retries,
        parent_id, root_id, group_id, group_index, chord_group_id, result_preview, error_name, error_message, error_stack, runtime,
-       cluster, ${TASK_TIMES.map(ms).join(', ')}
+       cluster, progress, progress_meta::text AS progress_meta, ${TASK_TIMES.map(ms).join(', ')}, ${ms('progress_at')}
   FROM tasks
  WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))
  ORDER BY id
@@ -129,19 +141,20 @@ SELECT id, name, state::text AS state, args::text AS args, kwargs::text AS kwarg
 
 const UPSERT_TASKS = `
 INSERT INTO tasks (id, name, state, args, kwargs, queue, worker, priority, retries, parent_id, root_id, group_id, group_index, chord_group_id, result_preview,
-                   error_name, error_message, error_stack, runtime, cluster, ${TASK_TIMES.join(', ')}, updated_at)
+                   error_name, error_message, error_stack, runtime, cluster, progress, progress_meta, progress_at, ${TASK_TIMES.join(', ')}, updated_at)
 SELECT r.id, r.name, r.state::task_state, COALESCE(r.args::jsonb, '[]'::jsonb), r.kwargs::jsonb, r.queue, r.worker, r.priority, r.retries,
        r.parent_id, r.root_id, r.group_id, r.group_index, r.chord_group_id, r.result_preview, r.error_name, r.error_message, r.error_stack, r.runtime,
-       r.cluster, ${TASK_TIMES.map(ts).join(', ')}, now()
+       r.cluster, r.progress, r.progress_meta::jsonb, ${ts('progress_at')}, ${TASK_TIMES.map(ts).join(', ')}, now()
   FROM jsonb_to_recordset($1::jsonb) AS r(id text, name text, state text, args text, kwargs text, queue text, worker text, priority int,
        retries int, parent_id text, root_id text, group_id text, group_index int, chord_group_id text, result_preview text, error_name text, error_message text, error_stack text,
-       runtime float8, cluster text, ${TASK_TIMES.map((c) => `${c} float8`).join(', ')})
+       runtime float8, cluster text, progress float8, progress_meta text, progress_at float8, ${TASK_TIMES.map((c) => `${c} float8`).join(', ')})
 ON CONFLICT (id) DO UPDATE SET
   name = EXCLUDED.name, state = EXCLUDED.state, args = EXCLUDED.args, kwargs = COALESCE(EXCLUDED.kwargs, tasks.kwargs), queue = EXCLUDED.queue, worker = EXCLUDED.worker,
   priority = EXCLUDED.priority, retries = EXCLUDED.retries, parent_id = EXCLUDED.parent_id, root_id = EXCLUDED.root_id,
   group_id = EXCLUDED.group_id, group_index = EXCLUDED.group_index, chord_group_id = EXCLUDED.chord_group_id,
   result_preview = EXCLUDED.result_preview, error_name = EXCLUDED.error_name, error_message = EXCLUDED.error_message,
   error_stack = EXCLUDED.error_stack, runtime = EXCLUDED.runtime, cluster = EXCLUDED.cluster,
+  progress = EXCLUDED.progress, progress_meta = EXCLUDED.progress_meta, progress_at = EXCLUDED.progress_at,
   ${TASK_TIMES.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, updated_at = now()`;
 
 const SELECT_ATTEMPTS = `
@@ -247,6 +260,22 @@ SELECT r.schedule_name, r.action, r.actor, r.before, r.after, r.at
   FROM jsonb_to_recordset($1::jsonb) AS r(schedule_name text, action text, actor text, before jsonb, after jsonb, at timestamptz)
  WHERE NOT EXISTS (SELECT 1 FROM schedule_changes c WHERE c.schedule_name = r.schedule_name AND c.action = r.action AND c.at = r.at)`;
 
+// A task's log lines: a replayed event writes nothing (its producer, sequence and instant are the key).
+const INSERT_TASK_LOGS = `
+INSERT INTO task_logs (task_id, attempt, at, level, message, fields, hostname, pid, seq)
+SELECT r.task_id, r.attempt, ${ts('at')}, r.level, r.message, r.fields, r.hostname, r.pid, r.seq
+  FROM jsonb_to_recordset($1::jsonb) AS r(task_id text, attempt int, at float8, level text, message text, fields jsonb, hostname text, pid int, seq bigint)
+ON CONFLICT (task_id, hostname, pid, seq, at) DO NOTHING
+RETURNING id::text AS id, task_id, attempt, (extract(epoch from at) * 1000)::float8 AS at, level, message, fields`;
+
+// The bound: only the newest $2 lines of each task the batch wrote to stay.
+const PRUNE_TASK_LOGS = `
+DELETE FROM task_logs d
+ USING (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY task_id ORDER BY at DESC, id DESC) AS n
+                          FROM task_logs WHERE task_id IN (SELECT jsonb_array_elements_text($1::jsonb))) AS ranked
+         WHERE n > $2) AS old
+ WHERE d.id = old.id`;
+
 interface TaskRecord {
   id: string;
   name: string;
@@ -279,6 +308,9 @@ interface TaskRecord {
   retried_at: number | null;
   revoked_at: number | null;
   rejected_at: number | null;
+  progress: number | null;
+  progress_meta: string | null;
+  progress_at: number | null;
 }
 
 function taskFromRecord(r: TaskRecord): TaskRow {
@@ -315,6 +347,9 @@ function taskFromRecord(r: TaskRecord): TaskRow {
     retriedAt: r.retried_at,
     revokedAt: r.revoked_at,
     rejectedAt: r.rejected_at,
+    progress: r.progress,
+    progressMeta: r.progress_meta,
+    progressAt: r.progress_at,
   };
 }
 
@@ -352,6 +387,9 @@ function taskToRecord(t: TaskRow): Record<string, unknown> {
     retried_at: t.retriedAt,
     revoked_at: t.revokedAt,
     rejected_at: t.rejectedAt,
+    progress: t.progress,
+    progress_meta: t.progressMeta,
+    progress_at: t.progressAt,
   };
 }
 
@@ -475,6 +513,8 @@ interface WorkerRecord {
 export interface BatchOrigin {
   /** The Celery cluster that sent the events (its configured name); absent for Lovage's own stream. */
   cluster?: string | undefined;
+  /** Log lines kept per task (the newest). Default DEFAULT_TASK_LOG_LIMIT. */
+  taskLogLimit?: number | undefined;
 }
 
 /** Applies a batch of events in one transaction. Safe to call again with the same events. */
@@ -503,6 +543,7 @@ export async function applyBatch(
   }
 
   const taskEvents = new Map<string, TaskEvent[]>();
+  const reportEvents = new Map<string, TaskReportEvent[]>();
   const scheduled = new Map<string, ScheduledTask>();
   const workerEvents = new Map<string, WorkerEvent[]>();
   const scheduleRuns: Record<string, unknown>[] = [];
@@ -510,7 +551,12 @@ export async function applyBatch(
   const firedEvents: ScheduleRunEvent[] = [];
   const changeEvents: ScheduleChangeEvent[] = [];
   for (const event of events) {
-    if (event.type.startsWith('task-')) {
+    if (REPORT_TYPES.has(event.type)) {
+      const report = event as TaskReportEvent;
+      const list = reportEvents.get(report.id);
+      if (list) list.push(report);
+      else reportEvents.set(report.id, [report]);
+    } else if (event.type.startsWith('task-')) {
       const task = event as TaskEvent;
       const list = taskEvents.get(task.id);
       if (list) list.push(task);
@@ -531,10 +577,10 @@ export async function applyBatch(
     }
   }
 
-  const result: BatchResult = { events: events.length, invalid, tasks: [], attempts: [], workers: [], scheduleRuns: [], scheduleChanges: [] };
+  const result: BatchResult = { events: events.length, invalid, tasks: [], attempts: [], workers: [], scheduleRuns: [], scheduleChanges: [], logs: [] };
   await prisma.$transaction(
     async (tx) => {
-      const outcomes = await writeTasks(tx, taskEvents, scheduled, result, cluster);
+      const outcomes = await writeTasks(tx, { taskEvents, reportEvents, scheduled }, result, cluster, origin.taskLogLimit ?? DEFAULT_TASK_LOG_LIMIT);
       await writeWorkers(tx, workerEvents, outcomes, result, cluster);
       if (scheduleRuns.length > 0) {
         // Only runs not stored before: a replayed schedule-fired is not news.
@@ -552,15 +598,16 @@ export async function applyBatch(
   return result;
 }
 
-async function writeTasks(
-  tx: Sql,
-  taskEvents: Map<string, TaskEvent[]>,
-  scheduled: Map<string, ScheduledTask>,
-  result: BatchResult,
-  cluster: string | null,
-): Promise<WorkerOutcomes> {
+interface TaskBatch {
+  taskEvents: Map<string, TaskEvent[]>;
+  reportEvents: Map<string, TaskReportEvent[]>;
+  scheduled: Map<string, ScheduledTask>;
+}
+
+async function writeTasks(tx: Sql, batch: TaskBatch, result: BatchResult, cluster: string | null, logLimit: number): Promise<WorkerOutcomes> {
+  const { taskEvents, reportEvents, scheduled } = batch;
   const outcomes: WorkerOutcomes = new Map();
-  const ids = [...new Set([...taskEvents.keys(), ...scheduled.keys()])].sort();
+  const ids = [...new Set([...taskEvents.keys(), ...reportEvents.keys(), ...scheduled.keys()])].sort();
   if (ids.length === 0) return outcomes;
   await lockKeys(tx, 'tasks', ids);
   const existing = new Map<string, TaskRow>();
@@ -574,7 +621,8 @@ async function writeTasks(
   for (const id of ids) {
     const before = existing.get(id);
     const list = taskEvents.get(id) ?? [];
-    const firstAt = Math.min(...list.map((e) => e.timestamp), scheduled.get(id)?.at ?? Infinity);
+    const reports = reportEvents.get(id) ?? [];
+    const firstAt = Math.min(...list.map((e) => e.timestamp), ...reports.map((e) => e.timestamp), scheduled.get(id)?.at ?? Infinity);
     const row: TaskRow = before ? { ...before } : emptyTask(id, firstAt);
     const fired = scheduled.get(id);
     if (fired) applyScheduled(row, fired);
@@ -591,6 +639,7 @@ async function writeTasks(
         else attemptEvents.set(key, { taskId: id, attempt, events: [event] });
       }
     }
+    for (const report of reports) applyReportEvent(row, report);
     if (before && sameTask(before, row)) continue;
     changedTasks.push(row);
     countTransitions(before, row, receipts, deltas);
@@ -598,6 +647,8 @@ async function writeTasks(
   }
   if (changedTasks.length > 0) await tx.$executeRawUnsafe(UPSERT_TASKS, taskJson(changedTasks.map(taskToRecord)));
   result.tasks = changedTasks;
+  // Every log line's task row exists by now (a task first seen by its log was upserted above), under its task's lock.
+  result.logs = await writeTaskLogs(tx, reportEvents, logLimit);
 
   const changedAttempts: AttemptRow[] = [];
   if (attemptEvents.size > 0) {
@@ -641,6 +692,37 @@ function countOutcome(before: TaskRow | undefined, after: TaskRow, outcomes: Wor
   counts.succeeded += succeeded;
   counts.failed += failed;
   outcomes.set(after.worker!, counts);
+}
+
+async function writeTaskLogs(tx: Sql, reportEvents: Map<string, TaskReportEvent[]>, limit: number): Promise<TaskLogRow[]> {
+  const lines: Record<string, unknown>[] = [];
+  for (const [taskId, reports] of reportEvents) {
+    for (const event of reports) {
+      if (event.type !== 'task-log') continue;
+      lines.push({
+        task_id: taskId,
+        attempt: (typeof event.retries === 'number' ? event.retries : 0) + 1,
+        at: event.timestamp,
+        level: LOG_LEVELS.has(event.level) ? event.level : 'info',
+        message: event.message,
+        fields: event.fields ?? null,
+        hostname: event.hostname,
+        pid: event.pid,
+        seq: event.seq,
+      });
+    }
+  }
+  if (lines.length === 0) return [];
+  const inserted = await tx.$queryRawUnsafe<{ id: string; task_id: string; attempt: number; at: number; level: string; message: string; fields: Record<string, unknown> | null }[]>(
+    INSERT_TASK_LOGS,
+    toJson(lines),
+  );
+  if (inserted.length === 0) return [];
+  const touched = [...new Set(inserted.map((line) => line.task_id))].sort();
+  await tx.$executeRawUnsafe(PRUNE_TASK_LOGS, toJson(touched), limit);
+  return inserted
+    .map((line) => ({ id: line.id, taskId: line.task_id, attempt: line.attempt, at: line.at, level: line.level, message: line.message, fields: line.fields }))
+    .sort((a, b) => a.at - b.at || Number(BigInt(a.id) - BigInt(b.id)));
 }
 
 async function writeBuckets(tx: Sql, deltas: BucketDeltas): Promise<void> {

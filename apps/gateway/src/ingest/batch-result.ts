@@ -128,6 +128,20 @@ export interface BatchResult {
   scheduleRuns: ScheduleRunEvent[];
   /** Schedule edits in this batch. */
   scheduleChanges: ScheduleChangeEvent[];
+  /** Task log lines this batch wrote (a replayed line is not listed), oldest first. */
+  logs?: TaskLogRow[] | undefined;
+}
+
+/** One line of a task's log as the ingest wrote it. */
+export interface TaskLogRow {
+  /** The row's id (a bigint, as text). */
+  id: string;
+  taskId: string;
+  attempt: number;
+  at: number;
+  level: string;
+  message: string;
+  fields: Record<string, unknown> | null;
 }
 
 export type BatchListener = (result: BatchResult) => void;

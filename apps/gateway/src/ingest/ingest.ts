@@ -45,6 +45,8 @@ export interface IngestOptions {
   offlineSweepMs?: number;
   /** Heartbeat interval assumed for workers whose heartbeat was not seen yet. Default 2 s. */
   defaultHeartbeatMs?: number;
+  /** Log lines kept per task, the newest (LOVAGE_TASK_LOG_LIMIT). Default 1,000. */
+  taskLogLimit?: number;
 }
 
 export interface IngestStatus {
@@ -207,7 +209,7 @@ export class Ingest {
       try {
         const result =
           attempt <= ATTEMPTS_BEFORE_SPLIT
-            ? await applyBatch(this.prisma, batch.events, { stream: this.stream, lastId })
+            ? await applyBatch(this.prisma, batch.events, { stream: this.stream, lastId }, { taskLogLimit: this.options.taskLogLimit })
             : await this.applyOneByOne(batch, lastId);
         if (this.abandoned) return;
         await batch.ack();
@@ -233,10 +235,10 @@ export class Ingest {
    */
   private async applyOneByOne(batch: EventBatch, lastId: string): Promise<BatchResult> {
     const failures: { event: unknown; error: unknown }[] = [];
-    const total: BatchResult = { events: 0, invalid: 0, tasks: [], attempts: [], workers: [], scheduleRuns: [], scheduleChanges: [] };
+    const total: BatchResult = { events: 0, invalid: 0, tasks: [], attempts: [], workers: [], scheduleRuns: [], scheduleChanges: [], logs: [] };
     for (const event of batch.events) {
       try {
-        const one = await applyBatch(this.prisma, [event]);
+        const one = await applyBatch(this.prisma, [event], undefined, { taskLogLimit: this.options.taskLogLimit });
         total.events += one.events;
         total.invalid += one.invalid;
         total.tasks.push(...one.tasks);
@@ -244,6 +246,7 @@ export class Ingest {
         total.workers.push(...one.workers);
         total.scheduleRuns.push(...one.scheduleRuns);
         total.scheduleChanges.push(...one.scheduleChanges);
+        total.logs?.push(...(one.logs ?? []));
       } catch (error) {
         failures.push({ event, error });
       }

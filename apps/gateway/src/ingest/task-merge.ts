@@ -15,6 +15,9 @@ import {
   stateOfEvent,
   type AttemptOutcome,
   type LovageEvent,
+  type TaskEventType,
+  type TaskLogEvent,
+  type TaskProgressEvent,
   type TaskState,
 } from '@lovage/engine';
 
@@ -57,6 +60,10 @@ export interface TaskRow {
   retriedAt: number | null;
   revokedAt: number | null;
   rejectedAt: number | null;
+  /** The latest `currentTask().progress()`: 0..1, its metadata as JSON text, and when it was reported. */
+  progress: number | null;
+  progressMeta: string | null;
+  progressAt: number | null;
 }
 
 export interface AttemptRow {
@@ -74,8 +81,10 @@ export interface AttemptRow {
   runtime: number | null;
 }
 
-/** A task event as the ingest sees it (validated). */
-export type TaskEvent = Extract<LovageEvent, { type: `task-${string}` }>;
+/** A task event that moves the task's state (validated). */
+export type TaskEvent = Extract<LovageEvent, { type: TaskEventType }>;
+/** What a running task reports about itself: progress (folded into the row) and log lines (rows of task_logs). */
+export type TaskReportEvent = TaskProgressEvent | TaskLogEvent;
 
 /** What beat tells about a task it sent (schedule-fired), before any task event arrives. */
 export interface ScheduledTask {
@@ -187,7 +196,31 @@ export function emptyTask(id: string, at: number): TaskRow {
     retriedAt: null,
     revokedAt: null,
     rejectedAt: null,
+    progress: null,
+    progressMeta: null,
+    progressAt: null,
   };
+}
+
+/**
+ * Folds a progress or log event into a row, in place: the newest progress wins
+ * (by its timestamp, then the larger fraction on a tie, so any order of arrival
+ * gives the same row), and either fills the name and queue of a row no state
+ * event has touched yet.
+ */
+export function applyReportEvent(row: TaskRow, event: TaskReportEvent): void {
+  const stub = isStub(row);
+  if (event.timestamp < row.createdAt) row.createdAt = event.timestamp;
+  if (event.name && (row.name === '' || stub)) row.name = event.name;
+  if (event.queue && stub) row.queue = event.queue;
+  if (row.rootId === null && isLink(event.rootId)) row.rootId = event.rootId;
+  if (row.parentId === null && isLink(event.parentId)) row.parentId = event.parentId;
+  if (event.type !== 'task-progress') return;
+  const newer = row.progressAt === null || event.timestamp > row.progressAt || (event.timestamp === row.progressAt && event.progress > (row.progress ?? -1));
+  if (!newer) return;
+  row.progress = event.progress;
+  row.progressMeta = event.meta === undefined ? null : JSON.stringify(event.meta);
+  row.progressAt = event.timestamp;
 }
 
 /** Folds beat's knowledge of a task it sent into a row (name and creation time, nothing else). */

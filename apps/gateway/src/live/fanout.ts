@@ -130,5 +130,6 @@ function pick(batch: AppliedBatch): AppliedBatch {
     workers: batch.workers,
     scheduleRuns: batch.scheduleRuns,
     scheduleChanges: batch.scheduleChanges,
+    logs: batch.logs,
   };
 }

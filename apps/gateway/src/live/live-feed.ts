@@ -16,12 +16,12 @@ import { Server, type Socket } from 'socket.io';
 import type { BulkJobs } from '../actions/bulk-jobs.js';
 import type { BulkJob } from '../actions/schemas.js';
 import type { Schedule } from '../api/monitor-schemas.js';
-import type { AttemptRow, BatchResult, TaskRow, WorkerSnapshot } from '../ingest/batch-result.js';
+import type { AttemptRow, BatchResult, TaskLogRow, TaskRow, WorkerSnapshot } from '../ingest/batch-result.js';
 import { addSecurityHeaders } from '../security/headers.js';
 import { Coalescer, Throttled } from './coalescer.js';
 import { toQueueSummary } from '../api/queues.js';
 import { toTaskAttempt } from '../api/tasks.js';
-import { matchesFilter, taskDetail, taskSummary, tasksRoomOf, workerSummary } from './payloads.js';
+import { matchesFilter, taskDetail, taskLogLine, taskSummary, tasksRoomOf, workerSummary } from './payloads.js';
 import {
   LIVE_PATH,
   LiveSubscribeRequestSchema,
@@ -34,7 +34,10 @@ import {
 import { authenticateHandshake, SocketAuthError, stillValid, type SocketAuthDeps, type SocketCredentials } from './socket-auth.js';
 
 /** What the feed reads of a committed ingest batch. */
-export type AppliedBatch = Pick<BatchResult, 'events' | 'tasks' | 'attempts' | 'workers' | 'scheduleRuns' | 'scheduleChanges'>;
+export type AppliedBatch = Pick<BatchResult, 'events' | 'tasks' | 'attempts' | 'workers' | 'scheduleRuns' | 'scheduleChanges' | 'logs'>;
+
+/** Most log lines in one `task:logs` message; more in one window are counted in `dropped`. */
+const MAX_LOG_LINES_PER_UPDATE = 500;
 
 export interface LiveFeedOptions {
   /** Shortest time between two messages of one room. Default 100 ms (≤ 10 per second). */
@@ -55,6 +58,12 @@ interface SocketData {
 
 type LiveSocket = Socket<LiveClientEvents, LiveServerEvents, Record<string, never>, SocketData>;
 
+interface PendingLogs {
+  taskId: string;
+  lines: TaskLogRow[];
+  dropped: number;
+}
+
 interface PendingTask {
   row: TaskRow;
   at: number;
@@ -67,6 +76,7 @@ export class LiveFeed {
   private readonly maxTasks: number;
   private readonly taskFilters = new Map<string, LiveTaskFilter | undefined>();
   private readonly tasks: Coalescer<PendingTask>;
+  private readonly taskLogs: Coalescer<PendingLogs>;
   private readonly overview: Coalescer<LiveOverviewUpdate>;
   private readonly jobs: Coalescer<BulkJob>;
   private readonly workers: Coalescer<WorkerSnapshot>;
@@ -118,6 +128,11 @@ export class LiveFeed {
     });
 
     this.tasks = new Coalescer(this.intervalMs, (values) => this.flushTasks(values));
+    this.taskLogs = new Coalescer(this.intervalMs, (values) => {
+      for (const pending of values) {
+        this.io.to(`task:${pending.taskId}`).emit('task:logs', { taskId: pending.taskId, logs: pending.lines.map(taskLogLine), dropped: pending.dropped });
+      }
+    });
     this.overview = new Coalescer(this.intervalMs, ([update]) => {
       if (update) this.io.to('overview').emit('overview:update', { ...update, at: new Date().toISOString() });
     });
@@ -160,6 +175,7 @@ export class LiveFeed {
     for (const timer of this.timers) clearInterval(timer);
     for (const unsubscribe of this.unsubscribers) unsubscribe();
     this.tasks.close();
+    this.taskLogs.close();
     this.overview.close();
     this.jobs.close();
     this.workers.close();
@@ -239,6 +255,7 @@ export class LiveFeed {
     const watchingTaskList = this.taskFilters.size > 0;
     const detailRooms = this.roomsStartingWith('task:');
     if (!watchingTaskList && detailRooms.length === 0) return;
+    if (batch.logs && batch.logs.length > 0 && detailRooms.length > 0) this.addLogs(batch.logs, detailRooms);
     const attemptsByTask = new Map<string, AttemptRow[]>();
     for (const attempt of batch.attempts) {
       const list = attemptsByTask.get(attempt.taskId);
@@ -253,6 +270,27 @@ export class LiveFeed {
         for (const [number, attempt] of next.attempts) previous.attempts.set(number, attempt);
         return { row: next.row, at: next.at, attempts: previous.attempts };
       });
+    }
+  }
+
+  /** Lines for the followed tasks, appended (never replaced) within one window; past the cap only the newest stay. */
+  private addLogs(lines: TaskLogRow[], detailRooms: string[]): void {
+    const followed = new Set(detailRooms.map((room) => room.slice('task:'.length)));
+    const byTask = new Map<string, TaskLogRow[]>();
+    for (const line of lines) {
+      if (!followed.has(line.taskId)) continue;
+      const list = byTask.get(line.taskId);
+      if (list) list.push(line);
+      else byTask.set(line.taskId, [line]);
+    }
+    const cap = (pending: PendingLogs): PendingLogs => {
+      const over = pending.lines.length - MAX_LOG_LINES_PER_UPDATE;
+      return over > 0 ? { taskId: pending.taskId, lines: pending.lines.slice(over), dropped: pending.dropped + over } : pending;
+    };
+    for (const [taskId, list] of byTask) {
+      this.taskLogs.add(taskId, cap({ taskId, lines: list, dropped: 0 }), (previous, next) =>
+        cap({ taskId, lines: [...previous.lines, ...next.lines], dropped: previous.dropped + next.dropped }),
+      );
     }
   }
 

@@ -2,8 +2,8 @@
 // (TaskSummary, TaskAttempt, WorkerSummary, QueueSummary), so the dashboard can
 // fold a live update straight into what it fetched. Attempts and queues use the
 // REST API's own mappers (toTaskAttempt, toQueueSummary).
-import type { TaskSummary, WorkerSummary } from '../api/monitor-schemas.js';
-import type { TaskRow, WorkerSnapshot } from '../ingest/batch-result.js';
+import type { TaskLogLine, TaskProgress, TaskSummary, WorkerSummary } from '../api/monitor-schemas.js';
+import type { TaskLogRow, TaskRow, WorkerSnapshot } from '../ingest/batch-result.js';
 import type { LiveTaskFilter, LiveTaskUpdate } from './schemas.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -52,7 +52,16 @@ export function taskSummary(row: TaskRow, updatedAt: number): TaskSummary {
 }
 
 export function taskDetail(row: TaskRow, updatedAt: number): LiveTaskUpdate['task'] {
-  return { ...taskSummary(row, updatedAt), errorStack: row.errorStack, expires: iso(row.expires) };
+  return { ...taskSummary(row, updatedAt), errorStack: row.errorStack, expires: iso(row.expires), progress: taskProgressOf(row) };
+}
+
+function taskProgressOf(row: TaskRow): TaskProgress | null {
+  if (row.progress === null || row.progressAt === null) return null;
+  return { value: row.progress, meta: row.progressMeta === null ? null : parseArgs(row.progressMeta), at: new Date(row.progressAt).toISOString() };
+}
+
+export function taskLogLine(row: TaskLogRow): TaskLogLine {
+  return { id: row.id, attempt: row.attempt, at: new Date(row.at).toISOString(), level: row.level, message: row.message, fields: row.fields };
 }
 
 export function workerSummary(row: WorkerSnapshot): WorkerSummary {

@@ -15,6 +15,7 @@
 //     'overview:update'  LiveOverviewUpdate   room overview
 //     'tasks:update'     LiveTasksUpdate      room tasks (the client's filter applied)
 //     'task:update'      LiveTaskUpdate       room task:<id>
+//     'task:logs'        LiveTaskLogs         room task:<id> (new log lines: append them)
 //     'workers:update'   LiveWorkersUpdate    room workers
 //     'worker:update'    LiveWorkerUpdate     room worker:<hostname>
 //     'queues:update'    LiveQueuesUpdate     room queues (every queue, each time one changed)
@@ -26,6 +27,8 @@ import {
   QueueSummarySchema,
   ScheduleSchema,
   TaskAttemptSchema,
+  TaskLogLineSchema,
+  TaskProgressSchema,
   TaskStateSchema,
   TaskSummarySchema,
   taskStates,
@@ -94,11 +97,19 @@ export const LiveTasksUpdateSchema = z.object({
 export type LiveTasksUpdate = z.infer<typeof LiveTasksUpdateSchema>;
 
 export const LiveTaskUpdateSchema = z.object({
-  task: TaskSummarySchema.extend({ errorStack: z.string().nullable(), expires: timestamp.nullable() }),
+  task: TaskSummarySchema.extend({ errorStack: z.string().nullable(), expires: timestamp.nullable(), progress: TaskProgressSchema.nullable() }),
   /** Attempts that changed (merge by `attempt`). */
   attempts: z.array(TaskAttemptSchema),
 });
 export type LiveTaskUpdate = z.infer<typeof LiveTaskUpdateSchema>;
+
+export const LiveTaskLogsSchema = z.object({
+  taskId: z.string(),
+  /** Lines written since the previous message, oldest first (at most a few hundred per message; refetch GET /tasks/:id/logs when `dropped` > 0). */
+  logs: z.array(TaskLogLineSchema),
+  dropped: z.number().int(),
+});
+export type LiveTaskLogs = z.infer<typeof LiveTaskLogsSchema>;
 
 export const LiveWorkersUpdateSchema = z.object({ workers: z.array(WorkerSummarySchema) });
 export type LiveWorkersUpdate = z.infer<typeof LiveWorkersUpdateSchema>;
@@ -125,6 +136,7 @@ export interface LiveServerEvents {
   'overview:update': (payload: LiveOverviewUpdate) => void;
   'tasks:update': (payload: LiveTasksUpdate) => void;
   'task:update': (payload: LiveTaskUpdate) => void;
+  'task:logs': (payload: LiveTaskLogs) => void;
   'workers:update': (payload: LiveWorkersUpdate) => void;
   'worker:update': (payload: LiveWorkerUpdate) => void;
   'queues:update': (payload: LiveQueuesUpdate) => void;

@@ -1,6 +1,8 @@
 // Retention settings from the environment: LOVAGE_RETENTION (how long task
 // records are kept, default 7d), LOVAGE_RETENTION_MAX_TASKS (a row budget,
-// default 10,000,000) and LOVAGE_METRICS_RETENTION (metric buckets, default 90d).
+// default 10,000,000) and LOVAGE_METRICS_RETENTION (metric buckets, default 90d);
+// LOVAGE_TASK_LOG_LIMIT bounds each task's log lines (the newest kept, default
+// 1,000), enforced by the ingest as it writes them.
 import { toMs } from '@lovage/engine';
 import { ConfigError } from '../config.js';
 import type { RetentionOptions } from './retention.js';
@@ -29,4 +31,13 @@ export function loadRetentionConfig(env: Record<string, string | undefined> = pr
     metricRetentionMs: duration(env, 'LOVAGE_METRICS_RETENTION', '90d'),
     maxTasks,
   };
+}
+
+export function loadTaskLogLimit(env: Record<string, string | undefined> = process.env): number {
+  const value = env.LOVAGE_TASK_LOG_LIMIT;
+  const limit = value === undefined || value === '' ? 1_000 : Number(value);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000) {
+    throw new ConfigError(`LOVAGE_TASK_LOG_LIMIT=${JSON.stringify(value)} is invalid: must be a whole number from 1 to 1,000,000`);
+  }
+  return limit;
 }

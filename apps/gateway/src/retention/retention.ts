@@ -1,7 +1,7 @@
 // Retention: prunes the monitor's history in the background, in small batches,
 // so the ingest and the API never wait long behind it.
 //   tasks older than the retention (7 days by default), and the oldest tasks
-//   beyond the row budget; their attempts go with them (ON DELETE CASCADE) and
+//   beyond the row budget; their attempts and log lines go with them (ON DELETE CASCADE) and
 //   schedule runs keep their row without the task link (SET NULL);
 //   heartbeat samples and schedule runs older than the task retention;
 //   workers offline for longer than the task retention;

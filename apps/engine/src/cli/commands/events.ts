@@ -15,10 +15,12 @@ function line(e: LovageEvent): string {
   const color = e.type.endsWith('failed') || e.type.endsWith('rejected') || e.type.endsWith('offline') ? c.red : e.type.endsWith('succeeded') || e.type.endsWith('online') ? c.green : c.cyan;
   const parts: string[] = [];
   const r = e as unknown as Record<string, unknown>;
-  for (const key of ['name', 'id', 'queue', 'args', 'result', 'runtime', 'reason', 'schedule', 'active', 'processed']) {
+  for (const key of ['name', 'id', 'queue', 'args', 'result', 'runtime', 'reason', 'schedule', 'active', 'processed', 'progress', 'level']) {
     if (r[key] !== undefined) parts.push(`${key}=${typeof r[key] === 'string' ? (r[key]) : JSON.stringify(r[key])}`);
   }
   if (e.type === 'task-failed' || e.type === 'task-retried') parts.push(`error=${e.error.name}: ${e.error.message}`);
+  // One event, one line: a multi-line message is shown quoted.
+  if (e.type === 'task-log') parts.push(`message=${JSON.stringify(e.message)}`);
   return `${c.dim(time)} ${color(e.type.padEnd(16))} ${c.dim(`${e.hostname}#${e.seq}`)} ${parts.join(' ')}`;
 }
 

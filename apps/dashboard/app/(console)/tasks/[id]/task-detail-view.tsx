@@ -14,6 +14,8 @@ import { foldLiveUpdate, useLiveRoom } from '@/lib/live';
 import { paths, type TaskAttempt, type TaskDetail, type TaskDetailResponse, type TaskLink } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { TaskActions } from './task-actions';
+import { TaskLogsSection } from './task-logs';
+import { TaskProgressSection } from './task-progress';
 import { WorkflowSection } from './workflow-graph';
 
 function LinkedTask({ task }: { task: TaskLink }) {
@@ -200,6 +202,8 @@ export function TaskDetailView({ id }: { id: string }) {
         </dl>
       </Card>
 
+      <TaskProgressSection progress={task.progress} state={task.state} />
+
       <WorkflowSection taskId={task.id} likely={task.rootId !== null || task.groupId !== null || task.children.length > 0} />
 
       {task.parent || task.root || task.children.length > 0 || task.retriedFrom || task.retriedInto ? (
@@ -276,6 +280,8 @@ export function TaskDetailView({ id }: { id: string }) {
           ))}
         </ol>
       </Card>
+
+      <TaskLogsSection taskId={task.id} />
 
       <Card title="Retry history">
         {task.attempts.length === 0 ? (
