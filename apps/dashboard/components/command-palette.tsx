@@ -5,7 +5,7 @@
 // API). "g" then a letter goes to a page; "?" lists the shortcuts.
 import { useQuery } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
-import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import { api, ApiError } from '@/lib/api-client';
 import { fuzzyFilter } from '@/lib/fuzzy-match';
 import { paths, type QueueList, type ScheduleList, type TaskDetail, type TaskDetailResponse, type WorkerList } from '@/lib/monitor';
@@ -23,7 +23,7 @@ interface Entry {
 }
 
 /** How many matches of each kind the list shows. */
-const PER_KIND = 6;
+const PER_KIND = 5;
 /** What could be a task id: no spaces, at least 8 characters. */
 const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{7,199}$/;
 /** How long after the last keystroke a task id is looked up. */
@@ -92,7 +92,11 @@ function PaletteSearch({ onGo }: { onGo: (href: string) => void }) {
   }, [text, lookup.task, workers.data, queues.data, schedules.data]);
 
   const current = entries.length === 0 ? -1 : Math.min(active, entries.length - 1);
-  const optionId = (index: number) => `${listId}-option-${index}`;
+  const optionId = useCallback((index: number) => `${listId}-option-${index}`, [listId]);
+  // The dialog scrolls when the list is long: the chosen option stays in sight.
+  useEffect(() => {
+    if (current >= 0) document.getElementById(optionId(current))?.scrollIntoView({ block: 'nearest' });
+  }, [current, optionId]);
 
   function onKeyDown(event: ReactKeyboardEvent<HTMLInputElement>) {
     if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
@@ -141,7 +145,7 @@ function PaletteSearch({ onGo }: { onGo: (href: string) => void }) {
         {status}
       </p>
       {entries.length > 0 ? (
-        <ul id={listId} role="listbox" aria-label="Matches" className="mt-2 max-h-80 overflow-y-auto">
+        <ul id={listId} role="listbox" aria-label="Matches" className="mt-2">
           {entries.map((entry, index) => (
             <li
               key={entry.id}
