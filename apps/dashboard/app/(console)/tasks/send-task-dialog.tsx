@@ -48,6 +48,8 @@ function SendTaskForm({ onDone }: { onDone: () => void }) {
     staleTime: 30_000,
   });
   const [name, setName] = useState('');
+  // Said once the name was typed or a send tried, not on blur: a message appearing as the focus
+  // leaves the field would move the Cancel button from under the pointer that is clicking it.
   const [nameTouched, setNameTouched] = useState(false);
   const [cluster, setCluster] = useState(LOVAGE);
   const [argsText, setArgsText] = useState('[]');
@@ -123,8 +125,10 @@ function SendTaskForm({ onDone }: { onDone: () => void }) {
                 list={`${id}-names`}
                 autoComplete="off"
                 value={name}
-                onChange={(event) => chooseName(event.target.value)}
-                onBlur={() => setNameTouched(true)}
+                onChange={(event) => {
+                  setNameTouched(true);
+                  chooseName(event.target.value);
+                }}
               />
               <datalist id={`${id}-names`}>
                 {names.map((option) => (
