@@ -115,6 +115,31 @@ test('an offline worker on the Workers page, and the dead-letter dialogs, pass a
   await checkDialog(page, page.getByRole('button', { name: `Requeue ${id}` }), 'Requeue dead letters?');
 });
 
+test('the Send task, Run again with…, Find anything and shortcut dialogs pass axe', async ({ page, context, request }) => {
+  // No such order: the task fails, so it can be run again.
+  const id = await sendTask(context, 'payments.callPaymentApi', [987_654_321]);
+  await waitForTask(request, id, 'FAILURE');
+  await open(page, `/tasks/${encodeURIComponent(id)}`, /^payments\.callPaymentApi/);
+  await checkDialog(page, page.getByRole('button', { name: 'Run again with…' }), 'Run payments.callPaymentApi again');
+  await open(page, '/tasks', 'Tasks');
+  await checkDialog(page, page.getByRole('button', { name: 'Send task' }), 'Send a task');
+
+  await page.getByRole('button', { name: 'Find anything' }).click();
+  const palette = page.getByRole('dialog', { name: 'Find anything' });
+  await palette.getByRole('combobox').fill('w');
+  await expect(palette.getByRole('option').first()).toBeVisible();
+  await expectNoViolations(page, 'the "Find anything" dialog', 'dialog[open]');
+  await page.keyboard.press('Escape');
+  await expect(palette).toBeHidden();
+
+  await page.keyboard.press('?');
+  const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await expect(help).toBeVisible();
+  await expectNoViolations(page, 'the "Keyboard shortcuts" dialog', 'dialog[open]');
+  await help.getByRole('button', { name: 'Close' }).click();
+  await expect(help).toBeHidden();
+});
+
 test('the not-found page passes axe', async ({ page }) => {
   await page.goto('/no-such-page');
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();

@@ -119,11 +119,18 @@ export function useLiveEvent<E extends LiveEventName>(event: E, onEvent: (payloa
  * Writes a live update into one cached query. A fetch of that query already in flight read the
  * gateway before this update was stored, and its answer would overwrite the update with the
  * older state (a task page stuck on STARTED). The gateway sends an update only after storing
- * it, so that fetch is replaced by a new one (invalidating cancels it), whose answer holds it.
+ * it, so that fetch is replaced by a new one, whose answer holds it. It is cancelled first: a
+ * query's first fetch (no data yet, so the update had nothing to merge into) is not cancelled by
+ * an invalidation, which would wait for that fetch's stale answer instead (a task page opened
+ * just as the task finished, stuck on PENDING).
  */
 export function foldLiveUpdate<T>(queryClient: QueryClient, queryKey: QueryKey, update: (current: T | undefined) => T | undefined): void {
   queryClient.setQueryData<T>(queryKey, update);
-  if (queryClient.isFetching({ queryKey, exact: true }) > 0) void queryClient.invalidateQueries({ queryKey, exact: true });
+  if (queryClient.isFetching({ queryKey, exact: true }) > 0) {
+    void queryClient
+      .cancelQueries({ queryKey, exact: true })
+      .then(() => queryClient.invalidateQueries({ queryKey, exact: true }));
+  }
 }
 
 /**

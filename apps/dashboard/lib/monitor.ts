@@ -63,6 +63,8 @@ export type ThroughputWindow = (typeof throughputWindows)[number];
 // ---------- operator actions ----------
 
 export type {
+  ApplyTaskBody,
+  ApplyTaskResponse,
   BulkJob,
   DeadLetterResponse,
   PauseAllQueuesResponse,
@@ -70,7 +72,9 @@ export type {
   PurgeQueueResponse,
   QueueConcurrencyBody,
   QueueConcurrencyResponse,
+  RegisteredTaskList,
   RetryFailedMembersResponse,
+  RetryTaskBody,
   RetryTaskResponse,
   RevokeTaskResponse,
   ScheduleResponse,
@@ -84,6 +88,8 @@ export const paths = {
   clusters: '/api/v1/clusters',
   tasks: '/api/v1/tasks',
   taskFacets: '/api/v1/tasks/facets',
+  /** Task names the live workers register (operators). */
+  registeredTasks: '/api/v1/tasks/registered',
   task: (id: string) => `/api/v1/tasks/${encodeURIComponent(id)}`,
   revokeTask: (id: string) => `/api/v1/tasks/${encodeURIComponent(id)}/revoke`,
   retryTask: (id: string) => `/api/v1/tasks/${encodeURIComponent(id)}/retry`,

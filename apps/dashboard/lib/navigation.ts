@@ -11,3 +11,14 @@ export const navigation = [
 ] as const;
 
 export type NavigationItem = (typeof navigation)[number];
+
+/** "g" then this key goes to the page (the command palette's shortcuts; "?" lists them). */
+export const pageShortcuts: Record<string, NavigationItem['href']> = {
+  o: '/',
+  t: '/tasks',
+  w: '/workers',
+  q: '/queues',
+  s: '/schedules',
+  d: '/dead-letters',
+  a: '/audit',
+};

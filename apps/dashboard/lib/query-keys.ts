@@ -31,6 +31,7 @@ export const queryKeys = {
     lists: () => ['tasks', 'list'] as const,
     list: (filters: TaskFilters) => ['tasks', 'list', filters] as const,
     facets: () => ['tasks', 'facets'] as const,
+    registered: () => ['tasks', 'registered'] as const,
     detail: (id: string) => ['tasks', 'detail', id] as const,
     workflow: (id: string) => ['tasks', 'workflow', id] as const,
     logs: (id: string) => ['tasks', 'logs', id] as const,
@@ -55,6 +56,10 @@ export const queryKeys = {
     all: () => ['schedules'] as const,
     list: () => ['schedules', 'list'] as const,
     detail: (name: string) => ['schedules', 'detail', name] as const,
+  },
+  palette: {
+    /** A task id typed into the command palette: its task, or null when none has it. */
+    task: (id: string) => ['palette', 'task', id] as const,
   },
   overview: () => ['overview'] as const,
   throughput: (window: string) => ['throughput', window] as const,

@@ -104,6 +104,79 @@ describe('task actions', () => {
     }
   });
 
+  postgresTest('replay: a retry with edited args and kwargs runs them, linked both ways; a bad body is a 400 naming the field; a viewer gets 403; all audited', async ({ postgres }) => {
+    const stack = await startStack(postgres.url);
+    try {
+      const { gateway, producer } = stack;
+      await stack.startWorker();
+      const operator = await signedIn(gateway, 'operator');
+      const viewer = await signedIn(gateway, 'viewer');
+      const failed = await producer.sendTask('tests.fail', ['boom'], { priority: 2 });
+      await taskInState(gateway, failed.id, ['FAILURE']);
+
+      const denied = await viewer.request('POST', `/api/v1/tasks/${failed.id}/retry`, { body: { args: ['edited'] } });
+      expect(denied.status).toBe(403);
+
+      const cases: [unknown, string][] = [
+        [{ args: 'edited' }, 'args'],
+        [{ args: { 0: 'edited' } }, 'args'],
+        [{ args: ['x'.repeat(70_000)] }, 'args'],
+        [{ kwargs: ['edited'] }, 'kwargs'],
+      ];
+      for (const [body, field] of cases) {
+        const bad = await operator.request('POST', `/api/v1/tasks/${failed.id}/retry`, { body });
+        expect(bad.status, JSON.stringify(body).slice(0, 80)).toBe(400);
+        expect((await errorOf(bad)).field).toBe(field);
+      }
+      expect((await gateway.prisma.task.findUnique({ where: { id: failed.id } }))?.retriedIntoId).toBeNull();
+
+      const replayed = await operator.request('POST', `/api/v1/tasks/${failed.id}/retry`, { body: { args: ['edited'] } });
+      expect(replayed.status).toBe(201);
+      const { retriedIntoId } = (await replayed.json()) as { retriedIntoId: string };
+      const copy = await taskInState(gateway, retriedIntoId, ['FAILURE']);
+      expect(copy).toMatchObject({ name: 'tests.fail', args: ['edited'], priority: 2, retriedFromId: failed.id, errorMessage: 'edited' });
+      expect((await gateway.prisma.task.findUnique({ where: { id: failed.id } }))?.retriedIntoId).toBe(retriedIntoId);
+      const detail = (await (await viewer.request('GET', `/api/v1/tasks/${retriedIntoId}`)).json()) as { task: { retriedFrom: { id: string } | null } };
+      expect(detail.task.retriedFrom?.id).toBe(failed.id);
+
+      // Edited kwargs go with the new message too (a Lovage handler gets them as one trailing object).
+      const flaky = await producer.sendTask('tests.flaky', ['original']);
+      await taskInState(gateway, flaky.id, ['FAILURE']);
+      const withKwargs = await operator.request('POST', `/api/v1/tasks/${flaky.id}/retry`, { body: { args: ['edited'], kwargs: { note: 'edited' } } });
+      expect(withKwargs.status).toBe(201);
+      const rerun = await taskInState(gateway, ((await withKwargs.json()) as { retriedIntoId: string }).retriedIntoId, ['SUCCESS']);
+      expect(rerun).toMatchObject({ args: ['edited'], kwargs: { note: 'edited' }, resultPreview: '"edited"', retriedFromId: flaky.id });
+
+      const audit = await gateway.prisma.auditLog.findMany({ where: { action: 'task.retry', target: { in: [failed.id, `/api/v1/tasks/${failed.id}/retry`] } }, orderBy: { id: 'asc' } });
+      expect(audit.map((entry) => [entry.outcome, entry.error])).toEqual([
+        ['denied', 'FORBIDDEN'],
+        ...cases.map(() => ['failed', 'VALIDATION_FAILED']),
+        ['ok', null],
+      ]);
+      expect(audit.at(-1)?.params).toEqual({ args: ['edited'], retriedIntoId });
+    } finally {
+      await stack.close();
+    }
+  });
+
+  postgresTest("registered: an operator reads the task names the live workers register; a viewer gets 403", async ({ postgres }) => {
+    const stack = await startStack(postgres.url);
+    try {
+      const { gateway } = stack;
+      const operator = await signedIn(gateway, 'operator');
+      const viewer = await signedIn(gateway, 'viewer');
+      expect((await viewer.request('GET', '/api/v1/tasks/registered')).status).toBe(403);
+      const none = (await (await operator.request('GET', '/api/v1/tasks/registered')).json()) as { tasks: unknown[] };
+      expect(none.tasks).toEqual([]);
+      await stack.startWorker();
+      const listed = (await (await operator.request('GET', '/api/v1/tasks/registered')).json()) as { tasks: { name: string; cluster: string | null }[]; unanswered: string[] };
+      expect(listed.tasks).toContainEqual({ name: 'tests.add', cluster: null });
+      expect(listed.unanswered).toEqual([]);
+    } finally {
+      await stack.close();
+    }
+  });
+
   postgresTest('apply: an operator sends a task by name with JSON args and a worker runs it; unknown names and bad options are refused', async ({ postgres }) => {
     const stack = await startStack(postgres.url);
     try {

@@ -175,6 +175,16 @@ print(json.dumps({'id': sleep.delay(120).id}))
         await expect.poll(async () => (await taskOf(retriedIntoId))?.state, { timeout: 60_000, interval: 200 }).toBe('FAILURE');
         expect(await taskOf(retriedIntoId)).toMatchObject({ name: 'peer.fail', args: "('card declined',)", errorMessage: 'card declined', cluster: 'py', retriedFromId: failed.body.id });
         expect(await taskOf(failed.body.id)).toMatchObject({ retriedIntoId });
+        // A replay with edited args and kwargs sends those (the result is not read for them), linked the same way.
+        const replay = await operator.request('POST', `/api/v1/tasks/${retriedIntoId}/retry`, { body: { args: ['edited'], kwargs: {} } });
+        expect(replay.status).toBe(201);
+        const replayed = ((await replay.json()) as { retriedIntoId: string }).retriedIntoId;
+        ids.push(replayed);
+        await expect.poll(async () => (await taskOf(replayed))?.state, { timeout: 60_000, interval: 200 }).toBe('FAILURE');
+        expect(await taskOf(replayed)).toMatchObject({ name: 'peer.fail', args: "('edited',)", errorMessage: 'edited', cluster: 'py', retriedFromId: retriedIntoId });
+        // The send dialog's names: what the cluster's live workers register.
+        const registered = (await (await operator.request('GET', '/api/v1/tasks/registered')).json()) as { tasks: { name: string; cluster: string | null }[] };
+        expect(registered.tasks).toContainEqual({ name: 'peer.fail', cluster: 'py' });
 
         // A task with an ETA an hour ahead waits in the worker (delayed); the workers' intake makes the queue's rates.
         const queueOf = async () => {

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { CommandPalette } from '@/components/command-palette';
 import { CurrentUserProvider } from '@/components/current-user';
 import { SiteHeader } from '@/components/site-header';
 import { SiteNav } from '@/components/site-nav';
@@ -43,6 +44,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
       <SkipLink />
       <SiteHeader>
         <div className="ml-auto flex flex-wrap items-center gap-4">
+          <CommandPalette />
           <LiveIndicator />
           <UserMenu />
         </div>

@@ -5,18 +5,20 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { Button } from './button';
 
-/** The modal itself: shown while `open`, titled, with `description` and then `children`. */
-function Modal({
+/** The modal itself: shown while `open`, titled, with `description` and then `children`; `wide` for forms. */
+export function Modal({
   open,
   title,
   description,
   onCancel,
+  wide = false,
   children,
 }: {
   open: boolean;
   title: string;
   description?: ReactNode;
   onCancel: () => void;
+  wide?: boolean;
   children: (titleId: string) => ReactNode;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -37,7 +39,7 @@ function Modal({
         event.preventDefault();
         onCancel();
       }}
-      className="m-auto w-full max-w-md rounded-lg border border-line bg-surface-raised p-5 text-ink shadow-xl backdrop:bg-black/40"
+      className={`m-auto w-full ${wide ? 'max-w-2xl' : 'max-w-md'} rounded-lg border border-line bg-surface-raised p-5 text-ink shadow-xl backdrop:bg-black/40`}
     >
       <h2 id={titleId} className="text-lg font-semibold">
         {title}
@@ -49,7 +51,7 @@ function Modal({
 }
 
 /** Cancel, then the dialog's own confirm button. */
-function DialogButtons({ onCancel, busy, children }: { onCancel: () => void; busy: boolean; children: ReactNode }) {
+export function DialogButtons({ onCancel, busy, children }: { onCancel: () => void; busy: boolean; children: ReactNode }) {
   return (
     <div className="mt-5 flex justify-end gap-2">
       <Button variant="secondary" onClick={onCancel} disabled={busy}>

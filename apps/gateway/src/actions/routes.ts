@@ -26,7 +26,10 @@ import {
   QueueConcurrencyResponseSchema,
   PurgeQueueResponseSchema,
   QueueNameParamsSchema,
+  RegisteredTaskListSchema,
+  type RegisteredTask,
   RetryFailedMembersResponseSchema,
+  RetryTaskBodySchema,
   RetryTaskResponseSchema,
   RevokeTaskBodySchema,
   RevokeTaskResponseSchema,
@@ -108,22 +111,54 @@ function registerPurgeAction(registrar: RouteRegistrar, { app, celery }: Control
 }
 
 
-function registerTaskSendActions(registrar: RouteRegistrar, { tasks, celery }: ControlServices): void {
+/** How long the registered-names route waits for workers to answer. */
+const REGISTERED_TIMEOUT_MS = 1_000;
+
+function registerTaskSendActions(registrar: RouteRegistrar, { app, tasks, celery }: ControlServices): void {
   const prisma = registrar.app.database.prisma;
+  defineRoute(registrar, {
+    method: 'GET',
+    url: '/tasks/registered',
+    summary: "The task names the live workers register (inspect registered), Lovage's and each watched Celery cluster's, for sending a task by name",
+    tag: 'tasks',
+    access: 'operator',
+    response: RegisteredTaskListSchema,
+    async handler({ request }) {
+      const found: RegisteredTask[] = [];
+      const unanswered: string[] = [];
+      if (app) {
+        const replies = await app.control.inspect({ timeout: REGISTERED_TIMEOUT_MS }).registered();
+        const names = new Set(Object.values(replies).flatMap((listed) => (Array.isArray(listed) ? listed : [])));
+        for (const name of names) found.push({ name, cluster: null });
+      }
+      for (const cluster of celery ? celery.clusterNames() : []) {
+        try {
+          for (const name of (await celery?.registered(cluster)) ?? []) found.push({ name, cluster });
+        } catch (error) {
+          request.log.warn({ err: error, cluster }, 'could not ask a Celery cluster for its registered task names');
+          unanswered.push(cluster);
+        }
+      }
+      found.sort((a, b) => a.name.localeCompare(b.name) || (a.cluster ?? '').localeCompare(b.cluster ?? ''));
+      return { tasks: found, unanswered };
+    },
+  });
+
   defineAction(registrar, {
     method: 'POST',
     url: '/tasks/:id/retry',
     summary:
-      "Send a failed or revoked task again as a new task (same name, args, queue, priority), linked both ways; a Celery cluster's task as a protocol v2 message when its result (result_extended) holds its args as JSON, else 409 CELERY_TASK",
+      "Send a failed or revoked task again as a new task (same name, args, queue, priority), linked both ways; a body's args or kwargs replay it with those instead. A Celery cluster's task goes as a protocol v2 message when its result (result_extended) holds its args as JSON or the body gives args and kwargs, else 409 CELERY_TASK",
     tag: 'tasks',
     access: 'operator',
     action: 'task.retry',
     params: TaskIdParamsSchema,
+    body: RetryTaskBodySchema,
     status: 201,
     response: RetryTaskResponseSchema,
     target: param('id'),
-    async handler({ params }) {
-      const { retriedIntoId } = tasks ? await tasks.retry(params.id) : await retryStoredTask(prisma, params.id, { lovage: null, celery });
+    async handler({ params, body }) {
+      const { retriedIntoId } = tasks ? await tasks.retry(params.id, body) : await retryStoredTask(prisma, params.id, { lovage: null, celery }, body);
       return { response: { id: params.id, retriedIntoId }, audit: { retriedIntoId } };
     },
   });

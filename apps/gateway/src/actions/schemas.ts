@@ -33,10 +33,31 @@ export const RevokeTaskResponseSchema = z.object({
 });
 export type RevokeTaskResponse = z.infer<typeof RevokeTaskResponseSchema>;
 
+/** The most a replay's edited args or kwargs may weigh, as JSON text. */
+export const REPLAY_MAX_JSON_CHARS = 64_000;
+const boundedJson = <T extends z.ZodType>(schema: T) =>
+  schema.refine((value) => JSON.stringify(value).length <= REPLAY_MAX_JSON_CHARS, {
+    message: `must be at most ${REPLAY_MAX_JSON_CHARS.toLocaleString('en')} characters as JSON`,
+  });
+
+/**
+ * A retry sends the original's arguments again; a replay gives its own. Either
+ * left out keeps the original's (a Celery task's from its extended result).
+ */
+export const RetryTaskBodySchema = z
+  .object({
+    args: boundedJson(z.array(z.unknown(), { error: 'must be a JSON array' })).optional(),
+    /** Keyword arguments (Celery's kwargs; a Lovage handler gets them as one trailing object). */
+    kwargs: boundedJson(z.record(z.string(), z.unknown(), { error: 'must be a JSON object' })).optional(),
+  })
+  .strict()
+  .default({});
+export type RetryTaskBody = z.input<typeof RetryTaskBodySchema>;
+
 export const RetryTaskResponseSchema = z.object({
   /** The original task (its retriedIntoId now points at the new one). */
   id: z.string(),
-  /** The new task: same name, args, queue and priority; its retriedFromId points back. */
+  /** The new task: same name, queue and priority, the original's args unless the body gave others; its retriedFromId points back. */
   retriedIntoId: z.string(),
 });
 export type RetryTaskResponse = z.infer<typeof RetryTaskResponseSchema>;
@@ -76,6 +97,16 @@ export const ApplyTaskBodySchema = z.object({
   options: ApplyOptionsSchema.default({}),
 });
 export type ApplyTaskBody = z.input<typeof ApplyTaskBodySchema>;
+
+/** A task name a live worker registers: Lovage's own (cluster null) or a watched Celery cluster's. */
+export const RegisteredTaskSchema = z.object({ name: z.string(), cluster: z.string().nullable() }).meta({ id: 'RegisteredTask' });
+export type RegisteredTask = z.infer<typeof RegisteredTaskSchema>;
+export const RegisteredTaskListSchema = z.object({
+  tasks: z.array(RegisteredTaskSchema),
+  /** Celery clusters whose workers could not be asked (their names are missing above). */
+  unanswered: z.array(z.string()),
+});
+export type RegisteredTaskList = z.infer<typeof RegisteredTaskListSchema>;
 
 export const ApplyTaskResponseSchema = z.object({
   id: z.string(),

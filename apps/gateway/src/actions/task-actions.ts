@@ -63,9 +63,18 @@ interface RetryRow {
   cluster: string | null;
 }
 
+/** Arguments a replay gives instead of the original's (see RetryTaskBodySchema). */
+export interface ReplayArguments {
+  args?: unknown[] | undefined;
+  kwargs?: Record<string, unknown> | undefined;
+}
+
+const kwargsOf = (value: unknown): Record<string, unknown> | undefined =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+
 /**
  * Sends a failed or revoked task again as a new task (same name, args, queue,
- * priority) and links the two rows both ways: a Lovage task through the
+ * priority; a replay gives its own args or kwargs) and links the two rows both ways: a Lovage task through the
  * engine app (`lovage`), a Celery cluster's task as a protocol v2 message
  * when its args are known as JSON (`celery`). The original is claimed first
  * (retried_into_id set only while still empty), so two operators retrying the
@@ -74,7 +83,11 @@ interface RetryRow {
 export async function retryStoredTask(
   prisma: PrismaClient,
   id: string,
-  via: { lovage: ((row: RetryRow, args: unknown[], newId: string) => Promise<void>) | null; celery: CeleryActions | null },
+  via: {
+    lovage: ((row: RetryRow, args: unknown[], kwargs: Record<string, unknown> | undefined, newId: string) => Promise<void>) | null;
+    celery: CeleryActions | null;
+  },
+  replay: ReplayArguments = {},
 ): Promise<{ retriedIntoId: string }> {
   const row = await prisma.task.findUnique({
     where: { id },
@@ -88,17 +101,18 @@ export async function retryStoredTask(
   let send: (newId: string) => Promise<void>;
   if (row.cluster !== null) {
     if (!via.celery) throw new ConflictError(`task ${id} ran on the Celery cluster ${row.cluster}, which this gateway does not watch; retry it from Python`, 'CELERY_TASK');
-    send = await via.celery.retrySender(row.cluster, id, row);
+    send = await via.celery.retrySender(row.cluster, id, row, replay);
   } else {
     // The monitor keeps the args preview the events carry (cut at 256 characters);
     // a cut preview is stored as a JSON string, and a retry must not run with it.
-    const args = row.args;
+    const args = replay.args ?? row.args;
     if (!Array.isArray(args)) {
       throw new ConflictError(`the arguments of task ${id} were too long to keep in the monitor, so it cannot be retried from here`, 'ARGS_UNAVAILABLE');
     }
     const lovage = via.lovage;
     if (!lovage) throw new ConflictError(`task ${id} is a Lovage task, and this gateway has no Lovage app of its own to send it with`, 'NO_ENGINE');
-    send = (newId) => lovage(row, args, newId);
+    const kwargs = replay.kwargs ?? kwargsOf(row.kwargs);
+    send = (newId) => lovage(row, args, kwargs, newId);
   }
   const newId = randomUUID();
   const claimed = await prisma.task.updateMany({
@@ -115,7 +129,16 @@ export async function retryStoredTask(
   // The ingest never writes retried_from_id, so this link survives its upserts of the new task.
   await prisma.task.upsert({
     where: { id: newId },
-    create: { id: newId, name: row.name, args: row.args as never, queue: row.queue, priority: row.priority, retriedFromId: id, cluster: row.cluster },
+    create: {
+      id: newId,
+      name: row.name,
+      args: (replay.args ?? row.args) as never,
+      kwargs: (replay.kwargs ?? row.kwargs ?? undefined) as never,
+      queue: row.queue,
+      priority: row.priority,
+      retriedFromId: id,
+      cluster: row.cluster,
+    },
     update: { retriedFromId: id },
   });
   return { retriedIntoId: newId };
@@ -141,15 +164,14 @@ export class TaskActions {
     else await this.app.control.revoke(id, { terminate });
   }
 
-  /** Sends a failed or revoked task again as a new task (see retryStoredTask). */
-  retry(id: string): Promise<{ retriedIntoId: string }> {
+  /** Sends a failed or revoked task again as a new task, with the replay's args or kwargs if given (see retryStoredTask). */
+  retry(id: string, replay: ReplayArguments = {}): Promise<{ retriedIntoId: string }> {
     return retryStoredTask(this.prisma, id, {
       celery: this.celery,
-      lovage: async (row, args, newId) => {
-        const kwargs = row.kwargs !== null && typeof row.kwargs === 'object' && !Array.isArray(row.kwargs) ? (row.kwargs as Record<string, unknown>) : undefined;
+      lovage: async (row, args, kwargs, newId) => {
         await this.send(row.name, args, { queue: row.queue, priority: row.priority ?? undefined, taskId: newId, kwargs, headers: { retriedFrom: id } });
       },
-    });
+    }, replay);
   }
 
   /** Is this a task name something knows: this process, the monitor's history, or a live worker. */

@@ -148,19 +148,41 @@ export class CeleryActions {
     return { id, queue };
   }
 
+  /** The task names the live workers of one cluster register (Celery answers "name [rate_limit=...]"). */
+  async registered(cluster: string): Promise<string[]> {
+    const replies = await this.cluster(cluster).call('registered', {}, null, REGISTERED_TIMEOUT_MS);
+    const names = new Set<string>();
+    for (const listed of Object.values(replies)) {
+      if (!Array.isArray(listed)) continue;
+      for (const entry of listed) if (typeof entry === 'string' && entry.trim() !== '') names.add(entry.trim().split(' ')[0]!);
+    }
+    return [...names];
+  }
+
+  /** The watched clusters' names. */
+  clusterNames(): string[] {
+    return [...this.byName.keys()];
+  }
+
   /**
    * What re-sends a stored Celery task: its args and kwargs as JSON come from
    * the result backend, which keeps them only with `result_extended`; events
-   * carry them as Python text, which cannot be sent again. 409 CELERY_TASK then.
+   * carry them as Python text, which cannot be sent again. 409 CELERY_TASK then,
+   * unless the replay gives both args and kwargs itself.
    */
-  async retrySender(cluster: string, id: string, row: RetriedRow): Promise<(newId: string) => Promise<void>> {
+  async retrySender(
+    cluster: string,
+    id: string,
+    row: RetriedRow,
+    replay: { args?: unknown[] | undefined; kwargs?: Record<string, unknown> | undefined } = {},
+  ): Promise<(newId: string) => Promise<void>> {
     const target = this.cluster(cluster);
-    const meta = await target.resultOf(id);
-    const args = meta?.extended?.args;
-    const kwargs = meta?.extended?.kwargs ?? {};
+    const meta = replay.args !== undefined && replay.kwargs !== undefined ? null : await target.resultOf(id);
+    const args = replay.args ?? meta?.extended?.args;
+    const kwargs = replay.kwargs ?? meta?.extended?.kwargs ?? {};
     if (!Array.isArray(args) || kwargs === null || typeof kwargs !== 'object' || Array.isArray(kwargs)) {
       throw new ConflictError(
-        `task ${id} ran on the Celery cluster ${cluster}: its events carry its arguments as Python text, and its result holds them as JSON only when the cluster sets result_extended = True; retry it from Python`,
+        `task ${id} ran on the Celery cluster ${cluster}: its events carry its arguments as Python text, and its result holds them as JSON only when the cluster sets result_extended = True; retry it from Python, or give args and kwargs to replay it`,
         'CELERY_TASK',
       );
     }

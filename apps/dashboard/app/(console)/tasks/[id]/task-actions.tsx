@@ -10,6 +10,7 @@ import { useToast } from '@/components/ui/toast';
 import { api } from '@/lib/api-client';
 import { finishedStates, paths, type RetryTaskResponse, type RevokeTaskResponse, type TaskDetail } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
+import { ReplayButton, ReplayLinks } from './replay-dialog';
 
 type Action = 'revoke' | 'terminate' | 'retry';
 
@@ -31,7 +32,7 @@ const copy: Record<Action, { title: string; confirm: string; body: string }> = {
   },
 };
 
-/** Revoke, Terminate (while running) and Retry (once failed or revoked), for operators. */
+/** Revoke, Terminate (while running), Retry and Run again with… (once failed or revoked), for operators; the replay links for everyone. */
 export function TaskActions({ task }: { task: TaskDetail }) {
   const queryClient = useQueryClient();
   const router = useRouter();
@@ -74,30 +75,34 @@ export function TaskActions({ task }: { task: TaskDetail }) {
   const action = confirming ? copy[confirming] : null;
 
   return (
-    <RequireRole role="operator">
-      <div className="flex flex-wrap gap-2">
-        {!finished ? (
-          <Button variant="danger" onClick={() => setConfirming('revoke')}>
-            Revoke
-          </Button>
-        ) : null}
-        {task.state === 'STARTED' ? (
-          <Button variant="danger" onClick={() => setConfirming('terminate')}>
-            Terminate
-          </Button>
-        ) : null}
-        {canRetry ? <Button onClick={() => setConfirming('retry')}>Retry</Button> : null}
-      </div>
-      <ConfirmDialog
-        open={confirming !== null}
-        title={action?.title ?? ''}
-        confirmLabel={action?.confirm ?? ''}
-        busy={mutation.isPending}
-        onCancel={() => setConfirming(null)}
-        onConfirm={() => confirming && mutation.mutate(confirming)}
-      >
-        {action?.body}
-      </ConfirmDialog>
-    </RequireRole>
+    <div className="space-y-2">
+      <RequireRole role="operator">
+        <div className="flex flex-wrap gap-2">
+          {!finished ? (
+            <Button variant="danger" onClick={() => setConfirming('revoke')}>
+              Revoke
+            </Button>
+          ) : null}
+          {task.state === 'STARTED' ? (
+            <Button variant="danger" onClick={() => setConfirming('terminate')}>
+              Terminate
+            </Button>
+          ) : null}
+          {canRetry ? <Button onClick={() => setConfirming('retry')}>Retry</Button> : null}
+          <ReplayButton task={task} />
+        </div>
+        <ConfirmDialog
+          open={confirming !== null}
+          title={action?.title ?? ''}
+          confirmLabel={action?.confirm ?? ''}
+          busy={mutation.isPending}
+          onCancel={() => setConfirming(null)}
+          onConfirm={() => confirming && mutation.mutate(confirming)}
+        >
+          {action?.body}
+        </ConfirmDialog>
+      </RequireRole>
+      <ReplayLinks task={task} />
+    </div>
   );
 }
