@@ -211,7 +211,6 @@ export function CommandPalette() {
     <>
       <button
         type="button"
-        aria-label="Find anything"
         aria-keyshortcuts="Control+K Meta+K"
         onClick={() => setOpen(true)}
         className="inline-flex items-center gap-2 rounded-md border border-line bg-surface px-3 py-1 text-sm text-ink-muted hover:text-ink"
