@@ -130,9 +130,15 @@ export function TaskDetailView({ id }: { id: string }) {
       const known = queryClient.getQueryData<TaskDetail>(queryKeys.tasks.detail(id));
       if (known && known.retriedIntoId && !known.retriedInto) void queryClient.invalidateQueries({ queryKey: queryKeys.tasks.detail(id) });
     },
-    // A task can finish between the page's first fetch and the join (a retry runs at once on an
-    // idle worker): fetch once more when joined, so its final state is never missed.
-    onJoined: () => void queryClient.invalidateQueries({ queryKey: queryKeys.tasks.detail(id) }),
+    // A task can finish, or log a line, between the page's first fetches and the join (a retry
+    // runs at once on an idle worker): fetch once more when joined, so nothing sent before the
+    // join is missed. A first fetch still in flight is cancelled, not joined: its answer may
+    // predate what the room will no longer send.
+    onJoined: () => {
+      for (const queryKey of [queryKeys.tasks.detail(id), queryKeys.tasks.logs(id)]) {
+        void queryClient.cancelQueries({ queryKey, exact: true }).then(() => queryClient.invalidateQueries({ queryKey, exact: true }));
+      }
+    },
     onReconnect: () => void queryClient.invalidateQueries({ queryKey: queryKeys.tasks.detail(id) }),
   });
 
