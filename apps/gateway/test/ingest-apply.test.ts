@@ -3,20 +3,10 @@
 import { describe, expect } from 'vitest';
 import { postgresTest } from '@lovage/test-support/postgres';
 import type { LovageEvent } from '@lovage/engine';
-import { openDatabase, type Database } from '../src/store/database.js';
 import { applyBatch } from '../src/ingest/apply-batch.js';
-import { producer, snapshot } from './ingest-support.js';
+import { producer, snapshot, withDatabase } from './ingest-support.js';
 
 const T0 = Date.parse('2026-11-24T12:00:00.000Z');
-
-async function withDatabase(url: string, fn: (database: Database) => Promise<void>): Promise<void> {
-  const database = await openDatabase({ databaseUrl: url });
-  try {
-    await fn(database);
-  } finally {
-    await database.close();
-  }
-}
 
 /** One task's life: sent by a client, received, started, failed once (retry), then received, started and succeeded. */
 function retriedTaskLife(): LovageEvent[] {

@@ -5,6 +5,7 @@ import { currentTask, Lovage, type LovageEvent, type LovageOptions } from '@lova
 import { expect } from 'vitest';
 import { deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from '@lovage/test-support';
 import type { PrismaClient } from '../src/generated/prisma/client.js';
+import { openDatabase, type Database } from '../src/store/database.js';
 
 export interface EngineHarness {
   prefix: string;
@@ -108,4 +109,14 @@ export async function groundTruthMatches(prisma: PrismaClient, app: Lovage, ids:
 export async function allReady(app: Lovage, ids: string[]): Promise<boolean> {
   for (const id of ids) if (!(await app.asyncResult(id).ready())) return false;
   return true;
+}
+
+/** Opens the gateway's database at `url` for `fn`, and closes it after. */
+export async function withDatabase(url: string, fn: (database: Database) => Promise<void>): Promise<void> {
+  const database = await openDatabase({ databaseUrl: url });
+  try {
+    await fn(database);
+  } finally {
+    await database.close();
+  }
 }

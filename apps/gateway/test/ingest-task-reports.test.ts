@@ -4,22 +4,12 @@
 import { describe, expect } from 'vitest';
 import { postgresTest } from '@lovage/test-support/postgres';
 import type { LovageEvent } from '@lovage/engine';
-import { openDatabase, type Database } from '../src/store/database.js';
 import { applyBatch } from '../src/ingest/apply-batch.js';
 import type { PrismaClient } from '../src/generated/prisma/client.js';
-import { producer, snapshot } from './ingest-support.js';
+import { producer, snapshot, withDatabase } from './ingest-support.js';
 
 const T0 = Date.parse('2026-12-06T12:00:00.000Z');
 const fields = { id: 'rep-1', name: 'reports.build', queue: 'reports', retries: 0 };
-
-async function withDatabase(url: string, fn: (database: Database) => Promise<void>): Promise<void> {
-  const database = await openDatabase({ databaseUrl: url });
-  try {
-    await fn(database);
-  } finally {
-    await database.close();
-  }
-}
 
 const logsOf = (prisma: PrismaClient, taskId: string) =>
   prisma.taskLog.findMany({ where: { taskId }, orderBy: [{ at: 'asc' }, { id: 'asc' }], select: { attempt: true, at: true, level: true, message: true, fields: true } });
