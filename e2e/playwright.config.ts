@@ -1,6 +1,6 @@
 import { defineConfig, devices } from '@playwright/test';
 import { admin, adminStorageState } from './tests/accounts.js';
-import { brokerUrl, celeryCluster, databaseUrl, resetEnv } from './tests/stack.js';
+import { brokerUrl, celeryCluster, databaseUrl, rabbitCluster, resetEnv } from './tests/stack.js';
 
 const repoRoot = new URL('..', import.meta.url).pathname;
 export const gatewayUrl = 'http://127.0.0.1:5555';
@@ -11,9 +11,12 @@ export const dashboardUrl = 'http://127.0.0.1:3000';
 const stackEnv: Record<string, string> = {
   LOVAGE_BROKER_URL: brokerUrl,
   DATABASE_URL: databaseUrl,
-  // The gateway also watches a Python Celery cluster, whose workers celery.spec.ts starts.
-  LOVAGE_CELERY_BROKER_URL: `${celeryCluster.name}=${celeryCluster.brokerUrl}`,
+  // The gateway also watches two Python Celery clusters, one on Redis and one on RabbitMQ (its
+  // results on Redis), whose workers celery.spec.ts starts.
+  LOVAGE_CELERY_BROKER_URL: `${celeryCluster.name}=${celeryCluster.brokerUrl},${rabbitCluster.name}=${rabbitCluster.brokerUrl}`,
+  LOVAGE_CELERY_RESULT_BACKEND: `${rabbitCluster.name}=${rabbitCluster.resultBackend}`,
   LOVAGE_CELERY_KEY_PREFIX: celeryCluster.keyPrefix,
+  LOVAGE_CELERY_BEAT_PREFIX: celeryCluster.beatPrefix,
   ...(process.env.LOVAGE_RESULT_BACKEND ? { LOVAGE_RESULT_BACKEND: process.env.LOVAGE_RESULT_BACKEND } : {}),
 };
 // Only the engine's temporary files (thumbnails) land here; the data is in PostgreSQL.
@@ -96,6 +99,8 @@ export default defineConfig({
         LOVAGE_ADMIN_PASSWORD: admin.password,
         // The gateway refuses state-changing requests from origins other than the dashboard's.
         LOVAGE_DASHBOARD_URL: dashboardUrl,
+        // Alert rules are checked every 2 s (default 30 s), so alerts.spec.ts sees one fire soon.
+        LOVAGE_ALERT_INTERVAL_MS: '2000',
       },
       reuseExistingServer: !process.env.CI,
       timeout: 120_000,

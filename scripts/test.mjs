@@ -4,7 +4,8 @@
 //   3. lint, typecheck and unit + integration tests of every workspace (turbo)
 //   4. the dashboard's production build, when its sources changed since the last one
 //   5. the Playwright end-to-end suite in Debian's Chromium, against the demo's whole stack on
-//      real Redis (database 13) and PostgreSQL (database lovage_e2e), both emptied first
+//      real Redis (databases 13 and 12), PostgreSQL (database lovage_e2e) and a RabbitMQ vhost
+//      (lovage-e2e, for the watched Celery cluster on RabbitMQ), all emptied first
 // It ends with one line "N passed, N failed" summing every test runner's counts.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';

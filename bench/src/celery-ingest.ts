@@ -24,7 +24,6 @@ const args = benchArgs();
 const TASKS = args.number('--tasks', 20_000);
 const SENDERS = args.number('--senders', 2);
 const BUFFER = args.number('--buffer', 24);
-const EVENTS_PER_TASK = 3;
 const TARGET_EVENTS_PER_S = 20_000;
 /** How long the stored count may stay still, once the senders are done, before the rest counts as lost. */
 const QUIET_MS = 10_000;

@@ -145,3 +145,8 @@ test('the not-found page passes axe', async ({ page }) => {
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
   await expectNoViolations(page, 'the not-found page');
 });
+
+test("the Alerts page's new-rule dialog passes axe", async ({ page }) => {
+  await open(page, '/alerts', 'Alerts');
+  await checkDialog(page, page.getByRole('button', { name: 'New rule' }), 'New alert rule');
+});

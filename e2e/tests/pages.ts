@@ -9,6 +9,7 @@ export const pages = [
   { name: 'Schedules', path: '/schedules', heading: 'Schedules', slug: 'schedules' },
   { name: 'Dead letters', path: '/dead-letters', heading: 'Dead letters', slug: 'dead-letters' },
   { name: 'Audit log', path: '/audit', heading: 'Audit log', slug: 'audit-log' },
+  { name: 'Alerts', path: '/alerts', heading: 'Alerts', slug: 'alerts' },
   { name: 'Settings', path: '/settings', heading: 'Settings', slug: 'settings' },
 ] as const;
 

@@ -7,7 +7,7 @@ import { killStartedWorkers, startWorker } from './worker-process.js';
 
 test.afterEach(killStartedWorkers);
 
-test('Run again with… replays a failed task with an edited argument, and the new task is linked both ways', async ({ page, context, request }) => {
+test('Run again with… replays a failed task with an edited argument, as often as wanted, and each new task is linked both ways', async ({ page, context, request }) => {
   test.setTimeout(120_000);
   const worker = await startWorker('replay');
   const original = await sendTask(context, 'e2e.double', [-4], { queue: worker.queue });
@@ -41,9 +41,19 @@ test('Run again with… replays a failed task with an edited argument, and the n
 
   await page.getByText('Replay of').getByRole('link', { name: original }).click();
   await expect(page).toHaveURL(new RegExp(`/tasks/${original}$`));
-  await expect(page.getByText('Replayed as').getByRole('link', { name: replay })).toBeVisible();
-  // Replayed once: the original offers no second run.
-  await expect(page.getByRole('button', { name: 'Run again with…' })).toBeHidden();
+  const replays = page.getByRole('list', { name: 'Replays' });
+  await expect(replays.getByRole('link', { name: replay })).toBeVisible();
+
+  // Not once-only: the original runs again with another argument, and lists both re-runs.
+  await page.getByRole('button', { name: 'Run again with…' }).click();
+  await args.fill('[5]');
+  await submit.click();
+  await expect(page).not.toHaveURL(new RegExp(`/tasks/${original}$`));
+  const second = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '');
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('SUCCESS', { timeout: 60_000 });
+  await expect(page.getByRole('region', { name: 'Result' })).toContainText('10');
+  await page.getByText('Replay of').getByRole('link', { name: original }).click();
+  await expect(replays.getByRole('link')).toHaveText([second, replay]);
 });
 
 test('Send task sends a registered task by name with JSON args, queue and priority, and shows it succeed', async ({ page }) => {

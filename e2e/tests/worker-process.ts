@@ -1,13 +1,15 @@
 // Starts a real `lovage worker` process on the demo's broker, for the tests that watch a worker
-// come and go. It runs fixtures/worker-app.ts on a queue of its own.
+// come and go. It runs fixtures/worker-app.ts on a queue of its own. And `lovage beat` for the
+// stack's Python Celery cluster (fixtures/celery-beat-app.ts).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { unique } from './api.js';
-import { brokerUrl } from './stack.js';
+import { brokerUrl, celeryCluster } from './stack.js';
 
 const repoRoot = new URL('../../', import.meta.url).pathname;
 const lovageBin = new URL('../../apps/engine/bin/lovage.mjs', import.meta.url).pathname;
 const appModule = new URL('../fixtures/worker-app.ts', import.meta.url).pathname;
+const celeryBeatModule = new URL('../fixtures/celery-beat-app.ts', import.meta.url).pathname;
 
 /** Kills of the workers still running, so no test leaves one behind, even on a timeout. */
 const running = new Set<() => void>();
@@ -30,22 +32,36 @@ export interface WorkerProcess {
 export async function startWorker(label: string): Promise<WorkerProcess> {
   const queue = unique(`e2e-${label}`);
   const hostname = `${queue}@e2e`;
-  const child = spawn(
-    process.execPath,
-    [lovageBin, 'worker', '--app', appModule, '-Q', queue, '-n', hostname, '-c', '2', '--grace', '2s'],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, NODE_OPTIONS: '--conditions=@lovage/source', LOVAGE_BROKER_URL: brokerUrl, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const started = await startLovage(`worker ${hostname}`, 'lovage worker ready', ['worker', '--app', appModule, '-Q', queue, '-n', hostname, '-c', '2', '--grace', '2s'], {});
+  return { hostname, queue, ...started };
+}
+
+/**
+ * Starts `lovage beat` for the stack's Python Celery cluster (fixtures/celery-beat-app.ts): protocol
+ * 'celery', its schedules where the gateway reads that cluster's beat's, sending onto `queue`.
+ */
+export async function startCeleryBeat(queue: string): Promise<Pick<WorkerProcess, 'stop' | 'kill'>> {
+  return startLovage('the Celery cluster\'s beat', 'lovage beat ready', ['beat', '--app', celeryBeatModule, '-n', unique('e2e-celery-beat')], {
+    LOVAGE_CELERY_KEY_PREFIX: celeryCluster.keyPrefix,
+    LOVAGE_CELERY_BEAT_PREFIX: celeryCluster.beatPrefix,
+    LOVAGE_E2E_CELERY_QUEUE: queue,
+  });
+}
+
+/** Runs the `lovage` CLI with `args` until it prints `readyLine`; killed at the latest when the test process exits. */
+async function startLovage(what: string, readyLine: string, args: string[], env: Record<string, string>): Promise<Pick<WorkerProcess, 'stop' | 'kill'>> {
+  const child = spawn(process.execPath, [lovageBin, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, NODE_OPTIONS: '--conditions=@lovage/source', LOVAGE_BROKER_URL: brokerUrl, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker ${hostname} not ready after 30 s:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`${what} not ready after 30 s:\n${output}`)), 30_000);
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
-      if (output.includes('lovage worker ready')) {
+      if (output.includes(readyLine)) {
         clearTimeout(timer);
         resolve();
       }
@@ -54,7 +70,7 @@ export async function startWorker(label: string): Promise<WorkerProcess> {
     child.stderr.on('data', onData);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`worker ${hostname} exited with ${String(code)} before it was ready:\n${output}`));
+      reject(new Error(`${what} exited with ${String(code)} before it was ready:\n${output}`));
     });
   });
   const kill = (): void => {
@@ -69,8 +85,6 @@ export async function startWorker(label: string): Promise<WorkerProcess> {
     throw error;
   }
   return {
-    hostname,
-    queue,
     stop: async () => {
       child.kill('SIGTERM');
       return exited;

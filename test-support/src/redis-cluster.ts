@@ -135,6 +135,21 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   };
 }
 
+/** The port of the master serving `key`'s slot, as the node on `askPort` sees it now (undefined when that node does not answer). */
+export async function clusterMasterOf(key: string, askPort: number, password?: string): Promise<number | undefined> {
+  const node = nodeClient(askPort, password);
+  try {
+    await node.connect();
+    const slot = Number(await node.cluster('KEYSLOT', key));
+    const ranges = (await node.cluster('SLOTS')) as unknown as [number, number, [string, number]][];
+    return ranges.find(([from, to]) => slot >= from && slot <= to)?.[2][1];
+  } catch {
+    return undefined;
+  } finally {
+    node.disconnect();
+  }
+}
+
 /** Deletes every key starting with `prefix` on every master of a cluster (SCAN per node, one UNLINK per key: keys differ in slot). */
 export async function deleteClusterKeysWithPrefix(cluster: Cluster, prefix: string): Promise<number> {
   let deleted = 0;

@@ -11,7 +11,7 @@
 import { memo, useMemo } from 'react';
 import { useThrottled } from '@/lib/use-throttled';
 import { Area, AreaChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { formatClock, formatCount, formatDateTime } from '@/lib/format';
+import { formatClock, formatCount, formatDateTime, formatDay } from '@/lib/format';
 
 export interface Series {
   key: string;
@@ -29,8 +29,23 @@ export const chartColors = {
   grey: '#64748b',
 } as const;
 
+/** p50, p95 and p99 of a duration (runtimes, waits). */
+export const percentileSeries: readonly Series[] = [
+  { key: 'p50', label: 'p50', color: chartColors.teal },
+  { key: 'p95', label: 'p95', color: chartColors.blue },
+  { key: 'p99', label: 'p99', color: chartColors.revoked },
+];
+
+/** Messages in the broker by state. */
+export const depthSeries: readonly Series[] = [
+  { key: 'ready', label: 'Ready', color: chartColors.blue },
+  { key: 'delayed', label: 'Delayed', color: chartColors.retried },
+  { key: 'reserved', label: 'Reserved', color: chartColors.teal },
+];
+
 const timeTick = (value: unknown): string => formatClock(Number(value), false);
 const timeTickWithSeconds = (value: unknown): string => formatClock(Number(value), true);
+const dayTick = (value: unknown): string => formatDay(Number(value));
 const tooltipLabel = (value: unknown): string => formatDateTime(typeof value === 'number' || typeof value === 'string' ? value : null);
 const axis = { stroke: 'currentColor', tick: { fill: 'currentColor', fontSize: 11 } };
 const margin = { top: 8, right: 12, bottom: 0, left: 0 };
@@ -69,7 +84,7 @@ export const TimeChart = memo(function TimeChart({
 });
 
 const Chart = memo(function Chart({ title, data, series, kind = 'line', stacked = false, height = 220, formatValue = formatCount }: ChartProps) {
-  const { withSeconds, wholeNumbers, sparse } = useMemo(() => {
+  const { withSeconds, days, wholeNumbers, sparse } = useMemo(() => {
     let first = Infinity;
     let last = -Infinity;
     for (const row of data) {
@@ -79,6 +94,8 @@ const Chart = memo(function Chart({ title, data, series, kind = 'line', stacked 
     }
     return {
       withSeconds: data.length > 0 && last - first < 10 * 60_000,
+      // Over more than two days a time of day tells nothing apart: ticks name the day.
+      days: data.length > 0 && last - first > 2 * 86_400_000,
       // Counts get whole-number ticks: 0, 1, 2 rather than 0, 0.5, 1 printed as 0, 1, 1.
       wholeNumbers: data.every((row) => series.every((item) => row[item.key] == null || Number.isInteger(row[item.key]))),
       // A series with one or two points draws no visible line; dots show them.
@@ -93,7 +110,7 @@ const Chart = memo(function Chart({ title, data, series, kind = 'line', stacked 
     />
   );
   const xAxis = (
-    <XAxis dataKey="at" type="number" scale="time" domain={['dataMin', 'dataMax']} tickFormatter={withSeconds ? timeTickWithSeconds : timeTick} {...axis} />
+    <XAxis dataKey="at" type="number" scale="time" domain={['dataMin', 'dataMax']} tickFormatter={days ? dayTick : withSeconds ? timeTickWithSeconds : timeTick} {...axis} />
   );
   const yAxis = <YAxis width={60} allowDecimals={!wholeNumbers} tickFormatter={formatValue} {...axis} />;
   return (

@@ -11,6 +11,7 @@ function once<T>(make: () => T): () => T {
 const dateTimeFormat = once(() => new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }));
 const absoluteFormat = once(() => new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'long' }));
 const clockFormat = once(() => new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' }));
+const dayFormat = once(() => new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' }));
 const clockWithSecondsFormat = once(() => new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' }));
 const countFormat = once(() => new Intl.NumberFormat());
 
@@ -37,6 +38,12 @@ export function formatClock(value: number, withSeconds: boolean): string {
   const date = validDate(value);
   if (!date) return '';
   return (withSeconds ? clockWithSecondsFormat() : clockFormat()).format(date);
+}
+
+/** A day for the axis of a chart spanning days: "Dec 6". */
+export function formatDay(value: number): string {
+  const date = validDate(value);
+  return date ? dayFormat().format(date) : '';
 }
 
 const relativeStepMs = 5_000;

@@ -8,6 +8,10 @@ export type {
   DeadLetterList,
   HeartbeatSample,
   Overview,
+  QueueHistory,
+  QueueHistoryEntry,
+  QueueHistoryList,
+  QueueHistoryPoint,
   QueueList,
   QueueSummary,
   Schedule,
@@ -57,7 +61,7 @@ export const everyStateListed: [UnlistedState] extends [never] ? true : Unlisted
 /** States a task does not leave on its own. */
 export const finishedStates: ReadonlySet<TaskState> = new Set(['SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED']);
 
-export const throughputWindows = ['15m', '1h', '6h', '24h', '7d', '30d'] as const;
+export const throughputWindows = ['15m', '1h', '6h', '24h', '7d', '30d', '90d', '365d'] as const;
 export type ThroughputWindow = (typeof throughputWindows)[number];
 
 // ---------- operator actions ----------
@@ -110,12 +114,31 @@ export const paths = {
   pauseAllQueues: (paused: boolean) => `/api/v1/queues/${paused ? 'pause' : 'resume'}-all`,
   /** PUT `{ limit: n | null }`: one of Lovage's own queues' global concurrency limit. */
   queueConcurrency: (name: string) => `/api/v1/queues/${encodeURIComponent(name)}/concurrency`,
+  /** GET ?window=: every queue's depth, oldest waiting age and wait percentiles over a window. */
+  queuesHistory: '/api/v1/queues/history',
+  /** GET ?window=&cluster=: one queue's history (a watched Celery cluster's with `cluster`). */
+  queueHistory: (name: string) => `/api/v1/queues/${encodeURIComponent(name)}/history`,
   deadLetters: '/api/v1/dead-letters',
   requeueDeadLetters: '/api/v1/dead-letters/requeue',
   dropDeadLetters: '/api/v1/dead-letters/drop',
   schedules: '/api/v1/schedules',
   schedule: (name: string) => `/api/v1/schedules/${encodeURIComponent(name)}`,
   runSchedule: (name: string) => `/api/v1/schedules/${encodeURIComponent(name)}/run`,
+  /** POST `{ version }`: pauses or resumes a schedule. */
+  scheduleToggle: (name: string, enable: boolean) => `/api/v1/schedules/${encodeURIComponent(name)}/${enable ? 'enable' : 'disable'}`,
   throughput: '/api/v1/metrics/throughput',
   overview: '/api/v1/overview',
 } as const;
+
+/**
+ * The query every schedule route takes to mean a watched Celery cluster's beat's store rather
+ * than the gateway's own (see the gateway's schedule-sources.ts).
+ */
+export function scheduleQuery(cluster: string | null | undefined): { cluster?: string } {
+  return cluster ? { cluster } : {};
+}
+
+/** A schedule's page (or a page under it, such as '/edit'), in its store. */
+export function scheduleHref(name: string, cluster: string | null | undefined, page = ''): string {
+  return `/schedules/${encodeURIComponent(name)}${page}${cluster ? `?cluster=${encodeURIComponent(cluster)}` : ''}`;
+}

@@ -7,6 +7,7 @@ export const navigation = [
   { href: '/schedules', label: 'Schedules' },
   { href: '/dead-letters', label: 'Dead letters' },
   { href: '/audit', label: 'Audit log' },
+  { href: '/alerts', label: 'Alerts' },
   { href: '/settings', label: 'Settings' },
 ] as const;
 

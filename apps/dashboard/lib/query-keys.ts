@@ -47,6 +47,8 @@ export const queryKeys = {
   queues: {
     all: () => ['queues'] as const,
     list: () => ['queues', 'list'] as const,
+    history: (window: string) => ['queues', 'history', window] as const,
+    detailHistory: (name: string, cluster: string | null, window: string) => ['queues', 'history', name, cluster ?? '', window] as const,
   },
   deadLetters: {
     all: () => ['dead-letters'] as const,
@@ -55,7 +57,14 @@ export const queryKeys = {
   schedules: {
     all: () => ['schedules'] as const,
     list: () => ['schedules', 'list'] as const,
-    detail: (name: string) => ['schedules', 'detail', name] as const,
+    /** cluster null: the gateway's own store. */
+    detail: (name: string, cluster: string | null) => ['schedules', 'detail', cluster ?? '', name] as const,
+  },
+  alerts: {
+    all: () => ['alerts'] as const,
+    rules: () => ['alerts', 'rules'] as const,
+    firing: () => ['alerts', 'firing'] as const,
+    events: () => ['alerts', 'events'] as const,
   },
   palette: {
     /** A task id typed into the command palette: its task, or null when none has it. */

@@ -28,12 +28,17 @@ export interface DemoConfig {
   beat: boolean;
   /**
    * Python Celery clusters the gateway also watches (LOVAGE_CELERY_BROKER_URL, `[name=]redis://…`
-   * comma-separated, and LOVAGE_CELERY_KEY_PREFIX), as the gateway's own CLI reads them; main.ts
+   * or `[name=]amqp://…` comma-separated, LOVAGE_CELERY_KEY_PREFIX and
+   * LOVAGE_CELERY_RESULT_BACKEND), as the gateway's own CLI reads them; main.ts
    * parses them with the gateway's parser (this module is loaded by workers, which must not load
    * the gateway).
    */
   celeryBrokerUrl: string | undefined;
   celeryKeyPrefix: string;
+  /** The key prefix of a Lovage beat in Celery mode beside those clusters (LOVAGE_CELERY_BEAT_PREFIX): its schedules show on the Schedules page. */
+  celeryBeatPrefix: string | undefined;
+  /** Where the clusters keep their results when elsewhere than their broker (LOVAGE_CELERY_RESULT_BACKEND); required for a cluster on RabbitMQ. */
+  celeryResultBackend: string | undefined;
 }
 
 export const usage = `usage: npm start -w @lovage/demo -- [--rate N] [--no-worker] [--no-beat]
@@ -96,6 +101,8 @@ export function loadDemoConfig(env: Record<string, string | undefined> = process
     beat: flags['no-beat'] !== true,
     celeryBrokerUrl: read('LOVAGE_CELERY_BROKER_URL'),
     celeryKeyPrefix: read('LOVAGE_CELERY_KEY_PREFIX') ?? '',
+    celeryBeatPrefix: read('LOVAGE_CELERY_BEAT_PREFIX'),
+    celeryResultBackend: read('LOVAGE_CELERY_RESULT_BACKEND'),
   };
 }
 

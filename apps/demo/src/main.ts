@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Beat, Worker } from '@lovage/engine';
 import { relayOutbox, type OutboxRelay } from '@lovage/engine/prisma';
-import { createGateway, parseCeleryClusters, type CeleryClusterConfig, type Gateway } from '@lovage/gateway';
+import { applyResultBackends, createGateway, parseCeleryClusters, requireResultBackends, type CeleryClusterConfig, type Gateway } from '@lovage/gateway';
 import { app, imagesQueue, useDemoStore } from './app.js';
 import { banner } from './banner.js';
 import { checkBroker } from './broker-check.js';
@@ -30,11 +30,25 @@ const running: Running = { workers: [] };
 /** The Celery clusters the gateway watches, or a DemoConfigError naming the variable. */
 function celeryClusters(config: DemoConfig): CeleryClusterConfig[] {
   if (!config.celeryBrokerUrl) return [];
+  let clusters: CeleryClusterConfig[];
   try {
-    return parseCeleryClusters(config.celeryBrokerUrl, config.celeryKeyPrefix);
+    clusters = parseCeleryClusters(config.celeryBrokerUrl, config.celeryKeyPrefix, config.celeryBeatPrefix);
   } catch (error) {
     throw new DemoConfigError(`LOVAGE_CELERY_BROKER_URL=${JSON.stringify(redactUrl(config.celeryBrokerUrl))} is invalid: ${error instanceof Error ? error.message : String(error)}`);
   }
+  if (config.celeryResultBackend) {
+    try {
+      clusters = applyResultBackends(clusters, config.celeryResultBackend);
+    } catch (error) {
+      throw new DemoConfigError(`LOVAGE_CELERY_RESULT_BACKEND=${JSON.stringify(redactUrl(config.celeryResultBackend))} is invalid: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  try {
+    requireResultBackends(clusters);
+  } catch (error) {
+    throw new DemoConfigError(error instanceof Error ? error.message : String(error));
+  }
+  return clusters;
 }
 
 async function start(config: DemoConfig): Promise<Gateway> {

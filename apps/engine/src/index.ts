@@ -20,6 +20,7 @@ export {
   InvalidProgressError,
 } from './errors.js';
 export { toMs, formatMs, type Duration, type DurationUnit } from './time/duration.js';
+export { toBytes, type ByteSize, type ByteUnit } from './app/byte-size.js';
 export { Lovage } from './app/lovage.js';
 export type { LovageOptions, ResolvedConfig } from './app/config.js';
 export type { Logger, LogLevel } from './app/logger.js';

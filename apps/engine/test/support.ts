@@ -66,3 +66,30 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs =
     await sleep(20);
   }
 }
+
+/**
+ * A fixture app module (one built with `Lovage.fromEnv`) served by a threads-pool
+ * worker: the environment points it at the test Redis under a fresh prefix before
+ * it is imported, and the pool's threads, which import it too, read the same.
+ */
+export async function threadsPoolFixture<M extends { app: Lovage }>(
+  load: () => Promise<M>,
+  options: { appModule: string; concurrency: number; name: string },
+): Promise<{ fixture: M; close: () => Promise<void> }> {
+  const prefix = uniquePrefix(options.name);
+  process.env.LOVAGE_BROKER_URL = redisUrl;
+  process.env.LOVAGE_PREFIX = prefix;
+  process.env.LOVAGE_LOG_LEVEL = 'silent';
+  const fixture = await load();
+  await fixture.app.worker({ pool: 'threads', concurrency: options.concurrency, appModule: options.appModule, maintenanceInterval: 50 }).start();
+  return {
+    fixture,
+    close: async () => {
+      await fixture.app.close();
+      await deleteTestKeys(prefix);
+      delete process.env.LOVAGE_BROKER_URL;
+      delete process.env.LOVAGE_PREFIX;
+      delete process.env.LOVAGE_LOG_LEVEL;
+    },
+  };
+}

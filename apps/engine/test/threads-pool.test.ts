@@ -2,34 +2,20 @@
 // app module, and a thread past its hard time limit is killed and replaced.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
-import { deleteKeysWithPrefix, uniquePrefix } from '@lovage/test-support/redis';
-import { TaskFailedError, type Worker } from '../src/index.js';
-import { redisUrl } from './support.js';
+import { TaskFailedError } from '../src/index.js';
+import { threadsPoolFixture } from './support.js';
 import type * as FaultApp from './fixtures/fault-app.js';
 
 const appModule = fileURLToPath(new URL('./fixtures/fault-app.ts', import.meta.url));
-const prefix = uniquePrefix('threads');
 
 describe('threads pool', () => {
   let fixture: typeof FaultApp;
-  let worker: Worker;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    process.env.LOVAGE_BROKER_URL = redisUrl;
-    process.env.LOVAGE_PREFIX = prefix;
-    process.env.LOVAGE_LOG_LEVEL = 'silent';
-    fixture = await import('./fixtures/fault-app.js');
-    worker = fixture.app.worker({ pool: 'threads', concurrency: 2, appModule, maintenanceInterval: 50 });
-    await worker.start();
+    ({ fixture, close } = await threadsPoolFixture(() => import('./fixtures/fault-app.js'), { appModule, concurrency: 2, name: 'threads' }));
   }, 60_000);
   afterAll(async () => {
-    await fixture.app.close();
-    const client = new Redis(redisUrl);
-    await deleteKeysWithPrefix(client, prefix);
-    client.disconnect();
-    delete process.env.LOVAGE_BROKER_URL;
-    delete process.env.LOVAGE_PREFIX;
-    delete process.env.LOVAGE_LOG_LEVEL;
+    await close();
   });
 
   it('runs a CPU-bound task in a thread that loaded the app module', async () => {

@@ -40,9 +40,11 @@ describe('loadConfig', () => {
       LOVAGE_CELERY_KEY_PREFIX: 'proj:',
     });
     expect(config.celery).toEqual([
-      { name: 'billing', url: 'redis://:s3cret@10.0.0.5:6380/2', keyPrefix: 'proj:', db: 2, resultBackend: 'redis://:s3cret@10.0.0.5:6380/2' },
-      { name: 'localhost:6379/0', url: 'redis://localhost', keyPrefix: 'proj:', db: 0, resultBackend: 'redis://localhost' },
+      { name: 'billing', url: 'redis://:s3cret@10.0.0.5:6380/2', transport: 'redis', keyPrefix: 'proj:', db: 2, resultBackend: 'redis://:s3cret@10.0.0.5:6380/2', beatPrefix: 'lovage:' },
+      { name: 'localhost:6379/0', url: 'redis://localhost', transport: 'redis', keyPrefix: 'proj:', db: 0, resultBackend: 'redis://localhost', beatPrefix: 'lovage:' },
     ]);
+    // Where the Lovage beat in Celery mode beside them keeps its schedules (Lovage's default prefix unless told).
+    expect(loadConfig({ LOVAGE_CELERY_BROKER_URL: 'redis://h/0', LOVAGE_CELERY_BEAT_PREFIX: 'shop:' }).celery[0]?.beatPrefix).toBe('shop:');
   });
 
   it('reads where each cluster keeps its results, by name or by position, the broker otherwise', () => {
@@ -55,9 +57,20 @@ describe('loadConfig', () => {
     expect(() => clusters('a=db+postgresql://x')).toThrow(/LOVAGE_CELERY_RESULT_BACKEND.*only redis:\/\//);
   });
 
-  it('refuses a Celery broker it cannot watch, naming the variable and hiding the password', () => {
+  it('watches a Celery cluster on RabbitMQ beside its Redis result backend, and names the missing backend', () => {
+    const config = loadConfig({ LOVAGE_CELERY_BROKER_URL: 'amqp://guest:pw@rabbit:5672/shop', LOVAGE_CELERY_RESULT_BACKEND: 'redis://results/1' });
+    expect(config.celery).toEqual([
+      { name: 'rabbit:5672/shop', url: 'amqp://guest:pw@rabbit:5672/shop', transport: 'amqp', keyPrefix: '', db: 0, resultBackend: 'redis://results/1', beatPrefix: 'lovage:' },
+    ]);
+    expect(loadConfig({ LOVAGE_CELERY_BROKER_URL: 'amqps://rabbit', LOVAGE_CELERY_RESULT_BACKEND: 'redis://r' }).celery[0]!.name).toBe('rabbit:5671//');
     expect(() => loadConfig({ LOVAGE_CELERY_BROKER_URL: 'amqp://guest:pw@rabbit//' })).toThrow(
-      /^LOVAGE_CELERY_BROKER_URL="amqp:\/\/<hidden>@rabbit\/\/" is invalid: .*only redis:\/\/ and rediss:\/\//,
+      /^LOVAGE_CELERY_RESULT_BACKEND: the Celery cluster "rabbit:5672\/\/" is on RabbitMQ; name its Redis result backend/,
+    );
+  });
+
+  it('refuses a Celery broker it cannot watch, naming the variable and hiding the password', () => {
+    expect(() => loadConfig({ LOVAGE_CELERY_BROKER_URL: 'sqs://key:pw@queue//' })).toThrow(
+      /^LOVAGE_CELERY_BROKER_URL="sqs:\/\/<hidden>@queue\/\/" is invalid: .*only redis:\/\/, rediss:\/\/, amqp:\/\/ and amqps:\/\//,
     );
     expect(() => loadConfig({ LOVAGE_CELERY_BROKER_URL: 'redis://h/x' })).toThrow(/LOVAGE_CELERY_BROKER_URL.*database must be a number/);
     expect(() => loadConfig({ LOVAGE_CELERY_BROKER_URL: 'a=redis://h,a=redis://g' })).toThrow(/two clusters are named "a"/);

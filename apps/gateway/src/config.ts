@@ -32,6 +32,7 @@ const envSchema = z.object({
     .optional(),
   LOVAGE_CELERY_KEY_PREFIX: z.string().optional(),
   LOVAGE_CELERY_RESULT_BACKEND: z.string().optional(),
+  LOVAGE_CELERY_BEAT_PREFIX: z.string().min(1).max(100).optional(),
   LOVAGE_LIVE_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
   LOVAGE_GATEWAY_NAME: z.string().regex(/^[\w.:-]+$/, 'letters, digits, and . _ : - only').default('gateway'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -77,14 +78,18 @@ export interface SecurityConfig {
 export interface CeleryClusterConfig {
   /** Shown on its tasks and workers: the entry's `name=`, else the URL's host:port/db. */
   name: string;
-  /** The cluster's Redis broker (redis:// or rediss://). */
+  /** The cluster's broker: Redis (redis://, rediss://) or RabbitMQ (amqp://, amqps://). */
   url: string;
+  /** Which broker `url` is: kombu's Redis layout, or Celery's exchanges and queues on RabbitMQ. */
+  transport: 'redis' | 'amqp';
   /** kombu's global_keyprefix (Celery's broker_transport_options), '' when none. */
   keyPrefix: string;
   /** The broker URL's database number: kombu puts it in its pub/sub channel names. */
   db: number;
   /** Where the cluster's results (`celery-task-meta-<id>`) live: LOVAGE_CELERY_RESULT_BACKEND's entry, else the broker. */
   resultBackend: string;
+  /** The key prefix of the Lovage beat in Celery mode beside the cluster, whose schedules the Schedules page shows (LOVAGE_CELERY_BEAT_PREFIX, default Lovage's 'lovage:'). */
+  beatPrefix: string;
 }
 
 /** One `[name=]url` entry of a comma-separated list. */
@@ -95,15 +100,16 @@ function splitEntry(raw: string): { entry: string; name: string | undefined; url
   return { entry, name: named ? entry.slice(0, at).trim() : undefined, url: named ? entry.slice(at + 1).trim() : entry };
 }
 
-function redisUrl(entry: string, url: string): URL {
+function redisUrl(entry: string, url: string, amqp = false): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new Error(`${JSON.stringify(entry)} is not a URL (expected [name=]redis://host:port/db)`);
+    throw new Error(`${JSON.stringify(entry)} is not a URL (expected [name=]redis://host:port/db${amqp ? ' or [name=]amqp://user:password@host:port/vhost' : ''})`);
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new Error(`${JSON.stringify(entry)}: only redis:// and rediss:// can be watched for now`);
+  const allowed = amqp ? ['redis:', 'rediss:', 'amqp:', 'amqps:'] : ['redis:', 'rediss:'];
+  if (!allowed.includes(parsed.protocol)) {
+    throw new Error(`${JSON.stringify(entry)}: only ${amqp ? 'redis://, rediss://, amqp:// and amqps://' : 'redis:// and rediss://'} can be ${amqp ? 'watched' : 'read'} for now`);
   }
   return parsed;
 }
@@ -136,28 +142,47 @@ export function applyResultBackends(clusters: CeleryClusterConfig[], value: stri
 }
 
 /**
+ * Throws, naming LOVAGE_CELERY_RESULT_BACKEND, when a cluster on RabbitMQ has no Redis result
+ * backend: results never live on RabbitMQ, so a cluster on amqp:// reads them from its own.
+ */
+export function requireResultBackends(clusters: readonly CeleryClusterConfig[]): void {
+  const withoutResults = clusters.find((cluster) => cluster.transport === 'amqp' && cluster.resultBackend === cluster.url);
+  if (withoutResults) {
+    throw new Error(
+      `LOVAGE_CELERY_RESULT_BACKEND: the Celery cluster ${JSON.stringify(withoutResults.name)} is on RabbitMQ; name its Redis result backend (\`${withoutResults.name}=redis://host:port/db\`)`,
+    );
+  }
+}
+
+/**
  * The cluster filter's name for Lovage's own tasks and workers (their `cluster` is null). No
  * Celery cluster may take it.
  */
 export const OWN_CLUSTER = 'lovage';
 
+/** Lovage's own default key prefix, where a Celery-mode beat keeps its schedules unless told otherwise. */
+const DEFAULT_BEAT_PREFIX = 'lovage:';
+
 const CLUSTER_NAME = /^[A-Za-z0-9][\w.:@/-]{0,99}$/;
 
-/** Parses `[name=]redis://host:port/db, …` into clusters; throws with the entry at fault. */
-export function parseCeleryClusters(value: string, keyPrefix = ''): CeleryClusterConfig[] {
+/** Parses `[name=]redis://host:port/db, …` into clusters (with kombu's key prefix and their Lovage beat's); throws with the entry at fault. */
+export function parseCeleryClusters(value: string, keyPrefix = '', beatPrefix = DEFAULT_BEAT_PREFIX): CeleryClusterConfig[] {
   const clusters: CeleryClusterConfig[] = [];
   for (const raw of value.split(',')) {
     if (raw.trim() === '') continue;
     const { entry, name, url } = splitEntry(raw);
-    const parsed = redisUrl(entry, url);
+    const parsed = redisUrl(entry, url, true);
+    const transport = parsed.protocol.startsWith('amqp') ? 'amqp' : 'redis';
     const path = parsed.pathname.replace(/^\//, '');
-    if (path !== '' && !/^\d+$/.test(path)) throw new Error(`${JSON.stringify(entry)}: the database must be a number`);
-    const db = path === '' ? 0 : Number(path);
-    const clusterName = name ?? `${parsed.hostname}:${parsed.port || '6379'}/${db}`;
+    if (transport === 'redis' && path !== '' && !/^\d+$/.test(path)) throw new Error(`${JSON.stringify(entry)}: the database must be a number`);
+    const db = transport === 'redis' && path !== '' ? Number(path) : 0;
+    // RabbitMQ: host:port/vhost ('/' is the default vhost).
+    const clusterName =
+      name ?? (transport === 'amqp' ? `${parsed.hostname}:${parsed.port || (parsed.protocol === 'amqps:' ? '5671' : '5672')}/${decodeURIComponent(path) || '/'}` : `${parsed.hostname}:${parsed.port || '6379'}/${db}`);
     if (clusterName.toLowerCase() === OWN_CLUSTER) throw new Error(`${JSON.stringify(entry)}: the name ${JSON.stringify(OWN_CLUSTER)} stands for Lovage's own tasks in filters; give this cluster another name`);
     if (!CLUSTER_NAME.test(clusterName)) throw new Error(`${JSON.stringify(clusterName)} is not a usable cluster name (letters, digits, . _ - : @ /)`);
     if (clusters.some((c) => c.name === clusterName)) throw new Error(`two clusters are named ${JSON.stringify(clusterName)}`);
-    clusters.push({ name: clusterName, url, keyPrefix, db, resultBackend: url });
+    clusters.push({ name: clusterName, url, transport, keyPrefix, db, resultBackend: url, beatPrefix });
   }
   if (clusters.length === 0) throw new Error('names no broker');
   return clusters;
@@ -204,13 +229,24 @@ function shownWithoutPasswords(cleaned: Record<string, string>): Record<string, 
 
 /** The watched clusters with their key prefix and result backends. */
 function celeryClusters(value: z.infer<typeof envSchema>, shown: Record<string, string>): CeleryClusterConfig[] {
-  const clusters = (value.LOVAGE_CELERY_BROKER_URL ?? []).map((cluster) => ({ ...cluster, keyPrefix: value.LOVAGE_CELERY_KEY_PREFIX ?? '' }));
-  if (value.LOVAGE_CELERY_RESULT_BACKEND === undefined) return clusters;
-  try {
-    return applyResultBackends(clusters, value.LOVAGE_CELERY_RESULT_BACKEND);
-  } catch (error) {
-    throw new ConfigError(`LOVAGE_CELERY_RESULT_BACKEND=${JSON.stringify(shown.LOVAGE_CELERY_RESULT_BACKEND)} is invalid: ${(error as Error).message}`);
+  let clusters = (value.LOVAGE_CELERY_BROKER_URL ?? []).map((cluster) => ({
+    ...cluster,
+    keyPrefix: value.LOVAGE_CELERY_KEY_PREFIX ?? '',
+    beatPrefix: value.LOVAGE_CELERY_BEAT_PREFIX ?? DEFAULT_BEAT_PREFIX,
+  }));
+  if (value.LOVAGE_CELERY_RESULT_BACKEND !== undefined) {
+    try {
+      clusters = applyResultBackends(clusters, value.LOVAGE_CELERY_RESULT_BACKEND);
+    } catch (error) {
+      throw new ConfigError(`LOVAGE_CELERY_RESULT_BACKEND=${JSON.stringify(shown.LOVAGE_CELERY_RESULT_BACKEND)} is invalid: ${(error as Error).message}`);
+    }
   }
+  try {
+    requireResultBackends(clusters);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  return clusters;
 }
 
 /** Resolves the security settings alone (createGateway reads them when its caller did not pass them). */

@@ -1,6 +1,6 @@
 // @lovage/gateway: the monitor server as a library (the demo embeds it) and its building blocks.
 export { createGateway, type Gateway, type GatewayOptions } from './server.js';
-export { loadConfig, ConfigError, parseCeleryClusters, applyResultBackends, type GatewayConfig, type CeleryClusterConfig } from './config.js';
+export { loadConfig, ConfigError, parseCeleryClusters, applyResultBackends, requireResultBackends, type GatewayConfig, type CeleryClusterConfig } from './config.js';
 export { openDatabase, DatabaseError, redactUrl, type Database, type DatabaseKind } from './store/database.js';
 export { Ingest, type IngestOptions, type IngestStatus, type IngestLag, type BatchResult, type BatchListener } from './ingest/ingest.js';
 export { CeleryEventSource, type CeleryEventSourceOptions, type CeleryEventSourceStatus, type Subscribed } from './ingest/celery-events.js';

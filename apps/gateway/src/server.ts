@@ -28,6 +28,7 @@ import { registerSecurityHeaders } from './security/headers.js';
 import { CeleryEventSource, type CeleryEventSourceOptions } from './ingest/celery-events.js';
 import { CeleryCluster, type CeleryClusterOptions } from './celery/celery-cluster.js';
 import { CeleryActions } from './celery/celery-actions.js';
+import { ScheduleSources } from './api/schedule-sources.js';
 import { Ingest, type IngestOptions } from './ingest/ingest.js';
 import type { BatchListener } from './ingest/batch-result.js';
 import type { LiveFeedOptions } from './live/live-feed.js';
@@ -38,7 +39,11 @@ import { registerMonitorMetrics } from './metrics/monitor-metrics.js';
 import { createMetrics, type GatewayMetrics } from './metrics/registry.js';
 import { loadRetentionConfig, loadTaskLogLimit } from './retention/config.js';
 import { Retention, type RetentionOptions } from './retention/retention.js';
+import { QueueSampler, type QueueSamplerOptions } from './metrics/queue-sampler.js';
+import { readQueueDepths } from './metrics/queue-depths.js';
 import { openDatabase, type Database } from './store/database.js';
+import { AlertEvaluator, type AlertEvaluatorOptions } from './alerts/evaluator.js';
+import { loadAlertConfig } from './alerts/config.js';
 
 /** How many more failed logins one client address may make than one email. */
 const IP_LIMIT_FACTOR = 10;
@@ -122,6 +127,15 @@ export interface GatewayOptions {
    * LOVAGE_METRICS_RETENTION); false turns pruning off.
    */
   retention?: RetentionOptions | false;
+  /**
+   * Alert evaluation (rules from the Alerts page, notified to webhooks). Fields left
+   * out are read from the environment (LOVAGE_ALERT_INTERVAL_MS,
+   * LOVAGE_ALERT_WEBHOOK_TIMEOUT_MS); false, or `evaluate: false`, turns this
+   * gateway's evaluation off (the API still edits rules and sends tests).
+   */
+  alerts?: (AlertEvaluatorOptions & { evaluate?: boolean }) | false;
+  /** The once-a-minute queue depth sampler (queue history); false turns it off. */
+  queueSampler?: QueueSamplerOptions | false;
 }
 
 export interface Gateway {
@@ -147,6 +161,10 @@ export interface Gateway {
   celeryClusters: CeleryCluster[];
   /** The background pruning of old history, unless turned off. */
   retention: Retention | null;
+  /** The alert evaluator (started unless `alerts: false`). */
+  alerts: AlertEvaluator;
+  /** The queue depth sampler, when there is a broker to sample and it is not turned off. */
+  queueSampler: QueueSampler | null;
   close(): Promise<void>;
 }
 
@@ -158,6 +176,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   if ('adminPassword' in given) security.adminPassword = given.adminPassword;
   if ('metricsToken' in given) security.metricsToken = given.metricsToken;
   const host = options.host ?? '0.0.0.0';
+  // Read before the database opens, so a bad LOVAGE_ALERT_* value fails the start with nothing to close.
+  const { evaluate: evaluateOption, ...alertOptions } = options.alerts === false ? { evaluate: false } : (options.alerts ?? {});
+  const evaluateAlerts = evaluateOption !== false;
+  const alertConfig = loadAlertConfig();
   const database = await openDatabase({
     databaseUrl: options.databaseUrl,
     dataDir: options.dataDir,
@@ -197,6 +219,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     options.retention === false
       ? null
       : new Retention(database.prisma, logger.child({ component: 'retention' }), { ...loadRetentionConfig(), ...stripUndefined(options.retention ?? {}) });
+  const alerts = new AlertEvaluator(database.prisma, options.app ?? null, logger.child({ component: 'alerts' }), {
+    dashboardUrl: security.dashboardUrl,
+    ...alertConfig,
+    ...stripUndefined(alertOptions),
+  });
   const ingest = options.app
     ? new Ingest(options.app, database.prisma, logger.child({ component: 'ingest' }), { taskLogLimit: loadTaskLogLimit(), ...options.ingest })
     : null;
@@ -207,6 +234,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     (source, index) => new CeleryCluster(options.celery![index]!, source, database.prisma, logger.child({ component: 'celery-cluster', cluster: source.cluster }), options.celeryClusters),
   );
   const celeryActions = clusters.length > 0 ? new CeleryActions(clusters, database.prisma) : null;
+  const engineApp = options.app ?? null;
+  const queueSampler =
+    options.queueSampler === false || (!engineApp && !celeryActions)
+      ? null
+      : new QueueSampler(database.prisma, () => readQueueDepths(engineApp, celeryActions), logger.child({ component: 'queue-sampler' }), options.queueSampler);
+  const schedules = new ScheduleSources(options.app ?? null, options.celery ?? []);
   // The live feed and the metrics follow every source of committed batches alike.
   const sources = [...(ingest ? [ingest] : []), ...celery];
   const applied =
@@ -236,7 +269,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ingest,
     celery: clusters,
     celeryActions,
+    schedules,
     exposure: { host, metricsToken: security.metricsToken },
+    alerts: { evaluator: alerts, evaluating: evaluateAlerts },
   });
   // Flower's read endpoints (/api/workers, /api/tasks, /api/task/info|result/:id, /api/queues/length).
   await app.register(flowerReadPlugin, { prefix: FLOWER_READ_PREFIX, sessions, allowedOrigins: sameHostAliases(security.dashboardUrl), engine: options.app ?? null });
@@ -251,6 +286,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     trustProxy: security.trustProxy,
     workflows: options.workflows,
     celery: celeryActions,
+    schedules,
     ...(options.live ? { live: options.live } : {}),
   });
   const sweep = setInterval(() => {
@@ -276,6 +312,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     await fanout?.close();
     await operator.close();
     await app.close();
+    await schedules.close();
     await database.close();
     throw error;
   }
@@ -286,6 +323,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   logger.info({ url, database: database.kind }, 'gateway listening');
   for (const warning of await exposureWarnings(database.prisma, { host, metricsToken: security.metricsToken })) logger.warn({ code: warning.code }, warning.message);
   retention?.start();
+  if (evaluateAlerts) alerts.start();
+  queueSampler?.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -302,15 +341,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     celery,
     celeryClusters: clusters,
     retention,
+    alerts,
+    queueSampler,
     close() {
       closing ??= (async () => {
         clearInterval(sweep);
         await retention?.stop();
+        await alerts.stop();
+        await queueSampler?.stop();
         await ingest?.close();
         await closeCelery();
         await fanout?.close();
         await operator.close();
         await app.close();
+        await schedules.close();
         await database.close();
       })();
       return closing;

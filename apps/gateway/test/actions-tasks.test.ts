@@ -65,7 +65,7 @@ describe('task actions', () => {
     }
   });
 
-  postgresTest('retry: a failed task is sent again as a new task with the same name and args, linked both ways; a second retry is refused', async ({ postgres }) => {
+  postgresTest('retry: a failed or rejected task is sent again as a new task with the same name and args, linked both ways; a second retry is refused', async ({ postgres }) => {
     const stack = await startStack(postgres.url);
     try {
       const { gateway, producer } = stack;
@@ -97,14 +97,22 @@ describe('task actions', () => {
       expect((await errorOf(notRetriable)).code).toBe('TASK_NOT_RETRIABLE');
       expect((await operator.request('POST', '/api/v1/tasks/nope/retry')).status).toBe(404);
 
-      const entry = await gateway.prisma.auditLog.findFirst({ where: { action: 'task.retry', outcome: 'ok' } });
+      // A dead-lettered (REJECTED) task is retried like a failed one.
+      const rejected = await producer.sendTask('tests.reject', ['no']);
+      await taskInState(gateway, rejected.id, ['REJECTED']);
+      const fromRejected = await operator.request('POST', `/api/v1/tasks/${rejected.id}/retry`);
+      expect(fromRejected.status).toBe(201);
+      const rejectedAgain = await taskInState(gateway, ((await fromRejected.json()) as { retriedIntoId: string }).retriedIntoId, ['REJECTED']);
+      expect(rejectedAgain).toMatchObject({ name: 'tests.reject', args: ['no'], retriedFromId: rejected.id });
+
+      const entry = await gateway.prisma.auditLog.findFirst({ where: { action: 'task.retry', outcome: 'ok' }, orderBy: { id: 'asc' } });
       expect(entry).toMatchObject({ target: failed.id, params: { retriedIntoId } });
     } finally {
       await stack.close();
     }
   });
 
-  postgresTest('replay: a retry with edited args and kwargs runs them, linked both ways; a bad body is a 400 naming the field; a viewer gets 403; all audited', async ({ postgres }) => {
+  postgresTest('replay: a retry with edited args and kwargs runs them, linked both ways, from any finished task and more than once; a bad body is a 400 naming the field; a viewer gets 403; all audited', async ({ postgres }) => {
     const stack = await startStack(postgres.url);
     try {
       const { gateway, producer } = stack;
@@ -154,6 +162,31 @@ describe('task actions', () => {
         ['ok', null],
       ]);
       expect(audit.at(-1)?.params).toEqual({ args: ['edited'], retriedIntoId });
+
+      // Replays are not once-only: the original is replayed again and lists both, newest first;
+      // its retry link stays with the first re-run, so a plain retry is still refused.
+      const second = await operator.request('POST', `/api/v1/tasks/${failed.id}/retry`, { body: { args: ['again'] } });
+      expect(second.status).toBe(201);
+      const secondId = ((await second.json()) as { retriedIntoId: string }).retriedIntoId;
+      await taskInState(gateway, secondId, ['FAILURE']);
+      const original = (await (await viewer.request('GET', `/api/v1/tasks/${failed.id}`)).json()) as { task: { retriedIntoId: string; replays: { id: string }[] } };
+      expect(original.task.retriedIntoId).toBe(retriedIntoId);
+      expect(original.task.replays.map((replay) => replay.id)).toEqual([secondId, retriedIntoId]);
+      expect((await errorOf(await operator.request('POST', `/api/v1/tasks/${failed.id}/retry`))).code).toBe('ALREADY_RETRIED');
+
+      // Any finished task can be replayed, a successful one too (it keeps no retry link); an unfinished one cannot.
+      const done = await producer.sendTask('tests.add', [1, 1]);
+      await taskInState(gateway, done.id, ['SUCCESS']);
+      const fromSuccess = await operator.request('POST', `/api/v1/tasks/${done.id}/retry`, { body: { args: [20, 22] } });
+      expect(fromSuccess.status).toBe(201);
+      const sum = await taskInState(gateway, ((await fromSuccess.json()) as { retriedIntoId: string }).retriedIntoId, ['SUCCESS']);
+      expect(sum).toMatchObject({ resultPreview: '42', retriedFromId: done.id });
+      expect((await gateway.prisma.task.findUnique({ where: { id: done.id } }))?.retriedIntoId).toBeNull();
+      const waiting = await producer.sendTask('tests.add', [1, 2], { countdown: '1h' });
+      await taskInState(gateway, waiting.id, ['PENDING']);
+      const early = await operator.request('POST', `/api/v1/tasks/${waiting.id}/retry`, { body: { args: [1, 2] } });
+      expect(early.status).toBe(409);
+      expect((await errorOf(early)).code).toBe('TASK_NOT_FINISHED');
     } finally {
       await stack.close();
     }

@@ -3,13 +3,15 @@
 // Lovage app of its own). Each action is role-checked and audited like the
 // Lovage ones; what it did is checked where a person would see it.
 import { Redis } from 'ioredis';
+import { Lovage } from '@lovage/engine';
+import { deleteKeysWithPrefix, uniquePrefix } from '@lovage/test-support';
 import { startCeleryWorker, type CeleryWorker } from '@lovage/test-support/celery-worker';
 import { postgresTest } from '@lovage/test-support/postgres';
 import { cleanupPeer, peerConfig, runPythonJson } from '@lovage/test-support/python-peer';
 import { describe, expect } from 'vitest';
-import type { AuditPage, QueueList, TaskDetail, TaskDetailResponse, WorkerList } from '../src/api/schemas.js';
+import type { AuditPage, QueueList, ScheduleDetail, ScheduleList, TaskDetail, TaskDetailResponse, TaskPage, WorkerList } from '../src/api/schemas.js';
 import { loadConfig } from '../src/config.js';
-import { errorOf, signedIn, startGateway, type Client } from './support.js';
+import { connectLive, errorOf, signedIn, startGateway, type Client, type LiveSocket } from './support.js';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 
@@ -134,13 +136,14 @@ print(json.dumps({'id': sleep.delay(120).id}))
   );
 
   postgresTest(
-    'applies a Python task by name with JSON args and kwargs, retries a failed one from its result_extended args, shows and purges a queue',
+    'applies a Python task by name with JSON args and kwargs, retries a failed one from its result_extended args, shows a queue (live too) and purges it',
     async ({ postgres }) => {
       const config = peerConfig('gwapply', { resultExtended: true });
       const env = loadConfig({ LOVAGE_CELERY_BROKER_URL: `py=${config.brokerUrl}`, LOVAGE_CELERY_KEY_PREFIX: config.keyPrefix });
       const gateway = await startGateway(postgres.url, { celery: env.celery, celeryClusters: { statsIntervalMs: 0 } });
       const redis = new Redis(redisUrl);
       let worker: CeleryWorker | undefined;
+      let socket: LiveSocket | undefined;
       const ids: string[] = [];
       try {
         worker = await startCeleryWorker({ config, name: 'gwapply', events: true });
@@ -209,16 +212,109 @@ print(json.dumps({'id': sleep.delay(120).id}))
           return list.queues.find((q) => q.cluster === 'py' && q.name === config.queue)?.ready;
         };
         expect(await depth()).toBe(4);
+        // The live queues room carries the cluster's queues too (a gateway with no Lovage app of its own).
+        socket = await connectLive(gateway, operator);
+        const live: number[] = [];
+        socket.on('queues:update', ({ queues }) => {
+          const queue = queues.find((q) => q.cluster === 'py' && q.name === config.queue);
+          if (queue) live.push(queue.ready);
+        });
+        expect(await socket.timeout(5_000).emitWithAck('subscribe', { room: 'queues' })).toEqual({ ok: true, room: 'queues' });
+        await expect.poll(() => live.at(-1), { timeout: 30_000, interval: 100 }).toBe(4);
         expect((await operator.request('POST', `/api/v1/queues/${config.queue}/purge?cluster=py`)).status).toBe(403);
         const admin = await signedIn(gateway, 'admin');
         const purged = await admin.request('POST', `/api/v1/queues/${config.queue}/purge?cluster=py`);
         expect(await purged.json()).toEqual({ queue: config.queue, purged: 4, cluster: 'py' });
         expect(await depth()).toBe(0);
+        await expect.poll(() => live.at(-1), { timeout: 30_000, interval: 100 }).toBe(0);
         expect((await admin.request('POST', `/api/v1/queues/no-such-queue/purge?cluster=py`)).status).toBe(404);
       } finally {
+        socket?.close();
         await gateway.close();
         await worker?.stop(3_000);
         await cleanupPeer(redis, config, ids.map((id) => `celery-task-meta-${id}`));
+        redis.disconnect();
+      }
+    },
+    240_000,
+  );
+
+  postgresTest(
+    "shows and edits the schedules of the cluster's Lovage beat (protocol 'celery'): an edit reaches the beat, and Run now runs on the Python worker",
+    async ({ postgres }) => {
+      const config = peerConfig('gwbeat');
+      const beatPrefix = uniquePrefix('gw-celery-beat');
+      const env = loadConfig({ LOVAGE_CELERY_BROKER_URL: `py=${config.brokerUrl}`, LOVAGE_CELERY_KEY_PREFIX: config.keyPrefix, LOVAGE_CELERY_BEAT_PREFIX: beatPrefix });
+      const gateway = await startGateway(postgres.url, { celery: env.celery, celeryClusters: { statsIntervalMs: 0 } });
+      // The cluster's beat: Lovage in Celery mode, declaring one schedule in code (hourly, so only Run now fires it here).
+      const beatApp = new Lovage({
+        protocol: 'celery',
+        broker: config.brokerUrl,
+        celeryKeyPrefix: config.keyPrefix,
+        defaultQueue: config.queue,
+        prefix: beatPrefix,
+        logLevel: 'silent',
+        beatSchedule: { 'py-describe': { task: 'peer.describe', schedule: '1h', args: ['from beat'], queue: config.queue } },
+      });
+      const beat = beatApp.beat();
+      const redis = new Redis(redisUrl);
+      let worker: CeleryWorker | undefined;
+      const ids: string[] = [];
+      try {
+        await beat.start();
+        worker = await startCeleryWorker({ config, name: 'gwbeat', events: true });
+        const viewer = await signedIn(gateway, 'viewer');
+        const operator = await signedIn(gateway, 'operator');
+
+        const list = (await (await viewer.request('GET', '/api/v1/schedules')).json()) as ScheduleList;
+        expect(list.available).toBe(true);
+        expect(list.schedules).toEqual([expect.objectContaining({ name: 'py-describe', task: 'peer.describe', source: 'code', cluster: 'py', args: ['from beat'] })]);
+        const detail = (await (await viewer.request('GET', '/api/v1/schedules/py-describe?cluster=py')).json()) as ScheduleDetail;
+        expect(detail.schedule).toMatchObject({ name: 'py-describe', cluster: 'py' });
+        expect(detail.nextRuns).toHaveLength(5);
+        // This gateway has no app of its own, and watches no cluster named "nope".
+        expect((await errorOf(await viewer.request('GET', '/api/v1/schedules/py-describe'))).code).toBe('NO_ENGINE');
+        expect((await viewer.request('GET', '/api/v1/schedules/py-describe?cluster=nope')).status).toBe(404);
+
+        const edit = { task: 'peer.describe', schedule: '1h', args: ['edited'], queue: config.queue, version: detail.schedule.version };
+        expect((await viewer.request('PUT', '/api/v1/schedules/py-describe?cluster=py', { body: edit })).status).toBe(403);
+        const edited = await operator.request('PUT', '/api/v1/schedules/py-describe?cluster=py', { body: edit });
+        expect(edited.status).toBe(200);
+        expect(((await edited.json()) as { schedule: { cluster: string | null } }).schedule.cluster).toBe('py');
+        // The beat reads the same store.
+        expect((await beatApp.schedules.get('py-describe'))?.args).toEqual(['edited']);
+
+        // Run now: the beat leader sends it as a protocol v2 message, the Python worker runs it, its events show it.
+        expect((await operator.request('POST', '/api/v1/schedules/py-describe/run?cluster=py')).status).toBe(202);
+        await expect
+          .poll(
+            async () => {
+              const page = (await (await viewer.request('GET', '/api/v1/tasks?name=peer.describe&cluster=py')).json()) as TaskPage;
+              ids.push(...page.tasks.map((task) => task.id));
+              return page.tasks.map((task) => [task.state, task.args]);
+            },
+            { timeout: 60_000, interval: 250 },
+          )
+          .toContainEqual(['SUCCESS', "['edited']"]);
+
+        const paused = await operator.request('POST', '/api/v1/schedules/py-describe/disable?cluster=py', { body: {} });
+        expect(paused.status).toBe(200);
+        expect((await beatApp.schedules.get('py-describe'))?.enabled).toBe(false);
+        // Audited with the cluster whose beat was edited.
+        const audit = (await (await (await signedIn(gateway, 'admin')).request('GET', '/api/v1/audit?limit=50')).json()) as AuditPage;
+        const edits = audit.entries.filter((entry) => entry.action.startsWith('schedule.') && entry.outcome === 'ok');
+        expect(edits.map((entry) => [entry.action, entry.target, (entry.params as { cluster?: string } | null)?.cluster]).sort()).toEqual([
+          ['schedule.disable', 'py-describe', 'py'],
+          ['schedule.run', 'py-describe', 'py'],
+          ['schedule.update', 'py-describe', 'py'],
+        ]);
+      } finally {
+        await beat.close();
+        await gateway.close();
+        await worker?.stop(3_000);
+        await beatApp.close();
+        await deleteKeysWithPrefix(redis, beatPrefix);
+        await cleanupPeer(redis, config, [...new Set(ids)].map((id) => `celery-task-meta-${id}`));
         redis.disconnect();
       }
     },

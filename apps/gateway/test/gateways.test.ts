@@ -6,28 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { Lovage } from '@lovage/engine';
 import { postgresTest } from '@lovage/test-support/postgres';
 import { testRedisUrl } from '@lovage/test-support';
-import { io, type Socket } from 'socket.io-client';
 import { describe, expect } from 'vitest';
-import type { LiveClientEvents, LiveServerEvents } from '../src/live/schemas.js';
-import type { Gateway } from '../src/server.js';
 import { startStack, until } from './actions-support.js';
 import { groundTruthMatches } from './ingest-support.js';
-import { signedIn, startGateway, type Client } from './support.js';
-
-type LiveSocket = Socket<LiveServerEvents, LiveClientEvents>;
-
-function connect(gateway: Gateway, client: Client): Promise<LiveSocket> {
-  const socket: LiveSocket = io(gateway.url, {
-    path: '/socket.io',
-    transports: ['websocket'],
-    extraHeaders: { cookie: [...client.cookies].map(([name, value]) => `${name}=${value}`).join('; ') },
-    reconnection: false,
-  });
-  return new Promise((resolve, reject) => {
-    socket.on('connect', () => resolve(socket));
-    socket.on('connect_error', reject);
-  });
-}
+import { connectLive, signedIn, startGateway, type LiveSocket } from './support.js';
 
 describe('several gateways', () => {
   postgresTest('share the ingest through the consumer group, and each live feed shows the batches the other applied', async ({ postgres }) => {
@@ -41,7 +23,7 @@ describe('several gateways', () => {
       await stack.startWorker({ concurrency: 8 });
       const latestOn = [new Map<string, string>(), new Map<string, string>()];
       for (const [index, gateway] of [stack.gateway, gatewayB].entries()) {
-        const socket = await connect(gateway, await signedIn(gateway, 'viewer'));
+        const socket = await connectLive(gateway, await signedIn(gateway, 'viewer'));
         sockets.push(socket);
         await socket.timeout(5_000).emitWithAck('subscribe', { room: 'tasks' });
         socket.on('tasks:update', ({ tasks }) => {
@@ -83,7 +65,7 @@ describe('several gateways', () => {
     try {
       const operatorOnA = await signedIn(stack.gateway, 'operator');
       const viewerOnB = await signedIn(gatewayB, 'viewer');
-      socket = await connect(gatewayB, viewerOnB);
+      socket = await connectLive(gatewayB, viewerOnB);
       await socket.timeout(5_000).emitWithAck('subscribe', { room: 'jobs' });
       const seenLive = new Map<string, string>();
       socket.on('jobs:update', ({ jobs }) => {

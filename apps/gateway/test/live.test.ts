@@ -276,7 +276,7 @@ describe('live feed', () => {
       socket.on('queues:update', (update) => queues.push(update.queues));
       socket.on('schedules:update', (update) => {
         schedules.push(...update.schedules.map((schedule) => `${schedule.name}@${schedule.version}`));
-        removed.push(...update.removed);
+        removed.push(...update.removed.map((schedule) => `${schedule.name}@${schedule.cluster ?? 'own'}`));
       });
       socket.on('jobs:update', (update) => jobs.push(...update.jobs));
 
@@ -291,7 +291,7 @@ describe('live feed', () => {
       expect(created.status).toBe(201);
       await until(() => schedules.includes('live-sched@1'), 'schedule on the socket');
       await operator.request('DELETE', '/api/v1/schedules/live-sched');
-      await until(() => removed.includes('live-sched'), 'schedule removal on the socket');
+      await until(() => removed.includes('live-sched@own'), 'schedule removal on the socket');
 
       const failed = await producer.sendTask('tests.fail', ['x']);
       await taskInState(gateway, failed.id, ['FAILURE']);

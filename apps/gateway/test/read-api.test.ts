@@ -5,6 +5,7 @@ import { postgresTest } from '@lovage/test-support/postgres';
 import { describe, expect } from 'vitest';
 import type { TaskDetail, TaskFacets, TaskPage, TaskSummary, Throughput, Overview, WorkerDetail, WorkerList, QueueList, DeadLetterList, ScheduleList, ScheduleDetail } from '../src/api/schemas.js';
 import { applyBatch } from '../src/ingest/apply-batch.js';
+import { bucketOf, emptyHistogram } from '../src/ingest/runtime-histogram.js';
 import type { Gateway } from '../src/server.js';
 import { engineHarness, producer } from './ingest-support.js';
 import { Client, errorOf, signedIn, startGateway } from './support.js';
@@ -305,8 +306,8 @@ describe('read API', () => {
     }
   });
 
-  postgresTest('gives throughput per minute with failure rate and runtime percentiles, and an overview', async ({ postgres }) => {
-    await withSeededGateway(postgres.url, async (_gateway, viewer) => {
+  postgresTest('gives throughput per minute with failure rate and runtime percentiles, and an overview, reading hourly rollups where minutes are gone', async ({ postgres }) => {
+    await withSeededGateway(postgres.url, async (gateway, viewer) => {
       const series = await getJson<Throughput>(viewer, '/api/v1/metrics/throughput?window=1h');
       expect(series.bucketSeconds).toBe(60);
       expect(series.points).toHaveLength(60);
@@ -329,6 +330,32 @@ describe('read API', () => {
       // Without an engine app there is no broker to ask and no ingest.
       expect(overview.queues).toBeNull();
       expect(overview.ingest).toBeNull();
+
+      // Past the metric retention only hourly rollups are left: the series reads them with the
+      // minutes, as one. (One rollup 3 h old: a deployment with LOVAGE_METRICS_RETENTION=1h.)
+      const DAY = 86_400_000;
+      const hourOf = (ms: number) => new Date(Math.floor(ms / 3_600_000) * 3_600_000);
+      const ran = (seconds: number, count: number) => emptyHistogram().map((n, bin) => (bin === bucketOf(seconds) ? count : n));
+      await gateway.prisma.metricBucketHourly.createMany({
+        data: [
+          { hour: hourOf(NOW - 3 * 3_600_000), taskName: 'mail.send', queue: 'mail', received: 4, started: 4, failed: 4, runtimeMax: 1, runtimeHistogram: ran(1, 4) },
+          { hour: hourOf(NOW - 100 * DAY), taskName: 'mail.send', queue: 'mail', received: 7, started: 7, succeeded: 5, failed: 2, runtimeMax: 0.4, runtimeHistogram: ran(0.3, 7) },
+          { hour: hourOf(NOW - 200 * DAY), taskName: 'report.build', queue: 'default', received: 3, started: 3, succeeded: 3, runtimeMax: 0.1, runtimeHistogram: ran(0.1, 3) },
+        ],
+      });
+      const year = await getJson<Throughput>(viewer, '/api/v1/metrics/throughput?window=365d');
+      expect(year.bucketSeconds).toBe(DAY / 1_000);
+      expect(year.points).toHaveLength(365);
+      expect(year.totals).toMatchObject({ received: 74, started: 78, succeeded: 60, failed: 14, retried: 4 });
+      const dayOf = (series: Throughput, ms: number) => series.points.find((point) => Date.parse(point.at) <= ms && ms < Date.parse(point.at) + series.bucketSeconds * 1_000);
+      expect(dayOf(year, NOW - 100 * DAY)).toMatchObject({ received: 7, succeeded: 5, failed: 2, runtimeP50: 0.4, runtimeMax: 0.4 });
+      expect(dayOf(year, NOW - 200 * DAY)).toMatchObject({ received: 3, succeeded: 3, failed: 0, runtimeMax: 0.1 });
+      const quarter = await getJson<Throughput>(viewer, '/api/v1/metrics/throughput?window=90d&name=mail.send');
+      expect(quarter.bucketSeconds).toBe(6 * 3_600);
+      expect(quarter.totals).toMatchObject({ succeeded: 17, failed: 7 });
+      const withRollup = await getJson<Overview>(viewer, '/api/v1/overview');
+      expect(withRollup.last24h).toMatchObject({ succeeded: 52, failed: 12 });
+      expect(withRollup.topFailing[0]).toMatchObject({ name: 'mail.send', failed: 7 });
     });
   });
 });

@@ -1,6 +1,11 @@
 // Test helpers: a gateway on a fresh Postgres database, and an HTTP client that
 // keeps cookies like a browser and echoes the CSRF cookie like the dashboard.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import pino from 'pino';
+import { io, type Socket } from 'socket.io-client';
+import type { LiveClientEvents, LiveServerEvents } from '../src/live/schemas.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../src/server.js';
 
 export const ADMIN = { email: 'admin@example.com', password: 'admin-password-123' };
@@ -85,4 +90,42 @@ export async function signedIn(gateway: Gateway, role: 'viewer' | 'operator' | '
 export async function errorOf(response: Response): Promise<{ code: string; message: string; field?: string }> {
   const body = (await response.json()) as { error: { code: string; message: string; field?: string } };
   return body.error;
+}
+
+export type LiveSocket = Socket<LiveServerEvents, LiveClientEvents>;
+
+/** A socket.io client of the gateway's live feed, signed in with the client's session cookie. */
+export function connectLive(gateway: Gateway, client: Client): Promise<LiveSocket> {
+  const socket: LiveSocket = io(gateway.url, {
+    path: '/socket.io',
+    transports: ['websocket'],
+    extraHeaders: { cookie: [...client.cookies].map(([name, value]) => `${name}=${value}`).join('; ') },
+    reconnection: false,
+  });
+  return new Promise((resolve, reject) => {
+    socket.on('connect', () => resolve(socket));
+    socket.on('connect_error', reject);
+  });
+}
+
+const gatewayFixture = fileURLToPath(new URL('./fixtures/gateway-process.ts', import.meta.url));
+
+/**
+ * Starts fixtures/gateway-process.ts (its arguments are documented there) with `env`
+ * added to the environment, and resolves with its URL once it listens. The child goes
+ * into `children`, for the test to stop (or kill) by its pid.
+ */
+export function gatewayProcess(args: string[], children: ChildProcess[], env: Record<string, string> = {}): Promise<string> {
+  // Node with tsx's loader, so the pid is the gateway's own.
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@lovage/source', gatewayFixture, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (line.startsWith('{"url"')) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.once('exit', (code) => reject(new Error(`gateway process exited (${code}) before listening`)));
+  });
 }

@@ -47,3 +47,10 @@ def describe(*args, **kwargs):
         'arg_types': [type(a).__name__ for a in args],
         'kwarg_types': {k: type(v).__name__ for k, v in kwargs.items()},
     }
+
+
+@app.task(name='peer.trace_headers', bind=True)
+def trace_headers(self):
+    """Returns the trace context headers the request carries, read the way
+    OpenTelemetry's Celery instrumentation reads them (request attributes)."""
+    return {name: getattr(self.request, name, None) for name in ('traceparent', 'tracestate')}

@@ -2,17 +2,16 @@
 
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
-import { memo, useEffect, useId, useMemo, useState, type ReactNode } from 'react';
-import { chartColors, TimeChart, type Series } from '@/components/charts';
+import { memo, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { chartColors, depthSeries, percentileSeries, TimeChart, type Series } from '@/components/charts';
 import { Card } from '@/components/ui/card';
 import { CompactTable } from '@/components/ui/data-table';
-import { Select } from '@/components/ui/input';
-import { Label } from '@/components/ui/label';
+import { perStep, WindowPicker } from '@/components/window-picker';
 import { ErrorState, Skeleton } from '@/components/ui/states';
 import { api } from '@/lib/api-client';
 import { formatCount, formatPercent, formatSeconds, plural } from '@/lib/format';
 import { createBatcher, useLiveRoom, type LivePayload } from '@/lib/live';
-import { paths, throughputWindows, type Overview, type Throughput, type ThroughputWindow } from '@/lib/monitor';
+import { paths, type Overview, type Throughput, type ThroughputWindow } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { useSocketState } from '@/lib/socket';
 
@@ -31,15 +30,6 @@ function Stat({ label, value, hint }: { label: string; value: ReactNode; hint?: 
   );
 }
 
-const windowLabels: Record<ThroughputWindow, string> = {
-  '15m': 'Last 15 minutes',
-  '1h': 'Last hour',
-  '6h': 'Last 6 hours',
-  '24h': 'Last 24 hours',
-  '7d': 'Last 7 days',
-  '30d': 'Last 30 days',
-};
-
 const throughputSeries: readonly Series[] = [
   { key: 'succeeded', label: 'Succeeded', color: chartColors.succeeded },
   { key: 'failed', label: 'Failed', color: chartColors.failed },
@@ -47,16 +37,6 @@ const throughputSeries: readonly Series[] = [
   { key: 'revoked', label: 'Revoked', color: chartColors.revoked },
 ];
 const failureRateSeries: readonly Series[] = [{ key: 'failureRate', label: 'Failure rate', color: chartColors.failed }];
-const runtimeSeries: readonly Series[] = [
-  { key: 'p50', label: 'p50', color: chartColors.teal },
-  { key: 'p95', label: 'p95', color: chartColors.blue },
-  { key: 'p99', label: 'p99', color: chartColors.revoked },
-];
-const depthSeries: readonly Series[] = [
-  { key: 'ready', label: 'Ready', color: chartColors.blue },
-  { key: 'delayed', label: 'Delayed', color: chartColors.retried },
-  { key: 'reserved', label: 'Reserved', color: chartColors.teal },
-];
 const workersSeries: readonly Series[] = [{ key: 'workers', label: 'Online', color: chartColors.succeeded }];
 const formatRate = (value: number): string => `${value.toFixed(Number.isInteger(value) || value >= 10 ? 0 : 1)} %`;
 const formatWhole = (value: number): string => value.toFixed(0);
@@ -130,17 +110,16 @@ const ThroughputCharts = memo(function ThroughputCharts({ throughput }: { throug
       })),
     [throughput.points],
   );
-  const minutes = throughput.bucketSeconds / 60;
   return (
     <>
       <Card title="Throughput" wide>
-        <TimeChart title={`Tasks per ${minutes === 1 ? 'minute' : `${minutes} minutes`} by outcome`} kind="area" stacked data={points} series={throughputSeries} />
+        <TimeChart title={`Tasks ${perStep(throughput.bucketSeconds)} by outcome`} kind="area" stacked data={points} series={throughputSeries} />
       </Card>
       <Card title="Failure rate">
         <TimeChart title="Failed / (succeeded + failed)" data={points} series={failureRateSeries} formatValue={formatRate} />
       </Card>
       <Card title="Runtime">
-        <TimeChart title="Runtime percentiles" data={points} series={runtimeSeries} formatValue={formatSeconds} />
+        <TimeChart title="Runtime percentiles" data={points} series={percentileSeries} formatValue={formatSeconds} />
       </Card>
     </>
   );
@@ -242,7 +221,6 @@ const IngestCard = memo(function IngestCard({ ingest }: { ingest: Overview['inge
 });
 
 export function OverviewView() {
-  const id = useId();
   const queryClient = useQueryClient();
   const [range, setRange] = useState<ThroughputWindow>('1h');
   const socketState = useSocketState();
@@ -298,16 +276,7 @@ export function OverviewView() {
       <SummaryStats lastHour={data.lastHour} last24h={data.last24h} workers={data.workers} queues={data.queues} />
 
       <div className="flex flex-wrap items-end gap-3">
-        <div>
-          <Label htmlFor={`${id}-window`}>Window</Label>
-          <Select id={`${id}-window`} value={range} onChange={(event) => setRange(event.target.value as ThroughputWindow)}>
-            {throughputWindows.map((value) => (
-              <option key={value} value={value}>
-                {windowLabels[value]}
-              </option>
-            ))}
-          </Select>
-        </div>
+        <WindowPicker value={range} onChange={setRange} />
         <p className="pb-2 text-sm text-ink-muted">
           {formatCount(data.tasks.stored)} tasks stored · {formatCount(data.tasks.started)} running ·{' '}
           {formatCount(data.tasks.pending + data.tasks.received)} waiting · {formatCount(data.tasks.retry)} waiting to retry

@@ -152,6 +152,7 @@ export function FormDialog({
   onSubmit,
   onCancel,
   busy = false,
+  wide = false,
 }: {
   open: boolean;
   title: string;
@@ -161,9 +162,11 @@ export function FormDialog({
   onSubmit: () => void;
   onCancel: () => void;
   busy?: boolean;
+  /** A form of several fields. */
+  wide?: boolean;
 }) {
   return (
-    <Modal open={open} title={title} description={description} onCancel={onCancel}>
+    <Modal open={open} title={title} description={description} onCancel={onCancel} wide={wide}>
       {() => (
         <form
           className="mt-4"

@@ -11,6 +11,7 @@ import type { EventLog } from '../events/event-log.js';
 import type { ResultBackend } from '../result/backend.js';
 import type { Broker } from '../worker/broker.js';
 import type { WorkflowStore } from '../canvas/workflow-store.js';
+import type { QueueGate } from './queue-gate.js';
 
 export interface Ports {
   broker: Broker;
@@ -40,7 +41,13 @@ const PORT_INFO: Record<PortName, { label: string; option: 'broker' | 'backend' 
  * call and returns the same instance afterwards; `close()` closes every port
  * it built and the connections they share.
  */
-export type Adapter = { readonly kind: string; readonly url: string; close(): Promise<void> } & {
+export type Adapter = {
+  readonly kind: string;
+  readonly url: string;
+  close(): Promise<void>;
+  /** Pause flags and concurrency slots for a broker that keeps neither (amqp://), on a store that can (redis://, memory://). */
+  readonly queueGate?: () => QueueGate;
+} & {
   readonly [P in PortName]?: () => Ports[P];
 };
 

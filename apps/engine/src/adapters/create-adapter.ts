@@ -8,11 +8,12 @@ import { lovageCodec, type MessageCodec } from '../task/message-codec.js';
 import type { Adapter } from './adapter.js';
 import { createAmqpAdapter } from './amqp/amqp-adapter.js';
 import { createCeleryAdapter, type CeleryAdapterOptions } from './celery/celery-adapter.js';
+import { createCeleryAmqpAdapter } from './celery-amqp/celery-amqp-adapter.js';
 import { CeleryMessageCodec } from './celery/celery-message-codec.js';
 import { createMemoryAdapter } from './memory/memory-adapter.js';
 import { createRedisAdapter } from './redis/redis-adapter.js';
 
-export type Protocol = { protocol: 'lovage' } | ({ protocol: 'celery' } & CeleryAdapterOptions);
+export type Protocol = { protocol: 'lovage' } | ({ protocol: 'celery'; storeUrl?: string | undefined } & CeleryAdapterOptions);
 
 /**
  * `option` names the setting the URL came from (for the error on an unknown
@@ -32,9 +33,11 @@ export function createAdapter(
 ): Adapter {
   const role = option === 'broker' ? 'broker' : 'result backend';
   if (protocol.protocol === 'celery') {
+    // Celery on RabbitMQ: Celery's exchanges and queues, results and the rest on the `backend` Redis.
+    if (/^amqps?:\/\//.test(url) && option === 'broker') return createCeleryAmqpAdapter(url, protocol.storeUrl, prefix, logger, role, store);
     if (!/^(redis|rediss|redis\+sentinel):\/\//.test(url)) {
       throw new ConfigError(
-        `${option}: protocol 'celery' needs a redis://, rediss:// or redis+sentinel:// URL (kombu's Redis layout lives on one server), got ${JSON.stringify(url)}`,
+        `${option}: protocol 'celery' needs a redis://, rediss:// or redis+sentinel:// URL (kombu's Redis layout lives on one server; amqp:// and amqps:// for \`broker\` only), got ${JSON.stringify(url)}`,
       );
     }
     return createCeleryAdapter(url, prefix, logger, role, protocol);

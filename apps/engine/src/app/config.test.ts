@@ -17,6 +17,14 @@ describe('configuration', () => {
     expect(() => resolveConfig({ broker: 'kafka://x' })).toThrow(/broker: .*"kafka:\/\/x"/);
     expect(() => resolveConfig(optionsFromEnv('APP', {}, { APP_RESULT_EXPIRES: 'soon' }))).toThrow(/resultExpires: .*"soon"/);
   });
+  it("bounds the event stream at 256 MiB unless eventsMaxBytes (LOVAGE_EVENTS_MAX_BYTES) says otherwise, in bytes or with a unit", () => {
+    expect(resolveConfig({}).eventsMaxBytes).toBe(256 * 1_024 ** 2);
+    expect(resolveConfig(optionsFromEnv('LOVAGE', {}, { LOVAGE_EVENTS_MAX_BYTES: '1.5gb' })).eventsMaxBytes).toBe(1.5 * 1_024 ** 3);
+    expect(resolveConfig(optionsFromEnv('LOVAGE', {}, { LOVAGE_EVENTS_MAX_BYTES: '100000' })).eventsMaxBytes).toBe(100_000);
+    expect(resolveConfig({ eventsMaxBytes: '512KB' }).eventsMaxBytes).toBe(524_288);
+    expect(() => resolveConfig({ eventsMaxBytes: 'lots' as never })).toThrow(/eventsMaxBytes: .*'256mb'.*"lots"/);
+    expect(() => resolveConfig({ eventsMaxBytes: 1_000 })).toThrow(/eventsMaxBytes: must be at least 64kb/);
+  });
   it('takes amqp:// and amqps:// brokers beside a redis:// or memory:// backend, and names `backend` when it is missing', () => {
     expect(resolveConfig({ broker: 'amqp://guest:guest@rabbit:5672', backend: 'redis://h:6379/0' })).toMatchObject({ broker: 'amqp://guest:guest@rabbit:5672', backend: 'redis://h:6379/0' });
     expect(resolveConfig({ broker: 'amqps://rabbit', backend: 'memory://' })).toMatchObject({ backend: 'memory://' });

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { toMs, type Duration } from '../time/duration.js';
+import { toBytes, type ByteSize } from './byte-size.js';
 import type { Logger, LogLevel } from './logger.js';
 
 export interface LovageOptions {
@@ -46,8 +47,13 @@ export interface LovageOptions {
   beatSchedule?: Record<string, unknown>;
   /** Emit task, worker and beat events to the event stream. Default true. */
   events?: boolean;
-  /** Approximate bound of the event stream (MAXLEN ~). Default 1,000,000. */
+  /** Approximate bound of the event stream in entries (MAXLEN ~). Default 1,000,000. */
   eventsMaxLen?: number;
+  /**
+   * Approximate bound of the event stream in bytes: each process trims to as many
+   * entries as fit, at the average size of the entries it appends. Default '256mb'.
+   */
+  eventsMaxBytes?: ByteSize;
   /** How long events are buffered before one batched append. Default 5 ms; 0: at the end of the current event-loop turn (stricter ordering, costlier). */
   eventsFlushInterval?: Duration;
   /** How often workers publish a heartbeat. Default '2s'. A worker is offline after two missed intervals plus a margin. */
@@ -72,19 +78,23 @@ export interface ResolvedConfig {
   beatSchedule: Record<string, unknown>;
   events: boolean;
   eventsMaxLen: number;
+  eventsMaxBytes: number;
   eventsFlushIntervalMs: number;
   heartbeatIntervalMs: number;
 }
 
-const duration = (field: string) =>
+/** A number, or a string with a unit that `convert` reads; its error message becomes the issue. */
+const withUnit = (field: string, convert: (value: number | string, field: string) => number) =>
   z.union([z.number(), z.string()]).transform((v, ctx) => {
     try {
-      return toMs(v, field);
+      return convert(v, field);
     } catch (err) {
       ctx.addIssue({ code: 'custom', message: (err as Error).message });
       return z.NEVER;
     }
   });
+const duration = (field: string) => withUnit(field, toMs);
+const byteSize = (field: string) => withUnit(field, toBytes);
 
 const boolFromEnv = z.union([
   z.boolean(),
@@ -118,6 +128,9 @@ const schema = z.object({
   beatSchedule: z.record(z.string(), z.unknown()).default({}),
   events: boolFromEnv.default(true),
   eventsMaxLen: z.coerce.number().int().min(100).default(1_000_000),
+  eventsMaxBytes: byteSize('eventsMaxBytes')
+    .refine((bytes) => bytes >= 65_536, 'must be at least 64kb')
+    .default(256 * 1_024 ** 2),
   eventsFlushInterval: duration('eventsFlushInterval').default(5),
   heartbeatInterval: duration('heartbeatInterval').default(2_000),
 });
@@ -138,12 +151,19 @@ export function resolveConfig(options: LovageOptions | RawOptions): ResolvedConf
   if (celery) {
     for (const option of ['broker', 'backend'] as const) {
       const value = o[option];
+      // Celery on RabbitMQ: Celery's exchanges and queues on the broker, results on a Redis `backend`.
+      if (option === 'broker' && value !== undefined && /^amqps?:\/\//.test(value)) continue;
       if (value !== undefined && !/^(redis|rediss|redis\+sentinel):\/\//.test(value)) {
         throw new ConfigError(
           `${option}: protocol 'celery' speaks kombu's layout on a single Redis server (redis://, rediss:// or redis+sentinel://); ${JSON.stringify(value)} cannot carry it${option === 'broker' && value === 'memory://' ? ' (memory:// is the default: set `broker`)' : ''}`,
         );
       }
     }
+  }
+  if (celery && /^amqps?:\/\//.test(o.broker) && o.backend === undefined) {
+    throw new ConfigError(
+      `backend: protocol 'celery' on an amqp:// broker keeps results in Celery's Redis result backend; set \`backend\` to a redis:// URL (got none)`,
+    );
   }
   // RabbitMQ carries the queues only: results, revocations, rate limits, schedules and workflows need a store beside it.
   if (/^amqps?:\/\//.test(o.broker) && o.backend === undefined && !celery) {
@@ -170,6 +190,7 @@ export function resolveConfig(options: LovageOptions | RawOptions): ResolvedConf
     beatSchedule: o.beatSchedule,
     events: o.events,
     eventsMaxLen: o.eventsMaxLen,
+    eventsMaxBytes: o.eventsMaxBytes,
     eventsFlushIntervalMs: o.eventsFlushInterval,
     heartbeatIntervalMs: o.heartbeatInterval,
   };
@@ -192,6 +213,7 @@ const envNames: Record<string, string> = {
   logLevel: 'LOG_LEVEL',
   events: 'EVENTS',
   eventsMaxLen: 'EVENTS_MAX_LEN',
+  eventsMaxBytes: 'EVENTS_MAX_BYTES',
   heartbeatInterval: 'HEARTBEAT_INTERVAL',
 };
 

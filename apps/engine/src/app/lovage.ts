@@ -23,6 +23,7 @@ import type { WorkflowStore } from '../canvas/workflow-store.js';
 import { Workflows } from '../canvas/workflows.js';
 import type { ResultBackend } from '../result/backend.js';
 import type { TaskMessage } from '../task/message.js';
+import { endSends, startSends, traceIdOf } from '../tracing/tracing.js';
 import type { MessageCodec } from '../task/message-codec.js';
 import { buildMessage, Task, type ApplyOptions, type TaskHandler, type TaskHost, type TaskOptions } from '../task/task.js';
 import type { Broker, OutgoingMessage } from '../worker/broker.js';
@@ -65,7 +66,12 @@ export class Lovage implements TaskHost, ResultHost, WorkerHost {
       resultExpiresMs: this.config.resultExpiresMs,
     });
     this.events = new Events(
-      { enabled: this.config.events, maxLen: this.config.eventsMaxLen, flushMs: this.config.eventsFlushIntervalMs },
+      {
+        enabled: this.config.events,
+        maxLen: this.config.eventsMaxLen,
+        maxBytes: this.config.eventsMaxBytes,
+        flushMs: this.config.eventsFlushIntervalMs,
+      },
       { log: () => this.eventLog(), logger: this.logger, hostname: () => this.hostname() },
     );
     this.queues = new Queues(() => this.broker());
@@ -113,7 +119,7 @@ export class Lovage implements TaskHost, ResultHost, WorkerHost {
   /** task-sent, buffered and appended with the next batch: no extra round trip per delay(). */
   private emitSent(m: TaskMessage): void {
     if (!this.config.events) return;
-    this.events.app.emit({ type: 'task-sent', ...taskEventFields(m), priority: m.priority, args: preview(m.args) });
+    this.events.app.emit({ type: 'task-sent', ...taskEventFields(m), priority: m.priority, args: preview(m.args), traceId: traceIdOf(m.headers) });
   }
 
   /** Like `new Lovage()`, reading unset options from `<namespace>_*` environment variables. */
@@ -126,7 +132,7 @@ export class Lovage implements TaskHost, ResultHost, WorkerHost {
     const c = this.config;
     const protocol: Protocol =
       c.protocol === 'celery'
-        ? { protocol: 'celery', keyPrefix: c.celeryKeyPrefix, visibilityTimeoutMs: c.visibilityTimeoutMs }
+        ? { protocol: 'celery', keyPrefix: c.celeryKeyPrefix, visibilityTimeoutMs: c.visibilityTimeoutMs, storeUrl: c.backend === c.broker ? undefined : c.backend }
         : { protocol: 'lovage' };
     // An adapter that keeps only some state (amqp://) finds the rest in the backend URL's adapter.
     const store = option === 'broker' ? () => this.storeAdapter() : undefined;
@@ -235,21 +241,49 @@ export class Lovage implements TaskHost, ResultHost, WorkerHost {
   }
 
   async publish<R>(message: TaskMessage): Promise<AsyncResult<R>> {
-    await this.broker().enqueue(this.toOutgoing(message));
+    // The `send` span (OpenTelemetry installed), its context written into the headers before encoding.
+    const spans = startSends([message]);
+    try {
+      await this.broker().enqueue(this.toOutgoing(message));
+    } catch (err) {
+      endSends(spans, err);
+      throw err;
+    }
+    endSends(spans);
     this.emitSent(message);
     return new AsyncResult<R>(message.id, this);
   }
 
   async publishBulk<R>(messages: TaskMessage[]): Promise<AsyncResult<R>[]> {
-    await this.broker().enqueueBulk(messages.map((m) => this.toOutgoing(m)));
+    // One `send` span per message (OpenTelemetry installed), its context written into the headers before encoding.
+    const spans = startSends(messages);
+    try {
+      await this.broker().enqueueBulk(messages.map((m) => this.toOutgoing(m)));
+    } catch (err) {
+      endSends(spans, err);
+      throw err;
+    }
+    endSends(spans);
     for (const m of messages) this.emitSent(m);
     return messages.map((m) => new AsyncResult<R>(m.id, this));
   }
 
   /** Publishes an already-built message body (used by the outbox relay). */
   async publishRaw(message: TaskMessage): Promise<void> {
-    await this.broker().enqueue(this.toOutgoing(message));
+    await this.enqueueOne(message);
     this.emitSent(message);
+  }
+
+  /** Enqueues one message under its `send` span (OpenTelemetry installed). */
+  private async enqueueOne(message: TaskMessage): Promise<void> {
+    const spans = startSends([message]);
+    try {
+      await this.broker().enqueue(this.toOutgoing(message));
+    } catch (err) {
+      endSends(spans, err);
+      throw err;
+    }
+    endSends(spans);
   }
 
   asyncResult<R = unknown>(id: string): AsyncResult<R> {

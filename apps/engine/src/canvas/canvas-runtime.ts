@@ -19,6 +19,7 @@ import { AsyncResult, type ResultHost } from '../result/async-result.js';
 import { errorToRemote, type RemoteError, type ResultRecord } from '../result/record.js';
 import { currentTaskOrUndefined } from '../task/context.js';
 import type { TaskMessage } from '../task/message.js';
+import { inApplySpan, injectActive } from '../tracing/tracing.js';
 import type { MessageCodec } from '../task/message-codec.js';
 import { GroupResult } from './group-result.js';
 import { assignIds, firstTaskId, Planner, tasksIn, type ChordRef, type Plan } from './planner.js';
@@ -76,6 +77,11 @@ export class CanvasRuntime {
    * task's workflow (its root id) with the task as parent.
    */
   async apply(canvas: CanvasJSON): Promise<AsyncResult<unknown> | GroupResult> {
+    // One span around a whole canvas, so its members and a chord's callback share one trace.
+    return canvas.kind === 'task' ? this.applyNow(canvas) : inApplySpan(canvas.kind, () => this.applyNow(canvas));
+  }
+
+  private async applyNow(canvas: CanvasJSON): Promise<AsyncResult<unknown> | GroupResult> {
     const node = assignIds(canvas);
     const current = currentTaskOrUndefined();
     const rootId = current ? (str(current.headers.rootId) ?? current.id) : (firstTaskId(node) ?? 'empty');
@@ -104,6 +110,8 @@ export class CanvasRuntime {
     await Promise.all(
       plan.chords.map((c) => {
         const cb = c.callback;
+        // The join enqueues the callback itself, with no send span: it continues the context that applied the chord.
+        injectActive(cb.headers);
         const callback = { id: cb.id, queue: cb.queue, priority: cb.priority, eta: cb.eta, body: this.deps.codec.encode(cb) };
         return store.openChord({ groupId: c.groupId, queue: cb.queue, size: c.size, splice: c.splice, callback }, ttl);
       }),

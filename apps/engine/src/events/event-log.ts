@@ -26,8 +26,11 @@ export interface ReadGroupOptions {
 }
 
 export interface EventLog {
-  /** Appends entries in one round trip, keeping about `maxLen` entries. */
-  append(entries: string[], maxLen: number): Promise<void>;
+  /**
+   * Appends entries in one round trip, keeping about `maxLen` entries. A log
+   * that bounds itself by size (a RabbitMQ stream) keeps about `maxBytes` instead.
+   */
+  append(entries: string[], maxLen: number, maxBytes?: number): Promise<void>;
   /** Reads through a consumer group (created on first use at `fromId`). */
   read(options: ReadGroupOptions): Promise<StreamEntry[]>;
   ack(group: string, ids: string[]): Promise<void>;

@@ -51,8 +51,10 @@ export interface EventError {
   stack?: string | undefined;
 }
 
-export type TaskSentEvent = EventHeader & TaskEventFields & { type: 'task-sent'; args: string; priority: number };
-export type TaskReceivedEvent = EventHeader & TaskEventFields & { type: 'task-received'; args: string; deliveries: number };
+/** `traceId`: the W3C trace id in the message's `traceparent` header, when it carries one (see tracing/tracing.ts). */
+export type TaskSentEvent = EventHeader & TaskEventFields & { type: 'task-sent'; args: string; priority: number; traceId?: string | undefined };
+export type TaskReceivedEvent = EventHeader &
+  TaskEventFields & { type: 'task-received'; args: string; deliveries: number; traceId?: string | undefined };
 export type TaskStartedEvent = EventHeader & TaskEventFields & { type: 'task-started' };
 export type TaskSucceededEvent = EventHeader & TaskEventFields & { type: 'task-succeeded'; runtime: number; result: string };
 export type TaskFailedEvent = EventHeader & TaskEventFields & { type: 'task-failed'; runtime: number; error: EventError };
@@ -121,6 +123,13 @@ export interface EventsOptions {
   enabled: boolean;
   /** Approximate bound of the stream in entries (MAXLEN ~); an entry is one producer flush. */
   maxLen: number;
+  /**
+   * Approximate bound of the stream in bytes. Entries differ in size (a worker's
+   * flush holds dozens of events, a producer's a few), so each process trims to
+   * as many entries as fit at the average size of its own: the writer of the
+   * largest entries keeps the stream shortest, and the whole within about this.
+   */
+  maxBytes: number;
   /** How long events wait in the buffer before being appended. */
   flushMs: number;
 }
@@ -157,6 +166,10 @@ export interface TailOptions {
 }
 
 const PREVIEW = 256;
+/** What a stream entry costs beyond its text (its id and field name in Redis's listpack), roughly. */
+const ENTRY_OVERHEAD_BYTES = 32;
+/** The byte bound never trims the stream below this many entries (eventsMaxLen's own minimum). */
+const MIN_ENTRIES = 100;
 
 /** JSON of null, a boolean or a finite number without a stringify (the common small results); else undefined. */
 function scalarJson(value: unknown): string | undefined {
@@ -261,6 +274,8 @@ export class Events {
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private inflight = new Set<Promise<void>>();
   private defaultProducer: EventProducer | undefined;
+  /** Bytes per entry this process appends, on average (see boundFor). */
+  private averageEntryBytes = 0;
 
   constructor(
     readonly options: EventsOptions,
@@ -299,6 +314,17 @@ export class Events {
     else this.timer ??= this.options.flushMs === 0 ? setImmediate(() => void this.flush()) : setTimeout(() => void this.flush(), this.options.flushMs);
   }
 
+  /**
+   * The stream's bound in entries: `maxLen`, or fewer when that many entries of
+   * this process's average size would pass `maxBytes`. The average moves slowly
+   * (each entry weighs 1/16), so one large flush does not cut the stream short.
+   */
+  private boundFor(entry: string): number {
+    const bytes = entry.length + ENTRY_OVERHEAD_BYTES;
+    this.averageEntryBytes = this.averageEntryBytes === 0 ? bytes : this.averageEntryBytes + (bytes - this.averageEntryBytes) / 16;
+    return Math.max(MIN_ENTRIES, Math.min(this.options.maxLen, Math.floor(this.options.maxBytes / this.averageEntryBytes)));
+  }
+
   /** Appends everything buffered now, in one round trip. */
   async flush(): Promise<void> {
     if (this.timer) {
@@ -311,8 +337,9 @@ export class Events {
       this.buffer = [];
       // The events are JSON already: the entry is their concatenation as an array.
       const entry = `[${batch.join(',')}]`;
+      const maxLen = this.boundFor(entry);
       const p = Promise.resolve()
-        .then(() => this.deps.log().append([entry], this.options.maxLen))
+        .then(() => this.deps.log().append([entry], maxLen, this.options.maxBytes))
         .catch((err: unknown) => this.deps.logger.error({ err, lost: batch.length }, 'appending events failed'))
         .finally(() => this.inflight.delete(p));
       this.inflight.add(p);

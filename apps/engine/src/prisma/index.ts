@@ -9,6 +9,7 @@
 //
 // Prisma stays an optional peer: these functions only rely on the structural
 // shape of a PrismaClient (`$transaction` and the `lovageOutbox` delegate).
+import { injectActive } from '../tracing/tracing.js';
 import { ConfigError, LovageError } from '../errors.js';
 import type { Lovage } from '../app/lovage.js';
 import type { Logger } from '../app/logger.js';
@@ -88,6 +89,8 @@ export async function enqueueInTransaction<A extends unknown[], R>(
   options: ApplyOptions = {},
 ): Promise<string> {
   const message = task.message(args, options);
+  // The relay publishes later, outside this call: the caller's trace context goes with the row.
+  injectActive(message.headers);
   await tx.lovageOutbox.create({ data: { id: message.id, queue: message.queue, body: JSON.stringify(message) } });
   return message.id;
 }

@@ -72,7 +72,9 @@ export class Task<A extends unknown[] = unknown[], R = unknown> {
 
   /** Sends many calls in one round trip per queue. */
   bulkApply(calls: A[], options: ApplyOptions = {}): Promise<AsyncResult<Awaited<R>>[]> {
-    return this.host.publishBulk<Awaited<R>>(calls.map((args) => this.message(args, { ...options, taskId: undefined })));
+    // One copy for every call (each gets an id of its own), not a spread per call.
+    const each: ApplyOptions = { ...options, taskId: undefined };
+    return this.host.publishBulk<Awaited<R>>(calls.map((args) => this.message(args, each)));
   }
 
   /**

@@ -29,6 +29,8 @@ export interface RunOptions {
   hardMs: number | undefined;
   /** Set: run in a thread of this pool. */
   threads: ThreadPool | undefined;
+  /** The run span's context as headers, for the thread to continue it (OpenTelemetry installed). */
+  traceContext?: Record<string, string> | undefined;
   updateState: (state: string, meta: unknown) => Promise<void>;
   /** Where `progress` and `log` reports go (the worker turns them into events). */
   report: TaskReportSink;
@@ -87,7 +89,15 @@ export function runTask(handle: RunHandle, o: RunOptions): Promise<RunResult> {
     let value: unknown;
     try {
       if (o.threads && limits) {
-        const context = { id: msg.id, retries: msg.retries, hostname: o.hostname, queue: msg.queue, headers: msg.headers, kwargs: msg.kwargs ?? {} };
+        const context = {
+          id: msg.id,
+          retries: msg.retries,
+          hostname: o.hostname,
+          queue: msg.queue,
+          headers: msg.headers,
+          kwargs: msg.kwargs ?? {},
+          trace: o.traceContext,
+        };
         value = o.threads.run({ task: msg.task, args: callArguments(msg), context }, controller.signal, limits, { state: o.updateState, report: o.report });
       } else {
         const args = fromJsonValue(callArguments(msg)) as never[];

@@ -19,6 +19,7 @@ import type { TaskMessage } from '../task/message.js';
 import type { MessageCodec } from '../task/message-codec.js';
 import { toJsonValue } from '../task/serialization.js';
 import type { Task } from '../task/task.js';
+import type { RunSpan } from '../tracing/tracing.js';
 import type { Broker, Delivery, Settlement } from './broker.js';
 
 /** A delivery on its way out, with what the worker learned about it. */
@@ -33,6 +34,8 @@ export interface Settling {
   startedAt?: number | undefined;
   /** Acknowledged when it started (`acksLate: false`): only a retry or a dead letter still reaches the broker. */
   ackedEarly?: boolean | undefined;
+  /** The attempt's `run` span (OpenTelemetry installed and the handler started): settling ends it. */
+  span?: RunSpan | undefined;
 }
 
 /** How a delivery ends. `ran` outcomes come from a handler run; the others end it before (or without) a run. */
@@ -77,6 +80,15 @@ export interface SettleDeps {
 /** What the canvas does after an outcome is stored and before the delivery is settled. */
 type CanvasStep = { ok: true; result: unknown } | { ok: false; error: RemoteError };
 
+/**
+ * A result record: the task's fields, then the outcome's. The task's come first on purpose: on
+ * Node 20, a literal that starts with a spread (`{ ...base, state }`) pays about 1.5 µs for each
+ * property after it, several µs a task on the worker's hottest path.
+ */
+function resultRecord(msg: TaskMessage, worker: string, outcome: Omit<ResultRecord, 'id' | 'task' | 'queue' | 'retries' | 'worker'>): ResultRecord {
+  return { id: msg.id, task: msg.task, queue: msg.queue, retries: msg.retries, worker, ...outcome };
+}
+
 function revokedError(id: string, reason: string): RemoteError {
   return { name: 'TaskRevokedError', message: new TaskRevokedError(id, reason).message };
 }
@@ -96,13 +108,27 @@ export class SettlePipeline {
   }
 
   async settle(s: Settling, outcome: Outcome): Promise<void> {
+    const span = s.span;
+    if (span === undefined) return this.settleOutcome(s, outcome, undefined);
+    // Ended once, even if a closing worker hands the job back while its handler still runs.
+    s.span = undefined;
+    try {
+      // Active while the canvas carries on, so the next step's send span is a child of this run.
+      await span.with(() => this.settleOutcome(s, outcome, span));
+    } finally {
+      span.end();
+    }
+  }
+
+  private async settleOutcome(s: Settling, outcome: Outcome, span: RunSpan | undefined): Promise<void> {
     const d = s.delivery;
     const msg = s.message;
     const ev = this.deps.events.enabled;
     let record: ResultRecord | undefined;
     let settlement: Settlement | undefined;
-    // Records only for tasks this worker knows, so a stray message never writes a result.
-    const base = msg && { id: msg.id, task: msg.task, queue: msg.queue, retries: msg.retries, worker: this.deps.hostname };
+    // Every record names this worker. Records are written only for a parsed message (`msg`), so a
+    // stray message never writes a result.
+    const worker = this.deps.hostname;
 
     if (outcome.kind === 'invalid') {
       return this.deadLetter(s, outcome.reason);
@@ -111,29 +137,30 @@ export class SettlePipeline {
       return this.toBroker({ kind: 'retry', delivery: d, body: d.body, eta: outcome.eta, keepDeliveries: true });
     }
     if (outcome.kind === 'handed-back') {
+      span?.outcome('HANDED_BACK');
       return this.toBroker({ kind: 'retry', delivery: d, body: d.body, eta: Date.now(), keepDeliveries: true });
     }
     if (outcome.kind === 'revoked-at-reserve') {
       this.stats.revoked++;
       if (msg) this.deps.events.emit({ type: 'task-revoked', ...taskEventFields(msg), terminated: false, expired: false });
       else this.deps.events.emit({ type: 'task-revoked', id: d.id, name: '', queue: d.queue, retries: 0, terminated: false, expired: false });
-      if (!msg || !base) return;
+      if (!msg) return;
       if (!this.deps.ignoresResult(s.task, s.message)) {
         // The broker dropped it: another copy (or the revoker) may have recorded a final state already.
         await this.deps.backend.storeUnlessReady(
-          { ...base, state: 'REVOKED', reason: 'revoked', attempts: msg.attempts, dateDone: new Date().toISOString() },
+          resultRecord(msg, worker, { state: 'REVOKED', reason: 'revoked', attempts: msg.attempts, dateDone: new Date().toISOString() }),
           this.deps.resultExpiresMs,
         );
       }
       return this.continueCanvas(msg, { ok: false, error: revokedError(msg.id, 'revoked') });
     }
-    if (!msg || !base) return this.deadLetter(s, 'malformed message');
+    if (!msg) return this.deadLetter(s, 'malformed message');
 
     if (outcome.kind === 'revoked') {
       this.stats.revoked++;
       if (ev) this.deps.events.emit({ type: 'task-revoked', ...taskEventFields(msg), terminated: false, expired: outcome.expired });
       const reason = outcome.expired ? 'expired' : 'revoked';
-      record = { ...base, state: 'REVOKED', reason, attempts: msg.attempts, dateDone: new Date().toISOString() };
+      record = resultRecord(msg, worker, { state: 'REVOKED', reason, attempts: msg.attempts, dateDone: new Date().toISOString() });
       settlement = { kind: 'ack', delivery: d };
       return this.finish(s, record, settlement, { ok: false, error: revokedError(msg.id, reason) });
     }
@@ -155,9 +182,10 @@ export class SettlePipeline {
 
     if (outcome.kind === 'revoked-running') {
       attempt.outcome = 'REVOKED';
+      span?.outcome('REVOKED');
       this.stats.revoked++;
       if (ev) this.deps.events.emit({ type: 'task-revoked', ...taskEventFields(msg), terminated: outcome.terminated, expired: false });
-      record = { ...base, state: 'REVOKED', reason: 'revoked', attempts: [...msg.attempts, attempt], dateDone: endedIso };
+      record = resultRecord(msg, worker, { state: 'REVOKED', reason: 'revoked', attempts: [...msg.attempts, attempt], dateDone: endedIso });
       return this.finish(s, record, { kind: 'ack', delivery: d }, { ok: false, error: revokedError(msg.id, 'revoked') });
     }
 
@@ -166,8 +194,9 @@ export class SettlePipeline {
       try {
         const encoded = outcome.value === undefined ? null : toJsonValue(outcome.value, 'result');
         this.stats.succeeded++;
+        span?.outcome('SUCCESS');
         if (ev) this.deps.events.emitEncoded('task-succeeded', `${this.fieldsOf(s, msg)},"runtime":${runtime},"result":${JSON.stringify(preview(encoded))}`);
-        record = { ...base, state: 'SUCCESS', result: encoded, attempts: [...msg.attempts, attempt], dateDone: endedIso };
+        record = resultRecord(msg, worker, { state: 'SUCCESS', result: encoded, attempts: [...msg.attempts, attempt], dateDone: endedIso });
         return this.finish(s, record, { kind: 'ack', delivery: d }, { ok: true, result: encoded });
       } catch (err) {
         error = err;
@@ -179,11 +208,12 @@ export class SettlePipeline {
     if (error instanceof Reject) {
       attempt.outcome = 'FAILURE';
       attempt.error = errorToRemote(error);
+      span?.outcome(error.requeue ? 'REQUEUED' : 'REJECTED', error);
       if (error.requeue) {
         if (ev) this.deps.events.emit({ type: 'task-rejected', ...taskEventFields(msg), deadLettered: false, reason: `requeued: ${error.message}` });
         return this.finish(s, undefined, { kind: 'retry', delivery: d, body: d.body, eta: Date.now(), keepDeliveries: false });
       }
-      record = { ...base, state: 'FAILURE', error: attempt.error, attempts: [...msg.attempts, attempt], dateDone: endedIso };
+      record = resultRecord(msg, worker, { state: 'FAILURE', error: attempt.error, attempts: [...msg.attempts, attempt], dateDone: endedIso });
       await this.store(s, record);
       await this.continueCanvas(msg, { ok: false, error: attempt.error });
       return this.deadLetter(s, `rejected: ${error.message}`);
@@ -192,19 +222,21 @@ export class SettlePipeline {
       attempt.outcome = 'RETRY';
       attempt.error = errorToRemote(error.exc ?? error);
       attempt.nextRetryAt = new Date(error.when).toISOString();
+      span?.outcome('RETRY', error.exc);
       const next: TaskMessage = { ...msg, retries: msg.retries + 1, eta: error.when, attempts: [...msg.attempts, attempt] };
       this.stats.retried++;
       if (ev) this.deps.events.emit({ type: 'task-retried', ...taskEventFields(msg), attempt: attempt.attempt, error: attempt.error, nextEta: error.when });
-      record = { ...base, state: 'RETRY', error: attempt.error, attempts: next.attempts };
+      record = resultRecord(msg, worker, { state: 'RETRY', error: attempt.error, attempts: next.attempts });
       return this.finish(s, record, { kind: 'retry', delivery: d, body: this.deps.codec.encode(next), eta: error.when, keepDeliveries: false });
     }
     // A failure (a time limit is one too: TimeLimitExceeded).
     attempt.outcome = 'FAILURE';
     attempt.error = errorToRemote(error);
+    span?.outcome('FAILURE', error);
     this.stats.failed++;
     if (ev) this.deps.events.emit({ type: 'task-failed', ...taskEventFields(msg), runtime, error: attempt.error });
     this.deps.logger.warn({ id: msg.id, task: msg.task, err: attempt.error }, 'task failed');
-    record = { ...base, state: 'FAILURE', error: attempt.error, attempts: [...msg.attempts, attempt], dateDone: endedIso };
+    record = resultRecord(msg, worker, { state: 'FAILURE', error: attempt.error, attempts: [...msg.attempts, attempt], dateDone: endedIso });
     return this.finish(s, record, { kind: 'ack', delivery: d }, { ok: false, error: attempt.error });
   }
 
@@ -237,9 +269,10 @@ export class SettlePipeline {
     await this.deps.backend.store(record, this.deps.resultExpiresMs);
   }
 
+  /** Counted and announced once the dead letter is written, so whoever sees the count or the event can read it. */
   private async deadLetter(s: Settling, reason: string): Promise<void> {
-    this.noteDeadLetter(s.delivery, reason, s.message);
     await this.toBroker({ kind: 'dead', delivery: s.delivery, reason });
+    this.noteDeadLetter(s.delivery, reason, s.message);
   }
 
   /** Counts, logs and announces a dead letter (the broker's own, from reserve, as well as the pipeline's). */

@@ -7,6 +7,7 @@ import { Retry, Reject, SoftTimeLimitExceeded, TaskRevokedError } from '../error
 import { applyAutoretry, runWithContext, buildRetry, type TaskContext } from '../task/context.js';
 import { fromJsonValue, toJsonValue } from '../task/serialization.js';
 import type { Task } from '../task/task.js';
+import { withCarriedContext } from '../tracing/tracing.js';
 import { ProgressThrottle, taskReportMethods } from '../task/task-report.js';
 import type { AbortReason, ThreadRequest, ThreadReply } from './thread-pool.js';
 
@@ -48,8 +49,9 @@ async function run(req: Extract<ThreadRequest, { type: 'run' }>): Promise<void> 
     const args = fromJsonValue(req.args) as never[];
     const kwargs = fromJsonValue(req.context.kwargs) as Record<string, unknown>;
     const report = taskReportMethods(throttle, (entry) => port.postMessage({ type: 'log', jobId: req.jobId, entry } satisfies ThreadReply));
+    const { trace: carried, ...fields } = req.context;
     const context: TaskContext = {
-      ...req.context,
+      ...fields,
       name: req.task,
       args: Object.keys(kwargs).length > 0 ? args.slice(0, -1) : args,
       kwargs,
@@ -72,7 +74,7 @@ async function run(req: Extract<ThreadRequest, { type: 'run' }>): Promise<void> 
     };
     let value: unknown;
     try {
-      value = await runWithContext(context, () => Promise.resolve(task.handler.apply(context, args)));
+      value = await withCarriedContext(carried, () => runWithContext(context, () => Promise.resolve(task.handler.apply(context, args))));
     } catch (err) {
       // autoretryFor needs the error's class, which only this thread has.
       throw applyAutoretry(err, task.name, req.context.retries, task.options);

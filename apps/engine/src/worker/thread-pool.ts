@@ -16,7 +16,16 @@ export type ThreadRequest =
       jobId: string;
       task: string;
       args: unknown[];
-      context: { id: string; retries: number; hostname: string; queue: string; headers: Record<string, unknown>; kwargs: Record<string, unknown> };
+      context: {
+        id: string;
+        retries: number;
+        hostname: string;
+        queue: string;
+        headers: Record<string, unknown>;
+        kwargs: Record<string, unknown>;
+        /** The main thread's run span as trace headers: the handler runs under it. */
+        trace?: Record<string, string> | undefined;
+      };
     }
   /** `error`: the abort reason as the thread should see it (SoftTimeLimitExceeded, TaskRevokedError, …). */
   | { type: 'abort'; jobId: string; error: AbortReason };

@@ -24,6 +24,7 @@ import { toJsonValue } from '../task/serialization.js';
 import type { TaskMessage } from '../task/message.js';
 import type { Task } from '../task/task.js';
 import { toMs, type Duration } from '../time/duration.js';
+import { startRun, traceIdOf } from '../tracing/tracing.js';
 import type { Broker, Delivery } from './broker.js';
 import { parseRateLimit } from './rate-limit.js';
 import { runTask, type RunHandle } from './run-task.js';
@@ -376,7 +377,11 @@ export class Worker implements PanelTarget {
           if (this.events.enabled) {
             const m = parsed.message;
             job.fields = encodeMembers(taskEventFields(m));
-            this.events.emitEncoded('task-received', `${job.fields},"args":${JSON.stringify(preview(m.args))},"deliveries":${delivery.deliveries}`);
+            const traceId = traceIdOf(m.headers);
+            this.events.emitEncoded(
+              'task-received',
+              `${job.fields},"args":${JSON.stringify(preview(m.args))},"deliveries":${delivery.deliveries}${traceId === undefined ? '' : `,"traceId":"${traceId}"`}`,
+            );
           }
         }
         this.reserved.set(deliveryKey(delivery), job);
@@ -506,7 +511,9 @@ export class Worker implements PanelTarget {
     }
     const limits = this.panel?.timeLimitOverride(task.name);
     const ms = (d: Duration | undefined, field: string): number | undefined => (d === undefined ? undefined : toMs(d, field));
-    const result = await runTask(job, {
+    // The attempt's run span (OpenTelemetry installed): active while the handler runs; settling ends it.
+    const span = (job.span = startRun(msg, this.hostname));
+    const run = (): ReturnType<typeof runTask> => runTask(job, {
       task,
       msg,
       hostname: this.hostname,
@@ -514,6 +521,7 @@ export class Worker implements PanelTarget {
       softMs: limits ? (limits.soft ?? undefined) : (seconds(msg.headers.softTimeLimit) ?? ms(task.options.softTimeLimit, 'softTimeLimit')),
       hardMs: limits ? (limits.hard ?? undefined) : (seconds(msg.headers.timeLimit) ?? ms(task.options.timeLimit, 'timeLimit')),
       threads: this.threads,
+      traceContext: span && this.threads ? span.carrier() : undefined,
       report: {
         // Checked and JSON already (task-report.ts): only the envelope is added here.
         progress: (entry) => {
@@ -535,6 +543,7 @@ export class Worker implements PanelTarget {
         );
       },
     });
+    const result = await (span ? span.with(run) : run());
     job.release?.();
     const endedAt = Date.now();
     if (job.revoked || this.isRevoked(msg.id)) return { kind: 'revoked-running', terminated: job.terminated === true, endedAt };

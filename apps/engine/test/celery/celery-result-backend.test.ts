@@ -136,4 +136,20 @@ describe('the Celery result backend', () => {
     await until(() => batch.every((b) => published.get(layout.resultKey(b.id))?.length === 1));
     expect(batch.map((b) => published.get(layout.resultKey(b.id))![0])).toEqual(texts);
   });
+
+  it("a late revocation is stored as Celery writes it, but never over a finished task's meta", async () => {
+    await listener.psubscribe('celery-task-meta-*');
+    const [finished, pending] = [randomUUID(), randomUUID()];
+    ids.push(finished, pending);
+    const revoked = (id: string) => ({ id, task: 'proj.add', state: 'REVOKED' as const, reason: 'revoked', retries: 0, attempts: [] });
+    await app.backend.store({ id: finished, task: 'proj.add', state: 'SUCCESS', result: 5, retries: 0, attempts: [] }, 60_000);
+    expect(await app.backend.storeUnlessReady(revoked(finished), 60_000)).toBe(false);
+    expect(decodeResultMeta((await redis.get(layout.resultKey(finished)))!)).toMatchObject({ status: 'SUCCESS', result: 5 });
+    expect(await app.backend.storeUnlessReady(revoked(pending), 120_000)).toBe(true);
+    const text = await redis.get(layout.resultKey(pending));
+    expect(decodeResultMeta(text!)).toMatchObject({ taskId: pending, status: 'REVOKED' });
+    expect(await redis.ttl(layout.resultKey(pending))).toBeGreaterThan(110);
+    await until(() => published.get(layout.resultKey(pending))?.length === 1);
+    expect(published.get(layout.resultKey(pending))).toEqual([text]);
+  });
 });

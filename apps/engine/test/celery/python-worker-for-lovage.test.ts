@@ -72,6 +72,13 @@ describe('a Python worker runs what a Lovage producer sends', () => {
     expect((err as TaskFailedError).remoteStack).toContain('Traceback');
   }, 120_000);
 
+  it('trace context goes to Python as plain message headers, where its OpenTelemetry instrumentation reads them', async () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const result = await app.sendTask('peer.trace_headers', [], { headers: { traceparent, tracestate: 'lovage=1' } });
+    ids.push(result.id);
+    expect(await result.get({ timeout: 60_000 })).toEqual({ traceparent, tracestate: 'lovage=1' });
+  }, 120_000);
+
   it('sendTask with kwargs only and priority 9 (kombu sub-queue 9) runs too', async () => {
     const result = await app.sendTask<Record<string, unknown>>('peer.describe', [], { kwargs: { only: 'kwargs' }, priority: 9 });
     ids.push(result.id);

@@ -30,6 +30,21 @@ export function resultBackendConformance(kind: Kind): void {
       expect(await other.get('r1')).toBeUndefined();
     });
 
+    it('storeUnlessReady never overwrites a ready record stored while it runs', async () => {
+      // A revoker's REVOKED against the worker's own REVOKED, which carries the run it stopped.
+      h = portHarness(kind, 'results-race');
+      const backend = h.port('resultBackend');
+      const stopped = { attempt: 1, hostname: 'w1', startedAt: '2026-01-01T00:00:00.000Z', endedAt: '2026-01-01T00:00:01.000Z', outcome: 'REVOKED' as const };
+      for (let i = 0; i < 20; i++) {
+        const id = `race-${i}`;
+        await Promise.all([
+          backend.storeUnlessReady(record(id, 'REVOKED'), 60_000),
+          backend.store(record(id, 'REVOKED', { attempts: [stopped] }), 60_000),
+        ]);
+        expect((await backend.get(id))?.attempts, id).toEqual([stopped]);
+      }
+    });
+
     it('drops records after their TTL', async () => {
       h = portHarness(kind, 'results-ttl');
       const backend = h.port('resultBackend');

@@ -413,157 +413,155 @@ export function conformance(kind: Kind): void {
       expect((await app.broker().queueStats('reports')).ready).toBe(1);
     });
 
-    if (kind !== 'amqp') {
-      it('a paused queue keeps its tasks waiting while a running one finishes, and runs them after resume', async () => {
-        const app = setup().app();
-        let release!: () => void;
-        const gate = new Promise<void>((resolve) => (release = resolve));
-        let started = false;
-        const slow = app.task('pause.slow', async () => {
-          started = true;
-          await gate;
-          return 'finished';
-        }, { queue: 'held' });
-        const quick = app.task('pause.quick', (n: number) => n, { queue: 'held' });
-        const open = app.task('pause.open', (n: number) => n, { queue: 'open' });
-        await h.worker(app, { queues: ['held', 'open'] });
-        const running = await slow.delay();
-        await until(() => started);
-        await app.queues.pause('held');
-        release();
-        expect(await running.get({ timeout: 10_000 })).toBe('finished');
-        const waiting = await quick.delay(1);
-        // A task sent to an open queue afterwards runs: the worker reserved since, and left the paused one alone.
-        expect(await (await open.delay(2)).get({ timeout: 10_000 })).toBe(2);
-        expect(await waiting.state()).toBe('PENDING');
-        expect(await app.queues.stats('held')).toMatchObject({ ready: 1, paused: true });
-        await app.queues.resume('held');
-        expect(await waiting.get({ timeout: 10_000 })).toBe(1);
-        expect((await app.queues.stats('held')).paused).toBe(false);
-      });
+    it('a paused queue keeps its tasks waiting while a running one finishes, and runs them after resume', async () => {
+      const app = setup().app();
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let started = false;
+      const slow = app.task('pause.slow', async () => {
+        started = true;
+        await gate;
+        return 'finished';
+      }, { queue: 'held' });
+      const quick = app.task('pause.quick', (n: number) => n, { queue: 'held' });
+      const open = app.task('pause.open', (n: number) => n, { queue: 'open' });
+      await h.worker(app, { queues: ['held', 'open'] });
+      const running = await slow.delay();
+      await until(() => started);
+      await app.queues.pause('held');
+      release();
+      expect(await running.get({ timeout: 10_000 })).toBe('finished');
+      const waiting = await quick.delay(1);
+      // A task sent to an open queue afterwards runs: the worker reserved since, and left the paused one alone.
+      expect(await (await open.delay(2)).get({ timeout: 10_000 })).toBe(2);
+      expect(await waiting.state()).toBe('PENDING');
+      expect(await app.queues.stats('held')).toMatchObject({ ready: 1, paused: true });
+      await app.queues.resume('held');
+      expect(await waiting.get({ timeout: 10_000 })).toBe(1);
+      expect((await app.queues.stats('held')).paused).toBe(false);
+    });
 
-      it('hands back the messages it had prefetched from a queue paused since, unstarted', async () => {
-        const app = setup().app();
-        let release!: () => void;
-        const gate = new Promise<void>((resolve) => (release = resolve));
-        let started = false;
-        const ran: number[] = [];
-        const slow = app.task('prefetch.slow', async () => {
-          started = true;
-          await gate;
-        }, { queue: 'held' });
-        const quick = app.task('prefetch.quick', (n: number) => void ran.push(n), { queue: 'held' });
-        await slow.delay();
-        const quicks = await Promise.all([1, 2, 3].map((n) => quick.delay(n)));
-        await h.worker(app, { queues: ['held'], concurrency: 1, prefetch: 4 });
-        await until(async () => started && (await app.queues.stats('held')).reserved === 4);
-        await app.queues.pause('held');
-        // The three waiting behind the running one go back to the queue; the running one keeps its lease.
-        await until(async () => (await app.queues.stats('held')).ready === 3);
-        expect((await app.queues.stats('held')).reserved).toBe(1);
-        release();
-        await until(async () => (await app.queues.stats('held')).reserved === 0);
-        expect(ran).toEqual([]);
-        await app.queues.resume('held');
-        for (const result of quicks) await result.get({ timeout: 10_000 });
-        expect(ran.sort()).toEqual([1, 2, 3]);
-      });
+    it('hands back the messages it had prefetched from a queue paused since, unstarted', async () => {
+      const app = setup().app();
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let started = false;
+      const ran: number[] = [];
+      const slow = app.task('prefetch.slow', async () => {
+        started = true;
+        await gate;
+      }, { queue: 'held' });
+      const quick = app.task('prefetch.quick', (n: number) => void ran.push(n), { queue: 'held' });
+      await slow.delay();
+      const quicks = await Promise.all([1, 2, 3].map((n) => quick.delay(n)));
+      await h.worker(app, { queues: ['held'], concurrency: 1, prefetch: 4 });
+      await until(async () => started && (await app.queues.stats('held')).reserved === 4);
+      await app.queues.pause('held');
+      // The three waiting behind the running one go back to the queue; the running one keeps its lease.
+      await until(async () => (await app.queues.stats('held')).ready === 3);
+      expect((await app.queues.stats('held')).reserved).toBe(1);
+      release();
+      await until(async () => (await app.queues.stats('held')).reserved === 0);
+      expect(ran).toEqual([]);
+      await app.queues.resume('held');
+      for (const result of quicks) await result.get({ timeout: 10_000 });
+      expect(ran.sort()).toEqual([1, 2, 3]);
+    });
 
-      it('runs at most N tasks of a limited queue at once across two workers, more as soon as the limit is raised', async () => {
-        const app = setup().app();
-        const other = h.app();
-        let running = 0;
-        let most = 0;
-        let open = false;
-        const gates: (() => void)[] = [];
-        const work = async (n: number): Promise<number> => {
-          running++;
-          most = Math.max(most, running);
-          if (!open) await new Promise<void>((resolve) => gates.push(resolve));
-          running--;
-          return n;
-        };
-        const task = app.task('limit.work', work, { queue: 'limited' });
-        other.task('limit.work', work, { queue: 'limited' });
-        await app.queues.setConcurrency('limited', 4);
-        expect((await app.queues.stats('limited')).concurrency).toBe(4);
-        // Room for six at once between them (three each, nothing prefetched): the limit, not the workers, holds them to four.
-        const workers = [await h.worker(app, { queues: ['limited'], concurrency: 3, prefetch: 3 }), await h.worker(other, { queues: ['limited'], concurrency: 3, prefetch: 3 })];
-        const results = await task.bulkApply(Array.from({ length: 12 }, (_, n) => [n] as [number]));
-        await until(() => running === 4);
-        expect(await app.queues.stats('limited')).toMatchObject({ ready: 8, reserved: 4 });
-        // Each task that ends frees its slot for the next one, on either worker.
-        for (let done = 1; done <= 2; done++) {
-          gates.shift()!();
-          await until(async () => running === 4 && (await app.queues.stats('limited')).ready === 8 - done);
-        }
-        expect(most).toBe(4);
-        const raisedAt = Date.now();
-        await app.queues.setConcurrency('limited', 5);
-        await until(() => running === 5);
-        open = true;
-        for (const release of gates.splice(0)) release();
-        expect(await Promise.all(results.map((r) => r.get({ timeout: 20_000 })))).toEqual(Array.from({ length: 12 }, (_, n) => n));
-        expect(most).toBe(5);
+    it('runs at most N tasks of a limited queue at once across two workers, more as soon as the limit is raised', async () => {
+      const app = setup().app();
+      const other = h.app();
+      let running = 0;
+      let most = 0;
+      let open = false;
+      const gates: (() => void)[] = [];
+      const work = async (n: number): Promise<number> => {
+        running++;
+        most = Math.max(most, running);
+        if (!open) await new Promise<void>((resolve) => gates.push(resolve));
+        running--;
+        return n;
+      };
+      const task = app.task('limit.work', work, { queue: 'limited' });
+      other.task('limit.work', work, { queue: 'limited' });
+      await app.queues.setConcurrency('limited', 4);
+      expect((await app.queues.stats('limited')).concurrency).toBe(4);
+      // Room for six at once between them (three each, nothing prefetched): the limit, not the workers, holds them to four.
+      const workers = [await h.worker(app, { queues: ['limited'], concurrency: 3, prefetch: 3 }), await h.worker(other, { queues: ['limited'], concurrency: 3, prefetch: 3 })];
+      const results = await task.bulkApply(Array.from({ length: 12 }, (_, n) => [n] as [number]));
+      await until(() => running === 4);
+      expect(await app.queues.stats('limited')).toMatchObject({ ready: 8, reserved: 4 });
+      // Each task that ends frees its slot for the next one, on either worker.
+      for (let done = 1; done <= 2; done++) {
+        gates.shift()!();
+        await until(async () => running === 4 && (await app.queues.stats('limited')).ready === 8 - done);
+      }
+      expect(most).toBe(4);
+      const raisedAt = Date.now();
+      await app.queues.setConcurrency('limited', 5);
+      await until(() => running === 5);
+      open = true;
+      for (const release of gates.splice(0)) release();
+      expect(await Promise.all(results.map((r) => r.get({ timeout: 20_000 })))).toEqual(Array.from({ length: 12 }, (_, n) => n));
+      expect(most).toBe(5);
 
-        // The same from the event stream: started and succeeded events of both workers, swept in time order
-        // (at equal timestamps an end first: a task's succeeded event is emitted before its ack frees the slot).
-        const ids = new Set(results.map((r) => r.id));
-        const seen: { at: number; delta: number; hostname: string }[] = [];
-        for await (const batch of app.events.subscribe({ group: 'g-limit', consumer: 'c', fromId: '0', blockMs: 50, signal: AbortSignal.timeout(10_000) })) {
-          for (const e of batch.events) {
-            if ((e.type === 'task-started' || e.type === 'task-succeeded') && ids.has(e.id)) {
-              seen.push({ at: e.timestamp, delta: e.type === 'task-started' ? 1 : -1, hostname: e.hostname });
-            }
+      // The same from the event stream: started and succeeded events of both workers, swept in time order
+      // (at equal timestamps an end first: a task's succeeded event is emitted before its ack frees the slot).
+      const ids = new Set(results.map((r) => r.id));
+      const seen: { at: number; delta: number; hostname: string }[] = [];
+      for await (const batch of app.events.subscribe({ group: 'g-limit', consumer: 'c', fromId: '0', blockMs: 50, signal: AbortSignal.timeout(10_000) })) {
+        for (const e of batch.events) {
+          if ((e.type === 'task-started' || e.type === 'task-succeeded') && ids.has(e.id)) {
+            seen.push({ at: e.timestamp, delta: e.type === 'task-started' ? 1 : -1, hostname: e.hostname });
           }
-          if (seen.filter((e) => e.delta < 0).length === 12) break;
         }
-        seen.sort((a, b) => a.at - b.at || a.delta - b.delta);
-        let now = 0;
-        let peakBefore = 0;
-        let peak = 0;
-        for (const e of seen) {
-          now += e.delta;
-          peak = Math.max(peak, now);
-          if (e.at < raisedAt) peakBefore = Math.max(peakBefore, now);
-        }
-        expect([peakBefore, peak]).toEqual([4, 5]);
-        expect(new Set(seen.filter((e) => e.at < raisedAt).map((e) => e.hostname))).toEqual(new Set(workers.map((w) => w.hostname)));
+        if (seen.filter((e) => e.delta < 0).length === 12) break;
+      }
+      seen.sort((a, b) => a.at - b.at || a.delta - b.delta);
+      let now = 0;
+      let peakBefore = 0;
+      let peak = 0;
+      for (const e of seen) {
+        now += e.delta;
+        peak = Math.max(peak, now);
+        if (e.at < raisedAt) peakBefore = Math.max(peakBefore, now);
+      }
+      expect([peakBefore, peak]).toEqual([4, 5]);
+      expect(new Set(seen.filter((e) => e.at < raisedAt).map((e) => e.hostname))).toEqual(new Set(workers.map((w) => w.hostname)));
 
-        await app.queues.setConcurrency('limited', null);
-        expect((await app.queues.stats('limited')).concurrency).toBeNull();
-        await expect(app.queues.setConcurrency('limited', 0)).rejects.toThrow(/concurrency: must be a whole number of at least 1/);
-      });
+      await app.queues.setConcurrency('limited', null);
+      expect((await app.queues.stats('limited')).concurrency).toBeNull();
+      await expect(app.queues.setConcurrency('limited', 0)).rejects.toThrow(/concurrency: must be a whole number of at least 1/);
+    });
 
-      it('frees the slot of a task whose worker died once its lease expires, and runs the task again', async () => {
-        const app = setup().app();
-        const ran = new Map<string, number>();
-        const task = app.task('limit.once', (label: string) => void ran.set(label, Date.now()), { queue: 'solo' });
-        await app.queues.setConcurrency('solo', 1);
-        const lost = await task.delay('lost');
-        // A worker that took the task and died: its lease is all that is left of it.
-        const leasedAt = Date.now();
-        const taken = await app.broker().reserve(['solo'], 10, 1_500);
-        expect(taken.deliveries.map((d) => d.id)).toEqual([lost.id]);
-        const next = await task.delay('next');
-        await h.worker(app, { queues: ['solo'] });
-        await lost.get({ timeout: 20_000 });
-        await next.get({ timeout: 20_000 });
-        expect([...ran.keys()].sort()).toEqual(['lost', 'next']);
-        // Neither ran while the dead worker's lease held the only slot.
-        expect(Math.min(...ran.values())).toBeGreaterThanOrEqual(leasedAt + 1_500);
-      });
+    it('frees the slot of a task whose worker died once its lease expires, and runs the task again', async () => {
+      const app = setup().app();
+      const ran = new Map<string, number>();
+      const task = app.task('limit.once', (label: string) => void ran.set(label, Date.now()), { queue: 'solo' });
+      await app.queues.setConcurrency('solo', 1);
+      const lost = await task.delay('lost');
+      // A worker that took the task and died: its lease is all that is left of it.
+      const leasedAt = Date.now();
+      const taken = await app.broker().reserve(['solo'], 10, 1_500);
+      expect(taken.deliveries.map((d) => d.id)).toEqual([lost.id]);
+      const next = await task.delay('next');
+      await h.worker(app, { queues: ['solo'] });
+      await lost.get({ timeout: 20_000 });
+      await next.get({ timeout: 20_000 });
+      expect([...ran.keys()].sort()).toEqual(['lost', 'next']);
+      // Neither ran while the dead worker's lease held the only slot.
+      expect(Math.min(...ran.values())).toBeGreaterThanOrEqual(leasedAt + 1_500);
+    });
 
-      it('pauses and resumes every queue at once', async () => {
-        const app = setup().app();
-        await app.sendTask('any', [], { queue: 'a' });
-        await app.sendTask('any', [], { queue: 'b' });
-        expect(await app.queues.pauseAll()).toEqual(['a', 'b']);
-        expect((await app.queues.list()).map((q) => [q.name, q.paused])).toEqual([['a', true], ['b', true]]);
-        await app.queues.resumeAll();
-        expect((await app.queues.list()).every((q) => !q.paused)).toBe(true);
-      });
-    }
+    it('pauses and resumes every queue at once', async () => {
+      const app = setup().app();
+      await app.sendTask('any', [], { queue: 'a' });
+      await app.sendTask('any', [], { queue: 'b' });
+      expect(await app.queues.pauseAll()).toEqual(['a', 'b']);
+      expect((await app.queues.list()).map((q) => [q.name, q.paused])).toEqual([['a', true], ['b', true]]);
+      await app.queues.resumeAll();
+      expect((await app.queues.list()).every((q) => !q.paused)).toBe(true);
+    });
 
     it('hands back tasks it has not started when closed, so another worker runs them', async () => {
       const app = setup().app();

@@ -15,7 +15,6 @@ export class Actions implements ActionServices {
   readonly tasks: TaskActions;
   readonly workflows: WorkflowActions;
   readonly jobs: BulkJobs;
-  onScheduleEdited: ((name: string) => void) | undefined;
   private readonly stopForwarding: () => void;
 
   readonly celery: CeleryActions | null;

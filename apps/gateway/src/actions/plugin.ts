@@ -5,13 +5,16 @@ import type { FastifyPluginCallback } from 'fastify';
 import { authenticate } from '../auth/authenticate.js';
 import type { SessionStore } from '../auth/session-store.js';
 import { OpenApiRegistry } from '../api/openapi.js';
-import { registerActionRoutes, registerControlRoutes, type ActionServices, type ControlServices } from './routes.js';
+import type { ScheduleSources } from '../api/schedule-sources.js';
+import { registerActionRoutes, registerControlRoutes, registerScheduleActions, type ActionServices, type ControlServices } from './routes.js';
 
 export interface ActionsPluginOptions {
   sessions: SessionStore;
   allowedOrigins: string[];
   /** Every action; or, for a gateway that only watches Celery clusters, revoke and worker control alone. */
   services: ActionServices | (ControlServices & { app: null });
+  /** The schedule stores the schedule actions edit (the own app's and each watched cluster's beat's); none: no schedule actions. */
+  schedules?: ScheduleSources | undefined;
   /** The API's OpenAPI registry, when the caller wants these routes in its document. */
   openapi?: OpenApiRegistry;
 }
@@ -27,5 +30,6 @@ export const actionsPlugin: FastifyPluginCallback<ActionsPluginOptions> = (app, 
   const { services } = options;
   if (services.app === null) registerControlRoutes(registrar, services);
   else registerActionRoutes(registrar, services);
+  if (options.schedules?.available) registerScheduleActions(registrar, options.schedules);
   done();
 };

@@ -5,7 +5,8 @@ import { actorName } from '../auth/principal.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { RouteRegistrar } from '../api/route.js';
 import { defineRoute } from '../api/route.js';
-import { ScheduleParamsSchema, TaskIdParamsSchema, WorkerParamsSchema } from '../api/monitor-schemas.js';
+import { ScheduleClusterQuerySchema, ScheduleParamsSchema, TaskIdParamsSchema, WorkerParamsSchema } from '../api/monitor-schemas.js';
+import { scheduleOf, type ScheduleSources } from '../api/schedule-sources.js';
 import type { BulkJobs } from './bulk-jobs.js';
 import { defineAction } from './define-action.js';
 import { toGatewayError } from './engine-errors.js';
@@ -58,8 +59,6 @@ export interface ActionServices extends ControlServices {
   tasks: TaskActions;
   workflows: WorkflowActions;
   jobs: BulkJobs;
-  /** Called after a schedule edit through the API (the live feed refreshes its schedules room). */
-  onScheduleEdited?: (name: string) => void;
 }
 
 const param = (name: string) => (params: Record<string, string | undefined>) => params[name] ?? null;
@@ -69,7 +68,6 @@ export function registerActionRoutes(registrar: RouteRegistrar, services: Action
   registerControlRoutes(registrar, services);
   registerTaskActions(registrar, services);
   registerQueueActions(registrar, services);
-  registerScheduleActions(registrar, services);
 }
 
 /**
@@ -148,7 +146,7 @@ function registerTaskSendActions(registrar: RouteRegistrar, { app, tasks, celery
     method: 'POST',
     url: '/tasks/:id/retry',
     summary:
-      "Send a failed or revoked task again as a new task (same name, args, queue, priority), linked both ways; a body's args or kwargs replay it with those instead. A Celery cluster's task goes as a protocol v2 message when its result (result_extended) holds its args as JSON or the body gives args and kwargs, else 409 CELERY_TASK",
+      "Send a failed, revoked or rejected task again as a new task (same name, args, queue, priority), once, linked both ways; a body's args or kwargs replay any finished task with those instead, as often as wanted, each replay listed on the original. A Celery cluster's task goes as a protocol v2 message when its result (result_extended) holds its args as JSON or the body gives args and kwargs, else 409 CELERY_TASK",
     tag: 'tasks',
     access: 'operator',
     action: 'task.retry',
@@ -386,10 +384,12 @@ function registerWorkerActions(registrar: RouteRegistrar, services: ControlServi
   });
 }
 
-function registerScheduleActions(registrar: RouteRegistrar, services: ActionServices): void {
-  const schedules = services.app.schedules;
-  // Read at call time: the live feed attaches its listener after the routes are registered.
-  const edited = (name: string) => services.onScheduleEdited?.(name);
+/**
+ * Create, edit, delete, pause, resume and run schedules, in the gateway's own app's store or,
+ * with `?cluster=`, in a watched Celery cluster's beat's (see ScheduleSources). Registered for a
+ * gateway that only watches Celery clusters too.
+ */
+export function registerScheduleActions(registrar: RouteRegistrar, sources: ScheduleSources): void {
   const engine = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
@@ -397,23 +397,26 @@ function registerScheduleActions(registrar: RouteRegistrar, services: ActionServ
       throw toGatewayError(error, { scheduleName: name });
     }
   };
+  const clusterAudit = (cluster: string | undefined) => (cluster === undefined ? {} : { cluster });
 
   defineAction(registrar, {
     method: 'POST',
     url: '/schedules',
-    summary: 'Create a schedule (409 when the name is taken)',
+    summary: "Create a schedule (409 when the name is taken); ?cluster= creates it in that Celery cluster's beat",
     tag: 'schedules',
     access: 'operator',
     action: 'schedule.create',
+    query: ScheduleClusterQuerySchema,
     body: CreateScheduleBodySchema,
     status: 201,
     response: ScheduleResponseSchema,
     target: field('name'),
-    async handler({ body, principal }) {
+    async handler({ query, body, principal }) {
       const { name, ...definition } = body;
-      const schedule = await engine(name, () => schedules.upsert(name, definition, { actor: actorName(principal), expectedVersion: 0, source: 'api' }));
-      edited(name);
-      return { response: { schedule }, audit: { name, version: schedule.version } };
+      const schedules = sources.of(query.cluster);
+      const entry = await engine(name, () => schedules.upsert(name, definition, { actor: actorName(principal), expectedVersion: 0, source: 'api' }));
+      sources.edited(name);
+      return { response: { schedule: scheduleOf(entry, query.cluster ?? null) }, audit: { name, version: entry.version, ...clusterAudit(query.cluster) } };
     },
   });
 
@@ -425,17 +428,19 @@ function registerScheduleActions(registrar: RouteRegistrar, services: ActionServ
     access: 'operator',
     action: 'schedule.update',
     params: ScheduleParamsSchema,
+    query: ScheduleClusterQuerySchema,
     body: UpdateScheduleBodySchema,
     response: ScheduleResponseSchema,
     target: param('id'),
-    async handler({ params, body, principal }) {
+    async handler({ params, query, body, principal }) {
       const { version, ...definition } = body;
-      const schedule = await engine(params.id, async () => {
+      const schedules = sources.of(query.cluster);
+      const entry = await engine(params.id, async () => {
         if (!(await schedules.get(params.id))) throw new NotFoundError(`no schedule named ${JSON.stringify(params.id)}`);
         return schedules.upsert(params.id, definition, { actor: actorName(principal), expectedVersion: version });
       });
-      edited(params.id);
-      return { response: { schedule }, audit: { version: schedule.version } };
+      sources.edited(params.id);
+      return { response: { schedule: scheduleOf(entry, query.cluster ?? null) }, audit: { version: entry.version, ...clusterAudit(query.cluster) } };
     },
   });
 
@@ -451,12 +456,13 @@ function registerScheduleActions(registrar: RouteRegistrar, services: ActionServ
     status: 204,
     target: param('id'),
     async handler({ params, query, principal }) {
+      const schedules = sources.of(query.cluster);
       const removed = await engine(params.id, () =>
         schedules.remove(params.id, { actor: actorName(principal), ...(query.version === undefined ? {} : { expectedVersion: query.version }) }),
       );
       if (!removed) throw new NotFoundError(`no schedule named ${JSON.stringify(params.id)}`);
-      edited(params.id);
-      return { response: undefined };
+      sources.edited(params.id);
+      return { response: undefined, ...(query.cluster === undefined ? {} : { audit: clusterAudit(query.cluster) }) };
     },
   });
 
@@ -469,14 +475,16 @@ function registerScheduleActions(registrar: RouteRegistrar, services: ActionServ
       access: 'operator',
       action: `schedule.${verb}`,
       params: ScheduleParamsSchema,
+      query: ScheduleClusterQuerySchema,
       body: ScheduleVersionBodySchema,
       response: ScheduleResponseSchema,
       target: param('id'),
-      async handler({ params, body, principal }) {
+      async handler({ params, query, body, principal }) {
+        const schedules = sources.of(query.cluster);
         const options = { actor: actorName(principal), ...(body.version === undefined ? {} : { expectedVersion: body.version }) };
-        const schedule = await engine(params.id, () => (verb === 'enable' ? schedules.enable(params.id, options) : schedules.disable(params.id, options)));
-        edited(params.id);
-        return { response: { schedule }, audit: { version: schedule.version } };
+        const entry = await engine(params.id, () => (verb === 'enable' ? schedules.enable(params.id, options) : schedules.disable(params.id, options)));
+        sources.edited(params.id);
+        return { response: { schedule: scheduleOf(entry, query.cluster ?? null) }, audit: { version: entry.version, ...clusterAudit(query.cluster) } };
       },
     });
   }
@@ -489,13 +497,15 @@ function registerScheduleActions(registrar: RouteRegistrar, services: ActionServ
     access: 'operator',
     action: 'schedule.run',
     params: ScheduleParamsSchema,
+    query: ScheduleClusterQuerySchema,
     status: 202,
     response: ScheduleResponseSchema,
     target: param('id'),
-    async handler({ params, principal }) {
-      const schedule = await engine(params.id, () => schedules.runNow(params.id, { actor: actorName(principal) }));
-      edited(params.id);
-      return { response: { schedule } };
+    async handler({ params, query, principal }) {
+      const schedules = sources.of(query.cluster);
+      const entry = await engine(params.id, () => schedules.runNow(params.id, { actor: actorName(principal) }));
+      sources.edited(params.id);
+      return { response: { schedule: scheduleOf(entry, query.cluster ?? null) }, ...(query.cluster === undefined ? {} : { audit: clusterAudit(query.cluster) }) };
     },
   });
 }

@@ -3,7 +3,7 @@
 // api/schemas.ts, so the dashboard reads them from `@lovage/gateway/api-types`:
 // this module imports zod and nothing else.
 import { z } from 'zod';
-import { ScheduleParamsSchema, ScheduleSchema, TaskIdParamsSchema, TaskStateSchema, taskStates } from '../api/monitor-schemas.js';
+import { ScheduleClusterQuerySchema, ScheduleParamsSchema, ScheduleSchema, TaskIdParamsSchema, TaskStateSchema, taskStates } from '../api/monitor-schemas.js';
 
 const duration = z.union([
   z.number().int('must be whole milliseconds').min(0, 'must not be negative'),
@@ -41,8 +41,10 @@ const boundedJson = <T extends z.ZodType>(schema: T) =>
   });
 
 /**
- * A retry sends the original's arguments again; a replay gives its own. Either
- * left out keeps the original's (a Celery task's from its extended result).
+ * A retry sends the original's arguments again (a failed, revoked or rejected
+ * task, once); a replay gives its own, from any finished task, as often as
+ * wanted. Either left out keeps the original's (a Celery task's from its
+ * extended result).
  */
 export const RetryTaskBodySchema = z
   .object({
@@ -55,7 +57,7 @@ export const RetryTaskBodySchema = z
 export type RetryTaskBody = z.input<typeof RetryTaskBodySchema>;
 
 export const RetryTaskResponseSchema = z.object({
-  /** The original task (its retriedIntoId now points at the new one). */
+  /** The original task (its retriedIntoId points at the new one after a retry, or after the first re-run of a failed one). */
   id: z.string(),
   /** The new task: same name, queue and priority, the original's args unless the body gave others; its retriedFromId points back. */
   retriedIntoId: z.string(),
@@ -298,7 +300,7 @@ export const UpdateScheduleBodySchema = z.looseObject({
 export type UpdateScheduleBody = z.input<typeof UpdateScheduleBodySchema>;
 
 export const ScheduleVersionBodySchema = z.object({ version: scheduleVersion.optional() }).strict().default({});
-export const ScheduleVersionQuerySchema = z.object({ version: z.coerce.number().pipe(scheduleVersion).optional() });
+export const ScheduleVersionQuerySchema = ScheduleClusterQuerySchema.extend({ version: z.coerce.number().pipe(scheduleVersion).optional() });
 
 export const ScheduleResponseSchema = z.object({ schedule: ScheduleSchema });
 export type ScheduleResponse = z.infer<typeof ScheduleResponseSchema>;

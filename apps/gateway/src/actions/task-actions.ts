@@ -10,8 +10,8 @@ export type TaskStateName = TaskState;
 
 /** States after which a task will not run again by itself: the engine's ready states, and REJECTED (dead-lettered). */
 export const FINISHED_STATES: readonly TaskStateName[] = TASK_STATES.filter((s) => READY_STATES.has(s) || s === 'REJECTED');
-/** States a retry starts from: the task ran and failed, or was stopped. */
-export const RETRIABLE_STATES: readonly TaskStateName[] = ['FAILURE', 'REVOKED'];
+/** States a retry starts from: the task ran and failed, was stopped, or was dead-lettered. */
+export const RETRIABLE_STATES: readonly TaskStateName[] = ['FAILURE', 'REVOKED', 'REJECTED'];
 
 export interface SendOptions {
   queue?: string | undefined;
@@ -73,12 +73,20 @@ const kwargsOf = (value: unknown): Record<string, unknown> | undefined =>
   value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 
 /**
- * Sends a failed or revoked task again as a new task (same name, args, queue,
- * priority; a replay gives its own args or kwargs) and links the two rows both ways: a Lovage task through the
- * engine app (`lovage`), a Celery cluster's task as a protocol v2 message
- * when its args are known as JSON (`celery`). The original is claimed first
- * (retried_into_id set only while still empty), so two operators retrying the
- * same task at once produce one new task, not two.
+ * Sends a finished task again as a new task with the same name, queue and
+ * priority: a Lovage task through the engine app (`lovage`), a Celery
+ * cluster's task as a protocol v2 message (`celery`). The new row's
+ * retried_from_id points back at the original.
+ *
+ * A **retry** (no replay arguments) re-runs a failed, revoked or rejected task
+ * with its own args, once: the original's retried_into_id is claimed with a
+ * conditional update (set only while still empty), so two operators retrying
+ * the same task at once produce one new task, not two.
+ *
+ * A **replay** (args or kwargs given) starts from any finished task, as often
+ * as the operator likes. The first re-run of a task a retry could start from
+ * also claims retried_into_id, so the original counts as handled in its
+ * workflow; every replay shows in the original's `replays`.
  */
 export async function retryStoredTask(
   prisma: PrismaClient,
@@ -94,9 +102,16 @@ export async function retryStoredTask(
     select: { name: true, state: true, args: true, kwargs: true, queue: true, priority: true, retriedIntoId: true, cluster: true },
   });
   if (!row) throw new NotFoundError(`no task with id ${JSON.stringify(id)}`);
-  if (row.retriedIntoId) throw new ConflictError(`task ${id} was already retried as ${row.retriedIntoId}`, 'ALREADY_RETRIED');
-  if (!RETRIABLE_STATES.includes(row.state)) {
-    throw new ConflictError(`only a failed or revoked task can be retried; task ${id} is ${row.state}`, 'TASK_NOT_RETRIABLE');
+  const isReplay = replay.args !== undefined || replay.kwargs !== undefined;
+  if (isReplay) {
+    if (!FINISHED_STATES.includes(row.state)) {
+      throw new ConflictError(`a task can be run again once it has finished; task ${id} is ${row.state}`, 'TASK_NOT_FINISHED');
+    }
+  } else {
+    if (row.retriedIntoId) throw new ConflictError(`task ${id} was already retried as ${row.retriedIntoId}`, 'ALREADY_RETRIED');
+    if (!RETRIABLE_STATES.includes(row.state)) {
+      throw new ConflictError(`only a failed, revoked or rejected task can be retried; task ${id} is ${row.state} (give args to replay it)`, 'TASK_NOT_RETRIABLE');
+    }
   }
   let send: (newId: string) => Promise<void>;
   if (row.cluster !== null) {
@@ -119,11 +134,11 @@ export async function retryStoredTask(
     where: { id, retriedIntoId: null, state: { in: [...RETRIABLE_STATES] } },
     data: { retriedIntoId: newId },
   });
-  if (claimed.count === 0) throw new ConflictError(`task ${id} changed while it was being retried; reload it`, 'TASK_CHANGED');
+  if (claimed.count === 0 && !isReplay) throw new ConflictError(`task ${id} changed while it was being retried; reload it`, 'TASK_CHANGED');
   try {
     await send(newId);
   } catch (error) {
-    await prisma.task.updateMany({ where: { id, retriedIntoId: newId }, data: { retriedIntoId: null } });
+    if (claimed.count > 0) await prisma.task.updateMany({ where: { id, retriedIntoId: newId }, data: { retriedIntoId: null } });
     throw error;
   }
   // The ingest never writes retried_from_id, so this link survives its upserts of the new task.
@@ -164,7 +179,7 @@ export class TaskActions {
     else await this.app.control.revoke(id, { terminate });
   }
 
-  /** Sends a failed or revoked task again as a new task, with the replay's args or kwargs if given (see retryStoredTask). */
+  /** Retries a failed, revoked or rejected task, or replays any finished one with new args or kwargs (see retryStoredTask). */
   retry(id: string, replay: ReplayArguments = {}): Promise<{ retriedIntoId: string }> {
     return retryStoredTask(this.prisma, id, {
       celery: this.celery,

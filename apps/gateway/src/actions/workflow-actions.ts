@@ -4,7 +4,7 @@
 // replaces, as the single-task retry does, so the graph shows the new member at once.
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { RETRIABLE_STATES } from './task-actions.js';
+import type { TaskStateName } from './task-actions.js';
 
 export interface RetriedMember {
   /** The failed or revoked member. */
@@ -22,11 +22,14 @@ export interface WorkflowRetrier {
   retryFailed(taskId: string): Promise<{ retried: RetriedMember[] }>;
 }
 
+/** The members the engine's `workflows.retryFailed` re-publishes (a dead-lettered member is retried on its own). */
+const RETRIABLE_MEMBER_STATES: readonly TaskStateName[] = ['FAILURE', 'REVOKED'];
+
 // $1 the root, $2 the task's group when it has no root: the members readWorkflow lists.
 const COUNT_RETRIABLE = `
 SELECT count(*)::int AS n FROM tasks
  WHERE (root_id = $1 OR id = $1 OR ($2::text IS NOT NULL AND (group_id = $2 OR chord_group_id = $2)))
-   AND state::text IN (${RETRIABLE_STATES.map((state) => `'${state}'`).join(', ')})
+   AND state::text IN (${RETRIABLE_MEMBER_STATES.map((state) => `'${state}'`).join(', ')})
    AND retried_into_id IS NULL`;
 
 // The re-run's row, made before its first event lands (the ingest fills the rest and never

@@ -150,10 +150,14 @@ export const TaskDetailSchema = TaskSummarySchema.extend({
   /** The task this one re-ran (POST /tasks/:id/retry), and the task that re-ran this one. */
   retriedFrom: TaskLinkSchema.nullable(),
   retriedInto: TaskLinkSchema.nullable(),
+  /** Every task that re-ran this one (its retry and its replays), newest first (at most 20). */
+  replays: z.array(TaskLinkSchema),
   /** The schedule whose beat run sent this task, when beat sent it. */
   schedule: z.object({ name: z.string(), dueAt: timestamp }).nullable(),
   /** The latest progress the task reported; null when it never did. Its log: GET /tasks/:id/logs. */
   progress: TaskProgressSchema.nullable(),
+  /** The W3C trace id of the task's OpenTelemetry trace (its message's traceparent); null when it was not traced. */
+  traceId: z.string().nullable(),
 }).meta({ id: 'TaskDetail' });
 export type TaskDetail = z.infer<typeof TaskDetailSchema>;
 
@@ -465,6 +469,8 @@ export const ScheduleSchema = z
     createdAt: timestamp,
     updatedAt: timestamp,
     updatedBy: z.string().nullable(),
+    /** The Celery cluster whose Lovage beat (Celery mode) keeps this schedule; null for the gateway's own app's. */
+    cluster: z.string().nullable(),
   })
   .meta({ id: 'Schedule' });
 export type Schedule = z.infer<typeof ScheduleSchema>;
@@ -484,7 +490,7 @@ export type ScheduleRun = z.infer<typeof ScheduleRunSchema>;
 export const ScheduleListSchema = z.object({
   available: z.boolean(),
   schedules: z.array(ScheduleSchema),
-  /** Each schedule's newest recorded run and its task's state, by schedule name (absent: never ran). */
+  /** Each of the gateway's own schedules' newest recorded run and its task's state, by schedule name (absent: never ran, or a cluster's schedule). */
   lastRuns: z.record(z.string(), ScheduleRunSchema),
 });
 export type ScheduleList = z.infer<typeof ScheduleListSchema>;
@@ -502,6 +508,8 @@ export const ScheduleChangeSchema = z
 export type ScheduleChange = z.infer<typeof ScheduleChangeSchema>;
 
 export const ScheduleParamsSchema = z.object({ id: z.string().min(1).max(200) });
+/** Which store a schedule route means: a watched Celery cluster's beat, or (left out) the gateway's own app. */
+export const ScheduleClusterQuerySchema = z.object({ cluster: z.string().min(1).max(100).optional() });
 
 export const ScheduleDetailSchema = z.object({
   schedule: ScheduleSchema,
@@ -516,7 +524,8 @@ export type ScheduleDetail = z.infer<typeof ScheduleDetailSchema>;
 
 // ---------- metrics ----------
 
-export const throughputWindows = ['15m', '1h', '6h', '24h', '7d', '30d'] as const;
+/** The windows of the throughput and queue history; past LOVAGE_METRICS_RETENTION (90 days) they read the hourly rollups. */
+export const throughputWindows = ['15m', '1h', '6h', '24h', '7d', '30d', '90d', '365d'] as const;
 export const ThroughputQuerySchema = z.object({
   window: z.enum(throughputWindows).default('1h'),
   name: z.string().min(1).max(200).optional().meta({ description: 'One task name' }),

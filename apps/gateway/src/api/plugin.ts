@@ -11,11 +11,14 @@ import { registerExposureRoutes, type ExposureSettings } from '../security/expos
 import type { Ingest } from '../ingest/ingest.js';
 import type { CeleryCluster } from '../celery/celery-cluster.js';
 import type { CeleryActions } from '../celery/celery-actions.js';
+import { registerAlertRoutes, type AlertRouteOptions } from '../alerts/routes.js';
 import { registerClusterRoutes } from './clusters.js';
 import { OpenApiRegistry } from './openapi.js';
 import { registerOverviewRoutes } from './overview.js';
 import { registerQueueRoutes } from './queues.js';
+import { registerQueueHistoryRoutes } from './queue-history.js';
 import { registerScheduleRoutes } from './schedules.js';
+import type { ScheduleSources } from './schedule-sources.js';
 import { registerTaskRoutes } from './tasks.js';
 import { registerThroughputRoutes } from './throughput.js';
 import { registerTokenRoutes } from './tokens.js';
@@ -37,8 +40,12 @@ export interface ApiPluginOptions {
   celery?: readonly CeleryCluster[];
   /** Their queues (GET /queues). */
   celeryActions?: CeleryActions | null;
+  /** The schedule stores: the engine app's and each watched Celery cluster's beat's. */
+  schedules: ScheduleSources;
   /** Where the gateway listens and how /metrics is guarded, for the exposure warnings. */
   exposure: ExposureSettings;
+  /** Alert rules, firings and test sends (/alerts). */
+  alerts: AlertRouteOptions;
 }
 
 export const apiPlugin: FastifyPluginCallback<ApiPluginOptions> = (app, options, done) => {
@@ -64,9 +71,11 @@ export const apiPlugin: FastifyPluginCallback<ApiPluginOptions> = (app, options,
   registerWorkerRoutes(registrar);
   registerClusterRoutes(registrar, options.celery ?? []);
   registerQueueRoutes(registrar, options.engine ?? null, options.celeryActions ?? null);
-  registerScheduleRoutes(registrar, options.engine ?? null);
+  registerScheduleRoutes(registrar, options.schedules);
   registerThroughputRoutes(registrar);
+  registerQueueHistoryRoutes(registrar);
   registerOverviewRoutes(registrar, { engine: options.engine ?? null, ingest: options.ingest ?? null });
+  registerAlertRoutes(registrar, options.alerts);
 
   let document: Record<string, unknown> | undefined;
   app.get('/openapi.json', { config: { access: 'viewer' } }, (_request, reply) => {

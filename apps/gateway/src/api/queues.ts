@@ -73,6 +73,15 @@ function toDeadLetter(info: DeadLetterInfo): DeadLetter {
   };
 }
 
+/** Every queue: Lovage's own by name, then each watched Celery cluster's. The REST list and the live queues room both send this. */
+export async function listQueues(engine: Lovage | null, celery: CeleryActions | null): Promise<QueueSummary[]> {
+  const [own, watched] = await Promise.all([
+    engine ? engine.queues.list() : Promise.resolve([]),
+    celery ? celery.queues() : Promise.resolve([]),
+  ]);
+  return [...own.sort((a, b) => a.name.localeCompare(b.name)).map(toQueueSummary), ...watched.map(celeryQueueSummary)];
+}
+
 export function registerQueueRoutes(registrar: RouteRegistrar, engine: Lovage | null, celery: CeleryActions | null = null): void {
   defineRoute(registrar, {
     method: 'GET',
@@ -83,9 +92,7 @@ export function registerQueueRoutes(registrar: RouteRegistrar, engine: Lovage | 
     response: QueueListSchema,
     async handler() {
       if (!engine && !celery) return { available: false, queues: [] };
-      const own = engine ? (await engine.queues.list()).sort((a, b) => a.name.localeCompare(b.name)).map(toQueueSummary) : [];
-      const watched = celery ? (await celery.queues()).map(celeryQueueSummary) : [];
-      return { available: true, queues: [...own, ...watched] };
+      return { available: true, queues: await listQueues(engine, celery) };
     },
   });
 

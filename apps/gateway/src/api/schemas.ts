@@ -223,8 +223,10 @@ export type AuditPage = z.infer<typeof AuditPageSchema>;
 
 export * from './monitor-schemas.js';
 export * from './cluster-schemas.js';
+export * from './queue-history-schemas.js';
 
 // ---------- operator actions and the live feed (socket.io protocol) ----------
 
 export * from '../actions/schemas.js';
 export * from '../live/schemas.js';
+export * from '../alerts/schemas.js';

@@ -166,9 +166,10 @@ export function registerTaskRoutes(registrar: RouteRegistrar): void {
       const task = await prisma.task.findUnique({ where: { id: params.id }, include: { attempts: { orderBy: { attempt: 'asc' } } } });
       if (!task) throw new NotFoundError(`No task ${params.id}`);
       const linked = [task.parentId, task.rootId, task.retriedFromId, task.retriedIntoId].filter((id): id is string => id !== null && id !== task.id);
-      const [links, children, run] = await Promise.all([
+      const [links, children, replays, run] = await Promise.all([
         linked.length > 0 ? prisma.task.findMany({ where: { id: { in: linked } }, select: LINK_SELECT }) : Promise.resolve([]),
         prisma.task.findMany({ where: { parentId: task.id, NOT: { id: task.id } }, select: LINK_SELECT, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: 100 }),
+        prisma.task.findMany({ where: { retriedFromId: task.id, NOT: { id: task.id } }, select: LINK_SELECT, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: 20 }),
         prisma.scheduleRun.findFirst({ where: { taskId: task.id }, select: { scheduleName: true, dueAt: true } }),
       ]);
       const byId = new Map(links.map((link) => [link.id, link]));
@@ -192,8 +193,10 @@ export function registerTaskRoutes(registrar: RouteRegistrar): void {
           children: children.map(toLink),
           retriedFrom: link(task.retriedFromId),
           retriedInto: link(task.retriedIntoId),
+          replays: replays.map(toLink),
           schedule: run ? { name: run.scheduleName, dueAt: run.dueAt.toISOString() } : null,
           progress: toTaskProgress(task),
+          traceId: task.traceId,
         },
       };
     },

@@ -1,5 +1,6 @@
 // GET /metrics/throughput?window=: per-minute (or wider) counts by outcome,
-// failure rate and runtime percentiles, from the ingest's metric buckets.
+// failure rate and runtime percentiles, from the ingest's metric buckets and,
+// past the metric retention, their hourly rollups.
 import { metricSeries, type MetricPoint } from '../store/metric-queries.js';
 import { defineRoute, type RouteRegistrar } from './route.js';
 import { ThroughputQuerySchema, ThroughputSchema, type ThroughputPoint, type throughputWindows } from './schemas.js';
@@ -14,7 +15,18 @@ const WINDOWS: Record<Window, { ms: number; stepSeconds: number }> = {
   '24h': { ms: 24 * 3_600_000, stepSeconds: 300 },
   '7d': { ms: 7 * 86_400_000, stepSeconds: 1_800 },
   '30d': { ms: 30 * 86_400_000, stepSeconds: 7_200 },
+  '90d': { ms: 90 * 86_400_000, stepSeconds: 21_600 },
+  '365d': { ms: 365 * 86_400_000, stepSeconds: 86_400 },
 };
+
+/** A window's whole steps, the last one holding the current minute. */
+export function windowRange(window: Window, now = Date.now()): { from: Date; to: Date; stepSeconds: number } {
+  const { ms, stepSeconds } = WINDOWS[window];
+  const stepMs = stepSeconds * 1_000;
+  const to = new Date((Math.floor(now / stepMs) + 1) * stepMs);
+  const from = new Date(to.getTime() - Math.ceil(ms / stepMs) * stepMs);
+  return { from, to, stepSeconds };
+}
 
 export function toThroughputPoint(point: MetricPoint): ThroughputPoint {
   const { at, ...totals } = point;
@@ -32,11 +44,7 @@ export function registerThroughputRoutes(registrar: RouteRegistrar): void {
     query: ThroughputQuerySchema,
     response: ThroughputSchema,
     async handler({ query }) {
-      const { ms, stepSeconds } = WINDOWS[query.window];
-      const stepMs = stepSeconds * 1_000;
-      // Whole steps, the last one holding the current minute.
-      const to = new Date((Math.floor(Date.now() / stepMs) + 1) * stepMs);
-      const from = new Date(to.getTime() - Math.ceil(ms / stepMs) * stepMs);
+      const { from, to, stepSeconds } = windowRange(query.window);
       const series = await metricSeries(prisma, { from, to, stepSeconds, name: query.name, queue: query.queue });
       return {
         window: query.window,

@@ -13,7 +13,9 @@
 // are kept for /healthz and GET /api/v1/clusters.
 import { hostname as machineName } from 'node:os';
 import {
+  CeleryAmqpMonitor,
   CeleryControlBus,
+  RedisPidboxTransport,
   decodeResultMeta,
   encodeTaskMessage,
   KombuLayout,
@@ -74,6 +76,8 @@ export class CeleryCluster {
   private readonly client: Redis;
   private readonly results: Redis;
   private readonly control: CeleryControlBus;
+  /** A cluster on RabbitMQ: queues, pidbox and publishing go through it (results stay on Redis). */
+  private readonly amqp: CeleryAmqpMonitor | undefined;
   private readonly layout: KombuLayout;
   private readonly inspectTimeoutMs: number;
   private readonly stopListening: (() => void)[] = [];
@@ -97,13 +101,19 @@ export class CeleryCluster {
     this.name = config.name;
     this.inspectTimeoutMs = options.inspectTimeoutMs ?? 2_000;
     const connect = (url: string) => new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
-    this.client = connect(config.url);
+    // On RabbitMQ the results' Redis stands in (never used for the queues, which `amqp` reaches).
+    this.client = connect(config.transport === 'amqp' ? config.resultBackend : config.url);
     this.results = config.resultBackend === config.url ? this.client : connect(config.resultBackend);
     for (const redis of new Set([this.client, this.results])) {
       redis.on('error', (error: Error) => this.logger.debug({ err: error, cluster: this.name }, 'celery cluster: connection error'));
     }
     this.layout = new KombuLayout({ globalKeyPrefix: config.keyPrefix, db: config.db });
-    this.control = new CeleryControlBus(this.client, () => connect(config.url), this.layout, null, logger);
+    if (config.transport === 'amqp') {
+      this.amqp = new CeleryAmqpMonitor(config.url, logger);
+      this.control = this.amqp.control;
+    } else {
+      this.control = new CeleryControlBus(new RedisPidboxTransport(this.client, () => connect(config.url), this.layout), null, logger);
+    }
   }
 
   /** Follows the event source: reconciles on each subscription, asks new workers for their stats. Call before `source.start()`. */
@@ -172,7 +182,8 @@ export class CeleryCluster {
    */
   async publish(spec: Omit<CeleryTaskSpec, 'origin'>): Promise<void> {
     const envelope = encodeTaskMessage({ ...spec, origin: `gen${process.pid}@${machineName()}`, lang: 'py' }, 'kombu-5.2');
-    await this.client.lpush(this.layout.queueKey(spec.queue, spec.priority ?? 0), serializeEnvelope(envelope));
+    if (this.amqp) await this.amqp.publish(envelope);
+    else await this.client.lpush(this.layout.queueKey(spec.queue, spec.priority ?? 0), serializeEnvelope(envelope));
     const sent = {
       type: 'task-sent',
       timestamp: Date.now(),
@@ -205,6 +216,9 @@ export class CeleryCluster {
     );
     const names = [...new Set([...rows.map((row) => row.name), ...extra])].sort();
     if (names.length === 0) return [];
+    // RabbitMQ: a passive declare per queue (no management plugin needed).
+    const amqp = this.amqp;
+    if (amqp) return Promise.all(names.map(async (name) => ({ name, ready: await amqp.queueDepth(name) })));
     const pipeline = this.client.pipeline();
     for (const name of names) for (const key of this.layout.queueKeys(name)) pipeline.llen(key);
     const lengths = ((await pipeline.exec()) ?? []).map(([error, length]) => {
@@ -217,6 +231,7 @@ export class CeleryCluster {
 
   /** Deletes every message waiting in `queue` (all its priority lists); running and prefetched tasks are the workers'. Returns how many. */
   async purge(queue: string): Promise<number> {
+    if (this.amqp) return this.amqp.purge(queue);
     const keys = this.layout.queueKeys(queue);
     const pipeline = this.client.multi();
     for (const key of keys) pipeline.llen(key);
@@ -244,6 +259,7 @@ export class CeleryCluster {
     this.pending = undefined;
     await this.reconciling;
     this.control.close();
+    await this.amqp?.close();
     this.client.disconnect();
     if (this.results !== this.client) this.results.disconnect();
   }

@@ -13,6 +13,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import { WORKER_ROW_COLUMNS, workerSnapshotOf, type BatchResult, type TaskLogRow, type ScheduleChangeEvent, type ScheduleRunEvent, type WorkerRow } from './batch-result.js';
 import type { BucketCounts } from '../store/metric-queries.js';
 import { bucketOf, emptyHistogram, percentile } from './runtime-histogram.js';
+import { addWaitHistogram, emptyWaitHistogram, waitBinOf } from './wait-histogram.js';
 import {
   applyAttemptEvent,
   applyReportEvent,
@@ -133,7 +134,7 @@ async function lockKeys(tx: Sql, space: keyof typeof LOCK_SPACE, keys: readonly 
 const SELECT_TASKS = `
 SELECT id, name, state::text AS state, args::text AS args, kwargs::text AS kwargs, queue, worker, priority, retries,
        parent_id, root_id, group_id, group_index, chord_group_id, result_preview, error_name, error_message, error_stack, runtime,
-       cluster, progress, progress_meta::text AS progress_meta, ${TASK_TIMES.map(ms).join(', ')}, ${ms('progress_at')}
+       cluster, progress, progress_meta::text AS progress_meta, trace_id, ${TASK_TIMES.map(ms).join(', ')}, ${ms('progress_at')}
   FROM tasks
  WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))
  ORDER BY id
@@ -141,20 +142,20 @@ SELECT id, name, state::text AS state, args::text AS args, kwargs::text AS kwarg
 
 const UPSERT_TASKS = `
 INSERT INTO tasks (id, name, state, args, kwargs, queue, worker, priority, retries, parent_id, root_id, group_id, group_index, chord_group_id, result_preview,
-                   error_name, error_message, error_stack, runtime, cluster, progress, progress_meta, progress_at, ${TASK_TIMES.join(', ')}, updated_at)
+                   error_name, error_message, error_stack, runtime, cluster, progress, progress_meta, progress_at, trace_id, ${TASK_TIMES.join(', ')}, updated_at)
 SELECT r.id, r.name, r.state::task_state, COALESCE(r.args::jsonb, '[]'::jsonb), r.kwargs::jsonb, r.queue, r.worker, r.priority, r.retries,
        r.parent_id, r.root_id, r.group_id, r.group_index, r.chord_group_id, r.result_preview, r.error_name, r.error_message, r.error_stack, r.runtime,
-       r.cluster, r.progress, r.progress_meta::jsonb, ${ts('progress_at')}, ${TASK_TIMES.map(ts).join(', ')}, now()
+       r.cluster, r.progress, r.progress_meta::jsonb, ${ts('progress_at')}, r.trace_id, ${TASK_TIMES.map(ts).join(', ')}, now()
   FROM jsonb_to_recordset($1::jsonb) AS r(id text, name text, state text, args text, kwargs text, queue text, worker text, priority int,
        retries int, parent_id text, root_id text, group_id text, group_index int, chord_group_id text, result_preview text, error_name text, error_message text, error_stack text,
-       runtime float8, cluster text, progress float8, progress_meta text, progress_at float8, ${TASK_TIMES.map((c) => `${c} float8`).join(', ')})
+       runtime float8, cluster text, progress float8, progress_meta text, progress_at float8, trace_id text, ${TASK_TIMES.map((c) => `${c} float8`).join(', ')})
 ON CONFLICT (id) DO UPDATE SET
   name = EXCLUDED.name, state = EXCLUDED.state, args = EXCLUDED.args, kwargs = COALESCE(EXCLUDED.kwargs, tasks.kwargs), queue = EXCLUDED.queue, worker = EXCLUDED.worker,
   priority = EXCLUDED.priority, retries = EXCLUDED.retries, parent_id = EXCLUDED.parent_id, root_id = EXCLUDED.root_id,
   group_id = EXCLUDED.group_id, group_index = EXCLUDED.group_index, chord_group_id = EXCLUDED.chord_group_id,
   result_preview = EXCLUDED.result_preview, error_name = EXCLUDED.error_name, error_message = EXCLUDED.error_message,
   error_stack = EXCLUDED.error_stack, runtime = EXCLUDED.runtime, cluster = EXCLUDED.cluster,
-  progress = EXCLUDED.progress, progress_meta = EXCLUDED.progress_meta, progress_at = EXCLUDED.progress_at,
+  progress = EXCLUDED.progress, progress_meta = EXCLUDED.progress_meta, progress_at = EXCLUDED.progress_at, trace_id = EXCLUDED.trace_id,
   ${TASK_TIMES.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, updated_at = now()`;
 
 const SELECT_ATTEMPTS = `
@@ -178,7 +179,7 @@ ON CONFLICT (task_id, attempt) DO UPDATE SET
 
 const SELECT_BUCKETS = `
 SELECT (extract(epoch from b.minute) * 1000)::float8 AS minute, b.task_name, b.queue, b.received, b.started, b.succeeded,
-       b.failed, b.retried, b.revoked, b.runtime_sum, b.runtime_max, b.runtime_histogram
+       b.failed, b.retried, b.revoked, b.runtime_sum, b.runtime_max, b.runtime_histogram, b.wait_sum, b.wait_max, b.wait_histogram
   FROM metric_buckets b
   JOIN jsonb_to_recordset($1::jsonb) AS k(minute float8, task_name text, queue text)
     ON b.minute = to_timestamp(k.minute / 1000.0) AND b.task_name = k.task_name AND b.queue = k.queue
@@ -187,17 +188,18 @@ SELECT (extract(epoch from b.minute) * 1000)::float8 AS minute, b.task_name, b.q
 
 const UPSERT_BUCKETS = `
 INSERT INTO metric_buckets (minute, task_name, queue, received, started, succeeded, failed, retried, revoked,
-                            runtime_sum, runtime_max, runtime_p50, runtime_p95, runtime_p99, runtime_histogram)
+                            runtime_sum, runtime_max, runtime_p50, runtime_p95, runtime_p99, runtime_histogram, wait_sum, wait_max, wait_histogram)
 SELECT to_timestamp(r.minute / 1000.0), r.task_name, r.queue, r.received, r.started, r.succeeded, r.failed, r.retried, r.revoked,
-       r.runtime_sum, r.runtime_max, r.runtime_p50, r.runtime_p95, r.runtime_p99, r.runtime_histogram
+       r.runtime_sum, r.runtime_max, r.runtime_p50, r.runtime_p95, r.runtime_p99, r.runtime_histogram, r.wait_sum, r.wait_max, r.wait_histogram
   FROM jsonb_to_recordset($1::jsonb) AS r(minute float8, task_name text, queue text, received int, started int, succeeded int,
        failed int, retried int, revoked int, runtime_sum float8, runtime_max float8, runtime_p50 float8, runtime_p95 float8,
-       runtime_p99 float8, runtime_histogram int[])
+       runtime_p99 float8, runtime_histogram int[], wait_sum float8, wait_max float8, wait_histogram int[])
 ON CONFLICT (minute, task_name, queue) DO UPDATE SET
   received = EXCLUDED.received, started = EXCLUDED.started, succeeded = EXCLUDED.succeeded, failed = EXCLUDED.failed,
   retried = EXCLUDED.retried, revoked = EXCLUDED.revoked, runtime_sum = EXCLUDED.runtime_sum, runtime_max = EXCLUDED.runtime_max,
   runtime_p50 = EXCLUDED.runtime_p50, runtime_p95 = EXCLUDED.runtime_p95, runtime_p99 = EXCLUDED.runtime_p99,
-  runtime_histogram = EXCLUDED.runtime_histogram`;
+  runtime_histogram = EXCLUDED.runtime_histogram, wait_sum = EXCLUDED.wait_sum, wait_max = EXCLUDED.wait_max,
+  wait_histogram = EXCLUDED.wait_histogram`;
 
 const SELECT_WORKERS = `
 SELECT hostname, pid, queues, pool_kind, pool_size, (extract(epoch from first_seen) * 1000)::float8 AS first_seen,
@@ -311,6 +313,7 @@ interface TaskRecord {
   progress: number | null;
   progress_meta: string | null;
   progress_at: number | null;
+  trace_id: string | null;
 }
 
 function taskFromRecord(r: TaskRecord): TaskRow {
@@ -350,6 +353,7 @@ function taskFromRecord(r: TaskRecord): TaskRow {
     progress: r.progress,
     progressMeta: r.progress_meta,
     progressAt: r.progress_at,
+    traceId: r.trace_id,
   };
 }
 
@@ -390,6 +394,7 @@ function taskToRecord(t: TaskRow): Record<string, unknown> {
     progress: t.progress,
     progress_meta: t.progressMeta,
     progress_at: t.progressAt,
+    trace_id: t.traceId,
   };
 }
 
@@ -446,6 +451,9 @@ interface BucketRecord extends BucketCounts {
   runtime_sum: number;
   runtime_max: number | null;
   runtime_histogram: number[];
+  wait_sum: number;
+  wait_max: number | null;
+  wait_histogram: number[];
 }
 
 type Counter = 'received' | 'started' | 'succeeded' | 'failed' | 'retried' | 'revoked';
@@ -458,7 +466,7 @@ class BucketDeltas {
     const key = `${minute}\u0001${taskName}\u0001${queue}`;
     let bucket = this.buckets.get(key);
     if (!bucket) {
-      bucket = { minute, task_name: taskName, queue, received: 0, started: 0, succeeded: 0, failed: 0, retried: 0, revoked: 0, runtime_sum: 0, runtime_max: null, runtime_histogram: emptyHistogram() };
+      bucket = { minute, task_name: taskName, queue, received: 0, started: 0, succeeded: 0, failed: 0, retried: 0, revoked: 0, runtime_sum: 0, runtime_max: null, runtime_histogram: emptyHistogram(), wait_sum: 0, wait_max: null, wait_histogram: emptyWaitHistogram() };
       this.buckets.set(key, bucket);
     }
     return bucket;
@@ -474,7 +482,40 @@ class BucketDeltas {
       bucket.runtime_histogram[index] = (bucket.runtime_histogram[index] ?? 0) + 1;
     }
   }
+
+  /** A first start's wait (seconds) in the bucket of the minute it started. */
+  wait(at: number, task: TaskRow, seconds: number): void {
+    const bucket = this.bucket(at, task.name, task.queue);
+    bucket.wait_sum += seconds;
+    bucket.wait_max = bucket.wait_max === null ? seconds : Math.max(bucket.wait_max, seconds);
+    const index = waitBinOf(seconds);
+    bucket.wait_histogram[index] = (bucket.wait_histogram[index] ?? 0) + 1;
+  }
 }
+
+/**
+ * How long a task waited for its first start: from when it was sent, or from
+ * its ETA when it had one (a task does not wait before it is due), to the
+ * start. Null when the send was not seen (a Celery producer without
+ * task-sent events). Retries are not counted: their wait is their backoff.
+ */
+export function firstStartWait(task: Pick<TaskRow, 'sentAt' | 'eta'>, attempt: number, startedAt: number | null): number | null {
+  if (attempt !== 1 || startedAt === null || task.sentAt === null) return null;
+  // The row keeps the latest attempt's ETA: one after the first start is a retry's, not the task's own.
+  const from = task.eta !== null && task.eta > task.sentAt && task.eta <= startedAt ? task.eta : task.sentAt;
+  return Math.max(0, startedAt - from) / 1_000;
+}
+
+function countWait(task: TaskRow, attempt: number, startedAt: number, deltas: BucketDeltas, result: BatchResult): void {
+  const wait = firstStartWait(task, attempt, startedAt);
+  if (wait === null) return;
+  deltas.wait(startedAt, task, wait);
+  (result.waits ??= []).push({ name: task.name, queue: task.queue, seconds: wait });
+}
+
+const SELECT_FIRST_STARTS = `
+SELECT task_id, (extract(epoch from started_at) * 1000)::float8 AS started_at
+  FROM task_attempts WHERE attempt = 1 AND task_id IN (SELECT jsonb_array_elements_text($1::jsonb))`;
 
 /**
  * Outcome counts from what changed between a task row before and after the
@@ -616,6 +657,7 @@ async function writeTasks(tx: Sql, batch: TaskBatch, result: BatchResult, cluste
   }
 
   const changedTasks: TaskRow[] = [];
+  const sentLate: TaskRow[] = [];
   const deltas = new BucketDeltas();
   const attemptEvents = new Map<string, { taskId: string; attempt: number; events: TaskEvent[] }>();
   for (const id of ids) {
@@ -642,6 +684,7 @@ async function writeTasks(tx: Sql, batch: TaskBatch, result: BatchResult, cluste
     for (const report of reports) applyReportEvent(row, report);
     if (before && sameTask(before, row)) continue;
     changedTasks.push(row);
+    if (before && before.sentAt === null && row.sentAt !== null) sentLate.push(row);
     countTransitions(before, row, receipts, deltas);
     if (row.cluster !== null && row.worker !== null) countOutcome(before, row, outcomes);
   }
@@ -651,6 +694,8 @@ async function writeTasks(tx: Sql, batch: TaskBatch, result: BatchResult, cluste
   result.logs = await writeTaskLogs(tx, reportEvents, logLimit);
 
   const changedAttempts: AttemptRow[] = [];
+  // Tasks whose first attempt started in this batch: their wait is counted here, once.
+  const firstStarted = new Set<string>();
   if (attemptEvents.size > 0) {
     const keys = [...attemptEvents.values()].sort((a, b) => (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : a.attempt - b.attempt));
     const stored = new Map<string, AttemptRow>();
@@ -667,7 +712,11 @@ async function writeTasks(tx: Sql, batch: TaskBatch, result: BatchResult, cluste
       changedAttempts.push(row);
       if (!before) {
         const task = tasksById.get(taskId) ?? existing.get(taskId);
-        if (task) deltas.count('started', row.startedAt, task);
+        if (task) {
+          deltas.count('started', row.startedAt, task);
+          if (attempt === 1) firstStarted.add(taskId);
+          countWait(task, attempt, row.startedAt, deltas, result);
+        }
       }
       if (row.outcome === 'RETRY' && before?.outcome !== 'RETRY') {
         const task = tasksById.get(taskId) ?? existing.get(taskId);
@@ -677,6 +726,14 @@ async function writeTasks(tx: Sql, batch: TaskBatch, result: BatchResult, cluste
     if (changedAttempts.length > 0) await tx.$executeRawUnsafe(UPSERT_ATTEMPTS, taskJson(changedAttempts.map(attemptToRecord)));
   }
   result.attempts = changedAttempts;
+  // A send seen after the first start (the stream reordered them): the wait is counted now, so
+  // the buckets end the same whatever the order.
+  const late = sentLate.filter((task) => !firstStarted.has(task.id));
+  if (late.length > 0) {
+    const starts = await tx.$queryRawUnsafe<{ task_id: string; started_at: number }[]>(SELECT_FIRST_STARTS, taskJson(late.map((task) => task.id)));
+    const byId = new Map(late.map((task) => [task.id, task]));
+    for (const start of starts) countWait(byId.get(start.task_id)!, 1, start.started_at, deltas, result);
+  }
   await writeBuckets(tx, deltas);
   return outcomes;
 }
@@ -735,6 +792,10 @@ async function writeBuckets(tx: Sql, deltas: BucketDeltas): Promise<void> {
     const old = byKey.get(`${delta.minute}\u0001${delta.task_name}\u0001${delta.queue}`);
     const histogram = emptyHistogram().map((_, i) => (delta.runtime_histogram[i] ?? 0) + (old?.runtime_histogram[i] ?? 0));
     const max = old?.runtime_max === null || old?.runtime_max === undefined ? delta.runtime_max : delta.runtime_max === null ? old.runtime_max : Math.max(old.runtime_max, delta.runtime_max);
+    const waits = emptyWaitHistogram();
+    addWaitHistogram(waits, delta.wait_histogram);
+    addWaitHistogram(waits, old?.wait_histogram);
+    const waitMax = old?.wait_max === null || old?.wait_max === undefined ? delta.wait_max : delta.wait_max === null ? old.wait_max : Math.max(old.wait_max, delta.wait_max);
     return {
       minute: delta.minute,
       task_name: delta.task_name,
@@ -751,6 +812,9 @@ async function writeBuckets(tx: Sql, deltas: BucketDeltas): Promise<void> {
       runtime_p95: percentile(histogram, 0.95, max),
       runtime_p99: percentile(histogram, 0.99, max),
       runtime_histogram: histogram,
+      wait_sum: delta.wait_sum + (old?.wait_sum ?? 0),
+      wait_max: waitMax,
+      wait_histogram: waits,
     };
   });
   await tx.$executeRawUnsafe(UPSERT_BUCKETS, taskJson(rows));

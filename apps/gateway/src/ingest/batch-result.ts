@@ -130,6 +130,15 @@ export interface BatchResult {
   scheduleChanges: ScheduleChangeEvent[];
   /** Task log lines this batch wrote (a replayed line is not listed), oldest first. */
   logs?: TaskLogRow[] | undefined;
+  /** Waits (seconds from sent, or ETA, to the first start) of the tasks whose first attempt this batch started. */
+  waits?: TaskWait[] | undefined;
+}
+
+/** One task's wait for its first start. */
+export interface TaskWait {
+  name: string;
+  queue: string;
+  seconds: number;
 }
 
 /** One line of a task's log as the ingest wrote it. */

@@ -26,6 +26,27 @@ describe('CeleryEventTranslator', () => {
     expect(out[5]).toMatchObject({ type: 'task-failed', retries: 1, runtime: 2_000, error: { name: 'Declined', message: 'card declined' } });
   });
 
+  it("closes the retried attempt even when the next delivery has started before the retry is reported", () => {
+    const translator = new CeleryEventTranslator();
+    const received = (retries: number, offset: number) => event('task-received', { name: 'proj.retry', args: '(2,)', kwargs: '{}', retries }, offset);
+    const retried = (offset: number) => event('task-retried', { exception: "Retry('again')", traceback: 'Traceback (most recent call last):\ncelery.exceptions.Retry: Retry in 0s' }, offset);
+    // The order a loaded prefork parent publishes them in: each retry after the delivery it published has started.
+    const out = [
+      received(0, 0),
+      event('task-started', {}, 1),
+      received(1, 2),
+      event('task-started', {}, 3),
+      retried(4),
+      received(2, 5),
+      event('task-started', {}, 6),
+      retried(7),
+      event('task-succeeded', { result: '2', runtime: 0.5 }, 8),
+    ].map((e) => translator.translate(e));
+    expect(out.filter((e) => e?.type === 'task-started').map((e) => e.retries)).toEqual([0, 1, 2]);
+    expect(out.filter((e) => e?.type === 'task-retried').map((e) => (e as { attempt: number }).attempt)).toEqual([1, 2]);
+    expect(out[8]).toMatchObject({ type: 'task-succeeded', retries: 2 });
+  });
+
   it('reads a worker heartbeat: software, frequency and load, the rest unknown', () => {
     const heartbeat = new CeleryEventTranslator().translate(
       event('worker-heartbeat', { freq: 5, active: 2, processed: 40, loadavg: [0.5, 0.25, 0.1], sw_ident: 'py-celery', sw_ver: '5.2.6', sw_sys: 'Linux' }),

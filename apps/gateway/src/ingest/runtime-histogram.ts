@@ -16,14 +16,23 @@ export function bucketOf(seconds: number): number {
 
 /** The p-th percentile (0..1) of the histogram, or null when it is empty. */
 export function percentile(histogram: readonly number[], p: number, max: number | null): number | null {
+  return histogramPercentile(RUNTIME_BOUNDS, histogram, p, max);
+}
+
+/**
+ * The p-th percentile (0..1) of a histogram over `bounds` (the last bin is
+ * everything above the last bound): the upper bound of the bin holding the
+ * rank, capped at `max`; null when the histogram is empty.
+ */
+export function histogramPercentile(bounds: readonly number[], histogram: readonly number[], p: number, max: number | null): number | null {
   const total = histogram.reduce((sum, count) => sum + count, 0);
   if (total === 0) return null;
-  const rank = Math.ceil(p * total);
+  const rank = Math.max(1, Math.ceil(p * total));
   let seen = 0;
   for (let i = 0; i < histogram.length; i++) {
     seen += histogram[i] ?? 0;
     if (seen >= rank) {
-      const bound = RUNTIME_BOUNDS[i] ?? max ?? RUNTIME_BOUNDS[RUNTIME_BOUNDS.length - 1]!;
+      const bound = bounds[i] ?? max ?? bounds[bounds.length - 1]!;
       return max === null ? bound : Math.min(bound, max);
     }
   }

@@ -64,6 +64,8 @@ export interface TaskRow {
   progress: number | null;
   progressMeta: string | null;
   progressAt: number | null;
+  /** The W3C trace id the task's message carried (task-sent or task-received), when it was traced. */
+  traceId: string | null;
 }
 
 export interface AttemptRow {
@@ -199,6 +201,7 @@ export function emptyTask(id: string, at: number): TaskRow {
     progress: null,
     progressMeta: null,
     progressAt: null,
+    traceId: null,
   };
 }
 
@@ -234,6 +237,11 @@ function isLink(value: unknown): value is string {
   return typeof value === 'string' && value !== '';
 }
 
+/** A W3C trace id: 32 lowercase hex digits (events come from other processes). */
+function isTraceId(value: unknown): value is string {
+  return typeof value === 'string' && /^[0-9a-f]{32}$/.test(value);
+}
+
 /** A position in a group that fits the int column. */
 function isGroupIndex(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 2_147_483_647;
@@ -266,6 +274,7 @@ export function applyTaskEvent(row: TaskRow, event: TaskEvent): void {
   if (row.groupId === null && isLink(event.groupId)) row.groupId = event.groupId;
   if (row.groupIndex === null && isGroupIndex(event.groupIndex)) row.groupIndex = event.groupIndex;
   if (row.chordGroupId === null && isLink(event.chordGroupId)) row.chordGroupId = event.chordGroupId;
+  if (row.traceId === null && (event.type === 'task-sent' || event.type === 'task-received') && isTraceId(event.traceId)) row.traceId = event.traceId;
 
   const timestampField = STATE_TIMESTAMP[event.type];
   row[timestampField] = maxOf(row[timestampField], ts);

@@ -19,7 +19,9 @@ import type { Schedule } from '../api/monitor-schemas.js';
 import type { AttemptRow, BatchResult, TaskLogRow, TaskRow, WorkerSnapshot } from '../ingest/batch-result.js';
 import { addSecurityHeaders } from '../security/headers.js';
 import { Coalescer, Throttled } from './coalescer.js';
-import { toQueueSummary } from '../api/queues.js';
+import { listQueues } from '../api/queues.js';
+import type { CeleryActions } from '../celery/celery-actions.js';
+import { scheduleOf, type ScheduleSources } from '../api/schedule-sources.js';
 import { toTaskAttempt } from '../api/tasks.js';
 import { matchesFilter, taskDetail, taskLogLine, taskSummary, tasksRoomOf, workerSummary } from './payloads.js';
 import {
@@ -83,13 +85,14 @@ export class LiveFeed {
   private readonly queuesRefresh: Throttled;
   private readonly schedulesRefresh: Throttled;
   private sentQueues = '';
+  /** The JSON last sent of each schedule, by scheduleKey. */
   private readonly sentSchedules = new Map<string, string>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly unsubscribers: (() => void)[] = [];
 
   constructor(
     server: HttpServer,
-    private readonly deps: SocketAuthDeps & { app: Lovage | null; logger: Logger; trustProxy: boolean },
+    private readonly deps: SocketAuthDeps & { app: Lovage | null; celery: CeleryActions | null; schedules: ScheduleSources; logger: Logger; trustProxy: boolean },
     options: LiveFeedOptions = {},
   ) {
     this.intervalMs = options.intervalMs ?? 100;
@@ -322,8 +325,8 @@ export class LiveFeed {
   }
 
   private async refreshQueues(): Promise<void> {
-    if (!this.deps.app || !this.has('queues')) return;
-    const queues = (await this.deps.app.queues.list()).map(toQueueSummary).sort((a, b) => a.name.localeCompare(b.name));
+    if ((!this.deps.app && !this.deps.celery) || !this.has('queues')) return;
+    const queues = await listQueues(this.deps.app, this.deps.celery);
     // The head's age grows every millisecond; only a change of the counts is news.
     const key = JSON.stringify(queues.map(({ oldestAgeMs: _age, ...rest }) => rest));
     if (key === this.sentQueues) return;
@@ -332,19 +335,27 @@ export class LiveFeed {
   }
 
   private async refreshSchedules(): Promise<void> {
-    if (!this.deps.app || !this.has('schedules')) return;
-    const entries = (await this.deps.app.schedules.list()) as Schedule[];
+    if (!this.deps.schedules.available || !this.has('schedules')) return;
     const changed: Schedule[] = [];
     const seen = new Set<string>();
-    for (const entry of entries) {
-      seen.add(entry.name);
-      const json = JSON.stringify(entry);
-      if (this.sentSchedules.get(entry.name) === json) continue;
-      this.sentSchedules.set(entry.name, json);
-      changed.push(entry);
+    for (const { cluster, schedules } of this.deps.schedules.all()) {
+      for (const entry of await schedules.list()) {
+        const schedule = scheduleOf(entry, cluster);
+        const key = scheduleKey(schedule);
+        seen.add(key);
+        const json = JSON.stringify(schedule);
+        if (this.sentSchedules.get(key) === json) continue;
+        this.sentSchedules.set(key, json);
+        changed.push(schedule);
+      }
     }
-    const removed = [...this.sentSchedules.keys()].filter((name) => !seen.has(name));
-    for (const name of removed) this.sentSchedules.delete(name);
+    const removed = [...this.sentSchedules.entries()]
+      .filter(([key]) => !seen.has(key))
+      .map(([key, json]) => {
+        this.sentSchedules.delete(key);
+        const { name, cluster } = JSON.parse(json) as Schedule;
+        return { name, cluster };
+      });
     if (changed.length > 0 || removed.length > 0) this.io.to('schedules').emit('schedules:update', { schedules: changed, removed });
   }
 
@@ -358,4 +369,9 @@ export class LiveFeed {
       }
     }
   }
+}
+
+/** A schedule's identity across stores: its cluster (none for the gateway's own) and its name. */
+function scheduleKey(schedule: { name: string; cluster: string | null }): string {
+  return `${schedule.cluster ?? ''}\u0000${schedule.name}`;
 }

@@ -14,6 +14,7 @@ import { flowerControlPlugin } from '../flower/control.js';
 import type { LiveFanout } from './fanout.js';
 import { LiveFeed, type AppliedBatch, type LiveFeedOptions } from './live-feed.js';
 import type { CeleryActions } from '../celery/celery-actions.js';
+import type { ScheduleSources } from '../api/schedule-sources.js';
 
 export interface OperatorFeatures {
   actions: Actions | null;
@@ -39,6 +40,8 @@ export interface MountOptions {
   workflows?: WorkflowRetrier | undefined;
   /** Actions on the watched Celery clusters' tasks and workers (over their pidbox). */
   celery?: CeleryActions | null;
+  /** The schedule stores: the engine app's and each watched cluster's beat's. */
+  schedules: ScheduleSources;
 }
 
 export async function mountOperatorFeatures(app: FastifyInstance, options: MountOptions): Promise<OperatorFeatures> {
@@ -48,11 +51,11 @@ export async function mountOperatorFeatures(app: FastifyInstance, options: Mount
     ? new Actions(options.engine, { prisma, audit: app.audit, logger: options.logger.child({ component: 'actions' }), workflows: options.workflows, celery })
     : null;
   if (actions) {
-    await app.register(actionsPlugin, { prefix: '/api/v1', sessions: options.sessions, allowedOrigins: options.allowedOrigins, services: actions });
+    await app.register(actionsPlugin, { prefix: '/api/v1', sessions: options.sessions, allowedOrigins: options.allowedOrigins, services: actions, schedules: options.schedules });
     await app.register(flowerActionsPlugin, { prefix: FLOWER_PREFIX, sessions: options.sessions, allowedOrigins: options.allowedOrigins, tasks: actions.tasks });
   } else if (celery) {
-    // Only Celery clusters watched: their revoke and worker control, nothing that needs an engine app.
-    await app.register(actionsPlugin, { prefix: '/api/v1', sessions: options.sessions, allowedOrigins: options.allowedOrigins, services: { app: null, tasks: null, celery } });
+    // Only Celery clusters watched: their revoke, worker control and beat schedules, nothing that needs an engine app.
+    await app.register(actionsPlugin, { prefix: '/api/v1', sessions: options.sessions, allowedOrigins: options.allowedOrigins, services: { app: null, tasks: null, celery }, schedules: options.schedules });
   }
   if (actions || celery) {
     const services = { app: options.engine, celery };
@@ -66,20 +69,23 @@ export async function mountOperatorFeatures(app: FastifyInstance, options: Mount
       allowedOrigins: new Set(options.allowedOrigins.map((url) => new URL(url).origin)),
       parseCookie: (header) => app.parseCookie(header),
       app: options.engine,
+      celery,
+      schedules: options.schedules,
       logger: options.logger.child({ component: 'live' }),
       trustProxy: options.trustProxy,
     },
     options.live,
   );
   if (options.ingest) live.follow(options.ingest);
+  const stopScheduleEdits = options.schedules.onEdited(() => live.scheduleEdited());
   if (actions) {
     live.followJobs(options.fanout ? options.fanout.shareJobs(actions.jobs) : actions.jobs);
-    actions.onScheduleEdited = () => live.scheduleEdited();
   }
   return {
     actions,
     live,
     async close() {
+      stopScheduleEdits();
       await live.close();
       await actions?.close();
     },

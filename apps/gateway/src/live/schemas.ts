@@ -123,8 +123,8 @@ export type LiveQueuesUpdate = z.infer<typeof LiveQueuesUpdateSchema>;
 export const LiveSchedulesUpdateSchema = z.object({
   /** Schedules created or changed (edits, runs, next run time). */
   schedules: z.array(ScheduleSchema),
-  /** Names of schedules deleted. */
-  removed: z.array(z.string()),
+  /** Schedules deleted: their name and store (cluster null: the gateway's own). */
+  removed: z.array(z.object({ name: z.string(), cluster: z.string().nullable() })),
 });
 export type LiveSchedulesUpdate = z.infer<typeof LiveSchedulesUpdateSchema>;
 

@@ -3,6 +3,8 @@
 //   lovage_task_runtime_seconds{name}       runtimes of finished tasks (histogram)
 //   lovage_ingest_events_total              events ingested
 //   lovage_queue_messages{queue,state}      ready, delayed, reserved, dead per queue (read at scrape)
+//   lovage_task_wait_seconds{queue,task}    sent (or ETA) to first start of started tasks (histogram)
+//   lovage_queue_oldest_waiting_seconds{queue}  age of each queue's oldest ready message (read at scrape)
 //   lovage_workers_online                   workers with a recent heartbeat (read at scrape)
 //   lovage_ingest_lag_seconds               stream time the database is behind (read at scrape)
 // Counters grow from the ingest's committed batches, so a replayed batch adds nothing.
@@ -18,6 +20,10 @@ const REMEMBERED_TASKS = 50_000;
 /** A scrape does not wait longer than this on the broker or the database. */
 const SCRAPE_TIMEOUT_MS = 2_000;
 const QUEUE_STATES = ['ready', 'delayed', 'reserved', 'dead'] as const;
+/** Distinct (queue, task) label pairs of the wait histogram; later pairs share task="other" so a flood of task names cannot explode the series. */
+export const WAIT_LABEL_PAIRS = 500;
+/** Coarser than the stored wait histogram (ingest/wait-histogram.ts): each bucket is a series per label pair. */
+const WAIT_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3_600, 21_600, 86_400];
 const FINISHED: ReadonlySet<TaskStateName> = new Set(['SUCCESS', 'FAILURE']);
 
 export interface MonitorMetricsSources {
@@ -52,6 +58,38 @@ export function registerMonitorMetrics(registry: Registry, sources: MonitorMetri
   });
   const events = new Counter({ name: 'lovage_ingest_events_total', help: 'Events the gateway ingested from the event stream', registers: [registry] });
 
+  const waits = new Histogram({
+    name: 'lovage_task_wait_seconds',
+    help: 'How long tasks waited between being sent (or their ETA) and their first start, by queue and task name (task="other" past the label budget)',
+    labelNames: ['queue', 'task'] as const,
+    buckets: WAIT_BUCKETS,
+    registers: [registry],
+  });
+  const waitPairs = new Set<string>();
+
+  // The two broker gauges of one scrape share one read of the queues.
+  let queueRead: { at: number; list: Promise<Awaited<ReturnType<Lovage['queues']['list']>>> } | undefined;
+  const readQueues = () => {
+    if (!engine) return Promise.resolve([]);
+    if (!queueRead || Date.now() - queueRead.at > 1_000) queueRead = { at: Date.now(), list: withTimeout(engine.queues.list()) };
+    return queueRead.list;
+  };
+
+  new Gauge({
+    name: 'lovage_queue_oldest_waiting_seconds',
+    help: "Age of each queue's oldest ready message in seconds (0 when none waits), read from the broker at scrape time",
+    labelNames: ['queue'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      if (!engine) return;
+      try {
+        for (const queue of await readQueues()) this.set({ queue: queue.name }, (queue.oldestAgeMs ?? 0) / 1_000);
+      } catch (error) {
+        logger.warn({ err: error }, 'metrics: could not read the oldest waiting ages from the broker');
+      }
+    },
+  });
   new Gauge({
     name: 'lovage_queue_messages',
     help: 'Messages in each queue by state (ready, delayed, reserved, dead), read from the broker at scrape time',
@@ -61,7 +99,7 @@ export function registerMonitorMetrics(registry: Registry, sources: MonitorMetri
       this.reset();
       if (!engine) return;
       try {
-        for (const queue of await withTimeout(engine.queues.list())) {
+        for (const queue of await readQueues()) {
           for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, queue[state]);
         }
       } catch (error) {
@@ -100,6 +138,11 @@ export function registerMonitorMetrics(registry: Registry, sources: MonitorMetri
   const counted = new Map<string, TaskStateName>();
   return (result) => {
     events.inc(result.events);
+    for (const wait of result.waits ?? []) {
+      const pair = `${wait.queue}\u0001${wait.name}`;
+      if (!waitPairs.has(pair) && waitPairs.size < WAIT_LABEL_PAIRS) waitPairs.add(pair);
+      waits.observe({ queue: wait.queue, task: waitPairs.has(pair) ? wait.name : 'other' }, wait.seconds);
+    }
     for (const task of result.tasks) {
       if (counted.get(task.id) === task.state) continue;
       counted.delete(task.id);

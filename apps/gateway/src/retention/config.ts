@@ -1,6 +1,9 @@
 // Retention settings from the environment: LOVAGE_RETENTION (how long task
 // records are kept, default 7d), LOVAGE_RETENTION_MAX_TASKS (a row budget,
-// default 10,000,000) and LOVAGE_METRICS_RETENTION (metric buckets, default 90d);
+// default 10,000,000), LOVAGE_METRICS_RETENTION (per-minute metric buckets and
+// queue depth samples, default 90d, then rolled up into hours) and
+// LOVAGE_METRICS_ROLLUP_RETENTION (those hourly rollups, default 730d),
+// LOVAGE_ALERT_RETENTION (alert notifications in the history, default 90d);
 // LOVAGE_TASK_LOG_LIMIT bounds each task's log lines (the newest kept, default
 // 1,000), enforced by the ingest as it writes them.
 import { toMs } from '@lovage/engine';
@@ -29,6 +32,8 @@ export function loadRetentionConfig(env: Record<string, string | undefined> = pr
   return {
     taskRetentionMs: duration(env, 'LOVAGE_RETENTION', '7d'),
     metricRetentionMs: duration(env, 'LOVAGE_METRICS_RETENTION', '90d'),
+    rollupRetentionMs: duration(env, 'LOVAGE_METRICS_ROLLUP_RETENTION', '730d'),
+    alertRetentionMs: duration(env, 'LOVAGE_ALERT_RETENTION', '90d'),
     maxTasks,
   };
 }

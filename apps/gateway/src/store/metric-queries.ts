@@ -1,6 +1,12 @@
 // Reads of the per-minute metric buckets the ingest writes: counts summed over
 // wider buckets for long windows, runtime histograms added element-wise (their
 // bounds are fixed, see ingest/runtime-histogram.ts) and read as percentiles.
+// Past the metric retention the minutes are rolled up into hours
+// (metric_buckets_hourly, see retention/rollup.ts) and deleted in the same
+// statement, so every read takes both tables: a window reaching back beyond
+// the retention is one seamless series, each task counted once. A rolled-up
+// hour counts in the step holding its start (steps of windows that long are
+// an hour or wider).
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { emptyHistogram, percentile } from '../ingest/runtime-histogram.js';
 
@@ -75,15 +81,19 @@ interface BucketRow extends BucketCounts {
 /** Every step of the range, oldest first, zeros where no bucket exists, and the totals. */
 export async function metricSeries(prisma: PrismaClient, range: MetricRange): Promise<{ points: MetricPoint[]; totals: MetricTotals }> {
   const params: unknown[] = [range.from, range.to, range.stepSeconds];
-  const where = ['minute >= $1::timestamptz', 'minute < $2::timestamptz'];
-  if (range.name !== undefined) where.push(`task_name = $${params.push(range.name)}`);
-  if (range.queue !== undefined) where.push(`queue = $${params.push(range.queue)}`);
-  // The rows of one step are few (task names × queues × minutes of a step), so
-  // histograms are added here rather than by unnesting arrays in SQL.
-  const rows = await prisma.$queryRawUnsafe<BucketRow[]>(
-    `SELECT date_bin(make_interval(secs => $3::int), minute, $1::timestamptz) AS at, received, started, succeeded, failed,
+  const filters: string[] = [];
+  if (range.name !== undefined) filters.push(` AND task_name = $${params.push(range.name)}`);
+  if (range.queue !== undefined) filters.push(` AND queue = $${params.push(range.queue)}`);
+  const select = (table: string, time: string) =>
+    `SELECT date_bin(make_interval(secs => $3::int), ${time}, $1::timestamptz) AS at, received, started, succeeded, failed,
             retried, revoked, runtime_max, runtime_histogram
-       FROM metric_buckets WHERE ${where.join(' AND ')}`,
+       FROM ${table} WHERE ${time} >= $1::timestamptz AND ${time} < $2::timestamptz${filters.join('')}`;
+  // The rows of one step are few (task names × queues × minutes or hours of a
+  // step), so histograms are added here rather than by unnesting arrays in SQL.
+  const rows = await prisma.$queryRawUnsafe<BucketRow[]>(
+    `${select('metric_buckets', 'minute')}
+     UNION ALL
+     ${select('metric_buckets_hourly', 'hour')}`,
     ...params,
   );
   const steps = Math.ceil((range.to.getTime() - range.from.getTime()) / (range.stepSeconds * 1_000));
@@ -118,11 +128,13 @@ export async function metricTotals(prisma: PrismaClient, from: Date, to: Date): 
   return (await metricSeries(prisma, { from, to, stepSeconds })).totals;
 }
 
-/** The task names with the most failures since `from`. */
+/** The task names with the most failures since `from` (minutes and hourly rollups alike). */
 export async function topFailing(prisma: PrismaClient, from: Date, limit: number): Promise<{ name: string; failed: number; succeeded: number; failureRate: number | null }[]> {
   const rows = await prisma.$queryRawUnsafe<{ name: string; failed: number; succeeded: number }[]>(
     `SELECT task_name AS name, sum(failed)::int AS failed, sum(succeeded)::int AS succeeded
-       FROM metric_buckets WHERE minute >= $1::timestamptz
+       FROM (SELECT task_name, failed, succeeded FROM metric_buckets WHERE minute >= $1::timestamptz
+             UNION ALL
+             SELECT task_name, failed, succeeded FROM metric_buckets_hourly WHERE hour >= $1::timestamptz) AS buckets
       GROUP BY task_name HAVING sum(failed) > 0
       ORDER BY sum(failed) DESC, task_name LIMIT $2`,
     from,

@@ -25,10 +25,14 @@ import {
   type PurgeQueueResponse,
   type QueueConcurrencyBody,
   type QueueConcurrencyResponse,
+  type QueueHistoryList,
   type QueueList,
   type QueueSummary,
+  type ThroughputWindow,
 } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
+import { QueuesHistoryCharts } from '@/components/queue-history-charts';
+import { WindowPicker } from '@/components/window-picker';
 import { useSocketState } from '@/lib/socket';
 
 /** A queue's identity on this page: its name, and its Celery cluster's when it is one's. */
@@ -278,15 +282,44 @@ function DepthChart({ queues }: { queues: QueueSummary[] }) {
   );
 }
 
+/** A queue's own page (history, wait times); a Celery cluster's queue carries its cluster. */
+export function queuePageHref(name: string, cluster: string | null): string {
+  return `/queues/${encodeURIComponent(name)}${cluster ? `?cluster=${encodeURIComponent(cluster)}` : ''}`;
+}
+
+/** Every queue's stored history over a window: depth and wait to start. */
+function HistoryCard() {
+  const [range, setRange] = useState<ThroughputWindow>('1h');
+  const history = useQuery({
+    queryKey: queryKeys.queues.history(range),
+    queryFn: ({ signal }) => api.get<QueueHistoryList>(paths.queuesHistory, { query: { window: range }, signal }),
+    // The gateway samples once a minute.
+    refetchInterval: 60_000,
+  });
+  return (
+    <Card title="History">
+      <div className="mb-3 max-w-xs">
+        <WindowPicker value={range} onChange={setRange} />
+      </div>
+      {history.isError ? (
+        <ErrorState what="queue history" error={history.error} onRetry={() => void history.refetch()} />
+      ) : history.isPending ? (
+        <Skeleton rows={4} label="Loading queue history" />
+      ) : history.data.queues.length === 0 ? (
+        <p className="text-sm text-ink-muted">No queue history in this window yet: the gateway samples every queue once a minute.</p>
+      ) : (
+        <QueuesHistoryCharts key={range} queues={history.data.queues} bucketSeconds={history.data.bucketSeconds} />
+      )}
+    </Card>
+  );
+}
+
 /** One queue's row; memoised, so a poll that changed one queue redraws only its row. */
 const QueueRow = memo(function QueueRow({ queue }: { queue: QueueSummary }) {
   return (
     <tr className="border-t border-line">
       <th scope="row" className="px-3 py-2 font-medium">
-        <Link
-          href={`/tasks?queue=${encodeURIComponent(queue.name)}${queue.cluster ? `&cluster=${encodeURIComponent(queue.cluster)}` : ''}`}
-          className="text-accent hover:underline"
-        >
+        <Link href={queuePageHref(queue.name, queue.cluster)} className="text-accent hover:underline">
           {queue.name}
         </Link>
         <ClusterBadge cluster={queue.cluster} />
@@ -365,6 +398,7 @@ export function QueuesView() {
         ))}
       </DataTable>
       <DepthChart queues={queues} />
+      <HistoryCard />
     </div>
   );
 }

@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { useToast } from '@/components/ui/toast';
 import { api } from '@/lib/api-client';
-import { paths, type Schedule, type ScheduleResponse } from '@/lib/monitor';
+import { paths, scheduleQuery, type Schedule, type ScheduleResponse } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { foldScheduleUpdate } from '@/lib/schedule-cache';
 
@@ -14,14 +14,15 @@ function errorText(error: unknown): string | undefined {
 }
 
 /** "Run now": beat sends the task at its next tick, outside the timetable. */
-export function RunNowButton({ name, size = 'sm' }: { name: string; size?: 'sm' | 'md' }) {
+export function RunNowButton({ schedule, size = 'sm' }: { schedule: Pick<Schedule, 'name' | 'cluster'>; size?: 'sm' | 'md' }) {
+  const { name, cluster } = schedule;
   const queryClient = useQueryClient();
   const { toast } = useToast();
   const run = useMutation({
-    mutationFn: () => api.post<ScheduleResponse>(paths.runSchedule(name)),
+    mutationFn: () => api.post<ScheduleResponse>(paths.runSchedule(name), undefined, { query: scheduleQuery(cluster) }),
     onSuccess: () => {
       toast({ tone: 'success', title: `${name}: run requested`, description: 'Beat sends it within a second or so.' });
-      void queryClient.invalidateQueries({ queryKey: queryKeys.schedules.detail(name) });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.schedules.detail(name, cluster) });
     },
     onError: (error) => toast({ tone: 'error', title: `Could not run ${name}`, description: errorText(error) }),
   });
@@ -38,7 +39,7 @@ export function EnabledSwitch({ schedule, disabled = false }: { schedule: Schedu
   const { toast } = useToast();
   const toggle = useMutation({
     mutationFn: (enable: boolean) =>
-      api.post<ScheduleResponse>(`${paths.schedule(schedule.name)}/${enable ? 'enable' : 'disable'}`, { version: schedule.version }),
+      api.post<ScheduleResponse>(paths.scheduleToggle(schedule.name, enable), { version: schedule.version }, { query: scheduleQuery(schedule.cluster) }),
     onSuccess: (result, enable) => {
       // The answer is the saved schedule: put it in the cache at once, so the switch does not
       // flip back to the old state while the refetch is on its way.
@@ -60,7 +61,7 @@ export function EnabledSwitch({ schedule, disabled = false }: { schedule: Schedu
       <input
         type="checkbox"
         role="switch"
-        aria-label={`Enabled: ${schedule.name}`}
+        aria-label={`Enabled: ${schedule.name}${schedule.cluster ? ` (${schedule.cluster})` : ''}`}
         checked={checked}
         disabled={disabled || toggle.isPending}
         onChange={(event) => {

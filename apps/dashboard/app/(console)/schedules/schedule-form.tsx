@@ -11,7 +11,7 @@ import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
 import { useToast } from '@/components/ui/toast';
 import { api, ApiError } from '@/lib/api-client';
-import { paths, type Schedule, type ScheduleList, type ScheduleResponse, type TaskFacets } from '@/lib/monitor';
+import { paths, scheduleHref, scheduleQuery, type Schedule, type ScheduleList, type ScheduleResponse, type TaskFacets } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { describeSchedule, isTimeZone, listTimeZones, nextRuns, resolveSchedule, scheduleErrorText, type ResolvedSchedule } from '@/lib/schedule-math';
 
@@ -155,12 +155,12 @@ export function ScheduleForm({ original }: { original?: Schedule }) {
   const save = useMutation({
     mutationFn: (definition: Record<string, unknown>) =>
       original
-        ? api.put<ScheduleResponse>(paths.schedule(original.name), { ...definition, version: original.version })
+        ? api.put<ScheduleResponse>(paths.schedule(original.name), { ...definition, version: original.version }, { query: scheduleQuery(original.cluster) })
         : api.post<ScheduleResponse>(paths.schedules, { name: values.name.trim(), ...definition }),
     onSuccess: (response) => {
       toast({ tone: 'success', title: original ? 'Schedule saved' : 'Schedule created' });
       void queryClient.invalidateQueries({ queryKey: queryKeys.schedules.all() });
-      router.push(`/schedules/${encodeURIComponent(response.schedule.name)}`);
+      router.push(scheduleHref(response.schedule.name, response.schedule.cluster));
     },
     onError: (error) => {
       if (error instanceof ApiError && error.status === 409) {
@@ -248,7 +248,7 @@ export function ScheduleForm({ original }: { original?: Schedule }) {
           <div className="mt-4">
             <Alert>
               Someone else saved this schedule after you opened it, so your changes were not saved.{' '}
-              <Link href={`/schedules/${encodeURIComponent(original?.name ?? values.name)}`} className="underline">
+              <Link href={scheduleHref(original?.name ?? values.name, original?.cluster)} className="underline">
                 See their version
               </Link>{' '}
               and make your edit again.
@@ -264,7 +264,7 @@ export function ScheduleForm({ original }: { original?: Schedule }) {
           <Button type="submit" disabled={save.isPending}>
             {original ? 'Save schedule' : 'Create schedule'}
           </Button>
-          <Link href={original ? `/schedules/${encodeURIComponent(original.name)}` : '/schedules'} className={buttonClasses('ghost')}>
+          <Link href={original ? scheduleHref(original.name, original.cluster) : '/schedules'} className={buttonClasses('ghost')}>
             Cancel
           </Link>
         </div>

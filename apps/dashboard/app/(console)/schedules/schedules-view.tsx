@@ -2,6 +2,7 @@
 
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
+import { ClusterBadge } from '@/components/cluster-badge';
 import { useHasRole } from '@/components/current-user';
 import { RelativeTime } from '@/components/ui/relative-time';
 import { TaskStateBadge } from '@/components/task-state-badge';
@@ -10,7 +11,7 @@ import { DataTable } from '@/components/ui/data-table';
 import { api } from '@/lib/api-client';
 import { plural } from '@/lib/format';
 import { useLiveRoom } from '@/lib/live';
-import { finishedStates, paths, type ScheduleList, type ScheduleRun } from '@/lib/monitor';
+import { finishedStates, paths, scheduleHref, type ScheduleList, type ScheduleRun } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { foldScheduleUpdate } from '@/lib/schedule-cache';
 import { describeStored } from '@/lib/schedule-math';
@@ -35,7 +36,7 @@ export function SchedulesView() {
   if (list.isPending) return <Skeleton rows={4} label="Loading schedules" />;
   if (list.isError) return <ErrorState what="schedules" error={list.error} onRetry={() => void list.refetch()} />;
   if (!list.data.available) {
-    return <EmptyState title="No broker connected">This gateway runs without an engine app, so it cannot read schedules.</EmptyState>;
+    return <EmptyState title="No broker connected">This gateway runs without an engine app or a watched Celery cluster, so it cannot read schedules.</EmptyState>;
   }
   const schedules = list.data.schedules;
   if (schedules.length === 0) {
@@ -49,12 +50,13 @@ export function SchedulesView() {
   return (
     <DataTable caption="Schedules" minWidth="min-w-[820px]" headings={['Name', 'Task', 'Kind', 'When', 'Next run', 'Last run', 'Enabled', '']}>
       {schedules.map((schedule) => (
-        <tr key={schedule.name} className={`border-t border-line ${schedule.enabled ? '' : 'text-ink-muted'}`}>
+        <tr key={`${schedule.cluster ?? ''}/${schedule.name}`} className={`border-t border-line ${schedule.enabled ? '' : 'text-ink-muted'}`}>
           <th scope="row" className="px-3 py-2 font-medium">
-            <Link href={`/schedules/${encodeURIComponent(schedule.name)}`} className="text-accent hover:underline">
+            <Link href={scheduleHref(schedule.name, schedule.cluster)} className="text-accent hover:underline">
               {schedule.name}
             </Link>
             {schedule.source === 'code' ? <span className="ml-2 text-xs text-ink-muted">(code)</span> : null}
+            <ClusterBadge cluster={schedule.cluster} />
           </th>
           <td className="px-3 py-2 font-mono text-xs">{schedule.task}</td>
           <td className="px-3 py-2">{schedule.schedule.kind}</td>
@@ -63,12 +65,12 @@ export function SchedulesView() {
           <td className="px-3 py-2">
             <RelativeTime value={schedule.lastRunAt} />
             {schedule.totalRunCount > 0 ? <span className="ml-1 text-xs text-ink-muted">({plural(schedule.totalRunCount, 'run')})</span> : null}
-            <LastRunOutcome run={list.data.lastRuns[schedule.name]} />
+            {schedule.cluster === null ? <LastRunOutcome run={list.data.lastRuns[schedule.name]} /> : null}
           </td>
           <td className="px-3 py-2">
             {mayAct ? <EnabledSwitch schedule={schedule} /> : schedule.enabled ? 'On' : 'Off'}
           </td>
-          <td className="px-3 py-2 text-right">{mayAct ? <RunNowButton name={schedule.name} /> : null}</td>
+          <td className="px-3 py-2 text-right">{mayAct ? <RunNowButton schedule={schedule} /> : null}</td>
         </tr>
       ))}
     </DataTable>
@@ -83,8 +85,9 @@ function awaitsOutcome(list: ScheduleList | undefined): boolean {
   if (Object.values(list.lastRuns).some((run) => !isFinished(run))) return true;
   // The live update (from the schedule store) can overtake the run's own event on its way to the
   // database; the list re-read at that update then still holds the previous run.
+  // Only the gateway's own schedules' runs are recorded; a Celery cluster's beat's are not.
   return list.schedules.some((schedule) => {
-    if (schedule.lastRunAt === null) return false;
+    if (schedule.lastRunAt === null || schedule.cluster !== null) return false;
     const ranAt = Date.parse(schedule.lastRunAt);
     const recorded = list.lastRuns[schedule.name];
     const recordedAt = recorded ? Date.parse(recorded.firedAt ?? recorded.dueAt) : -Infinity;

@@ -131,7 +131,7 @@ export function BulkActions({
       >
         {confirming === 'revoke'
           ? `Revoke ${target}? Tasks that have not started will never run.`
-          : `Retry ${target}? Failed and revoked tasks are sent again with the same arguments.`}
+          : `Retry ${target}? Failed, revoked and rejected tasks are sent again with the same arguments.`}
       </ConfirmDialog>
     </div>
   );

@@ -1,8 +1,9 @@
 // The amqp:// adapter: RabbitMQ carries the queues (the broker port), the
-// control bus (a fanout exchange) and the event log (a stream). Revocations
-// and rate-limit buckets, like results, schedules, workflows and worker
-// heartbeats, live in the store the `backend` option names (a Redis or memory
-// adapter); the app takes the ports this adapter lacks from there. The
+// control bus (a fanout exchange) and the event log (a stream). Revocations,
+// rate-limit buckets, pause flags and concurrency slots, like results,
+// schedules, workflows and worker heartbeats, live in the store the `backend`
+// option names (a Redis or memory adapter); the app takes the ports this
+// adapter lacks from there. The
 // connection opens lazily, on the first port built.
 import type { Logger } from '../../app/logger.js';
 import { ConfigError } from '../../errors.js';
@@ -31,7 +32,15 @@ export function createAmqpAdapter(url: string, prefix: string, logger: Logger, r
         );
       }
       const storeBroker = once(() => requirePort(storeAdapter, 'broker', 'revocations and rate limits beside an amqp:// broker'));
-      return (broker = new AmqpBroker(open(), names, storeBroker));
+      const gate = once(() => {
+        if (!storeAdapter.queueGate) {
+          throw new ConfigError(
+            `backend: the amqp broker (${redact(url)}) keeps pause flags and concurrency limits in the \`backend\` store, which the ${storeAdapter.kind} adapter cannot hold; set \`backend\` to a redis:// or memory:// URL`,
+          );
+        }
+        return storeAdapter.queueGate();
+      });
+      return (broker = new AmqpBroker(open(), names, storeBroker, gate));
     }),
     controlBus: once(() => (bus = new AmqpControlBus(open(), names))),
     eventLog: once(() => new AmqpEventLog(open(), names)),

@@ -12,10 +12,19 @@
 // queue's dead-letter queue with the reason in a header.
 //
 // Revocations and rate-limit buckets live in `store` (a Redis or memory
-// adapter's broker, from the `backend` option): AMQP has no keyed state.
+// adapter's broker, from the `backend` option): AMQP has no keyed state. Pause
+// flags and concurrency slots live in the same store's `gate` (see
+// ../queue-gate.ts). Reserve reads a queue's flag and limit from a copy at most
+// GATE_TTL_MS old, so an unpaused, unlimited queue costs no round trip to the
+// store per message; it skips a paused queue without fetching from it, and
+// takes a limited queue's slots (one atomic step in the store) before it
+// fetches that many messages, so nothing is fetched that would have to go
+// back. Messages a worker already holds for a queue paused since go back
+// through the worker's own check (pausedQueues, twice a second).
+import { randomUUID } from 'node:crypto';
 import type { Channel, ConfirmChannel, GetMessage, Options } from 'amqplib';
 import type { Broker, DeadLetter, Delivery, OutgoingMessage, QueueStats, ReserveResult, Settlement } from '../../worker/broker.js';
-import { UnsupportedByAdapterError } from '../../errors.js';
+import type { GateState, QueueGate } from '../queue-gate.js';
 import type { AmqpConnection, Link } from './connection.js';
 import {
   DELAY_LEVELS,
@@ -39,6 +48,8 @@ interface Taken {
   queue: string;
   message: GetMessage;
   channel: number;
+  /** The concurrency slot taken for it, on a limited queue. */
+  slot?: string | undefined;
 }
 
 interface Lease {
@@ -48,6 +59,8 @@ interface Lease {
   message: GetMessage;
   delivery: Delivery;
   until: number;
+  /** Its concurrency slot in the gate, held until the lease ends (a queue with a limit). */
+  slot?: string | undefined;
 }
 
 /** How many dead letters (or registry entries) one peek reads at most. */
@@ -55,6 +68,12 @@ const PEEK_MAX = 10_000;
 const READY_ARGS: Options.AssertQueue = { durable: true, arguments: { 'x-max-priority': MAX_PRIORITY } };
 const POLL_FIRST_MS = 10;
 const POLL_MAX_MS = 250;
+/**
+ * How long a queue's pause flag and limit read from the gate are used before
+ * being read again: a pause stops new fetches this soon after, and a worker
+ * waiting at a limit or on a paused queue looks this often.
+ */
+const GATE_TTL_MS = 250;
 
 export class AmqpBroker implements Broker {
   private readonly leases = new Map<string, Lease>();
@@ -63,12 +82,18 @@ export class AmqpBroker implements Broker {
   private readonly knownQueues = new Set<string>();
   private readonly maxDeliveries = new Map<string, number>();
   private readonly rates = new Map<string, { in: Map<number, number>; out: Map<number, number> }>();
+  /** Each queue's gate as last read, and when. */
+  private readonly gates = new Map<string, { state: GateState; at: number }>();
+  /** Slot tokens are this process's id and a counter: unique across workers. */
+  private readonly slotOwner = randomUUID();
+  private slotCount = 0;
   private closed = false;
 
   constructor(
     private readonly connection: AmqpConnection,
     private readonly prefix: string,
     private readonly store: () => Broker,
+    private readonly gate: () => QueueGate,
   ) {}
 
   close(): void {
@@ -206,38 +231,61 @@ export class AmqpBroker implements Broker {
   async reserve(queues: string[], count: number, leaseMs: number): Promise<ReserveResult> {
     const result: ReserveResult = { deliveries: [], revoked: [], deadLettered: [] };
     const link = await this.linkFor();
-    const taken: Taken[] = [];
-    for (const queue of queues) {
-      if (taken.length >= count) break;
-      await this.declareQueue(link, queue);
-      for (const t of await this.fetch(link, queue, count - taken.length)) {
-        if (t.message.fields.redelivered) await this.countLostDelivery(link, t, result);
-        else taken.push(t);
-      }
-    }
-    const store = this.store();
-    const revoked = await Promise.all(taken.map((t) => store.isRevoked(idOf(t.message))));
+    const gates = await this.gateStates(queues);
     const until = Date.now() + leaseMs;
+    const taken: Taken[] = [];
+    /** Slots taken and then not used (fewer messages than slots, copies, revoked ids): given back at the end. */
+    const unused = new Map<string, string[]>();
+    let revoked: boolean[];
+    try {
+      for (const queue of queues) {
+        if (taken.length >= count) break;
+        const gate = gates.get(queue)!;
+        if (gate.paused) continue;
+        let want = count - taken.length;
+        let slots: string[] | undefined;
+        if (gate.limit !== null) {
+          slots = await this.takeSlots(queue, want, until);
+          if (slots.length === 0) continue;
+          unused.set(queue, slots);
+          want = slots.length;
+        }
+        await this.declareQueue(link, queue);
+        for (const t of await this.fetch(link, queue, want)) {
+          if (t.message.fields.redelivered) await this.countLostDelivery(link, t, result);
+          else {
+            t.slot = slots?.shift();
+            taken.push(t);
+          }
+        }
+      }
+      const store = this.store();
+      revoked = await Promise.all(taken.map((t) => store.isRevoked(idOf(t.message))));
+    } catch (err) {
+      // No lease was made: the slots taken go back at once rather than when they expire.
+      for (const t of taken) if (t.slot !== undefined) push(unused, t.queue, t.slot);
+      await this.releaseSlots(unused);
+      throw err;
+    }
     const leasedIds = new Set([...this.leases.values()].map((l) => l.delivery.id));
-    taken.forEach(({ queue, message, channel }, i) => {
+    taken.forEach(({ queue, message, channel, slot }, i) => {
       const id = idOf(message);
       const body = message.content.toString();
       // A second copy of a message this process holds (enqueued twice, or re-sent after a lost confirm) is one message.
-      if (leasedIds.has(id)) {
-        link.leases[channel]!.ack(message);
-        return;
-      }
+      const copy = leasedIds.has(id);
       leasedIds.add(id);
-      if (revoked[i]) {
+      if (copy || revoked[i]) {
         link.leases[channel]!.ack(message);
-        result.revoked.push({ id, queue, body });
+        if (slot !== undefined) push(unused, queue, slot);
+        if (!copy) result.revoked.push({ id, queue, body });
         return;
       }
       const receipt = `${link.generation}:${channel}:${message.fields.deliveryTag}`;
       const delivery: Delivery = { id, receipt, queue, body, deliveries: previousDeliveries(message) + 1 };
-      this.leases.set(receipt, { generation: link.generation, channel, message, delivery, until });
+      this.leases.set(receipt, { generation: link.generation, channel, message, delivery, until, slot });
       result.deliveries.push(delivery);
     });
+    await this.releaseSlots(unused);
     return result;
   }
 
@@ -296,7 +344,11 @@ export class AmqpBroker implements Broker {
     while (!this.closed && Date.now() < deadline) {
       try {
         const link = await this.linkFor();
+        const gates = await this.gateStates(queues);
         for (const queue of queues) {
+          // A paused queue, or one at its limit, has nothing for this worker however many messages wait in it.
+          const gate = gates.get(queue)!;
+          if (gate.paused || (gate.limit !== null && gate.held >= gate.limit)) continue;
           await this.declareQueue(link, queue);
           if ((await link.confirm.checkQueue(readyQueue(this.prefix, queue))).messageCount > 0) return;
         }
@@ -308,13 +360,16 @@ export class AmqpBroker implements Broker {
     }
   }
 
-  renewLeases(deliveries: Delivery[], leaseMs: number): Promise<void> {
+  async renewLeases(deliveries: Delivery[], leaseMs: number): Promise<void> {
     const until = Date.now() + leaseMs;
+    const slots = new Map<string, string[]>();
     for (const d of deliveries) {
       const lease = d.receipt === undefined ? undefined : this.leases.get(d.receipt);
-      if (lease) lease.until = until;
+      if (!lease) continue;
+      lease.until = until;
+      if (lease.slot !== undefined) push(slots, d.queue, lease.slot);
     }
-    return Promise.resolve();
+    await Promise.all([...slots].map(([queue, tokens]) => this.gate().renewSlots(queue, tokens, until)));
   }
 
   /** Publishes what a settlement sends on (confirmed), then acknowledges the originals. */
@@ -323,8 +378,9 @@ export class AmqpBroker implements Broker {
     const now = Date.now();
     const { generation } = await this.linkFor();
     const live: { lease: Lease; settlement: Settlement }[] = [];
+    const freed = new Map<string, string[]>();
     for (const settlement of batch) {
-      const lease = this.takeLease(settlement.delivery, generation);
+      const lease = this.takeLease(settlement.delivery, generation, freed);
       if (lease) live.push({ lease, settlement });
     }
     await Promise.all(
@@ -341,21 +397,23 @@ export class AmqpBroker implements Broker {
       this.ackLease(lease);
       if (settlement.kind === 'ack') this.count(lease.delivery.queue, 'out', 1);
     }
+    await this.releaseSlots(freed);
   }
 
   async recoverExpired(queue: string, maxDeliveries: number, now = Date.now()): Promise<{ requeued: number; dead: number }> {
     this.maxDeliveries.set(queue, maxDeliveries);
     const out = { requeued: 0, dead: 0 };
     const { generation } = await this.linkFor();
+    const freed = new Map<string, string[]>();
     for (const [receipt, lease] of this.leases) {
       if (lease.delivery.queue !== queue) continue;
       // RabbitMQ put it back when its connection went: sending a copy would run it twice.
       if (lease.generation !== generation) {
-        this.leases.delete(receipt);
+        this.forget(receipt, lease, freed);
         continue;
       }
       if (lease.until > now) continue;
-      this.leases.delete(receipt);
+      this.forget(receipt, lease, freed);
       const d = lease.delivery;
       if (d.deliveries >= maxDeliveries) {
         await this.sendDead(queue, d.id, d.body, `lease expired after ${d.deliveries} deliveries (maxDeliveries ${maxDeliveries})`, now);
@@ -366,16 +424,26 @@ export class AmqpBroker implements Broker {
       }
       this.ackLease(lease);
     }
+    await this.releaseSlots(freed);
     return out;
   }
 
-  /** The lease of a delivery, forgotten; none when it expired or its connection is gone (RabbitMQ redelivers it). */
-  private takeLease(d: Delivery, generation: number): Lease | undefined {
+  /**
+   * The lease of a delivery, forgotten (its slot added to `freed`); none when
+   * it expired or its connection is gone (RabbitMQ redelivers it).
+   */
+  private takeLease(d: Delivery, generation: number, freed: Map<string, string[]>): Lease | undefined {
     if (d.receipt === undefined) return undefined;
     const lease = this.leases.get(d.receipt);
-    this.leases.delete(d.receipt);
+    if (lease) this.forget(d.receipt, lease, freed);
     // A lease of an older connection: RabbitMQ already redelivers that message, so nothing is sent for it.
     return lease?.generation === generation ? lease : undefined;
+  }
+
+  /** Drops a lease; its slot, if it has one, goes into `freed` for releaseSlots. */
+  private forget(receipt: string, lease: Lease, freed: Map<string, string[]>): void {
+    this.leases.delete(receipt);
+    if (lease.slot !== undefined) push(freed, lease.delivery.queue, lease.slot);
   }
 
   private ackLease(lease: Lease): void {
@@ -406,13 +474,16 @@ export class AmqpBroker implements Broker {
   // --- introspection ------------------------------------------------------
 
   /**
-   * Ready, delayed and dead come from RabbitMQ; leased counts this process's
-   * leases only, and the per-minute rates this process's traffic (RabbitMQ
-   * keeps neither without its management plugin).
+   * Ready, delayed and dead come from RabbitMQ; paused and the limit from the
+   * gate. Leased counts every worker's leases on a queue with a limit (the
+   * slots held), else this process's leases only; the per-minute rates count
+   * this process's traffic (RabbitMQ keeps neither without its management
+   * plugin).
    */
   async queueStats(queue: string): Promise<QueueStats> {
     const link = await this.linkFor();
     await this.declareDelay(link, queue);
+    const gate = (await this.gateStates([queue], true)).get(queue)!;
     const count = async (name: string): Promise<number> => (await link.confirm.checkQueue(name)).messageCount;
     const ready = await count(readyQueue(this.prefix, queue));
     const dead = await count(deadQueue(this.prefix, queue));
@@ -420,6 +491,7 @@ export class AmqpBroker implements Broker {
     for (let level = 0; level < DELAY_LEVELS; level++) delayed += await count(delayQueue(this.prefix, queue, level));
     let leased = 0;
     for (const lease of this.leases.values()) if (lease.delivery.queue === queue) leased++;
+    if (gate.limit !== null) leased = Math.max(leased, gate.held);
     const rate = this.rates.get(queue);
     const oldest = Math.floor(Date.now() / 60_000) - 60;
     const recent = (m: Map<number, number> | undefined): Record<number, number> => {
@@ -427,7 +499,16 @@ export class AmqpBroker implements Broker {
       for (const [minute, n] of m ?? []) if (minute >= oldest) out[minute] = n;
       return out;
     };
-    return { ready, delayed, leased, dead, enqueuedByMinute: recent(rate?.in), dequeuedByMinute: recent(rate?.out) };
+    return {
+      ready,
+      delayed,
+      leased,
+      dead,
+      paused: gate.paused,
+      concurrency: gate.limit,
+      enqueuedByMinute: recent(rate?.in),
+      dequeuedByMinute: recent(rate?.out),
+    };
   }
 
   private count(queue: string, dir: 'in' | 'out', n: number): void {
@@ -488,23 +569,77 @@ export class AmqpBroker implements Broker {
     });
   }
 
+  // --- pause and concurrency: the store's gate -------------------------------
+
+  /** The flag goes to the gate; workers elsewhere see it within GATE_TTL_MS (this process at once). */
+  async setPaused(queue: string, paused: boolean): Promise<void> {
+    await this.declareQueue(await this.linkFor(), queue);
+    await this.gate().setPaused(queue, paused);
+    await this.gateStates([queue], true);
+  }
+
+  /** Read from the gate itself, not the copy reserve uses: the worker asks this to hand back what it holds. */
+  async pausedQueues(queues: string[]): Promise<string[]> {
+    const gates = await this.gateStates(queues, true);
+    return queues.filter((queue) => gates.get(queue)!.paused);
+  }
+
+  async setConcurrency(queue: string, limit: number | null): Promise<void> {
+    await this.declareQueue(await this.linkFor(), queue);
+    await this.gate().setLimit(queue, limit);
+    await this.gateStates([queue], true);
+  }
+
   /**
-   * RabbitMQ has no per-queue pause a consumer would honour, and a flag kept
-   * beside it (in the backend) would not stop basic.get between two checks.
+   * Each queue's gate: the copy when younger than GATE_TTL_MS (unless
+   * `fresh`), else read again, all stale ones in one round trip.
    */
-  setPaused(): Promise<void> {
-    return Promise.reject(new UnsupportedByAdapterError('amqp', 'pause or resume a queue'));
-  }
-  /** Never paused: this adapter cannot pause a queue. */
-  pausedQueues(): Promise<string[]> {
-    return Promise.resolve([]);
-  }
-
-  /** RabbitMQ counts no leases across consumers that reserve could check in the same step as a get. */
-  setConcurrency(): Promise<void> {
-    return Promise.reject(new UnsupportedByAdapterError('amqp', "limit a queue's concurrency"));
+  private async gateStates(queues: string[], fresh = false): Promise<Map<string, GateState>> {
+    const now = Date.now();
+    const stale = fresh ? queues : queues.filter((queue) => !(now - (this.gates.get(queue)?.at ?? -Infinity) < GATE_TTL_MS));
+    if (stale.length > 0) {
+      const states = await this.gate().states(stale, now);
+      await Promise.all(stale.map((queue, i) => this.noteGate(queue, states[i]!, now)));
+    }
+    return new Map(queues.map((queue) => [queue, this.gates.get(queue)!.state]));
   }
 
+  /**
+   * Keeps a queue's gate. A limit this process had not seen yet makes its
+   * leases of the queue, taken without a slot, hold one from now on, so the
+   * limit counts them like every later lease.
+   */
+  private async noteGate(queue: string, state: GateState, at: number): Promise<void> {
+    const before = this.gates.get(queue)?.state;
+    this.gates.set(queue, { state, at });
+    if (state.limit === null || before === undefined || before.limit !== null) return;
+    const unslotted = [...this.leases.values()].filter((l) => l.delivery.queue === queue && l.slot === undefined);
+    for (const lease of unslotted) lease.slot = this.newSlot();
+    await this.gate().holdSlots(queue, unslotted.map((l) => ({ token: l.slot!, until: l.until })));
+  }
+
+  /** Up to `want` slots of a limited queue, taken in the gate; fewer (or none) when the queue is at its limit. */
+  private async takeSlots(queue: string, want: number, until: number): Promise<string[]> {
+    const tokens = Array.from({ length: want }, () => this.newSlot());
+    const n = await this.gate().takeSlots(queue, tokens, until, Date.now());
+    const copy = this.gates.get(queue);
+    // Fewer than asked: the queue is full now, so waitForWork need not look until the copy is read again.
+    if (copy && copy.state.limit !== null) copy.state.held = n < want ? copy.state.limit : copy.state.held + n;
+    return tokens.slice(0, n);
+  }
+
+  /**
+   * Gives slots back. A failure (the store unreachable) is not the caller's:
+   * the messages are settled already, and a slot not given back frees itself
+   * when the lease it belonged to would have expired.
+   */
+  private async releaseSlots(slots: Map<string, string[]>): Promise<void> {
+    await Promise.all([...slots].map(([queue, tokens]) => this.gate().releaseSlots(queue, tokens).catch(() => undefined)));
+  }
+
+  private newSlot(): string {
+    return `${this.slotOwner}:${++this.slotCount}`;
+  }
 
   async purge(queue: string): Promise<number> {
     const link = await this.linkFor();
@@ -540,6 +675,13 @@ function memo(done: Map<string, Promise<void>>, key: string, make: () => Promise
     p.catch(() => done.delete(key));
   }
   return p;
+}
+
+/** Adds `value` to the list of `key`. */
+function push(lists: Map<string, string[]>, key: string, value: string): void {
+  const list = lists.get(key);
+  if (list) list.push(value);
+  else lists.set(key, [value]);
 }
 
 /** Every message of a queue (up to `max`), unacknowledged on `ch`. */

@@ -7,8 +7,9 @@
 // holds one message, written on every ack: a reader that restarts resumes
 // there, re-reading what it had not acknowledged, as it does on Redis.
 // Pending entries live in the reading process, so a group has one reader
-// process at a time (the gateway). Retention: about 200 bytes per entry of
-// `maxLen`, fixed when the stream is first declared, trimmed a segment at a time.
+// process at a time (the gateway). Retention: `maxBytes` (else about 200 bytes
+// per entry of `maxLen`), fixed when the stream is first declared, trimmed a
+// segment at a time.
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { EventLog, ReadGroupOptions, StreamEntry } from '../../events/event-log.js';
 import type { AmqpConnection } from './connection.js';
@@ -17,10 +18,17 @@ import { eventStream, groupQueue, groupRegistryQueue } from './topology.js';
 const BYTES_PER_ENTRY = 200;
 const MIN_STREAM_BYTES = 20_000;
 const DEFAULT_MAX_LEN = 1_000_000;
-/** A read returns once this long passes without a new entry (after the first). */
-const IDLE_MS = 25;
-/** A new stream consumer takes a moment to start: a read waits at least this long for its first entry. */
-const FIRST_ENTRY_MS = 300;
+/**
+ * A read returns once this long passes without a new entry (after the first).
+ * A chunk arrives as one burst, but a loaded machine can split it: a shorter
+ * quiet would cut reads short there.
+ */
+const IDLE_MS = 100;
+/**
+ * A new stream consumer takes a moment to start (tens of ms when quiet, several
+ * hundred on a loaded machine): a read waits at least this long for its first entry.
+ */
+const FIRST_ENTRY_MS = 1_000;
 
 interface Group {
   /** The next offset to read. */
@@ -45,8 +53,8 @@ export class AmqpEventLog implements EventLog {
   ) {}
 
   /** Declares the stream once; a stream declared earlier with other limits keeps them. */
-  private declare(maxLen = DEFAULT_MAX_LEN): Promise<void> {
-    const bytes = Math.max(maxLen * BYTES_PER_ENTRY, MIN_STREAM_BYTES);
+  private declare(maxLen = DEFAULT_MAX_LEN, maxBytes?: number): Promise<void> {
+    const bytes = Math.max(maxBytes ?? maxLen * BYTES_PER_ENTRY, MIN_STREAM_BYTES);
     const args = { 'x-queue-type': 'stream', 'x-max-length-bytes': bytes, 'x-stream-max-segment-size-bytes': Math.max(4_000, Math.floor(bytes / 5)) };
     this.declared ??= this.connection
       .withChannel(async (ch) => void (await ch.assertQueue(eventStream(this.prefix), { durable: true, arguments: args })))
@@ -58,8 +66,8 @@ export class AmqpEventLog implements EventLog {
     return this.declared;
   }
 
-  async append(entries: string[], maxLen: number): Promise<void> {
-    await this.declare(maxLen);
+  async append(entries: string[], maxLen: number, maxBytes?: number): Promise<void> {
+    await this.declare(maxLen, maxBytes);
     const headers = { [APPENDED_AT]: Date.now() };
     await Promise.all(entries.map((e) => this.connection.publish('', eventStream(this.prefix), Buffer.from(e), { persistent: true, headers })));
   }

@@ -12,8 +12,8 @@ import { createRedisClient } from '../redis/connection.js';
 import { createRedisAdapter } from '../redis/redis-adapter.js';
 import { defineScripts } from '../redis/scripts.js';
 import { CeleryBroker } from './celery-broker.js';
-import { CeleryControlBus } from './celery-control-bus.js';
-import { CeleryEventLog } from './celery-event-log.js';
+import { CeleryControlBus, RedisPidboxTransport } from './celery-control-bus.js';
+import { CeleryEventLog, RedisEventSink } from './celery-event-log.js';
 import { CeleryResultBackend } from './celery-result-backend.js';
 import { KombuLayout } from './kombu-layout.js';
 
@@ -67,10 +67,11 @@ export function createCeleryAdapter(
       return backend;
     }),
     // Lovage's own stream, mirrored on celeryev for Celery's tools.
-    eventLog: once(() => new CeleryEventLog(requirePort(own, 'eventLog', 'events'), client(), layout, logger)),
+    eventLog: once(() => new CeleryEventLog(requirePort(own, 'eventLog', 'events'), new RedisEventSink(client(), layout), logger)),
     controlBus: once(() => {
       // SUBSCRIBE and BRPOP hold their connection: the bus opens its own for them.
-      const bus = new CeleryControlBus(client(), () => createRedisClient(url, watch) as Redis, layout, requirePort(own, 'controlBus', 'remote control'), logger);
+      const transport = new RedisPidboxTransport(client(), () => createRedisClient(url, watch) as Redis, layout);
+      const bus = new CeleryControlBus(transport, requirePort(own, 'controlBus', 'remote control'), logger);
       closers.unshift(() => bus.close());
       return bus;
     }),

@@ -21,7 +21,7 @@ import type { ControlBus, ControlMessage, ControlReplyEnvelope } from '../../con
 import type { ControlCommand, ControlRequest, InspectWhat, RevokeMessage, TaskInfo } from '../../control/control.js';
 import type { Logger } from '../../app/logger.js';
 import { ConfigError } from '../../errors.js';
-import { serializeEnvelope } from './kombu-envelope.js';
+import { serializeEnvelope, type KombuEnvelope } from './kombu-envelope.js';
 import type { KombuLayout } from './kombu-layout.js';
 import { decodeControlReply, decodeControlRequest, encodeControlReply, encodeControlRequest, type PidboxReplyTo } from './pidbox.js';
 import { isRecord, type WireRecord } from './wire-shape.js';
@@ -228,22 +228,117 @@ export function fromCeleryReply(method: string, reply: unknown, hostname: string
   }
 }
 
-export class CeleryControlBus implements ControlBus {
+/**
+ * How pidbox messages travel on one transport: kombu's Redis layout (PUBLISH,
+ * bindings in sets, LPUSH and BRPOP) or RabbitMQ's exchanges and queues.
+ * Messages are kombu envelopes (text on the way in).
+ */
+export interface PidboxTransport {
+  readonly pidboxExchange: string;
+  readonly replyExchange: string;
+  /** Makes the reply queue of caller `oid` (bound under `oid` to the reply exchange) before the request goes out. */
+  bindReplies(oid: string): Promise<void>;
+  /** Undoes bindReplies when the request could not be sent. */
+  unbindReplies(oid: string): Promise<void>;
+  /**
+   * Hands each reply that reaches `oid`'s queue to `onReply` until it returns
+   * true (enough replies) or `deadline` (epoch ms) passes, then unbinds and
+   * deletes the queue.
+   */
+  readReplies(oid: string, deadline: number, onReply: (raw: string) => boolean): Promise<void>;
+  /** Sends a request on the pidbox fanout exchange. */
+  publishRequest(envelope: KombuEnvelope): Promise<void>;
+  /** Starts handing every request on the pidbox exchange to `onRequest` (once per transport). */
+  subscribeRequests(onRequest: (raw: string) => void): Promise<void>;
+  /** Routes a reply through the reply exchange under `routingKey`. */
+  sendReply(routingKey: string, envelope: KombuEnvelope): Promise<void>;
+  close(): void;
+}
+
+/** Pidbox on kombu's Redis layout. */
+export class RedisPidboxTransport implements PidboxTransport {
+  readonly pidboxExchange: string;
+  readonly replyExchange: string;
   private subscriber: Redis | undefined;
-  private readonly listeners = new Set<(m: ControlMessage) => void>();
-  private readonly pending = new Map<string, PendingCall>();
-  private clock = 0;
 
   /**
    * @param client commands (PUBLISH, SADD, LPUSH)
    * @param connect opens a connection of its own (SUBSCRIBE and BRPOP block theirs)
-   * @param own Lovage's own bus, for messages that are not remote control; null for a
-   *   monitor that only calls Celery workers (`call`)
    */
   constructor(
     private readonly client: Redis,
     private readonly connect: () => Redis,
     private readonly layout: KombuLayout,
+  ) {
+    this.pidboxExchange = layout.pidboxExchange;
+    this.replyExchange = layout.replyExchange;
+  }
+
+  async bindReplies(oid: string): Promise<void> {
+    const binding = this.layout.replyBinding(oid);
+    await this.client.sadd(binding.key, binding.member);
+  }
+
+  async unbindReplies(oid: string): Promise<void> {
+    const binding = this.layout.replyBinding(oid);
+    await this.client.srem(binding.key, binding.member);
+  }
+
+  async readReplies(oid: string, deadline: number, onReply: (raw: string) => boolean): Promise<void> {
+    const keys = this.layout.queueKeys(this.layout.replyQueue(oid));
+    const blocking = this.connect();
+    try {
+      for (;;) {
+        const left = deadline - Date.now();
+        if (left <= 0) break;
+        const popped = await blocking.brpop(...keys, Math.max(0.01, left / 1000));
+        if (!popped || onReply(popped[1])) break;
+      }
+    } finally {
+      blocking.disconnect();
+      await this.unbindReplies(oid);
+      await this.client.del(...keys);
+    }
+  }
+
+  async publishRequest(envelope: KombuEnvelope): Promise<void> {
+    await this.client.publish(this.layout.pidboxChannel, serializeEnvelope(envelope));
+  }
+
+  async subscribeRequests(onRequest: (raw: string) => void): Promise<void> {
+    if (this.subscriber) return;
+    const sub = this.connect();
+    this.subscriber = sub;
+    sub.on('message', (_channel: string, raw: string) => onRequest(raw));
+    await sub.subscribe(this.layout.pidboxChannel);
+  }
+
+  async sendReply(routingKey: string, envelope: KombuEnvelope): Promise<void> {
+    // The direct exchange's routing, as kombu's Redis transport does it: every queue bound under the key.
+    const members = await this.client.smembers(this.layout.bindingKey(this.replyExchange));
+    const queues = members.map((member) => this.layout.parseBindingMember(member)).filter((b) => b.routingKey === routingKey);
+    const body = serializeEnvelope(envelope);
+    await Promise.all(queues.map((binding) => this.client.lpush(this.layout.queueKey(binding.queue), body)));
+  }
+
+  close(): void {
+    this.subscriber?.disconnect();
+    this.subscriber = undefined;
+  }
+}
+
+export class CeleryControlBus implements ControlBus {
+  private readonly listeners = new Set<(m: ControlMessage) => void>();
+  private readonly pending = new Map<string, PendingCall>();
+  private clock = 0;
+
+  /**
+   * @param transport how pidbox messages travel (Redis or RabbitMQ)
+   * @param own Lovage's own bus, for messages that are not remote control; null for a
+   *   monitor that only calls Celery workers (`call`)
+   */
+  constructor(
+    private readonly transport: PidboxTransport,
     private readonly ownBus: ControlBus | null,
     private readonly logger: Logger,
   ) {}
@@ -265,12 +360,11 @@ export class CeleryControlBus implements ControlBus {
   ): Promise<Record<string, unknown>> {
     const oid = randomUUID();
     const ticket = randomUUID();
-    const binding = this.layout.replyBinding(oid);
-    await this.client.sadd(binding.key, binding.member);
+    await this.transport.bindReplies(oid);
     try {
-      await this.publishRequest({ method, arguments: args }, options.destination, { ticket, replyTo: { exchange: this.layout.replyExchange, routingKey: oid } });
+      await this.publishRequest({ method, arguments: args }, options.destination, { ticket, replyTo: { exchange: this.transport.replyExchange, routingKey: oid } });
     } catch (err) {
-      await this.client.srem(binding.key, binding.member);
+      await this.transport.unbindReplies(oid).catch(() => undefined);
       throw err;
     }
     const wanted = options.destination === null ? undefined : options.destination.length;
@@ -280,8 +374,7 @@ export class CeleryControlBus implements ControlBus {
   }
 
   close(): void {
-    this.subscriber?.disconnect();
-    this.subscriber = undefined;
+    this.transport.close();
   }
 
   async publish(message: ControlMessage): Promise<void> {
@@ -304,10 +397,9 @@ export class CeleryControlBus implements ControlBus {
     // kombu routes a reply through the reply exchange's bindings: bind before asking.
     const oid = request.replyTo;
     const ticket = randomUUID();
-    const binding = this.layout.replyBinding(oid);
-    await this.client.sadd(binding.key, binding.member);
+    await this.transport.bindReplies(oid);
     this.pending.set(oid, { method: celery.method, ticket, broadcast: request.destination === null });
-    await this.publishRequest(celery, request.destination, { ticket, replyTo: { exchange: this.layout.replyExchange, routingKey: oid } });
+    await this.publishRequest(celery, request.destination, { ticket, replyTo: { exchange: this.transport.replyExchange, routingKey: oid } });
   }
 
   private async publishRequest(
@@ -320,20 +412,15 @@ export class CeleryControlBus implements ControlBus {
       destination,
       ...(reply ?? {}),
       clock: ++this.clock,
-      exchange: this.layout.pidboxExchange,
+      exchange: this.transport.pidboxExchange,
       timeoutSeconds: reply ? 60 : 0,
     });
-    await this.client.publish(this.layout.pidboxChannel, serializeEnvelope(envelope));
+    await this.transport.publishRequest(envelope);
   }
 
   async subscribe(listener: (message: ControlMessage) => void): Promise<() => Promise<void>> {
     const stopOwn = await this.own.subscribe(listener);
-    if (!this.subscriber) {
-      const sub = this.connect();
-      this.subscriber = sub;
-      sub.on('message', (_channel: string, raw: string) => this.receive(raw));
-      await sub.subscribe(this.layout.pidboxChannel);
-    }
+    await this.transport.subscribeRequests((raw) => this.receive(raw));
     this.listeners.add(listener);
     return async () => {
       this.listeners.delete(listener);
@@ -379,11 +466,7 @@ export class CeleryControlBus implements ControlBus {
       replyTo: { exchange: route.exchange, routingKey: route.routingKey },
       clock: ++this.clock,
     });
-    // The direct exchange's routing, as kombu's Redis transport does it: every queue bound under the key.
-    const members = await this.client.smembers(this.layout.bindingKey(route.exchange));
-    const queues = members.map((member) => this.layout.parseBindingMember(member)).filter((b) => b.routingKey === route.routingKey);
-    const body = serializeEnvelope(envelope);
-    await Promise.all(queues.map((binding) => this.client.lpush(this.layout.queueKey(binding.queue), body)));
+    await this.transport.sendReply(route.routingKey, envelope);
   }
 
   async collectReplies(replyTo: string, timeoutMs: number, expected?: number): Promise<ControlReplyEnvelope[]> {
@@ -394,35 +477,26 @@ export class CeleryControlBus implements ControlBus {
     return replies.map(([hostname, value]) => ({ hostname, reply: JSON.stringify(fromCeleryReply(call.method, value, hostname) ?? null) }));
   }
 
-  /** Pops the replies to `ticket` from the caller `oid`'s reply queue, then unbinds and deletes it. */
+  /** The replies to `ticket` that reach the caller `oid`'s reply queue; the queue is unbound and deleted after. */
   private async popReplies(oid: string, ticket: string, timeoutMs: number, wanted: number | undefined): Promise<[string, unknown][]> {
-    const keys = this.layout.queueKeys(this.layout.replyQueue(oid));
-    const blocking = this.connect();
     const out: [string, unknown][] = [];
-    const deadline = Date.now() + timeoutMs;
-    try {
-      while (wanted === undefined || out.length < wanted) {
-        const left = deadline - Date.now();
-        if (left <= 0) break;
-        const popped = await blocking.brpop(...keys, Math.max(0.01, left / 1000));
-        if (!popped) break;
-        let decoded;
-        try {
-          decoded = decodeControlReply(popped[1]);
-        } catch (err) {
-          this.logger.warn({ err }, 'ignored a malformed pidbox reply');
-          continue;
-        }
-        // A late reply to an earlier call on the same queue is not this call's.
-        if (decoded.ticket !== ticket) continue;
-        out.push(...Object.entries(decoded.replies));
-      }
-    } finally {
-      blocking.disconnect();
-      const binding = this.layout.replyBinding(oid);
-      await this.client.srem(binding.key, binding.member);
-      await this.client.del(...keys);
+    if (wanted !== undefined && wanted <= 0) {
+      await this.transport.readReplies(oid, Date.now(), () => true);
+      return out;
     }
+    await this.transport.readReplies(oid, Date.now() + timeoutMs, (raw) => {
+      let decoded;
+      try {
+        decoded = decodeControlReply(raw);
+      } catch (err) {
+        this.logger.warn({ err }, 'ignored a malformed pidbox reply');
+        return false;
+      }
+      // A late reply to an earlier call on the same queue is not this call's.
+      if (decoded.ticket !== ticket) return false;
+      out.push(...Object.entries(decoded.replies));
+      return wanted !== undefined && out.length >= wanted;
+    });
     return out;
   }
 }

@@ -1,6 +1,6 @@
 // The event log port in Celery's mode: Lovage's own stream stays the log (the
 // gateway reads it, resumes from it, and it survives a reader's restart), and
-// every appended batch is also PUBLISHed on `celeryev` in Celery's event format,
+// every appended batch is also sent on `celeryev` (a Redis PUBLISH, or a RabbitMQ topic exchange) in Celery's event format,
 // so `celery events`, Flower and Python's `app.events.State` see Lovage workers
 // and their tasks. Task events go out as one `task.multi` list per sender and
 // flush, as a Celery worker batches them; worker events one by one.
@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../app/logger.js';
 import type { EventLog, ReadGroupOptions, StreamEntry } from '../../events/event-log.js';
 import type { LovageEvent } from '../../events/events.js';
-import { serializeEnvelope } from './kombu-envelope.js';
+import { serializeEnvelope, type KombuEnvelope } from './kombu-envelope.js';
 import type { KombuLayout } from './kombu-layout.js';
 import { celeryEvent, encodeEventMessage, type CeleryEventBase, type CeleryEventFields, type CeleryEventType, type EventSender } from './celery-events.js';
 
@@ -93,18 +93,42 @@ export function celeryFieldsOf(event: LovageEvent): { type: CeleryEventType; fie
   }
 }
 
+/** Where Celery's events go out: the transport's `celeryev` (Redis pub/sub, or a RabbitMQ topic exchange). */
+export interface CeleryEventSink {
+  /** The event exchange's name (written into each envelope's delivery_info). */
+  readonly exchange: string;
+  send(messages: { routingKey: string; envelope: KombuEnvelope }[]): Promise<void>;
+}
+
+/** kombu's Redis transport: one PUBLISH per message on the exchange's channel, in one round trip. */
+export class RedisEventSink implements CeleryEventSink {
+  readonly exchange: string;
+
+  constructor(
+    private readonly client: Redis,
+    private readonly layout: KombuLayout,
+  ) {
+    this.exchange = layout.eventExchange;
+  }
+
+  async send(messages: { routingKey: string; envelope: KombuEnvelope }[]): Promise<void> {
+    const pipeline = this.client.pipeline();
+    for (const m of messages) pipeline.publish(this.layout.eventChannel(m.routingKey), serializeEnvelope(m.envelope));
+    await pipeline.exec();
+  }
+}
+
 export class CeleryEventLog implements EventLog {
   private clock = 0;
 
   constructor(
     private readonly own: EventLog,
-    private readonly client: Redis,
-    private readonly layout: KombuLayout,
+    private readonly sink: CeleryEventSink,
     private readonly logger: Logger,
   ) {}
 
-  async append(entries: string[], maxLen: number): Promise<void> {
-    await this.own.append(entries, maxLen);
+  async append(entries: string[], maxLen: number, maxBytes?: number): Promise<void> {
+    await this.own.append(entries, maxLen, maxBytes);
     try {
       await this.mirror(entries);
     } catch (err) {
@@ -115,7 +139,7 @@ export class CeleryEventLog implements EventLog {
   /** PUBLISHes one flush's events in one round trip: a task.multi list per sender, each worker event alone. */
   private async mirror(entries: string[]): Promise<void> {
     const taskEvents = new Map<string, CeleryEventBase[]>();
-    const messages: { channel: string; body: string }[] = [];
+    const messages: { routingKey: string; envelope: KombuEnvelope }[] = [];
     for (const entry of entries) {
       for (const event of JSON.parse(entry) as LovageEvent[]) {
         const mapped = celeryFieldsOf(event);
@@ -127,19 +151,15 @@ export class CeleryEventLog implements EventLog {
           if (list) list.push(celery);
           else taskEvents.set(event.hostname, [celery]);
         } else {
-          const { envelope, routingKey } = encodeEventMessage(celery, event.hostname, this.layout.eventExchange);
-          messages.push({ channel: this.layout.eventChannel(routingKey), body: serializeEnvelope(envelope) });
+          messages.push(encodeEventMessage(celery, event.hostname, this.sink.exchange));
         }
       }
     }
     for (const [hostname, list] of taskEvents) {
-      const { envelope, routingKey } = encodeEventMessage(list, hostname, this.layout.eventExchange);
-      messages.push({ channel: this.layout.eventChannel(routingKey), body: serializeEnvelope(envelope) });
+      messages.push(encodeEventMessage(list, hostname, this.sink.exchange));
     }
     if (messages.length === 0) return;
-    const pipeline = this.client.pipeline();
-    for (const message of messages) pipeline.publish(message.channel, message.body);
-    await pipeline.exec();
+    await this.sink.send(messages);
   }
 
   read(options: ReadGroupOptions): Promise<StreamEntry[]> {

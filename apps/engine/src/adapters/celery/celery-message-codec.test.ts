@@ -98,4 +98,23 @@ describe("Celery's protocol v2 as the engine's task message", () => {
     const noTask = buildEnvelope({ bodyText: '[[], {}, null]', headers: { id: 'x' }, exchange: '', routingKey: 'celery', deliveryMode: 2 });
     expect(reasonOf(serializeEnvelope(noTask))).toMatch(/^malformed message: .*task/);
   });
+
+  it('carries trace context as plain message headers both ways (where a Python worker and its OpenTelemetry instrumentation look)', () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const decoded = codec.decode(
+      serializeEnvelope(
+        encodeTaskMessage(
+          { id: 't9', task: 'proj.add', queue: 'celery', origin: 'gen7@py', extraHeaders: { traceparent, tracestate: 'vendor=1', other: 'x' } },
+          'kombu-5.2',
+        ),
+      ),
+    );
+    if (!decoded.ok) throw new Error(decoded.reason);
+    expect(decoded.message.headers).toMatchObject({ traceparent, tracestate: 'vendor=1' });
+    expect(decoded.message.headers.other).toBeUndefined();
+    const retry = codec.encode({ ...decoded.message, retries: 1 });
+    const envelope = JSON.parse(retry) as { headers: Record<string, unknown> };
+    expect(envelope.headers).toMatchObject({ traceparent, tracestate: 'vendor=1', task: 'proj.add', id: 't9' });
+    expect(envelope.headers.baggage).toBeUndefined();
+  });
 });

@@ -7,7 +7,10 @@
 // event stream already reads), groupId, groupIndex, timeLimit and softTimeLimit
 // (seconds, as Celery's timelimit header; the worker honours them),
 // ignoreResult, replyTo, shadow, origin, lang, redelivered, and the canvas
-// embed when there is one. kwargs travel as TaskMessage.kwargs.
+// embed when there is one. kwargs travel as TaskMessage.kwargs. Trace context
+// (W3C traceparent, tracestate, baggage) travels as plain message headers of
+// those names, where Celery's own OpenTelemetry instrumentation puts it: a
+// Python worker ignores them or, instrumented, continues the trace.
 //
 // Celery messages carry no attempt history, so `attempts` starts empty on
 // every delivery; `retries` is Celery's header.
@@ -15,6 +18,7 @@ import { SerializationError } from '../../errors.js';
 import type { TaskMessage } from '../../task/message.js';
 import type { DecodeResult, MessageCodec } from '../../task/message-codec.js';
 import { encodeArgs, fromJsonValue, toJsonValue } from '../../task/serialization.js';
+import { TRACE_HEADERS } from '../../tracing/tracing.js';
 import { CeleryWireError } from './celery-wire-error.js';
 import { serializeEnvelope } from './kombu-envelope.js';
 import type { KombuDialect } from './kombu-json.js';
@@ -29,6 +33,16 @@ export interface CeleryCodecOptions {
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 const number = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+
+/** The message's trace context headers, or undefined when it has none. */
+function traceHeaders(h: Record<string, unknown>): Record<string, string> | undefined {
+  let found: Record<string, string> | undefined;
+  for (const name of TRACE_HEADERS) {
+    const value = h[name];
+    if (typeof value === 'string') (found ??= {})[name] = value;
+  }
+  return found;
+}
 
 function hasEmbed(embed: CeleryEmbed): boolean {
   return embed.callbacks !== null || embed.errbacks !== null || embed.chain !== null || embed.chord !== null;
@@ -51,6 +65,7 @@ function headersOf(c: CeleryTaskMessage): Record<string, unknown> {
     redelivered: c.redelivered || undefined,
     embed: hasEmbed(c.embed) ? c.embed : undefined,
   };
+  for (const name of TRACE_HEADERS) if (typeof c.headers[name] === 'string') headers[name] = c.headers[name];
   for (const key of Object.keys(headers)) if (headers[key] === undefined) delete headers[key];
   return headers;
 }
@@ -84,6 +99,7 @@ export class CeleryMessageCodec implements MessageCodec {
           ignoreResult: h.ignoreResult === true,
           embed: typeof embed === 'object' && embed !== null ? embed : undefined,
           origin: this.options.origin,
+          extraHeaders: traceHeaders(h),
         },
         this.options.dialect,
       ),

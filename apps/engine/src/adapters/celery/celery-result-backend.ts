@@ -149,8 +149,9 @@ export class CeleryResultBackend implements ResultBackend {
   async storeUnlessReady(record: ResultRecord, ttlMs: number): Promise<boolean> {
     const key = this.layout.resultKey(record.id);
     const json = encodeResultMeta(metaOfRecord(record), this.dialect);
-    const seconds = Math.max(1, Math.round(ttlMs / 1000));
-    return Number(await runScript(this.client, 'celery-store-unless-ready', [key], [json, seconds])) === 1;
+    // Whole seconds, as Celery's SETEX writes them.
+    const ms = Math.max(1, Math.round(ttlMs / 1000)) * 1000;
+    return Number(await runScript(this.client, 'store-unless-ready', [key], ['status', ms, key, json])) === 1;
   }
 
   async get(id: string): Promise<ResultRecord | undefined> {

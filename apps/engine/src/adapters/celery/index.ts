@@ -13,8 +13,9 @@ export {
 } from './celery-events.js';
 export { KombuLayout, type KombuLayoutOptions } from './kombu-layout.js';
 export { CeleryWireError } from './celery-wire-error.js';
-export { CeleryControlBus, fromCeleryReply } from './celery-control-bus.js';
+export { CeleryControlBus, RedisPidboxTransport, fromCeleryReply, type PidboxTransport } from './celery-control-bus.js';
 export { decodeResultMeta, READY_STATES as CELERY_READY_STATES, type CeleryResultMeta, type CeleryException } from './result-meta.js';
 export { pythonRepr } from './python-repr.js';
 export { encodeTaskMessage, type CeleryTaskSpec } from './task-message.js';
 export { serializeEnvelope } from './kombu-envelope.js';
+export { CeleryAmqpMonitor } from '../celery-amqp/celery-amqp-monitor.js';

@@ -6,12 +6,13 @@ import type { WorkerRecord, WorkerRegistry } from '../../control/worker-registry
 import type { EventLog, ReadGroupOptions, StreamEntry } from '../../events/event-log.js';
 import { once, type Adapter } from '../adapter.js';
 import { MemoryBroker, MemoryQueues } from './memory-broker.js';
+import { MemoryGates, MemoryQueueGate } from './memory-queue-gate.js';
 import { MemoryResultBackend } from './memory-result-backend.js';
 import { MemoryScheduleStore } from './memory-schedule-store.js';
 import { MemoryState } from './memory-state.js';
 import { MemoryWorkflows, MemoryWorkflowStore } from './memory-workflow-store.js';
 
-const shared = new Map<string, { queues: MemoryQueues; state: MemoryState; workflows: MemoryWorkflows }>();
+const shared = new Map<string, { queues: MemoryQueues; state: MemoryState; workflows: MemoryWorkflows; gates: MemoryGates }>();
 
 class MemoryEventLog implements EventLog {
   closed = false;
@@ -76,10 +77,10 @@ export function createMemoryAdapter(url: string, prefix: string): Adapter {
   const key = `${url}|${prefix}`;
   let s = shared.get(key);
   if (!s) {
-    s = { queues: new MemoryQueues(), state: new MemoryState(), workflows: new MemoryWorkflows() };
+    s = { queues: new MemoryQueues(), state: new MemoryState(), workflows: new MemoryWorkflows(), gates: new MemoryGates() };
     shared.set(key, s);
   }
-  const { queues, state, workflows } = s;
+  const { queues, state, workflows, gates } = s;
   const broker = once(() => new MemoryBroker(queues, state));
   const eventLog = once(() => new MemoryEventLog(state));
   const controlBus = once(() => new MemoryControlBus(state));
@@ -93,6 +94,7 @@ export function createMemoryAdapter(url: string, prefix: string): Adapter {
     scheduleStore: once(() => new MemoryScheduleStore(queues, controlBus())),
     workflowStore: once(() => new MemoryWorkflowStore(workflows, broker)),
     resultBackend: once(() => new MemoryResultBackend(url, prefix)),
+    queueGate: once(() => new MemoryQueueGate(gates)),
     close() {
       // Closing ends blocking waits at once; the shared state stays for other apps on the same URL.
       broker().close();

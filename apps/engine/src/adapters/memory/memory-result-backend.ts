@@ -30,20 +30,24 @@ export class MemoryResultBackend implements ResultBackend {
     if (READY_STATES.has(record.state)) setImmediate(() => this.s.events.emit(record.id, copy));
     return Promise.resolve();
   }
-  async storeUnlessReady(record: ResultRecord, ttlMs: number): Promise<boolean> {
-    const current = await this.get(record.id);
-    if (current && READY_STATES.has(current.state)) return false;
-    await this.store(record, ttlMs);
-    return true;
+  /** Reads and writes in one turn, so a record stored meanwhile is never overwritten. */
+  storeUnlessReady(record: ResultRecord, ttlMs: number): Promise<boolean> {
+    const current = this.live(record.id);
+    if (current && READY_STATES.has(current.state)) return Promise.resolve(false);
+    return this.store(record, ttlMs).then(() => true);
   }
   get(id: string): Promise<ResultRecord | undefined> {
+    const current = this.live(id);
+    return Promise.resolve(current && (JSON.parse(JSON.stringify(current)) as ResultRecord));
+  }
+  /** The stored record unless its TTL passed (an expired one is dropped). Not a copy. */
+  private live(id: string): ResultRecord | undefined {
     const entry = this.s.records.get(id);
-    if (!entry) return Promise.resolve(undefined);
-    if (entry.until <= Date.now()) {
+    if (entry && entry.until <= Date.now()) {
       this.s.records.delete(id);
-      return Promise.resolve(undefined);
+      return undefined;
     }
-    return Promise.resolve(JSON.parse(JSON.stringify(entry.record)) as ResultRecord);
+    return entry?.record;
   }
   async waitForReady(id: string, timeoutMs: number): Promise<ResultRecord | undefined> {
     const current = await this.get(id);

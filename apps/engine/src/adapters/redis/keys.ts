@@ -112,3 +112,22 @@ export const workflowMembersKey = (prefix: string, rootId: string): string => `$
 export const workflowRetriedKey = (prefix: string, rootId: string): string => `${prefix}{wf:${rootId}}:retried`;
 /** String: the root id of a workflow member. */
 export const workflowRootKey = (prefix: string, taskId: string): string => `${prefix}wf-root:${taskId}`;
+
+// ---------------------------------------------------------------------------
+// Queue gates: pause flags and concurrency slots kept here for a broker that
+// cannot keep them (amqp://). One hash tag per queue ({gate:<name>}), apart
+// from this store's own queues' keys.
+
+export interface GateKeys {
+  /** Present (value '1') while the queue is paused. */
+  paused: string;
+  /** The queue's global concurrency limit (a positive integer); absent when unlimited. */
+  limit: string;
+  /** Sorted set of slot tokens; score = when the slot expires, epoch ms. */
+  slots: string;
+}
+
+export function gateKeys(prefix: string, queue: string): GateKeys {
+  const base = `${prefix}{gate:${queue}}`;
+  return { paused: `${base}:paused`, limit: `${base}:limit`, slots: `${base}:slots` };
+}

@@ -8,6 +8,7 @@ import { createRedisClient, type RedisClient } from './connection.js';
 import { RedisBroker } from './redis-broker.js';
 import { RedisControlBus } from './redis-control-bus.js';
 import { RedisEventLog } from './redis-event-log.js';
+import { RedisQueueGate } from './redis-queue-gate.js';
 import { RedisResultBackend } from './redis-result-backend.js';
 import { RedisScheduleStore } from './redis-schedule-store.js';
 import { RedisWorkerRegistry } from './redis-worker-registry.js';
@@ -46,6 +47,7 @@ export function createRedisAdapter(url: string, prefix: string, logger: Logger, 
     workerRegistry: port(() => new RedisWorkerRegistry(client(), prefix)),
     workflowStore: port(() => new RedisWorkflowStore(client(), prefix)),
     scheduleStore: port(() => new RedisScheduleStore(client(), prefix, controlBus())),
+    queueGate: once(() => new RedisQueueGate(client(), prefix)),
     // Results get a connection of their own: on the broker's, a large batch of
     // result writes would queue in front of reserves and settlements.
     resultBackend: port(() => {

@@ -69,11 +69,11 @@ export class RedisResultBackend implements ResultBackend {
     return batch.promise;
   }
 
+  /** One script, so a record written between a read and a write here is never overwritten. */
   async storeUnlessReady(record: ResultRecord, ttlMs: number): Promise<boolean> {
-    const current = await this.get(record.id);
-    if (current && READY_STATES.has(current.state)) return false;
-    await this.store(record, ttlMs);
-    return true;
+    const channel = READY_STATES.has(record.state) ? resultChannel(this.prefix, record.id) : '';
+    const argv = ['state', Math.max(1, Math.round(ttlMs)), channel, JSON.stringify(record)];
+    return Number(await runScript(this.client, 'store-unless-ready', [resultKey(this.prefix, record.id)], argv)) === 1;
   }
 
   async get(id: string): Promise<ResultRecord | undefined> {

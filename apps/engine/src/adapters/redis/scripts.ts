@@ -19,6 +19,7 @@ export type ScriptName =
   | 'drop-dead'
   | 'append-events'
   | 'store-results'
+  | 'store-unless-ready'
   | 'schedule-save'
   | 'schedule-delete'
   | 'schedule-claim'
@@ -27,13 +28,13 @@ export type ScriptName =
   | 'beat-unlock'
   | 'kombu-reserve'
   | 'kombu-restore'
-  | 'celery-store-unless-ready'
   | 'celery-store-results'
   | 'chord-open'
   | 'chord-join'
   | 'workflow-claim-retry'
   | 'set-paused'
-  | 'set-concurrency';
+  | 'set-concurrency'
+  | 'take-slots';
 
 // tsc does not copy .lua files: compiled code (dist/) reads them from src/, which the package ships.
 const beside = fileURLToPath(new URL('./scripts/', import.meta.url));

@@ -3,7 +3,8 @@ import { ScheduleDetailView } from './schedule-detail-view';
 
 export const metadata: Metadata = { title: 'Schedule' };
 
-export default async function SchedulePage({ params }: { params: Promise<{ name: string }> }) {
+export default async function SchedulePage({ params, searchParams }: { params: Promise<{ name: string }>; searchParams: Promise<{ cluster?: string | string[] }> }) {
   const { name } = await params;
-  return <ScheduleDetailView name={decodeURIComponent(name)} />;
+  const { cluster } = await searchParams;
+  return <ScheduleDetailView name={decodeURIComponent(name)} cluster={typeof cluster === 'string' && cluster !== '' ? cluster : null} />;
 }

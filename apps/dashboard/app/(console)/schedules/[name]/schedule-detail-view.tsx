@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
+import { ClusterBadge } from '@/components/cluster-badge';
 import { useHasRole } from '@/components/current-user';
 import { TaskStateBadge } from '@/components/task-state-badge';
 import { Button, buttonClasses } from '@/components/ui/button';
@@ -15,9 +16,9 @@ import { RelativeTime } from '@/components/ui/relative-time';
 import { ErrorState, Skeleton } from '@/components/ui/states';
 import { useToast } from '@/components/ui/toast';
 import { api, ApiError } from '@/lib/api-client';
-import { formatAbsolute, formatSeconds, previewJson } from '@/lib/format';
+import { formatAbsolute, formatSeconds, plural, previewJson } from '@/lib/format';
 import { useLiveRoom } from '@/lib/live';
-import { paths, type ScheduleDetail } from '@/lib/monitor';
+import { paths, scheduleHref, scheduleQuery, type ScheduleDetail } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { foldScheduleUpdate } from '@/lib/schedule-cache';
 import { describeStored } from '@/lib/schedule-math';
@@ -35,22 +36,22 @@ function changedFields(before: unknown, after: unknown): string[] {
     .map((key) => `${key}: ${key in a ? previewJson(a[key], 60) : '—'} → ${key in b ? previewJson(b[key], 60) : '—'}`);
 }
 
-export function ScheduleDetailView({ name }: { name: string }) {
+export function ScheduleDetailView({ name, cluster }: { name: string; cluster: string | null }) {
   const queryClient = useQueryClient();
   const router = useRouter();
   const { toast } = useToast();
   const mayAct = useHasRole('operator');
   const [deleting, setDeleting] = useState(false);
   const query = useQuery({
-    queryKey: queryKeys.schedules.detail(name),
-    queryFn: ({ signal }) => api.get<ScheduleDetail>(paths.schedule(name), { signal }),
+    queryKey: queryKeys.schedules.detail(name, cluster),
+    queryFn: ({ signal }) => api.get<ScheduleDetail>(paths.schedule(name), { signal, query: scheduleQuery(cluster) }),
   });
   useLiveRoom('schedules', {
     onUpdate: (update) => foldScheduleUpdate(queryClient, update),
-    onReconnect: () => void queryClient.invalidateQueries({ queryKey: queryKeys.schedules.detail(name) }),
+    onReconnect: () => void queryClient.invalidateQueries({ queryKey: queryKeys.schedules.detail(name, cluster) }),
   });
   const remove = useMutation({
-    mutationFn: (version: number) => api.delete(paths.schedule(name), { query: { version } }),
+    mutationFn: (version: number) => api.delete(paths.schedule(name), { query: { version, ...scheduleQuery(cluster) } }),
     onSuccess: () => {
       toast({ tone: 'success', title: `Deleted ${name}` });
       void queryClient.invalidateQueries({ queryKey: queryKeys.schedules.all() });
@@ -76,13 +77,18 @@ export function ScheduleDetailView({ name }: { name: string }) {
         back={{ href: '/schedules', label: 'Schedules' }}
         kind="schedule"
         title={schedule.name}
-        subtitle={<p className="mt-1 text-ink-muted">{describeStored(schedule)}</p>}
+        subtitle={
+          <p className="mt-1 text-ink-muted">
+            {describeStored(schedule)}
+            <ClusterBadge cluster={schedule.cluster} />
+          </p>
+        }
         actions={
           mayAct ? (
             <div className="flex flex-wrap items-center gap-2">
               <EnabledSwitch schedule={schedule} />
-              <RunNowButton name={schedule.name} size="md" />
-              <Link href={`/schedules/${encodeURIComponent(schedule.name)}/edit`} className={buttonClasses('secondary')}>
+              <RunNowButton schedule={schedule} size="md" />
+              <Link href={scheduleHref(schedule.name, schedule.cluster, '/edit')} className={buttonClasses('secondary')}>
                 Edit
               </Link>
               <Button variant="danger" onClick={() => setDeleting(true)}>
@@ -138,7 +144,11 @@ export function ScheduleDetailView({ name }: { name: string }) {
       </div>
 
       <Card title="Run history">
-        {runs.length === 0 ? (
+        {schedule.cluster ? (
+          <p className="text-sm text-ink-muted">
+            The beat of the Celery cluster {schedule.cluster} has sent it {plural(schedule.totalRunCount, 'time')}; its tasks show on the Tasks page under that cluster.
+          </p>
+        ) : runs.length === 0 ? (
           <p className="text-sm text-ink-muted">It has not fired yet.</p>
         ) : (
           <CompactTable
@@ -173,7 +183,11 @@ export function ScheduleDetailView({ name }: { name: string }) {
       </Card>
 
       <Card title="Changes">
-        {changes.length === 0 ? (
+        {schedule.cluster ? (
+          <p className="text-sm text-ink-muted">
+            Edits of a Celery cluster&rsquo;s schedules are kept in the <Link href="/audit" className="text-accent hover:underline">audit log</Link>.
+          </p>
+        ) : changes.length === 0 ? (
           <p className="text-sm text-ink-muted">No edits recorded.</p>
         ) : (
           <ol className="space-y-3 text-sm">

@@ -1,7 +1,7 @@
 'use client';
 
-// "Run again with…": a failed or revoked task sent again with edited arguments (the gateway's
-// retry with a body), and the links between a task and its replay, both ways.
+// "Run again with…": a finished task sent again with edited arguments (the gateway's retry with
+// a body), as often as wanted, and the links between a task and its re-runs, both ways.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
@@ -14,17 +14,14 @@ import { DialogButtons, Modal } from '@/components/ui/dialog';
 import { useToast } from '@/components/ui/toast';
 import { api } from '@/lib/api-client';
 import { editableJson, parseJsonArray, parseJsonObject } from '@/lib/json-input';
-import { paths, type RetryTaskResponse, type TaskDetail } from '@/lib/monitor';
+import { finishedStates, paths, type RetryTaskResponse, type TaskDetail } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
-
-/** The states the gateway retries from. */
-const REPLAYABLE = new Set(['FAILURE', 'REVOKED']);
 
 const taskHref = (id: string) => `/tasks/${encodeURIComponent(id)}`;
 
-/** "Replay of <id>" on a re-run, "Replayed as <id>" on the task it replaced. */
+/** "Replay of <id>" on a re-run, "Replayed as <id>" for each re-run of this task (newest first). */
 export function ReplayLinks({ task }: { task: TaskDetail }) {
-  if (!task.retriedFromId && !task.retriedIntoId) return null;
+  if (!task.retriedFromId && task.replays.length === 0) return null;
   return (
     <ul className="space-y-1 text-sm" aria-label="Replays">
       {task.retriedFromId ? (
@@ -35,14 +32,15 @@ export function ReplayLinks({ task }: { task: TaskDetail }) {
           </Link>
         </li>
       ) : null}
-      {task.retriedIntoId ? (
-        <li>
+      {task.replays.map((replay) => (
+        <li key={replay.id}>
           Replayed as{' '}
-          <Link href={taskHref(task.retriedIntoId)} className="font-mono text-xs text-accent underline">
-            {task.retriedIntoId}
-          </Link>
+          <Link href={taskHref(replay.id)} className="font-mono text-xs text-accent underline">
+            {replay.id}
+          </Link>{' '}
+          <span className="text-xs text-ink-muted">({replay.state})</span>
         </li>
-      ) : null}
+      ))}
     </ul>
   );
 }
@@ -113,10 +111,10 @@ function ReplayForm({ task, onDone }: { task: TaskDetail; onDone: () => void }) 
   );
 }
 
-/** The "Run again with…" button and its dialog, for operators, on a failed or revoked task not yet re-run. */
+/** The "Run again with…" button and its dialog, for operators, on any finished task. */
 export function ReplayButton({ task }: { task: TaskDetail }) {
   const [open, setOpen] = useState(false);
-  if (!REPLAYABLE.has(task.state) || task.retriedIntoId) return null;
+  if (!finishedStates.has(task.state)) return null;
   return (
     <RequireRole role="operator">
       <Button variant="secondary" onClick={() => setOpen(true)}>

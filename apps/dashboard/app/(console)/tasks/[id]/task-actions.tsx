@@ -32,7 +32,7 @@ const copy: Record<Action, { title: string; confirm: string; body: string }> = {
   },
 };
 
-/** Revoke, Terminate (while running), Retry and Run again with… (once failed or revoked), for operators; the replay links for everyone. */
+/** Revoke, Terminate (while running), Retry (failed, revoked or rejected, once) and Run again with… (any finished task), for operators; the replay links for everyone. */
 export function TaskActions({ task }: { task: TaskDetail }) {
   const queryClient = useQueryClient();
   const router = useRouter();

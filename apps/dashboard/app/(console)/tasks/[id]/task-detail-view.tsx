@@ -5,7 +5,7 @@ import Link from 'next/link';
 import { TaskStateBadge } from '@/components/task-state-badge';
 import { Card } from '@/components/ui/card';
 import { DetailHeader, Fact } from '@/components/ui/detail';
-import { CodeBlock } from '@/components/ui/copy-button';
+import { CodeBlock, CopyButton } from '@/components/ui/copy-button';
 import { RelativeTime } from '@/components/ui/relative-time';
 import { ErrorState, Skeleton } from '@/components/ui/states';
 import { api, ApiError } from '@/lib/api-client';
@@ -205,6 +205,15 @@ export function TaskDetailView({ id }: { id: string }) {
             </Fact>
           ) : null}
           {task.groupId ? <Fact term="Group">{task.groupId}</Fact> : null}
+          {task.traceId ? (
+            <div className="min-w-0 sm:col-span-2">
+              <dt className="text-xs font-medium text-ink-muted uppercase">Trace id</dt>
+              <dd className="mt-0.5 flex items-center gap-2">
+                <span className="font-mono text-xs break-all">{task.traceId}</span>
+                <CopyButton text={task.traceId} label="Copy trace id" />
+              </dd>
+            </div>
+          ) : null}
         </dl>
       </Card>
 

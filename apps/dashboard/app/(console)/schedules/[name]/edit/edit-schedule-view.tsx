@@ -4,15 +4,15 @@ import { useQuery } from '@tanstack/react-query';
 import { PageHeader } from '@/components/ui/page-header';
 import { ErrorState, Skeleton } from '@/components/ui/states';
 import { api } from '@/lib/api-client';
-import { paths, type ScheduleDetail } from '@/lib/monitor';
+import { paths, scheduleQuery, type ScheduleDetail } from '@/lib/monitor';
 import { queryKeys } from '@/lib/query-keys';
 import { ScheduleForm } from '../../schedule-form';
 
-export function EditScheduleView({ name }: { name: string }) {
+export function EditScheduleView({ name, cluster }: { name: string; cluster: string | null }) {
   // Read once: the form edits the version it was opened on, and a save answers 409 if it moved.
   const query = useQuery({
-    queryKey: queryKeys.schedules.detail(name),
-    queryFn: ({ signal }) => api.get<ScheduleDetail>(paths.schedule(name), { signal }),
+    queryKey: queryKeys.schedules.detail(name, cluster),
+    queryFn: ({ signal }) => api.get<ScheduleDetail>(paths.schedule(name), { signal, query: scheduleQuery(cluster) }),
     staleTime: Infinity,
     refetchOnWindowFocus: false,
   });
