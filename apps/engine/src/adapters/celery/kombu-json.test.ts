@@ -116,6 +116,15 @@ describe('writing', () => {
     ).toEqual({ ...value, raw: Buffer.from([1, 2, 250]) });
   });
 
+  it('writes plain data exactly as JSON.stringify does, however deep, and still converts a Date found deep inside it', () => {
+    const plain = { status: 'SUCCESS', result: [1, 'two', { three: [true, null, -0.5] }], children: [], empty: {} };
+    expect(stringifyKombuJson(plain, 'kombu-5.2')).toBe(JSON.stringify(plain));
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 100; i++) deep = i % 2 === 0 ? [deep] : { level: deep };
+    expect(stringifyKombuJson(deep, 'kombu-5.2')).toBe(JSON.stringify(deep));
+    expect(stringifyKombuJson({ a: [{ b: { c: when } }] }, 'kombu-5.2')).toBe('{"a":[{"b":{"c":"2026-01-02T03:04:05.123000Z"}}]}');
+  });
+
   it('drops undefined properties, as reading them back gives undefined anyway', () => {
     expect(stringifyKombuJson({ a: 1, b: undefined }, 'kombu-5.2')).toBe('{"a":1}');
   });

@@ -183,6 +183,46 @@ function encodeLeaf(value: unknown, dialect: KombuDialect, path: string, require
   }
 }
 
+/** Past this depth isPlainJson gives up (a cycle, or data nested deeper than task data ever is). */
+const PLAIN_JSON_MAX_DEPTH = 64;
+
+/**
+ * Whether JSON.stringify alone writes `value` as stringifyKombuJson would: only
+ * strings, booleans, null, finite numbers, dense arrays without undefined and
+ * plain objects (no Dates, bytes, class instances, functions, bigints or
+ * cycles). A results meta or a task's arguments almost always are.
+ */
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (depth >= PLAIN_JSON_MAX_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          if (!(i in value) || value[i] === undefined || !isPlainJson(value[i], depth + 1)) return false;
+        }
+        return true;
+      }
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      const record = value as Record<string, unknown>;
+      for (const key in record) {
+        const field = record[key];
+        // An undefined property is dropped by both paths.
+        if (field !== undefined && !isPlainJson(field, depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 /**
  * Encodes a value as kombu JSON text for `dialect`, refusing with
  * SerializationError (naming the path under `rootPath`, e.g. `args[1].when`)
@@ -191,6 +231,8 @@ function encodeLeaf(value: unknown, dialect: KombuDialect, path: string, require
  * of every container it lets through.
  */
 export function stringifyKombuJson(value: unknown, dialect: KombuDialect, rootPath = '$'): string {
+  // The common case, without the replacer's per-key paths (a worker encodes a result meta per task).
+  if (isPlainJson(value, 0)) return JSON.stringify(value);
   const paths = new WeakMap<object, string>();
   let current = rootPath;
   function replacer(this: unknown, key: string, _serialized: unknown): unknown {
