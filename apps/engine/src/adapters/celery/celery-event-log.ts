@@ -14,7 +14,7 @@ import type { EventLog, ReadGroupOptions, StreamEntry } from '../../events/event
 import type { LovageEvent } from '../../events/events.js';
 import { serializeEnvelope, type KombuEnvelope } from './kombu-envelope.js';
 import type { KombuLayout } from './kombu-layout.js';
-import { celeryEvent, encodeEventMessage, type CeleryEventBase, type CeleryEventFields, type CeleryEventType, type EventSender } from './celery-events.js';
+import { celeryEvent, encodeEventMessage, localUtcOffsetHours, type CeleryEventBase, type CeleryEventFields, type CeleryEventType, type EventSender } from './celery-events.js';
 
 const isoOrNull = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
@@ -29,9 +29,13 @@ function systemName(): string {
   return names[process.platform] ?? process.platform;
 }
 
+/** A task event's canvas links in Celery's names. */
+function links(event: { rootId?: string | undefined; parentId?: string | undefined }): { root_id: string | null; parent_id: string | null } {
+  return { root_id: event.rootId ?? null, parent_id: event.parentId ?? null };
+}
+
 /** A Lovage event's Celery type and fields, or undefined for one Celery has no counterpart of (beat's). */
 export function celeryFieldsOf(event: LovageEvent): { type: CeleryEventType; fields: CeleryEventFields[CeleryEventType] } | undefined {
-  const links = (e: { rootId?: string | undefined; parentId?: string | undefined }) => ({ root_id: e.rootId ?? null, parent_id: e.parentId ?? null });
   switch (event.type) {
     case 'task-sent':
       return {
@@ -140,11 +144,13 @@ export class CeleryEventLog implements EventLog {
   private async mirror(entries: string[]): Promise<void> {
     const taskEvents = new Map<string, CeleryEventBase[]>();
     const messages: { routingKey: string; envelope: KombuEnvelope }[] = [];
+    // Read once per flush rather than once per event (it builds a Date).
+    const utcoffset = localUtcOffsetHours();
     for (const entry of entries) {
       for (const event of JSON.parse(entry) as LovageEvent[]) {
         const mapped = celeryFieldsOf(event);
         if (!mapped) continue;
-        const sender: EventSender = { hostname: event.hostname, pid: event.pid, clock: ++this.clock };
+        const sender: EventSender = { hostname: event.hostname, pid: event.pid, clock: ++this.clock, utcoffset };
         const celery = celeryEvent(mapped.type, mapped.fields, sender, event.timestamp / 1000);
         if (mapped.type.startsWith('task-')) {
           const list = taskEvents.get(event.hostname);
