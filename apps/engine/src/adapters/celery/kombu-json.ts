@@ -190,7 +190,7 @@ const PLAIN_JSON_MAX_DEPTH = 64;
  * Whether JSON.stringify alone writes `value` as stringifyKombuJson would: only
  * strings, booleans, null, finite numbers, dense arrays without undefined and
  * plain objects (no Dates, bytes, class instances, functions, bigints or
- * cycles). A results meta or a task's arguments almost always are.
+ * cycles). A result meta or a task's arguments almost always are.
  */
 function isPlainJson(value: unknown, depth: number): boolean {
   switch (typeof value) {
