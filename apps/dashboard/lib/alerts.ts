@@ -16,15 +16,7 @@ export type {
   WebhookFormat,
 } from '@lovage/gateway/api-types';
 
-export const alertKinds = [
-  'failure_rate',
-  'queue_depth',
-  'oldest_waiting',
-  'worker_offline',
-  'schedule_late',
-  'dead_letters',
-] as const satisfies readonly AlertKind[];
-
+/** Every kind's label (the Record makes TypeScript insist on each kind the gateway knows). */
 export const alertKindLabels: Record<AlertKind, string> = {
   failure_rate: 'Failure rate of a task',
   queue_depth: 'Queue depth',
@@ -33,6 +25,9 @@ export const alertKindLabels: Record<AlertKind, string> = {
   schedule_late: 'Schedule late or missed',
   dead_letters: 'Dead letters growing',
 };
+
+/** The kinds in the order the new-rule dialog offers them. */
+export const alertKinds = Object.keys(alertKindLabels) as AlertKind[];
 
 /** One line saying what the rule watches, e.g. "more than 100 ready in emails". */
 export function describeRule(rule: AlertParamsInput): string {

@@ -241,44 +241,31 @@ export class Lovage implements TaskHost, ResultHost, WorkerHost {
   }
 
   async publish<R>(message: TaskMessage): Promise<AsyncResult<R>> {
-    // The `send` span (OpenTelemetry installed), its context written into the headers before encoding.
-    const spans = startSends([message]);
-    try {
-      await this.broker().enqueue(this.toOutgoing(message));
-    } catch (err) {
-      endSends(spans, err);
-      throw err;
-    }
-    endSends(spans);
-    this.emitSent(message);
+    await this.publishRaw(message);
     return new AsyncResult<R>(message.id, this);
   }
 
   async publishBulk<R>(messages: TaskMessage[]): Promise<AsyncResult<R>[]> {
-    // One `send` span per message (OpenTelemetry installed), its context written into the headers before encoding.
-    const spans = startSends(messages);
-    try {
-      await this.broker().enqueueBulk(messages.map((m) => this.toOutgoing(m)));
-    } catch (err) {
-      endSends(spans, err);
-      throw err;
-    }
-    endSends(spans);
+    await this.underSendSpans(messages, () => this.broker().enqueueBulk(messages.map((m) => this.toOutgoing(m))));
     for (const m of messages) this.emitSent(m);
     return messages.map((m) => new AsyncResult<R>(m.id, this));
   }
 
-  /** Publishes an already-built message body (used by the outbox relay). */
+  /** Enqueues an already-built message and announces it (task-sent); the outbox relay calls it directly. */
   async publishRaw(message: TaskMessage): Promise<void> {
-    await this.enqueueOne(message);
+    await this.underSendSpans([message], () => this.broker().enqueue(this.toOutgoing(message)));
     this.emitSent(message);
   }
 
-  /** Enqueues one message under its `send` span (OpenTelemetry installed). */
-  private async enqueueOne(message: TaskMessage): Promise<void> {
-    const spans = startSends([message]);
+  /**
+   * Runs `enqueue` under one `send` span per message (OpenTelemetry installed),
+   * ended with its outcome. The spans start first, so `enqueue`'s encoding
+   * (toOutgoing) writes their context into the messages' headers.
+   */
+  private async underSendSpans(messages: TaskMessage[], enqueue: () => Promise<void>): Promise<void> {
+    const spans = startSends(messages);
     try {
-      await this.broker().enqueue(this.toOutgoing(message));
+      await enqueue();
     } catch (err) {
       endSends(spans, err);
       throw err;
