@@ -291,11 +291,12 @@ print(json.dumps({'ids': [r.id], 'active': active, 'registered': registered, 'po
       value: number;
       worker: { alive: boolean; sw_ident: string; freq: number; processed: number } | null;
       task: { state: string; name: string; result: string; runtime: number; worker: string | null } | null;
+      described: { args: string; result: string } | null;
       types: string[];
     }>(`
 import json, threading, time
 from peer_project.celery_app import app
-from peer_project.tasks import add
+from peer_project.tasks import add, describe
 host = ${host}
 state = app.events.State()
 types = []
@@ -311,12 +312,16 @@ with app.connection() as connection:
         time.sleep(0.05)
     r = add.delay(40, 2)
     value = r.get(timeout=10)
-    while (r.id not in state.tasks or state.tasks[r.id].state != 'SUCCESS') and time.time() < deadline:
+    d = describe.delay("it's", None)
+    d.get(timeout=10)
+    done = lambda id: id in state.tasks and state.tasks[id].state == 'SUCCESS'
+    while not (done(r.id) and done(d.id)) and time.time() < deadline:
         time.sleep(0.05)
     receiver.should_stop = True
-    w, t = state.workers.get(host), state.tasks.get(r.id)
+    w, t, dt = state.workers.get(host), state.tasks.get(r.id), state.tasks.get(d.id)
     print(json.dumps({
-        'ids': [r.id], 'value': value, 'types': sorted(set(types)),
+        'ids': [r.id, d.id], 'value': value, 'types': sorted(set(types)),
+        'described': {'args': dt.args, 'result': dt.result} if dt else None,
         'worker': {'alive': w.alive, 'sw_ident': w.sw_ident, 'freq': w.freq, 'processed': w.processed} if w else None,
         'task': {'state': t.state, 'name': t.name, 'result': t.result, 'runtime': t.runtime,
                  'worker': t.worker.hostname if t.worker else None} if t else None,
@@ -326,6 +331,11 @@ with app.connection() as connection:
     expect(out.worker).toMatchObject({ alive: true, sw_ident: 'lovage', freq: 2 });
     expect(out.task).toMatchObject({ state: 'SUCCESS', name: 'peer.add', result: '42', worker: worker.hostname });
     expect(out.task?.runtime).toBeGreaterThanOrEqual(0);
+    // Args and results in Python's repr(), as a Python worker's events carry them (not the JSON of Lovage's own events).
+    expect(out.described).toEqual({
+      args: `["it's", None]`,
+      result: `{'args': ["it's", None], 'kwargs': {}, 'lastArgumentIsKwargs': False, 'whenYear': None, 'from': 'typescript'}`,
+    });
     expect(out.types).toEqual(expect.arrayContaining(['worker-heartbeat', 'task-received', 'task-started', 'task-succeeded']));
   }, 150_000);
 });

@@ -15,6 +15,7 @@ import type { LovageEvent } from '../../events/events.js';
 import { serializeEnvelope, type KombuEnvelope } from './kombu-envelope.js';
 import type { KombuLayout } from './kombu-layout.js';
 import { celeryEvent, encodeEventMessage, localUtcOffsetHours, type CeleryEventBase, type CeleryEventFields, type CeleryEventType, type EventSender } from './celery-events.js';
+import { pythonReprOfPreview } from './python-repr.js';
 
 const isoOrNull = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
@@ -44,7 +45,7 @@ export function celeryFieldsOf(event: LovageEvent): { type: CeleryEventType; fie
           uuid: event.id,
           ...links(event),
           name: event.name,
-          args: event.args,
+          args: pythonReprOfPreview(event.args),
           kwargs: '{}',
           retries: event.retries,
           eta: isoOrNull(event.eta),
@@ -57,12 +58,12 @@ export function celeryFieldsOf(event: LovageEvent): { type: CeleryEventType; fie
     case 'task-received':
       return {
         type: event.type,
-        fields: { uuid: event.id, name: event.name, args: event.args, kwargs: '{}', ...links(event), retries: event.retries, eta: isoOrNull(event.eta), expires: isoOrNull(event.expires) },
+        fields: { uuid: event.id, name: event.name, args: pythonReprOfPreview(event.args), kwargs: '{}', ...links(event), retries: event.retries, eta: isoOrNull(event.eta), expires: isoOrNull(event.expires) },
       };
     case 'task-started':
       return { type: event.type, fields: { uuid: event.id } };
     case 'task-succeeded':
-      return { type: event.type, fields: { uuid: event.id, result: event.result, runtime: event.runtime / 1000 } };
+      return { type: event.type, fields: { uuid: event.id, result: pythonReprOfPreview(event.result), runtime: event.runtime / 1000 } };
     case 'task-failed':
       return {
         type: event.type,

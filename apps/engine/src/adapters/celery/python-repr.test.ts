@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { pythonRepr } from './python-repr.js';
+import { pythonRepr, pythonReprOfPreview } from './python-repr.js';
 
 it("prints values as Python's repr does (expected strings printed by /usr/bin/python3)", () => {
   expect(
@@ -26,4 +26,11 @@ it('cuts long text at the limit and says so', () => {
   const text = pythonRepr(['x'.repeat(50)], 20);
   expect(text).toHaveLength(20);
   expect(text.endsWith('...')).toBe(true);
+});
+
+it("turns an event's JSON preview into repr text, and leaves one cut short as it is", () => {
+  expect(pythonReprOfPreview('["edited",null,true,{"n":1}]')).toBe("['edited', None, True, {'n': 1}]");
+  expect(pythonReprOfPreview('42')).toBe('42');
+  expect(pythonReprOfPreview('undefined')).toBe('None');
+  expect(pythonReprOfPreview('["a long list",1,2…')).toBe('["a long list",1,2…');
 });

@@ -60,3 +60,18 @@ export function pythonRepr(value: unknown, maxLength = 1024): string {
   const text = repr(value);
   return text.length <= maxLength ? text : `${text.slice(0, Math.max(0, maxLength - 3))}...`;
 }
+
+/**
+ * A Lovage event's JSON preview of args or a result (events.ts `preview`) as
+ * the repr() text Celery's events carry, so a task reads the same in Flower
+ * and the gateway whichever language sent or ran it. A preview cut short is
+ * not JSON any more and stays as it is.
+ */
+export function pythonReprOfPreview(preview: string): string {
+  if (preview === 'undefined') return 'None';
+  try {
+    return pythonRepr(JSON.parse(preview));
+  } catch {
+    return preview;
+  }
+}
