@@ -32,5 +32,7 @@ it("turns an event's JSON preview into repr text, and leaves one cut short as it
   expect(pythonReprOfPreview('["edited",null,true,{"n":1}]')).toBe("['edited', None, True, {'n': 1}]");
   expect(pythonReprOfPreview('42')).toBe('42');
   expect(pythonReprOfPreview('undefined')).toBe('None');
+  expect(pythonReprOfPreview('null')).toBe('None');
+  expect(pythonReprOfPreview('[]')).toBe('[]');
   expect(pythonReprOfPreview('["a long list",1,2…')).toBe('["a long list",1,2…');
 });

@@ -61,6 +61,16 @@ export function pythonRepr(value: unknown, maxLength = 1024): string {
   return text.length <= maxLength ? text : `${text.slice(0, Math.max(0, maxLength - 3))}...`;
 }
 
+/** Previews most tasks' args and results are, read without parsing (a task's event path runs this twice). */
+const COMMON_PREVIEWS = new Map([
+  ['[]', '[]'],
+  ['{}', '{}'],
+  ['null', 'None'],
+  ['undefined', 'None'],
+  ['true', 'True'],
+  ['false', 'False'],
+]);
+
 /**
  * A Lovage event's JSON preview of args or a result (events.ts `preview`) as
  * the repr() text Celery's events carry, so a task reads the same in Flower
@@ -68,7 +78,8 @@ export function pythonRepr(value: unknown, maxLength = 1024): string {
  * not JSON any more and stays as it is.
  */
 export function pythonReprOfPreview(preview: string): string {
-  if (preview === 'undefined') return 'None';
+  const common = COMMON_PREVIEWS.get(preview);
+  if (common !== undefined) return common;
   try {
     return pythonRepr(JSON.parse(preview));
   } catch {
