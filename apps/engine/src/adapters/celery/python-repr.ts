@@ -61,7 +61,7 @@ export function pythonRepr(value: unknown, maxLength = 1024): string {
   return text.length <= maxLength ? text : `${text.slice(0, Math.max(0, maxLength - 3))}...`;
 }
 
-/** Previews most tasks' args and results are, read without parsing (a task's event path runs this twice). */
+/** The previews most tasks' args and results have, looked up rather than parsed (each task's events need two). */
 const COMMON_PREVIEWS = new Map([
   ['[]', '[]'],
   ['{}', '{}'],
