@@ -15,10 +15,10 @@ function retriedTaskLife(): LovageEvent[] {
   const fields = { id: 't-1', name: 'emails.send', queue: 'mail', parentId: 'p-1', rootId: 'r-1' };
   return [
     client({ type: 'task-sent', ...fields, retries: 0, args: '["ann@example.com"]', priority: 3 }, 0),
-    worker({ type: 'task-received', ...fields, retries: 0, args: '["ann@example.com"]', deliveries: 1 }, 10),
+    worker({ type: 'task-received', ...fields, retries: 0, args: '["ann@example.com"]', priority: 3, deliveries: 1 }, 10),
     worker({ type: 'task-started', ...fields, retries: 0 }, 20),
     worker({ type: 'task-retried', ...fields, retries: 0, attempt: 1, error: { name: 'SmtpError', message: 'busy', stack: 'SmtpError: busy\n  at send' }, nextEta: T0 + 1_000 }, 120),
-    worker({ type: 'task-received', ...fields, retries: 1, eta: T0 + 1_000, args: '["ann@example.com"]', deliveries: 1 }, 1_010),
+    worker({ type: 'task-received', ...fields, retries: 1, eta: T0 + 1_000, args: '["ann@example.com"]', priority: 3, deliveries: 1 }, 1_010),
     worker({ type: 'task-started', ...fields, retries: 1, eta: T0 + 1_000 }, 1_020),
     worker({ type: 'task-succeeded', ...fields, retries: 1, eta: T0 + 1_000, runtime: 250, result: '{"ok":true}' }, 1_270),
   ];
@@ -94,15 +94,16 @@ describe('ingest writes into Postgres', () => {
     });
   });
 
-  postgresTest('a late received never overwrites succeeded but fills in the fields the row lacks', async ({ postgres }) => {
+  postgresTest('a late received never overwrites succeeded but fills in the fields the row lacks, the priority among them', async ({ postgres }) => {
     await withDatabase(postgres.url, async ({ prisma }) => {
       const worker = producer('worker-b', 300, T0);
       const succeeded = worker({ type: 'task-succeeded', id: 't-2', name: 'reports.build', queue: 'reports', retries: 0, runtime: 1_500, result: '42' }, 2_000);
-      const received = worker({ type: 'task-received', id: 't-2', name: 'reports.build', queue: 'reports', retries: 0, args: '[1,2]', deliveries: 1 }, 0);
+      // No task-sent yet (the producer's events can arrive after the worker's): the priority comes from task-received.
+      const received = worker({ type: 'task-received', id: 't-2', name: 'reports.build', queue: 'reports', retries: 0, args: '[1,2]', priority: 7, deliveries: 1 }, 0);
       await applyBatch(prisma, [succeeded]);
       await applyBatch(prisma, [received]);
       const task = await prisma.task.findUniqueOrThrow({ where: { id: 't-2' } });
-      expect(task).toMatchObject({ state: 'SUCCESS', args: [1, 2], receivedAt: new Date(T0), succeededAt: new Date(T0 + 2_000), runtime: 1.5, createdAt: new Date(T0) });
+      expect(task).toMatchObject({ state: 'SUCCESS', args: [1, 2], priority: 7, receivedAt: new Date(T0), succeededAt: new Date(T0 + 2_000), runtime: 1.5, createdAt: new Date(T0) });
       // The attempt was first known by its end; its start was estimated from the runtime.
       const attempt = await prisma.taskAttempt.findFirstOrThrow({ where: { taskId: 't-2' } });
       expect(attempt).toMatchObject({ attempt: 1, outcome: 'SUCCESS', startedAt: new Date(T0 + 500), endedAt: new Date(T0 + 2_000), runtime: 1.5 });

@@ -51,10 +51,13 @@ export interface EventError {
   stack?: string | undefined;
 }
 
-/** `traceId`: the W3C trace id in the message's `traceparent` header, when it carries one (see tracing/tracing.ts). */
+/**
+ * `traceId`: the W3C trace id in the message's `traceparent` header, when it carries one (see tracing/tracing.ts).
+ * task-received's `priority` is the message's, as task-sent's is (an older worker's events leave it out).
+ */
 export type TaskSentEvent = EventHeader & TaskEventFields & { type: 'task-sent'; args: string; priority: number; traceId?: string | undefined };
 export type TaskReceivedEvent = EventHeader &
-  TaskEventFields & { type: 'task-received'; args: string; deliveries: number; traceId?: string | undefined };
+  TaskEventFields & { type: 'task-received'; args: string; priority?: number | undefined; deliveries: number; traceId?: string | undefined };
 export type TaskStartedEvent = EventHeader & TaskEventFields & { type: 'task-started' };
 export type TaskSucceededEvent = EventHeader & TaskEventFields & { type: 'task-succeeded'; runtime: number; result: string };
 export type TaskFailedEvent = EventHeader & TaskEventFields & { type: 'task-failed'; runtime: number; error: EventError };

@@ -380,7 +380,7 @@ export class Worker implements PanelTarget {
             const traceId = traceIdOf(m.headers);
             this.events.emitEncoded(
               'task-received',
-              `${job.fields},"args":${JSON.stringify(preview(m.args))},"deliveries":${delivery.deliveries}${traceId === undefined ? '' : `,"traceId":"${traceId}"`}`,
+              `${job.fields},"args":${JSON.stringify(preview(m.args))},"priority":${m.priority},"deliveries":${delivery.deliveries}${traceId === undefined ? '' : `,"traceId":"${traceId}"`}`,
             );
           }
         }

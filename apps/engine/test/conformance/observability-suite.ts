@@ -38,7 +38,7 @@ export function observability(kind: Kind): void {
         throw new TypeError('broken');
       });
       await h.worker(app, { hostname: 'w1@test' });
-      const a = await ok.delay(21);
+      const a = await ok.applyAsync([21], { priority: 6 });
       const b = await flaky.delay();
       const c = await bad.delay();
       await a.get({ timeout: 5_000 });
@@ -57,7 +57,9 @@ export function observability(kind: Kind): void {
       const succeeded = events.find((e) => e.type === 'task-succeeded' && e.id === a.id);
       expect(succeeded).toMatchObject({ hostname: 'w1@test', pid: process.pid, name: 'ev.ok', queue: 'default', result: '42' });
       const sent = events.find((e) => e.type === 'task-sent' && e.id === a.id);
-      expect(sent).toMatchObject({ args: '[21]', name: 'ev.ok', hostname: app.hostname() });
+      expect(sent).toMatchObject({ args: '[21]', name: 'ev.ok', priority: 6, hostname: app.hostname() });
+      // The worker's task-received carries the priority too: a monitor may see it before the producer's task-sent.
+      expect(events.find((e) => e.type === 'task-received' && e.id === a.id)).toMatchObject({ args: '[21]', priority: 6, deliveries: 1, hostname: 'w1@test' });
       const failed = events.find((e) => e.type === 'task-failed');
       expect(failed).toMatchObject({ error: { name: 'TypeError', message: 'broken' } });
       const retried = events.find((e) => e.type === 'task-retried');

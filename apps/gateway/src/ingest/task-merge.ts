@@ -242,6 +242,11 @@ function isTraceId(value: unknown): value is string {
   return typeof value === 'string' && /^[0-9a-f]{32}$/.test(value);
 }
 
+/** A priority to keep: an integer (Celery's events carry NaN or none, see celery-translate.ts). */
+function isPriority(value: number | undefined): value is number {
+  return value !== undefined && Number.isInteger(value);
+}
+
 /** A position in a group that fits the int column. */
 function isGroupIndex(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 2_147_483_647;
@@ -264,8 +269,9 @@ export function applyTaskEvent(row: TaskRow, event: TaskEvent): void {
     const kwargs = (event as { kwargs?: unknown }).kwargs;
     if (typeof kwargs === 'string') row.kwargs = JSON.stringify(kwargs);
   }
-  // Celery's task-sent has no priority (see celery-translate.ts): the column then stays unknown.
-  if (event.type === 'task-sent' && row.priority === null && Number.isInteger(event.priority)) row.priority = event.priority;
+  // A Lovage worker's task-received carries the priority too, so it is known when the worker's events
+  // arrive before the producer's task-sent. Celery's carry none (see celery-translate.ts): the column then stays unknown.
+  if ((event.type === 'task-sent' || event.type === 'task-received') && row.priority === null && isPriority(event.priority)) row.priority = event.priority;
   if (row.expires === null && typeof event.expires === 'number') row.expires = event.expires;
   // Workflow links never change for one task id: the first event that carries one sets it, and
   // an event without it (a late or foreign one) leaves it, so the order of arrival cannot lose them.
