@@ -3,11 +3,11 @@
 // aborts the signal with SoftTimeLimitExceeded, the hard limit fails the run
 // with TimeLimitExceeded (killing the thread on the threads pool), and
 // `updateState` stores the custom state.
-import { SoftTimeLimitExceeded, TaskRevokedError, TimeLimitExceeded } from '../errors.js';
-import { buildRetry, runWithContext, type TaskContext } from '../task/context.js';
+import { SoftTimeLimitExceeded, TaskRevokedError, TimeLimitExceeded, type Retry } from '../errors.js';
+import { buildRetry, runWithContext, type RetryOptions, type TaskContext } from '../task/context.js';
 import { callArguments, type TaskMessage } from '../task/message.js';
 import { fromJsonValue } from '../task/serialization.js';
-import { ProgressThrottle, taskReportMethods, type TaskReportSink } from '../task/task-report.js';
+import { ProgressThrottle, taskReportMethods, type TaskLogger, type TaskReportMethods, type TaskReportSink } from '../task/task-report.js';
 import type { Task } from '../task/task.js';
 import { LazyAbort } from './lazy-abort.js';
 import type { ThreadPool } from './thread-pool.js';
@@ -36,6 +36,84 @@ export interface RunOptions {
   report: TaskReportSink;
 }
 
+/**
+ * A run's context on the async pool: one object per run, its methods on the
+ * prototype. `progress`, `log` and `logger` (and the progress throttle behind
+ * them) are made on first use, since most tasks never report; like `retry`,
+ * they are getters returning functions, so a handler may also take them off
+ * the context (`const { progress } = currentTask()`).
+ */
+class AsyncRunContext implements TaskContext {
+  readonly id: string;
+  readonly name: string;
+  readonly kwargs: Readonly<Record<string, unknown>>;
+  readonly retries: number;
+  readonly queue: string;
+  readonly eta: Date | undefined;
+  readonly headers: Readonly<Record<string, unknown>>;
+  readonly updateState: (state: string, meta?: unknown) => Promise<void>;
+  /** Set when the run settles: reports made after it (a handler still going past its hard limit) are dropped. */
+  settled = false;
+  private throttle: ProgressThrottle | undefined;
+  private reports: TaskReportMethods | undefined;
+
+  constructor(
+    msg: TaskMessage,
+    /** The handler's arguments, without the kwargs appended to them. */
+    readonly args: readonly unknown[],
+    kwargs: Record<string, unknown>,
+    readonly hostname: string,
+    private readonly task: Task<never[], unknown>,
+    private readonly controller: LazyAbort,
+    private readonly sink: TaskReportSink,
+    updateState: (state: string, meta?: unknown) => Promise<void>,
+  ) {
+    this.id = msg.id;
+    this.name = msg.task;
+    this.kwargs = kwargs;
+    this.retries = msg.retries;
+    this.queue = msg.queue;
+    this.eta = msg.eta === undefined ? undefined : new Date(msg.eta);
+    this.headers = msg.headers;
+    this.updateState = updateState;
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get retry(): (options?: RetryOptions) => Retry {
+    return (options = {}) => {
+      throw buildRetry(this.task.name, this.retries, this.task.options, options);
+    };
+  }
+
+  get progress(): (fraction: number, meta?: unknown) => void {
+    return this.reportMethods().progress;
+  }
+
+  get log(): (message: string, fields?: Record<string, unknown>) => void {
+    return this.reportMethods().log;
+  }
+
+  get logger(): TaskLogger {
+    return this.reportMethods().logger;
+  }
+
+  /** Sends the progress report the throttle holds, if any: the run ended, and it goes before the outcome's own event. */
+  flushProgress(): void {
+    this.throttle?.flush();
+  }
+
+  private reportMethods(): TaskReportMethods {
+    if (!this.reports) {
+      this.throttle = new ProgressThrottle((entry) => this.settled || this.sink.progress(entry));
+      this.reports = taskReportMethods(this.throttle, (entry) => this.settled || this.sink.log(entry));
+    }
+    return this.reports;
+  }
+}
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
@@ -57,13 +135,14 @@ export function runTask(handle: RunHandle, o: RunOptions): Promise<RunResult> {
     let stopThread: ((err: unknown) => void) | undefined;
     const limits = o.threads ? new Promise<never>((_, reject) => (stopThread = reject)) : undefined;
     limits?.catch(() => undefined);
-    // The async pool throttles here; the threads pool throttles in the thread and relays what passes.
-    // Reports made after the run settled (a handler still going past its hard limit) are dropped.
-    const throttle = o.threads ? undefined : new ProgressThrottle((entry) => settled || o.report.progress(entry));
+    // The async pool throttles progress in the context; the threads pool throttles in the thread and relays what passes.
+    let context: AsyncRunContext | undefined;
     const finish = (outcome: RunResult): void => {
       if (settled) return;
-      // The held progress report goes before the outcome's own event.
-      throttle?.flush();
+      if (context) {
+        context.flushProgress();
+        context.settled = true;
+      }
       settled = true;
       if (soft !== undefined) clearTimeout(soft);
       if (hard !== undefined) clearTimeout(hard);
@@ -102,31 +181,10 @@ export function runTask(handle: RunHandle, o: RunOptions): Promise<RunResult> {
       } else {
         const args = fromJsonValue(callArguments(msg)) as never[];
         const kwargs = fromJsonValue(msg.kwargs ?? {}) as Record<string, unknown>;
-        const report = taskReportMethods(throttle!, (entry) => settled || o.report.log(entry));
-        const context: TaskContext = {
-          id: msg.id,
-          name: msg.task,
-          args: args.length > msg.args.length ? args.slice(0, msg.args.length) : args,
-          kwargs,
-          retries: msg.retries,
-          hostname: o.hostname,
-          queue: msg.queue,
-          eta: msg.eta === undefined ? undefined : new Date(msg.eta),
-          headers: msg.headers,
-          get signal() {
-            return controller.signal;
-          },
-          retry(options = {}) {
-            throw buildRetry(task.name, msg.retries, task.options, options);
-          },
-          updateState: o.updateState,
-          progress: report.progress,
-          log: report.log,
-          get logger() {
-            return report.logger;
-          },
-        };
-        value = runWithContext(context, () => task.handler.apply(context, args));
+        const ownArgs = args.length > msg.args.length ? args.slice(0, msg.args.length) : args;
+        const ctx = new AsyncRunContext(msg, ownArgs, kwargs, o.hostname, task, controller, o.report, o.updateState);
+        context = ctx;
+        value = runWithContext(ctx, () => task.handler.apply(ctx, args));
       }
     } catch (error) {
       finish({ ok: false, error });

@@ -27,7 +27,7 @@ import { toMs, type Duration } from '../time/duration.js';
 import { startRun, traceIdOf } from '../tracing/tracing.js';
 import type { Broker, Delivery } from './broker.js';
 import { parseRateLimit } from './rate-limit.js';
-import { runTask, type RunHandle } from './run-task.js';
+import { runTask, type RunHandle, type RunOptions } from './run-task.js';
 import { SettlePipeline, type Outcome, type Settling } from './settle.js';
 import { ThreadPool } from './thread-pool.js';
 
@@ -80,6 +80,9 @@ interface Job extends Settling, RunHandle {
 
 /** What identifies a delivery among those held: the broker's receipt when it has one, else the task id. */
 const deliveryKey = (d: Delivery): string => d.receipt ?? d.id;
+
+/** A task option's duration in ms, when it is set. */
+const optionalMs = (d: Duration | undefined, field: string): number | undefined => (d === undefined ? undefined : toMs(d, field));
 
 /** A positive number of seconds from a message header, in ms. */
 const seconds = (value: unknown): number | undefined =>
@@ -510,16 +513,15 @@ export class Worker implements PanelTarget {
       }
     }
     const limits = this.panel?.timeLimitOverride(task.name);
-    const ms = (d: Duration | undefined, field: string): number | undefined => (d === undefined ? undefined : toMs(d, field));
     // The attempt's run span (OpenTelemetry installed): active while the handler runs; settling ends it.
     const span = (job.span = startRun(msg, this.hostname));
-    const run = (): ReturnType<typeof runTask> => runTask(job, {
+    const options: RunOptions = {
       task,
       msg,
       hostname: this.hostname,
       // A limit the message carries (Celery's timelimit header, in seconds) wins over the task's, as in Celery.
-      softMs: limits ? (limits.soft ?? undefined) : (seconds(msg.headers.softTimeLimit) ?? ms(task.options.softTimeLimit, 'softTimeLimit')),
-      hardMs: limits ? (limits.hard ?? undefined) : (seconds(msg.headers.timeLimit) ?? ms(task.options.timeLimit, 'timeLimit')),
+      softMs: limits ? (limits.soft ?? undefined) : (seconds(msg.headers.softTimeLimit) ?? optionalMs(task.options.softTimeLimit, 'softTimeLimit')),
+      hardMs: limits ? (limits.hard ?? undefined) : (seconds(msg.headers.timeLimit) ?? optionalMs(task.options.timeLimit, 'timeLimit')),
       threads: this.threads,
       traceContext: span && this.threads ? span.carrier() : undefined,
       report: {
@@ -542,8 +544,8 @@ export class Worker implements PanelTarget {
           this.app.config.resultExpiresMs,
         );
       },
-    });
-    const result = await (span ? span.with(run) : run());
+    };
+    const result = await (span ? span.with(() => runTask(job, options)) : runTask(job, options));
     job.release?.();
     const endedAt = Date.now();
     if (job.revoked || this.isRevoked(msg.id)) return { kind: 'revoked-running', terminated: job.terminated === true, endedAt };
