@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SerializationError } from '../../errors.js';
 import { CeleryWireError } from './celery-wire-error.js';
-import { decodeKombuValue, parseKombuJson, stringifyKombuJson } from './kombu-json.js';
+import { decodeBase64Strict, decodeKombuValue, parseKombuJson, stringifyKombuJson } from './kombu-json.js';
 
 function wireError(run: () => unknown): CeleryWireError {
   try {
@@ -55,6 +55,14 @@ describe('reading kombu 5.3+ type tags', () => {
     expect(
       wireError(() => decodeKombuValue({ __type__: 'base64', __value__: '***' }, 'args[0]')).reason,
     ).toBe('BAD_BASE64');
+  });
+
+  it('decodes base64 strictly, with or without the line breaks some encoders write', () => {
+    const text = Buffer.from('{"task": "proj.add", "args": [1, 2]}').toString('base64');
+    expect(decodeBase64Strict(text, 'body').toString()).toBe('{"task": "proj.add", "args": [1, 2]}');
+    expect(decodeBase64Strict(`${text.slice(0, 20)}\n${text.slice(20)}\n`, 'body').toString()).toBe('{"task": "proj.add", "args": [1, 2]}');
+    expect(wireError(() => decodeBase64Strict(`${text.slice(0, -4)}!!!!`, 'body')).reason).toBe('BAD_BASE64');
+    expect(wireError(() => decodeBase64Strict(text.slice(0, -1), 'body')).reason).toBe('BAD_BASE64');
   });
 
   it('leaves an object with more keys than the tag pair alone', () => {
