@@ -52,8 +52,8 @@ class AsyncRunContext implements TaskContext {
   readonly eta: Date | undefined;
   readonly headers: Readonly<Record<string, unknown>>;
   readonly updateState: (state: string, meta?: unknown) => Promise<void>;
-  /** Set when the run settles: reports made after it (a handler still going past its hard limit) are dropped. */
-  settled = false;
+  /** Reports made after the run ended (a handler still going past its hard limit) are dropped. */
+  private ended = false;
   private throttle: ProgressThrottle | undefined;
   private reports: TaskReportMethods | undefined;
 
@@ -100,15 +100,16 @@ class AsyncRunContext implements TaskContext {
     return this.reportMethods().logger;
   }
 
-  /** Sends the progress report the throttle holds, if any: the run ended, and it goes before the outcome's own event. */
-  flushProgress(): void {
+  /** The run ended: the progress report the throttle holds goes now, before the outcome's own event, and later reports are dropped. */
+  end(): void {
     this.throttle?.flush();
+    this.ended = true;
   }
 
   private reportMethods(): TaskReportMethods {
     if (!this.reports) {
-      this.throttle = new ProgressThrottle((entry) => this.settled || this.sink.progress(entry));
-      this.reports = taskReportMethods(this.throttle, (entry) => this.settled || this.sink.log(entry));
+      this.throttle = new ProgressThrottle((entry) => this.ended || this.sink.progress(entry));
+      this.reports = taskReportMethods(this.throttle, (entry) => this.ended || this.sink.log(entry));
     }
     return this.reports;
   }
@@ -139,10 +140,7 @@ export function runTask(handle: RunHandle, o: RunOptions): Promise<RunResult> {
     let context: AsyncRunContext | undefined;
     const finish = (outcome: RunResult): void => {
       if (settled) return;
-      if (context) {
-        context.flushProgress();
-        context.settled = true;
-      }
+      context?.end();
       settled = true;
       if (soft !== undefined) clearTimeout(soft);
       if (hard !== undefined) clearTimeout(hard);
