@@ -1,7 +1,7 @@
 // Events, heartbeats, remote control and queue introspection: the same
 // behaviour on every transport. Run from memory.test.ts and redis.test.ts.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Reject, type LovageEvent, type Lovage } from '../../src/index.js';
+import { Reject, currentTask, type LovageEvent, type Lovage, type TaskFailedError, type TaskProgressEvent } from '../../src/index.js';
 import { harness, sleep, until, type Harness, type Kind } from '../support.js';
 
 /** Reads the stream through a group until `stop` says enough, acknowledging each batch. */
@@ -71,6 +71,38 @@ export function observability(kind: Kind): void {
         last.set(e.hostname, e.seq);
       }
       expect(events.some((e) => e.type === 'worker-online' && e.hostname === 'w1@test')).toBe(true);
+    });
+
+    it('drops the progress and log reports of a handler still running after its hard time limit failed the task', async () => {
+      const app = setup().app(fast);
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let lateReported!: () => void;
+      const reportedLate = new Promise<void>((resolve) => (lateReported = resolve));
+      // It ignores its signal, so it runs on after the limit (the async pool cannot stop a handler).
+      const stubborn = app.task('ev.stubborn', async () => {
+        const task = currentTask();
+        task.progress(0.1);
+        await released;
+        task.progress(0.9);
+        task.log('too late');
+        lateReported();
+      }, { timeLimit: 100 });
+      const marker = app.task('ev.marker', () => 'after');
+      await h.worker(app, { hostname: 'w1@test' });
+      const r = await stubborn.delay();
+      const err = await r.get({ timeout: 5_000 }).catch((e: unknown) => e);
+      expect((err as TaskFailedError).remoteName).toBe('TimeLimitExceeded');
+      release();
+      await reportedLate;
+      // The worker's events keep their order, so the marker's success comes after anything the late reports emitted.
+      const m = await marker.delay();
+      await m.get({ timeout: 5_000 });
+      const events = await collect(app, 'g-late', (seen) => seen.some((e) => e.type === 'task-succeeded' && e.id === m.id));
+      const mine = events.filter((e) => 'id' in e && e.id === r.id);
+      expect(mine.filter((e): e is TaskProgressEvent => e.type === 'task-progress').map((e) => e.progress)).toEqual([0.1]);
+      expect(mine.map((e) => e.type)).toContain('task-failed');
+      expect(mine.map((e) => e.type)).not.toContain('task-log');
     });
 
     it('emits task-rejected for dead-lettered messages and task-revoked for revoked ones', async () => {
