@@ -28,7 +28,10 @@ const PER_KIND = 5;
 const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{7,199}$/;
 /** How long after the last keystroke a task id is looked up. */
 const LOOKUP_DELAY_MS = 200;
-/** How long after "g" the page letter may come. */
+/**
+ * How long after "g" the page letter may come, between the two keystrokes as the user typed them
+ * (the events' timeStamps): a page busy rendering may handle the second one later than that.
+ */
 const CHORD_MS = 1_500;
 
 const shortcutHelp: [string, string][] = [
@@ -173,7 +176,8 @@ export function CommandPalette() {
   const router = useRouter();
   const [open, setOpen] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
-  const chord = useRef(0);
+  /** When "g" was typed (its event's timeStamp), or -Infinity when no chord is under way. */
+  const chord = useRef(Number.NEGATIVE_INFINITY);
 
   useEffect(() => {
     function onKey(event: KeyboardEvent) {
@@ -191,9 +195,8 @@ export function CommandPalette() {
         setHelpOpen(true);
         return;
       }
-      const now = Date.now();
-      if (now - chord.current < CHORD_MS) {
-        chord.current = 0;
+      if (event.timeStamp - chord.current < CHORD_MS) {
+        chord.current = Number.NEGATIVE_INFINITY;
         const href = pageShortcuts[event.key.toLowerCase()];
         if (href) {
           event.preventDefault();
@@ -201,7 +204,7 @@ export function CommandPalette() {
           return;
         }
       }
-      if (event.key === 'g') chord.current = now;
+      if (event.key === 'g') chord.current = event.timeStamp;
     }
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
