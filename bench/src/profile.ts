@@ -1,5 +1,7 @@
 // Lovage's processing phase alone, for profiling the worker hot path:
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx --conditions=@lovage/source src/profile.ts [--tasks N] [--no-events]
+// Without --conditions it runs the built engine (`npm run build -w @lovage/engine` first), as the
+// benches do (run-built.mjs); remove apps/engine/dist afterwards, or `lovage` keeps running it.
 // Keys live under a random prefix and are deleted at the end.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
