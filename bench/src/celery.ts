@@ -9,6 +9,7 @@
 //   npm run bench:celery -w @lovage/bench                 a table
 //   npm run bench:celery -w @lovage/bench -- --json       one JSON object per runner
 //   npm run bench:celery -w @lovage/bench -- --tasks 5000 scale down
+//   npm run bench:celery -w @lovage/bench -- --lovage-only the Lovage drain alone (to profile it)
 //
 // The clock: each queue is filled before its worker starts; a drain starts at
 // the worker's first pop (the queue list gets shorter) and ends when the queue
@@ -160,9 +161,9 @@ function print(drain: Drain, celery: Drain | undefined): void {
 }
 
 try {
-  const celery = await drainWithCelery();
+  const celery = args.has('--lovage-only') ? undefined : await drainWithCelery();
   const lovage = await drainWithLovage();
-  print(celery, undefined);
+  if (celery) print(celery, undefined);
   print(lovage, celery);
 } finally {
   redis.disconnect();

@@ -8,8 +8,8 @@ import type { Channel } from 'amqplib';
 import type { Logger } from '../../app/logger.js';
 import type { AmqpConnection, Link } from '../amqp/connection.js';
 import type { PidboxTransport } from '../celery/celery-control-bus.js';
-import type { CeleryEventSink } from '../celery/celery-event-log.js';
-import type { KombuEnvelope } from '../celery/kombu-envelope.js';
+import type { CeleryEventMessage, CeleryEventSink } from '../celery/celery-event-log.js';
+import { buildEnvelope, type KombuEnvelope } from '../celery/kombu-envelope.js';
 import { envelopeOfFrame, frameOfEnvelope } from './amqp-frames.js';
 import {
   EVENT_EXCHANGE,
@@ -43,16 +43,16 @@ class PerLink {
 
 /** Events on the `celeryev` topic exchange, routed by type (task.multi, worker.heartbeat…). */
 export class AmqpEventSink implements CeleryEventSink {
-  readonly exchange = EVENT_EXCHANGE;
   private readonly exchanges = new PerLink((link) => link.confirm.assertExchange(EVENT_EXCHANGE, 'topic', EVENT_EXCHANGE_OPTIONS).then(() => undefined));
 
   constructor(private readonly connection: AmqpConnection) {}
 
-  async send(messages: { routingKey: string; envelope: KombuEnvelope }[]): Promise<void> {
+  async send(messages: CeleryEventMessage[]): Promise<void> {
     await this.exchanges.on(await this.connection.link());
     await Promise.all(
       messages.map((m) => {
-        const frame = frameOfEnvelope(m.envelope, { exchange: EVENT_EXCHANGE, routingKey: m.routingKey });
+        const envelope = buildEnvelope({ bodyText: m.bodyText, headers: { hostname: m.hostname }, exchange: EVENT_EXCHANGE, routingKey: m.routingKey, deliveryMode: 1 });
+        const frame = frameOfEnvelope(envelope);
         return this.connection.publish(frame.exchange, frame.routingKey, frame.content, frame.options);
       }),
     );

@@ -12,9 +12,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../app/logger.js';
 import type { EventLog, ReadGroupOptions, StreamEntry } from '../../events/event-log.js';
 import type { LovageEvent } from '../../events/events.js';
-import { serializeEnvelope, type KombuEnvelope } from './kombu-envelope.js';
 import type { KombuLayout } from './kombu-layout.js';
-import { celeryEvent, encodeEventMessage, localUtcOffsetHours, type CeleryEventBase, type CeleryEventFields, type CeleryEventType, type EventSender } from './celery-events.js';
+import { celeryEventText, eventEnvelopeText, eventRoutingKey, localUtcOffsetHours, type CeleryEventFields, type CeleryEventType, type EventSender } from './celery-events.js';
 import { pythonReprOfPreview } from './python-repr.js';
 
 const isoOrNull = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
@@ -98,27 +97,31 @@ export function celeryFieldsOf(event: LovageEvent): { type: CeleryEventType; fie
   }
 }
 
+/** One message for `celeryev`: a single event, or a `task.multi` list, as its JSON body text. */
+export interface CeleryEventMessage {
+  routingKey: string;
+  /** The sender, written into the envelope's headers. */
+  hostname: string;
+  bodyText: string;
+}
+
 /** Where Celery's events go out: the transport's `celeryev` (Redis pub/sub, or a RabbitMQ topic exchange). */
 export interface CeleryEventSink {
-  /** The event exchange's name (written into each envelope's delivery_info). */
-  readonly exchange: string;
-  send(messages: { routingKey: string; envelope: KombuEnvelope }[]): Promise<void>;
+  send(messages: CeleryEventMessage[]): Promise<void>;
 }
 
 /** kombu's Redis transport: one PUBLISH per message on the exchange's channel, in one round trip. */
 export class RedisEventSink implements CeleryEventSink {
-  readonly exchange: string;
-
   constructor(
     private readonly client: Redis,
     private readonly layout: KombuLayout,
-  ) {
-    this.exchange = layout.eventExchange;
-  }
+  ) {}
 
-  async send(messages: { routingKey: string; envelope: KombuEnvelope }[]): Promise<void> {
+  async send(messages: CeleryEventMessage[]): Promise<void> {
     const pipeline = this.client.pipeline();
-    for (const m of messages) pipeline.publish(this.layout.eventChannel(m.routingKey), serializeEnvelope(m.envelope));
+    for (const m of messages) {
+      pipeline.publish(this.layout.eventChannel(m.routingKey), eventEnvelopeText(m.bodyText, m.hostname, this.layout.eventExchange, m.routingKey));
+    }
     await pipeline.exec();
   }
 }
@@ -143,8 +146,9 @@ export class CeleryEventLog implements EventLog {
 
   /** PUBLISHes one flush's events in one round trip: a task.multi list per sender, each worker event alone. */
   private async mirror(entries: string[]): Promise<void> {
-    const taskEvents = new Map<string, CeleryEventBase[]>();
-    const messages: { routingKey: string; envelope: KombuEnvelope }[] = [];
+    // Each sender's task events, as JSON texts, for its task.multi list.
+    const taskEvents = new Map<string, string[]>();
+    const messages: CeleryEventMessage[] = [];
     // Read once per flush rather than once per event (it builds a Date).
     const utcoffset = localUtcOffsetHours();
     for (const entry of entries) {
@@ -152,18 +156,18 @@ export class CeleryEventLog implements EventLog {
         const mapped = celeryFieldsOf(event);
         if (!mapped) continue;
         const sender: EventSender = { hostname: event.hostname, pid: event.pid, clock: ++this.clock, utcoffset };
-        const celery = celeryEvent(mapped.type, mapped.fields, sender, event.timestamp / 1000);
+        const text = celeryEventText(mapped.type, mapped.fields, sender, event.timestamp / 1000);
         if (mapped.type.startsWith('task-')) {
           const list = taskEvents.get(event.hostname);
-          if (list) list.push(celery);
-          else taskEvents.set(event.hostname, [celery]);
+          if (list) list.push(text);
+          else taskEvents.set(event.hostname, [text]);
         } else {
-          messages.push(encodeEventMessage(celery, event.hostname, this.sink.exchange));
+          messages.push({ routingKey: eventRoutingKey({ type: mapped.type }), hostname: event.hostname, bodyText: text });
         }
       }
     }
     for (const [hostname, list] of taskEvents) {
-      messages.push(encodeEventMessage(list, hostname, this.sink.exchange));
+      messages.push({ routingKey: 'task.multi', hostname, bodyText: `[${list.join(',')}]` });
     }
     if (messages.length === 0) return;
     await this.sink.send(messages);

@@ -4,11 +4,12 @@ import {
   celeryEvent,
   decodeEventMessage,
   encodeEventMessage,
+  eventEnvelopeText,
   eventRoutingKey,
   isCeleryEvent,
   localUtcOffsetHours,
 } from './celery-events.js';
-import { readEnvelope } from './kombu-envelope.js';
+import { buildEnvelope, readEnvelope, serializeEnvelope } from './kombu-envelope.js';
 
 // PUBLISHed by a Celery 5.2.6 worker (-E, solo pool) on /0.celeryev/task.multi: task-received, -started, -succeeded for peer.add(2, 3).
 const TASK_MULTI =
@@ -153,5 +154,15 @@ describe('encoding', () => {
   it('computes utcoffset as Python does: hours west of UTC, floor-divided', () => {
     const at = new Date('2026-01-15T12:00:00Z');
     expect(localUtcOffsetHours(at)).toBe(Math.floor(at.getTimezoneOffset() / 60));
+  });
+});
+
+describe('event envelope text', () => {
+  it('is the serialized envelope encodeEventMessage builds, escapes included', () => {
+    const hostname = 'lovage "1"@host';
+    const body = JSON.stringify([celeryEvent('task-succeeded', { uuid: 'u1', result: "'é \"quoted\"'", runtime: 0.5 }, { hostname, pid: 1, clock: 2 })]);
+    const built = buildEnvelope({ bodyText: body, headers: { hostname }, exchange: 'celeryev', routingKey: 'task.multi', deliveryMode: 1, deliveryTag: 'tag-1' });
+    expect(eventEnvelopeText(body, hostname, 'celeryev', 'task.multi', 'tag-1')).toBe(serializeEnvelope(built));
+    expect(decodeEventMessage(eventEnvelopeText(body, hostname, 'celeryev', 'task.multi'))).toEqual(JSON.parse(body));
   });
 });
