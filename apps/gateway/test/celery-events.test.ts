@@ -141,6 +141,49 @@ print(json.dumps({
     }
   });
 
+  postgresTest(
+    'writes batches side by side and loses nothing: each task ends in its final state, and a batch Postgres refuses is retried, then written event by event with only the refused event skipped',
+    async ({ postgres }) => {
+      const config = peerConfig('gwwriters');
+      const env = loadConfig({ LOVAGE_CELERY_BROKER_URL: `writers=${config.brokerUrl}`, LOVAGE_CELERY_KEY_PREFIX: config.keyPrefix });
+      // Small batches, so 901 events make 19 of them and three are written at once.
+      const gateway = await startGateway(postgres.url, { celery: env.celery, celeryEvents: { maxBatch: 50, writers: 3 } });
+      const redis = new Redis(redisUrl);
+      try {
+        const source = gateway.celery[0]!;
+        const channel = `${config.keyPrefix}/0.celeryev/task.multi`;
+        const sender = { hostname: 'celery@writers', utcoffset: 0, pid: 42 };
+        let clock = 0;
+        const at = Date.now() / 1000;
+        const event = (type: string, uuid: string, fields: Record<string, unknown>) => ({ ...sender, clock: ++clock, uuid, ...fields, timestamp: at + clock / 1000, type });
+        const publish = (events: unknown[]) => {
+          const body = Buffer.from(JSON.stringify(events)).toString('base64');
+          const properties = { delivery_info: { exchange: 'celeryev', routing_key: 'task.multi' }, delivery_mode: 1, delivery_tag: `tag-${clock}`, body_encoding: 'base64', priority: 0 };
+          return redis.publish(channel, JSON.stringify({ body, 'content-encoding': 'utf-8', 'content-type': 'application/json', headers: { hostname: sender.hostname }, properties }));
+        };
+        // 300 tasks, 20 at a time: their received, started and succeeded events follow each
+        // other, so one task's events fall into neighbouring batches written at the same time.
+        const ids = Array.from({ length: 300 }, (_, i) => `writers-${i}`);
+        for (let i = 0; i < ids.length; i += 20) {
+          const group = ids.slice(i, i + 20);
+          await publish(group.map((id) => event('task-received', id, { name: 'proj.add', args: '(1, 2)', kwargs: '{}', retries: 0, root_id: id, parent_id: null, eta: null, expires: null })));
+          await publish(group.map((id) => event('task-started', id, {})));
+          await publish(group.map((id) => event('task-succeeded', id, { result: '3', runtime: 0.01 })));
+          // A lone surrogate, which JSON carries but Postgres refuses, in the middle of the burst.
+          if (i === 140) await publish([event('task-received', 'refused-1', { name: 'proj.add', args: "('\ud800',)", kwargs: '{}', retries: 0, root_id: null, parent_id: null, eta: null, expires: null })]);
+        }
+        await expect.poll(() => source.status().eventsApplied, { timeout: 60_000, interval: 100 }).toBe(900);
+        const tasks = await gateway.prisma.task.groupBy({ by: ['state'], where: { cluster: 'writers' }, _count: true });
+        expect(tasks).toEqual([{ state: 'SUCCESS', _count: 300 }]);
+        expect(await gateway.prisma.taskAttempt.count({ where: { taskId: { in: ids }, outcome: 'SUCCESS', attempt: 1 } })).toBe(300);
+        expect(source.status()).toMatchObject({ state: 'running', malformed: 0, dropped: 0 });
+      } finally {
+        await gateway.close();
+        redis.disconnect();
+      }
+    },
+  );
+
   postgresTest('logs and skips a message that is not a Celery event, and keeps ingesting', async ({ postgres }) => {
     const config = peerConfig('gwmalformed');
     const env = loadConfig({ LOVAGE_CELERY_BROKER_URL: config.brokerUrl, LOVAGE_CELERY_KEY_PREFIX: config.keyPrefix });
