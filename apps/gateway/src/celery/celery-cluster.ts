@@ -397,13 +397,22 @@ export class CeleryCluster {
 
   /**
    * A prefork pool grows or shrinks after the worker has answered the command: asks the worker
-   * again, every half second for up to `timeoutMs`, until its process count is no longer `before`.
+   * again, every half second for up to `timeoutMs`, until its process count is no longer `before`
+   * and has stayed the same for three answers in a row. Billiard can list a new process, then
+   * not (a child replaced as it starts), then list it again: a proof run saw 2, 3, then 2 for a
+   * grown pool, and stopping at the first change left the row at 2 until the periodic refresh.
    */
   async followPoolChange(hostname: string, before: number | null, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    let last: number | null | undefined;
+    let same = 0;
     while (Date.now() < deadline) {
       const [worker] = await this.refreshedWorkers([hostname]);
-      if (worker && worker.poolSize !== before) return;
+      if (worker) {
+        same = worker.poolSize === last ? same + 1 : 1;
+        last = worker.poolSize;
+        if (last !== before && same >= 3) return;
+      }
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
