@@ -341,7 +341,12 @@ export class Worker implements PanelTarget {
 
   private async loop(): Promise<void> {
     while (this.runningNow) {
-      const free = this.prefetch - this.reserved.size;
+      // `prefetch` counts running and waiting messages. One whose handler has
+      // returned is still reserved while its result and ack are written; not
+      // counting it lets the next reserve overlap those writes instead of
+      // waiting for them (a no-op task's worker otherwise ran dry every round).
+      // All reserved, settling ones included, stay under twice the prefetch.
+      const free = Math.min(this.prefetch - this.waiting.length - this.executing, 2 * this.prefetch - this.reserved.size);
       // Refill in batches: while at least half the prefetch is still waiting to
       // run, another reserve round trip would fetch only a few messages.
       if (free <= 0 || (this.waiting.length > 0 && free < Math.ceil(this.prefetch / 2))) {
@@ -445,6 +450,10 @@ export class Worker implements PanelTarget {
         released = true;
         this.executing--;
         this.pump();
+        // A slot of the prefetch is free too: the loop may reserve again.
+        const waiter = this.slotWaiter;
+        this.slotWaiter = undefined;
+        waiter?.();
       };
       const settled = (): void => {
         job.release?.();
