@@ -398,9 +398,9 @@ export class CeleryCluster {
   /**
    * A prefork pool grows or shrinks after the worker has answered the command: asks the worker
    * again, every half second for up to `timeoutMs`, until its process count is no longer `before`
-   * and has stayed the same for three answers in a row. Billiard can list a new process, then
-   * not (a child replaced as it starts), then list it again: a proof run saw 2, 3, then 2 for a
-   * grown pool, and stopping at the first change left the row at 2 until the periodic refresh.
+   * and has stayed the same for three answers in a row. The process list can change more than
+   * once while the pool settles: a proof run's worker reported 2, 3, then 2 for a grown pool,
+   * and stopping at the first change left the row at 2 until the periodic refresh, 30 s later.
    */
   async followPoolChange(hostname: string, before: number | null, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
