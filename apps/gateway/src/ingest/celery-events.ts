@@ -297,22 +297,24 @@ export class CeleryEventSource {
   }
 
   /**
-   * Writes the buffer in batches of maxBatch, up to `writers` of them at once,
-   * and reports them committed in the order they were taken. Each batch is one
-   * transaction whose merge does not depend on the order batches commit in
-   * (events carry their own times; see applyBatch). When a batch fails, the
-   * batches still being written finish, the failed ones go back to the front
-   * of the buffer, and the rest is written one batch at a time (retryInTurn).
+   * Writes the buffer in batches of maxBatch, up to `writers` of them at once.
+   * Each batch is one transaction whose merge does not depend on the order
+   * batches commit in (events carry their own times; see applyBatch), and is
+   * reported to the listeners as soon as it commits: held back behind a slower
+   * batch, its worker rows could reach the live feed after newer ones from
+   * `inspect stats`. When a batch fails, the batches still being written
+   * finish, the failed ones go back to the front of the buffer, and the rest
+   * is written one batch at a time (retryInTurn).
    */
   private async drain(): Promise<void> {
-    const writing: { batch: unknown[]; written: Promise<BatchResult> }[] = [];
+    const writing: { batch: unknown[]; written: Promise<void> }[] = [];
     const failed: unknown[][] = [];
     let firstError: unknown;
     for (;;) {
       // No new batch once one failed: the ones being written finish, then retryInTurn takes over.
       while (failed.length === 0 && writing.length < this.writers && this.buffer.length > 0) {
         const batch = this.buffer.splice(0, this.maxBatch);
-        const written = this.apply(batch);
+        const written = this.apply(batch).then((result) => this.committed(batch, result));
         // Awaited below, in turn; this keeps a batch that fails before its turn from being an unhandled rejection.
         written.catch(() => undefined);
         writing.push({ batch, written });
@@ -321,7 +323,7 @@ export class CeleryEventSource {
       if (!next) break;
       const { batch, written } = next;
       try {
-        this.committed(batch, await written);
+        await written;
       } catch (error) {
         firstError ??= error;
         failed.push(batch);
