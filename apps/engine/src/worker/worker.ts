@@ -304,7 +304,7 @@ export class Worker implements PanelTarget {
     this.concurrencyNow = concurrency;
     this.prefetchNow = prefetch;
     this.pump();
-    this.slotWaiter?.();
+    this.wakeLoop();
   }
 
   revokeRunning(id: string, terminate: boolean): void {
@@ -338,6 +338,13 @@ export class Worker implements PanelTarget {
   }
 
   // ---- the loop
+
+  /** Ends the loop's wait for room in the prefetch (a slot freed, a resize, close). */
+  private wakeLoop(): void {
+    const waiter = this.slotWaiter;
+    this.slotWaiter = undefined;
+    waiter?.();
+  }
 
   private async loop(): Promise<void> {
     while (this.runningNow) {
@@ -427,9 +434,7 @@ export class Worker implements PanelTarget {
         }),
       );
       // Room in the prefetch buffer again: the loop may reserve from the other queues.
-      const waiter = this.slotWaiter;
-      this.slotWaiter = undefined;
-      waiter?.();
+      this.wakeLoop();
     } catch (err) {
       this.app.logger.error({ err }, 'checking for paused queues failed');
     } finally {
@@ -451,17 +456,13 @@ export class Worker implements PanelTarget {
         this.executing--;
         this.pump();
         // A slot of the prefetch is free too: the loop may reserve again.
-        const waiter = this.slotWaiter;
-        this.slotWaiter = undefined;
-        waiter?.();
+        this.wakeLoop();
       };
       const settled = (): void => {
         job.release?.();
         this.executingDone.delete(done);
         this.reserved.delete(deliveryKey(job.delivery));
-        const waiter = this.slotWaiter;
-        this.slotWaiter = undefined;
-        waiter?.();
+        this.wakeLoop();
         this.pump();
       };
       const done = this.process(job).then(settled, (err: unknown) => {
@@ -575,7 +576,7 @@ export class Worker implements PanelTarget {
     this.events.emit({ type: 'worker-offline', ...this.heartbeatBody() });
     void this.app.events.flush();
     await this.registry.remove(this.hostname).catch(() => undefined);
-    this.slotWaiter?.();
+    this.wakeLoop();
     // Not yet started: back to the queue now.
     const notStarted = this.waiting.splice(0);
     await Promise.all(

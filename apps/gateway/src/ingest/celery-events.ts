@@ -330,8 +330,9 @@ export class CeleryEventSource {
       }
     }
     if (failed.length === 0) return;
-    this.buffer.unshift(...failed.flat());
-    this.failing(firstError, failed.flat().length);
+    const unwritten = failed.flat();
+    this.buffer.unshift(...unwritten);
+    this.failing(firstError, unwritten.length);
     if (this.stopping) throw firstError;
     await this.retryInTurn();
   }

@@ -2,14 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { CeleryWireError } from './celery-wire-error.js';
 import {
   celeryEvent,
+  type CeleryEventBase,
   decodeEventMessage,
-  encodeEventMessage,
   eventEnvelopeText,
   eventRoutingKey,
   isCeleryEvent,
   localUtcOffsetHours,
 } from './celery-events.js';
-import { buildEnvelope, readEnvelope, serializeEnvelope } from './kombu-envelope.js';
+import { buildEnvelope, readEnvelope, serializeEnvelope, type KombuEnvelope } from './kombu-envelope.js';
+import { DEFAULT_EVENT_EXCHANGE } from './kombu-layout.js';
 
 // PUBLISHed by a Celery 5.2.6 worker (-E, solo pool) on /0.celeryev/task.multi: task-received, -started, -succeeded for peer.add(2, 3).
 const TASK_MULTI =
@@ -136,8 +137,13 @@ describe('encoding', () => {
       },
       sender,
     );
+    // A message as the celeryev mirror sends it: the routing key, and the envelope around the body's JSON.
+    const message = (events: CeleryEventBase | CeleryEventBase[]) => {
+      const routingKey = eventRoutingKey(events);
+      return { routingKey, envelope: JSON.parse(eventEnvelopeText(JSON.stringify(events), sender.hostname, DEFAULT_EVENT_EXCHANGE, routingKey)) as KombuEnvelope };
+    };
     expect(eventRoutingKey(heartbeat)).toBe('worker.heartbeat');
-    const single = encodeEventMessage(heartbeat, sender.hostname);
+    const single = message(heartbeat);
     expect(single.routingKey).toBe('worker.heartbeat');
     expect(single.envelope.headers).toEqual({ hostname: 'lovage-1@host' });
     expect(single.envelope.properties).toMatchObject({
@@ -145,7 +151,7 @@ describe('encoding', () => {
       delivery_info: { exchange: 'celeryev', routing_key: 'worker.heartbeat' },
     });
     const rejected = celeryEvent('task-rejected', { uuid: 'u1', requeue: false }, { ...sender, clock: 8 });
-    const batch = encodeEventMessage([started, rejected], sender.hostname);
+    const batch = message([started, rejected]);
     expect(batch.routingKey).toBe('task.multi');
     expect(decodeEventMessage(JSON.stringify(batch.envelope))).toEqual([started, rejected]);
     expect(readEnvelope(JSON.stringify(single.envelope)).body).toEqual(heartbeat);
@@ -158,7 +164,7 @@ describe('encoding', () => {
 });
 
 describe('event envelope text', () => {
-  it('is the serialized envelope encodeEventMessage builds, escapes included', () => {
+  it('is the serialized envelope buildEnvelope makes, escapes included', () => {
     const hostname = 'lovage "1"@host';
     const body = JSON.stringify([celeryEvent('task-succeeded', { uuid: 'u1', result: "'é \"quoted\"'", runtime: 0.5 }, { hostname, pid: 1, clock: 2 })]);
     const built = buildEnvelope({ bodyText: body, headers: { hostname }, exchange: 'celeryev', routingKey: 'task.multi', deliveryMode: 1, deliveryTag: 'tag-1' });

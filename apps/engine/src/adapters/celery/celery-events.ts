@@ -18,8 +18,7 @@
 // real exception's repr (the worker wraps it); the traceback's last line is
 // the reliable description.
 import { randomUUID } from 'node:crypto';
-import { buildEnvelope, JSON_CONTENT_TYPE, readEnvelope, type KombuEnvelope } from './kombu-envelope.js';
-import { DEFAULT_EVENT_EXCHANGE } from './kombu-layout.js';
+import { JSON_CONTENT_TYPE, readEnvelope } from './kombu-envelope.js';
 import { requireNumber, requireRecord, requireString } from './wire-shape.js';
 
 export interface CeleryEventBase {
@@ -158,27 +157,10 @@ export function eventRoutingKey(events: Pick<CeleryEventBase, 'type'> | readonly
   return `${first === undefined ? 'task' : first.type.split('-', 1)[0]}.multi`;
 }
 
-/** Encodes one event, or a batch (published as `<group>.multi`, e.g. task.multi), in kombu's envelope. */
-export function encodeEventMessage(
-  events: CeleryEventBase | readonly CeleryEventBase[],
-  hostname: string,
-  exchange = DEFAULT_EVENT_EXCHANGE,
-): { envelope: KombuEnvelope; routingKey: string } {
-  const routingKey = eventRoutingKey(events);
-  const envelope = buildEnvelope({
-    bodyText: JSON.stringify(events),
-    headers: { hostname },
-    exchange,
-    routingKey,
-    deliveryMode: 1,
-  });
-  return { envelope, routingKey };
-}
-
 /**
- * `serializeEnvelope(encodeEventMessage(…).envelope)` for an event message
- * whose body is JSON text already (one event's, or a `[…]` list's): the
- * envelope kombu PUBLISHes, written without building it as an object first.
+ * The envelope kombu PUBLISHes for an event message (one event's JSON, or a
+ * `[…]` list's under `<group>.multi`): `serializeEnvelope(buildEnvelope(…))`
+ * with headers `{hostname}` and delivery mode 1, written as text.
  */
 export function eventEnvelopeText(bodyText: string, hostname: string, exchange: string, routingKey: string, deliveryTag: string = randomUUID()): string {
   const body = Buffer.from(bodyText, 'utf8').toString('base64');
