@@ -7,6 +7,12 @@ export interface ResultBackend {
   close(): Promise<void>;
   /** Stores the record for `ttlMs`; a ready state also wakes every waiter. */
   store(record: ResultRecord, ttlMs: number): Promise<void>;
+  /**
+   * Stores records as `store` does, in one round trip where the backend can
+   * (the worker's settle pipeline hands it every record of an event-loop turn).
+   * In order: a later record for the same id wins.
+   */
+  storeMany(records: readonly ResultRecord[], ttlMs: number): Promise<void>;
   /** Stores the record only if the task has no ready state yet. Returns whether it stored. */
   storeUnlessReady(record: ResultRecord, ttlMs: number): Promise<boolean>;
   get(id: string): Promise<ResultRecord | undefined>;

@@ -120,81 +120,88 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
- * One promise settles with whichever comes first: the handler, the hard time
- * limit or terminate. (No race over a limits promise per task: a no-op task
- * then costs one promise here, and no timer unless it has limits.)
+ * The run's result: at once when the handler returns a plain value (no promise
+ * is made), else one promise that settles with whichever comes first: the
+ * handler, the hard time limit or terminate. (No race over a limits promise per
+ * task, and no timer unless it has limits.)
  */
-export function runTask(handle: RunHandle, o: RunOptions): Promise<RunResult> {
+export function runTask(handle: RunHandle, o: RunOptions): RunResult | Promise<RunResult> {
   const { task, msg } = o;
   const controller = new LazyAbort();
   handle.controller = controller;
-  return new Promise<RunResult>((resolve) => {
-    let soft: NodeJS.Timeout | undefined;
-    let hard: NodeJS.Timeout | undefined;
-    let settled = false;
-    // The threads pool watches this one to kill a thread that the hard limit or terminate stopped.
-    let stopThread: ((err: unknown) => void) | undefined;
-    const limits = o.threads ? new Promise<never>((_, reject) => (stopThread = reject)) : undefined;
-    limits?.catch(() => undefined);
-    // The async pool throttles progress in the context; the threads pool throttles in the thread and relays what passes.
-    let context: AsyncRunContext | undefined;
-    const finish = (outcome: RunResult): void => {
-      if (settled) return;
-      context?.end();
-      settled = true;
-      if (soft !== undefined) clearTimeout(soft);
-      if (hard !== undefined) clearTimeout(hard);
-      resolve(outcome);
-    };
-    const softMs = o.softMs;
-    if (softMs !== undefined) soft = setTimeout(() => controller.abort(new SoftTimeLimitExceeded(softMs)), softMs);
-    const hardMs = o.hardMs;
-    if (hardMs !== undefined) {
-      hard = setTimeout(() => {
-        const err = new TimeLimitExceeded(hardMs);
-        controller.abort(err);
-        stopThread?.(err);
-        finish({ ok: false, error: err });
-      }, hardMs);
-    }
-    handle.terminate = () => {
-      handle.terminated = true;
-      const err = new TaskRevokedError(msg.id, 'terminated');
+  let soft: NodeJS.Timeout | undefined;
+  let hard: NodeJS.Timeout | undefined;
+  /** The outcome, once there is one. */
+  let ended: RunResult | undefined;
+  /** Set once the run is asynchronous: settles the run's promise. */
+  let resolveRun: ((outcome: RunResult) => void) | undefined;
+  // The threads pool watches this one to kill a thread that the hard limit or terminate stopped.
+  let stopThread: ((err: unknown) => void) | undefined;
+  const limits = o.threads ? new Promise<never>((_, reject) => (stopThread = reject)) : undefined;
+  limits?.catch(() => undefined);
+  // The async pool throttles progress in the context; the threads pool throttles in the thread and relays what passes.
+  let context: AsyncRunContext | undefined;
+  const finish = (outcome: RunResult): void => {
+    if (ended) return;
+    ended = outcome;
+    context?.end();
+    if (soft !== undefined) clearTimeout(soft);
+    if (hard !== undefined) clearTimeout(hard);
+    resolveRun?.(outcome);
+  };
+  const softMs = o.softMs;
+  if (softMs !== undefined) soft = setTimeout(() => controller.abort(new SoftTimeLimitExceeded(softMs)), softMs);
+  const hardMs = o.hardMs;
+  if (hardMs !== undefined) {
+    hard = setTimeout(() => {
+      const err = new TimeLimitExceeded(hardMs);
+      controller.abort(err);
       stopThread?.(err);
       finish({ ok: false, error: err });
-    };
-    let value: unknown;
-    try {
-      if (o.threads && limits) {
-        const context = {
-          id: msg.id,
-          retries: msg.retries,
-          hostname: o.hostname,
-          queue: msg.queue,
-          headers: msg.headers,
-          kwargs: msg.kwargs ?? {},
-          trace: o.traceContext,
-        };
-        value = o.threads.run({ task: msg.task, args: callArguments(msg), context }, controller.signal, limits, { state: o.updateState, report: o.report });
-      } else {
-        const args = fromJsonValue(callArguments(msg)) as never[];
-        const kwargs = fromJsonValue(msg.kwargs ?? {}) as Record<string, unknown>;
-        const ownArgs = args.length > msg.args.length ? args.slice(0, msg.args.length) : args;
-        const ctx = new AsyncRunContext(msg, ownArgs, kwargs, o.hostname, task, controller, o.report, o.updateState);
-        context = ctx;
-        value = runWithContext(ctx, () => task.handler.apply(ctx, args));
-      }
-    } catch (error) {
-      finish({ ok: false, error });
-      return;
-    }
-    if (isThenable(value)) {
-      Promise.resolve(value).then(
-        (v) => finish({ ok: true, value: v }),
-        (error: unknown) => finish({ ok: false, error }),
-      );
+    }, hardMs);
+  }
+  handle.terminate = () => {
+    handle.terminated = true;
+    const err = new TaskRevokedError(msg.id, 'terminated');
+    stopThread?.(err);
+    finish({ ok: false, error: err });
+  };
+  let value: unknown;
+  try {
+    if (o.threads && limits) {
+      const context = {
+        id: msg.id,
+        retries: msg.retries,
+        hostname: o.hostname,
+        queue: msg.queue,
+        headers: msg.headers,
+        kwargs: msg.kwargs ?? {},
+        trace: o.traceContext,
+      };
+      value = o.threads.run({ task: msg.task, args: callArguments(msg), context }, controller.signal, limits, { state: o.updateState, report: o.report });
     } else {
-      finish({ ok: true, value });
+      const args = fromJsonValue(callArguments(msg)) as never[];
+      const kwargs = fromJsonValue(msg.kwargs ?? {}) as Record<string, unknown>;
+      const ownArgs = args.length > msg.args.length ? args.slice(0, msg.args.length) : args;
+      const ctx = new AsyncRunContext(msg, ownArgs, kwargs, o.hostname, task, controller, o.report, o.updateState);
+      context = ctx;
+      value = runWithContext(ctx, () => task.handler.apply(ctx, args));
     }
+  } catch (error) {
+    finish({ ok: false, error });
+    return ended!;
+  }
+  if (!isThenable(value)) {
+    finish({ ok: true, value });
+    return ended!;
+  }
+  return new Promise<RunResult>((resolve) => {
+    // Terminated while the handler's synchronous part ran: already over.
+    if (ended) return resolve(ended);
+    resolveRun = resolve;
+    Promise.resolve(value).then(
+      (v) => finish({ ok: true, value: v }),
+      (error: unknown) => finish({ ok: false, error }),
+    );
   });
 }

@@ -5,9 +5,11 @@
 // settle it in the broker. Acks are late: the broker learns of an outcome only
 // after its result is stored, so a crash at any point loses nothing.
 //
-// Broker settlements of one event-loop turn go out together as one
-// `broker.settle()` call (one script call per queue on Redis): a busy worker
-// settles hundreds of tasks per round trip.
+// The endings of one event-loop turn are written together: their records in
+// one `backend.storeMany()` call, then their settlements in one
+// `broker.settle()` call (one script call each on Redis), so a busy worker
+// settles hundreds of tasks per round trip, and a task's ending costs no
+// promise of its own: a task without a canvas step waits on its turn's.
 import type { Logger } from '../app/logger.js';
 import { carriesCanvas, type CanvasRuntime } from '../canvas/canvas-runtime.js';
 import { Reject, Retry, TaskRevokedError } from '../errors.js';
@@ -80,6 +82,29 @@ export interface SettleDeps {
 /** What the canvas does after an outcome is stored and before the delivery is settled. */
 type CanvasStep = { ok: true; result: unknown } | { ok: false; error: RemoteError };
 
+/** What an outcome leaves to write, in this order: its result record, its canvas step, its broker settlement. */
+interface Ending {
+  /** Absent when there is none, or the task ignores results. */
+  record: ResultRecord | undefined;
+  /** Absent when the message carries no canvas. */
+  canvas: { msg: TaskMessage; step: CanvasStep } | undefined;
+  /** Absent for the ack of a delivery acknowledged when it started. */
+  settlement: Settlement | undefined;
+  /** Runs once the settlement is applied (a dead letter is counted and announced then). */
+  after: (() => void) | undefined;
+}
+
+/** The endings of one event-loop turn. */
+interface Turn {
+  records: ResultRecord[];
+  /** Resolves once `records` are stored. */
+  stored: Promise<void>;
+  /** Endings without a canvas step: settled in the broker together once the records are stored. */
+  plain: Ending[];
+  /** Resolves once `plain` is settled (made with the first plain ending). */
+  settled: Promise<void> | undefined;
+}
+
 /**
  * A result record: the task's fields, then the outcome's. The task's come first on purpose: on
  * Node 20, a literal that starts with a spread (`{ ...base, state }`) pays about 1.5 µs for each
@@ -97,6 +122,7 @@ export class SettlePipeline {
   readonly stats: WorkerStatsCounts = { processed: 0, succeeded: 0, failed: 0, retried: 0, revoked: 0, deadLettered: 0 };
   /** Runs per task name since the worker started. */
   readonly totals = new Map<string, number>();
+  private turn: Turn | undefined;
   private batch: { settlements: Settlement[]; promise: Promise<void> } | undefined;
 
   constructor(private readonly deps: SettleDeps) {}
@@ -107,11 +133,22 @@ export class SettlePipeline {
     await this.toBroker({ kind: 'ack', delivery: s.delivery });
   }
 
-  async settle(s: Settling, outcome: Outcome): Promise<void> {
+  /** Resolves once the outcome is recorded and settled; rejects (never throws) if that failed. */
+  settle(s: Settling, outcome: Outcome): Promise<void> {
     const span = s.span;
-    if (span === undefined) return this.settleOutcome(s, outcome, undefined);
-    // Ended once, even if a closing worker hands the job back while its handler still runs.
-    s.span = undefined;
+    if (span !== undefined) {
+      // Ended once, even if a closing worker hands the job back while its handler still runs.
+      s.span = undefined;
+      return this.settleInSpan(s, outcome, span);
+    }
+    try {
+      return this.settleOutcome(s, outcome, undefined);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private async settleInSpan(s: Settling, outcome: Outcome, span: RunSpan): Promise<void> {
     try {
       // Active while the canvas carries on, so the next step's send span is a child of this run.
       await span.with(() => this.settleOutcome(s, outcome, span));
@@ -120,12 +157,11 @@ export class SettlePipeline {
     }
   }
 
-  private async settleOutcome(s: Settling, outcome: Outcome, span: RunSpan | undefined): Promise<void> {
+  private settleOutcome(s: Settling, outcome: Outcome, span: RunSpan | undefined): Promise<void> {
     const d = s.delivery;
     const msg = s.message;
     const ev = this.deps.events.enabled;
     let record: ResultRecord | undefined;
-    let settlement: Settlement | undefined;
     // Every record names this worker. Records are written only for a parsed message (`msg`), so a
     // stray message never writes a result.
     const worker = this.deps.hostname;
@@ -134,26 +170,13 @@ export class SettlePipeline {
       return this.deadLetter(s, outcome.reason);
     }
     if (outcome.kind === 'parked') {
-      return this.toBroker({ kind: 'retry', delivery: d, body: d.body, eta: outcome.eta, keepDeliveries: true });
+      return this.end(s, undefined, { kind: 'retry', delivery: d, body: d.body, eta: outcome.eta, keepDeliveries: true });
     }
     if (outcome.kind === 'handed-back') {
       span?.outcome('HANDED_BACK');
-      return this.toBroker({ kind: 'retry', delivery: d, body: d.body, eta: Date.now(), keepDeliveries: true });
+      return this.end(s, undefined, { kind: 'retry', delivery: d, body: d.body, eta: Date.now(), keepDeliveries: true });
     }
-    if (outcome.kind === 'revoked-at-reserve') {
-      this.stats.revoked++;
-      if (msg) this.deps.events.emit({ type: 'task-revoked', ...taskEventFields(msg), terminated: false, expired: false });
-      else this.deps.events.emit({ type: 'task-revoked', id: d.id, name: '', queue: d.queue, retries: 0, terminated: false, expired: false });
-      if (!msg) return;
-      if (!this.deps.ignoresResult(s.task, s.message)) {
-        // The broker dropped it: another copy (or the revoker) may have recorded a final state already.
-        await this.deps.backend.storeUnlessReady(
-          resultRecord(msg, worker, { state: 'REVOKED', reason: 'revoked', attempts: msg.attempts, dateDone: new Date().toISOString() }),
-          this.deps.resultExpiresMs,
-        );
-      }
-      return this.continueCanvas(msg, { ok: false, error: revokedError(msg.id, 'revoked') });
-    }
+    if (outcome.kind === 'revoked-at-reserve') return this.revokedAtReserve(s);
     if (!msg) return this.deadLetter(s, 'malformed message');
 
     if (outcome.kind === 'revoked') {
@@ -161,8 +184,7 @@ export class SettlePipeline {
       if (ev) this.deps.events.emit({ type: 'task-revoked', ...taskEventFields(msg), terminated: false, expired: outcome.expired });
       const reason = outcome.expired ? 'expired' : 'revoked';
       record = resultRecord(msg, worker, { state: 'REVOKED', reason, attempts: msg.attempts, dateDone: new Date().toISOString() });
-      settlement = { kind: 'ack', delivery: d };
-      return this.finish(s, record, settlement, { ok: false, error: revokedError(msg.id, reason) });
+      return this.end(s, record, { kind: 'ack', delivery: d }, { ok: false, error: revokedError(msg.id, reason) });
     }
 
     // The task ran: count it and describe the attempt.
@@ -186,7 +208,7 @@ export class SettlePipeline {
       this.stats.revoked++;
       if (ev) this.deps.events.emit({ type: 'task-revoked', ...taskEventFields(msg), terminated: outcome.terminated, expired: false });
       record = resultRecord(msg, worker, { state: 'REVOKED', reason: 'revoked', attempts: [...msg.attempts, attempt], dateDone: endedIso });
-      return this.finish(s, record, { kind: 'ack', delivery: d }, { ok: false, error: revokedError(msg.id, 'revoked') });
+      return this.end(s, record, { kind: 'ack', delivery: d }, { ok: false, error: revokedError(msg.id, 'revoked') });
     }
 
     let error: unknown;
@@ -197,7 +219,7 @@ export class SettlePipeline {
         span?.outcome('SUCCESS');
         if (ev) this.deps.events.emitEncoded('task-succeeded', `${this.fieldsOf(s, msg)},"runtime":${runtime},"result":${JSON.stringify(preview(encoded))}`);
         record = resultRecord(msg, worker, { state: 'SUCCESS', result: encoded, attempts: [...msg.attempts, attempt], dateDone: endedIso });
-        return this.finish(s, record, { kind: 'ack', delivery: d }, { ok: true, result: encoded });
+        return this.end(s, record, { kind: 'ack', delivery: d }, { ok: true, result: encoded });
       } catch (err) {
         error = err;
       }
@@ -211,12 +233,10 @@ export class SettlePipeline {
       span?.outcome(error.requeue ? 'REQUEUED' : 'REJECTED', error);
       if (error.requeue) {
         if (ev) this.deps.events.emit({ type: 'task-rejected', ...taskEventFields(msg), deadLettered: false, reason: `requeued: ${error.message}` });
-        return this.finish(s, undefined, { kind: 'retry', delivery: d, body: d.body, eta: Date.now(), keepDeliveries: false });
+        return this.end(s, undefined, { kind: 'retry', delivery: d, body: d.body, eta: Date.now(), keepDeliveries: false });
       }
       record = resultRecord(msg, worker, { state: 'FAILURE', error: attempt.error, attempts: [...msg.attempts, attempt], dateDone: endedIso });
-      await this.store(s, record);
-      await this.continueCanvas(msg, { ok: false, error: attempt.error });
-      return this.deadLetter(s, `rejected: ${error.message}`);
+      return this.deadLetter(s, `rejected: ${error.message}`, record, { ok: false, error: attempt.error });
     }
     if (error instanceof Retry && error.when !== undefined) {
       attempt.outcome = 'RETRY';
@@ -227,7 +247,7 @@ export class SettlePipeline {
       this.stats.retried++;
       if (ev) this.deps.events.emit({ type: 'task-retried', ...taskEventFields(msg), attempt: attempt.attempt, error: attempt.error, nextEta: error.when });
       record = resultRecord(msg, worker, { state: 'RETRY', error: attempt.error, attempts: next.attempts });
-      return this.finish(s, record, { kind: 'retry', delivery: d, body: this.deps.codec.encode(next), eta: error.when, keepDeliveries: false });
+      return this.end(s, record, { kind: 'retry', delivery: d, body: this.deps.codec.encode(next), eta: error.when, keepDeliveries: false });
     }
     // A failure (a time limit is one too: TimeLimitExceeded).
     attempt.outcome = 'FAILURE';
@@ -237,7 +257,7 @@ export class SettlePipeline {
     if (ev) this.deps.events.emit({ type: 'task-failed', ...taskEventFields(msg), runtime, error: attempt.error });
     this.deps.logger.warn({ id: msg.id, task: msg.task, err: attempt.error }, 'task failed');
     record = resultRecord(msg, worker, { state: 'FAILURE', error: attempt.error, attempts: [...msg.attempts, attempt], dateDone: endedIso });
-    return this.finish(s, record, { kind: 'ack', delivery: d }, { ok: false, error: attempt.error });
+    return this.end(s, record, { kind: 'ack', delivery: d }, { ok: false, error: attempt.error });
   }
 
   private fieldsOf(s: Settling, msg: TaskMessage): string {
@@ -245,34 +265,96 @@ export class SettlePipeline {
     return s.fields;
   }
 
-  /** Stores the record (unless the task ignores results), carries its canvas on, then settles in the broker. */
-  private async finish(s: Settling, record: ResultRecord | undefined, settlement: Settlement, canvas?: CanvasStep): Promise<void> {
-    if (record) await this.store(s, record);
-    if (canvas && s.message) await this.continueCanvas(s.message, canvas);
-    // An early-acked delivery is gone from the broker: only a retry puts it back.
-    if (s.ackedEarly && settlement.kind === 'ack') return;
-    await this.toBroker(settlement);
+  /** Revoked at reserve: the broker dropped it, so only its state and its canvas remain. */
+  private async revokedAtReserve(s: Settling): Promise<void> {
+    const d = s.delivery;
+    const msg = s.message;
+    this.stats.revoked++;
+    if (msg) this.deps.events.emit({ type: 'task-revoked', ...taskEventFields(msg), terminated: false, expired: false });
+    else this.deps.events.emit({ type: 'task-revoked', id: d.id, name: '', queue: d.queue, retries: 0, terminated: false, expired: false });
+    if (!msg) return;
+    if (!this.deps.ignoresResult(s.task, msg)) {
+      // Another copy (or the revoker) may have recorded a final state already.
+      await this.deps.backend.storeUnlessReady(
+        resultRecord(msg, this.deps.hostname, { state: 'REVOKED', reason: 'revoked', attempts: msg.attempts, dateDone: new Date().toISOString() }),
+        this.deps.resultExpiresMs,
+      );
+    }
+    await this.continueCanvas(msg, { ok: false, error: revokedError(msg.id, 'revoked') });
   }
 
   /**
-   * Between storing and settling, so a crash redelivers the task and the canvas
-   * step runs again (a chord join counts a member once; see canvas-runtime.ts).
+   * Stores the record (unless the task ignores results), carries its canvas on,
+   * then settles in the broker, together with the other endings of this turn.
    */
+  private end(s: Settling, record: ResultRecord | undefined, settlement: Settlement, canvas?: CanvasStep, after?: () => void): Promise<void> {
+    const msg = s.message;
+    const ending: Ending = {
+      record: record && !this.deps.ignoresResult(s.task, msg) ? record : undefined,
+      canvas: canvas && msg && carriesCanvas(msg) ? { msg, step: canvas } : undefined,
+      // An early-acked delivery is gone from the broker: only a retry or a dead letter still goes there.
+      settlement: s.ackedEarly && settlement.kind === 'ack' ? undefined : settlement,
+      after,
+    };
+    const turn = this.turn ?? this.openTurn();
+    if (ending.record) turn.records.push(ending.record);
+    if (ending.canvas) return this.endWithCanvas(turn.stored, ending);
+    turn.plain.push(ending);
+    turn.settled ??= turn.stored.then(() => this.settlePlain(turn.plain));
+    return turn.settled;
+  }
+
+  /** A turn's records are stored at the end of the turn, in one call. */
+  private openTurn(): Turn {
+    const records: ResultRecord[] = [];
+    const turn: Turn = {
+      records,
+      stored: new Promise<void>((resolve, reject) => {
+        setImmediate(() => {
+          if (this.turn === turn) this.turn = undefined;
+          if (records.length === 0) resolve();
+          else this.deps.backend.storeMany(records, this.deps.resultExpiresMs).then(resolve, reject);
+        });
+      }),
+      plain: [],
+      settled: undefined,
+    };
+    this.turn = turn;
+    return turn;
+  }
+
+  private async settlePlain(endings: Ending[]): Promise<void> {
+    const settlements: Settlement[] = [];
+    for (const e of endings) if (e.settlement) settlements.push(e.settlement);
+    if (settlements.length > 0) await this.deps.broker().settle(settlements);
+    for (const e of endings) e.after?.();
+  }
+
+  /**
+   * The canvas carries on between storing and settling, so a crash redelivers
+   * the task and the canvas step runs again (a chord join counts a member once;
+   * see canvas-runtime.ts). Its own promise: a failed step leaves only its own
+   * delivery unsettled.
+   */
+  private async endWithCanvas(stored: Promise<void>, ending: Ending): Promise<void> {
+    await stored;
+    await this.continueCanvas(ending.canvas!.msg, ending.canvas!.step);
+    if (ending.settlement) await this.toBroker(ending.settlement);
+    ending.after?.();
+  }
+
   private async continueCanvas(msg: TaskMessage, step: CanvasStep): Promise<void> {
     if (!carriesCanvas(msg)) return;
     if (step.ok) await this.deps.canvas.onSucceeded(msg, step.result);
     else await this.deps.canvas.onFailed(msg, step.error);
   }
 
-  private async store(s: Settling, record: ResultRecord): Promise<void> {
-    if (this.deps.ignoresResult(s.task, s.message)) return;
-    await this.deps.backend.store(record, this.deps.resultExpiresMs);
-  }
-
-  /** Counted and announced once the dead letter is written, so whoever sees the count or the event can read it. */
-  private async deadLetter(s: Settling, reason: string): Promise<void> {
-    await this.toBroker({ kind: 'dead', delivery: s.delivery, reason });
-    this.noteDeadLetter(s.delivery, reason, s.message);
+  /**
+   * Counted and announced once the dead letter is written, so whoever sees the
+   * count or the event can read it. A rejected task's record and canvas step come first.
+   */
+  private deadLetter(s: Settling, reason: string, record?: ResultRecord, canvas?: CanvasStep): Promise<void> {
+    return this.end(s, record, { kind: 'dead', delivery: s.delivery, reason }, canvas, () => this.noteDeadLetter(s.delivery, reason, s.message));
   }
 
   /** Counts, logs and announces a dead letter (the broker's own, from reserve, as well as the pipeline's). */
@@ -283,7 +365,7 @@ export class SettlePipeline {
     this.deps.events.emit({ type: 'task-rejected', ...fields, deadLettered: true, reason });
   }
 
-  /** Queues a settlement for this turn's batch; resolves once the batch is applied. */
+  /** Queues a settlement (an early ack, a canvas step's ending) for this turn's batch; resolves once the batch is applied. */
   private toBroker(settlement: Settlement): Promise<void> {
     let batch = this.batch;
     if (!batch) {

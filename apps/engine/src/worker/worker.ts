@@ -27,7 +27,7 @@ import { toMs, type Duration } from '../time/duration.js';
 import { startRun, traceIdOf } from '../tracing/tracing.js';
 import type { Broker, Delivery } from './broker.js';
 import { parseRateLimit } from './rate-limit.js';
-import { runTask, type RunHandle, type RunOptions } from './run-task.js';
+import { runTask, type RunHandle, type RunOptions, type RunResult } from './run-task.js';
 import { SettlePipeline, type Outcome, type Settling } from './settle.js';
 import { ThreadPool } from './thread-pool.js';
 
@@ -121,6 +121,8 @@ export class Worker implements PanelTarget {
   /** A pause check is in flight (see handBackPaused). */
   private checkingPaused = false;
   private executing = 0;
+  /** pump() is on the stack (see there). */
+  private pumping = false;
   private readonly executingDone = new Set<Promise<void>>();
   private slotWaiter: (() => void) | undefined;
   private timers: NodeJS.Timeout[] = [];
@@ -443,6 +445,19 @@ export class Worker implements PanelTarget {
   }
 
   private pump(): void {
+    // A handler that returns a plain value frees its slot before process() returns, and the
+    // release pumps again: the loop below already takes that slot, so it does not recurse.
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      this.startWaiting();
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Starts waiting jobs while a slot is free. */
+  private startWaiting(): void {
     while (this.runningNow && this.executing < this.concurrency && this.waiting.length > 0) {
       const job = this.waiting.shift()!;
       this.executing++;
@@ -483,13 +498,22 @@ export class Worker implements PanelTarget {
     return this.panel?.isRevoked(id) ?? false;
   }
 
-  /** Decides how a job ends (running it if it should run) and hands that to the settle pipeline. */
-  private async process(job: Job): Promise<void> {
-    const outcome = await this.decide(job);
-    await this.settler.settle(job, outcome);
+  /**
+   * Decides how a job ends (running it if it should run) and hands that to the
+   * settle pipeline. A task that needs no round trip before it starts and whose
+   * handler returns a plain value is decided without a promise of its own.
+   */
+  private process(job: Job): Promise<void> {
+    let outcome: Outcome | Promise<Outcome>;
+    try {
+      outcome = this.decide(job);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return outcome instanceof Promise ? outcome.then((o) => this.settler.settle(job, o)) : this.settler.settle(job, outcome);
   }
 
-  private async decide(job: Job): Promise<Outcome> {
+  private decide(job: Job): Outcome | Promise<Outcome> {
     if (!job.parsed.ok) return { kind: 'invalid', reason: job.parsed.reason };
     const msg = job.parsed.message;
     const task = job.task;
@@ -501,27 +525,44 @@ export class Worker implements PanelTarget {
     if (msg.eta !== undefined && msg.eta > Date.now()) return { kind: 'parked', eta: msg.eta };
     const override = this.panel?.rateLimitOverride(task.name);
     const rateLimit = override === undefined ? task.options.rateLimit : override;
-    if (rateLimit) {
-      const { perMs, capacity } = parseRateLimit(rateLimit);
-      const wait = await this.broker.takeToken(task.name, perMs, capacity);
-      // Over the limit: park the message in the delayed set until its token is due.
-      if (wait > 0) return { kind: 'parked', eta: Date.now() + wait };
-    }
+    if (rateLimit) return this.startWithinRateLimit(job, msg, task, rateLimit);
+    return this.begin(job, msg, task);
+  }
 
+  private async startWithinRateLimit(job: Job, msg: TaskMessage, task: Task<never[], unknown>, rateLimit: string): Promise<Outcome> {
+    const { perMs, capacity } = parseRateLimit(rateLimit);
+    const wait = await this.broker.takeToken(task.name, perMs, capacity);
+    // Over the limit: park the message in the delayed set until its token is due.
+    if (wait > 0) return { kind: 'parked', eta: Date.now() + wait };
+    return this.begin(job, msg, task);
+  }
+
+  /** Starts the run: announced, acknowledged early or recorded as STARTED where the task asks for it, then run. */
+  private begin(job: Job, msg: TaskMessage, task: Task<never[], unknown>): Outcome | Promise<Outcome> {
     job.startedAt = Date.now();
     if (this.events.enabled) {
       job.fields ??= encodeMembers(taskEventFields(msg));
       this.events.emitEncoded('task-started', job.fields);
     }
-    if (task.options.acksLate === false) await this.settler.ackEarly(job);
-    if (task.options.trackStarted ?? this.app.config.taskTrackStarted) {
-      if (!this.ignoresResult(task, msg)) {
-        await this.app.backend.store(
-          { id: msg.id, task: msg.task, queue: msg.queue, retries: msg.retries, worker: this.hostname, state: 'STARTED', attempts: msg.attempts },
-          this.app.config.resultExpiresMs,
-        );
-      }
+    const ackEarly = task.options.acksLate === false;
+    const recordStarted = (task.options.trackStarted ?? this.app.config.taskTrackStarted) && !this.ignoresResult(task, msg);
+    if (!ackEarly && !recordStarted) return this.run(job, msg, task);
+    return this.startAfterWrites(job, msg, task, ackEarly, recordStarted);
+  }
+
+  private async startAfterWrites(job: Job, msg: TaskMessage, task: Task<never[], unknown>, ackEarly: boolean, recordStarted: boolean): Promise<Outcome> {
+    if (ackEarly) await this.settler.ackEarly(job);
+    if (recordStarted) {
+      await this.app.backend.store(
+        { id: msg.id, task: msg.task, queue: msg.queue, retries: msg.retries, worker: this.hostname, state: 'STARTED', attempts: msg.attempts },
+        this.app.config.resultExpiresMs,
+      );
     }
+    return this.run(job, msg, task);
+  }
+
+  /** Runs the handler; its outcome is known at once when it returns a plain value. */
+  private run(job: Job, msg: TaskMessage, task: Task<never[], unknown>): Outcome | Promise<Outcome> {
     const limits = this.panel?.timeLimitOverride(task.name);
     // The attempt's run span (OpenTelemetry installed): active while the handler runs; settling ends it.
     const span = (job.span = startRun(msg, this.hostname));
@@ -555,7 +596,11 @@ export class Worker implements PanelTarget {
         );
       },
     };
-    const result = await (span ? span.with(() => runTask(job, options)) : runTask(job, options));
+    const result = span ? span.with(() => runTask(job, options)) : runTask(job, options);
+    return result instanceof Promise ? result.then((r) => this.ran(job, msg, r)) : this.ran(job, msg, result);
+  }
+
+  private ran(job: Job, msg: TaskMessage, result: RunResult): Outcome {
     job.release?.();
     const endedAt = Date.now();
     if (job.revoked || this.isRevoked(msg.id)) return { kind: 'revoked-running', terminated: job.terminated === true, endedAt };

@@ -45,6 +45,20 @@ export function resultBackendConformance(kind: Kind): void {
       }
     });
 
+    it('storeMany stores a batch in order (a later record for the same id wins) and wakes the waiters of ready ones', async () => {
+      h = portHarness(kind, 'results-many');
+      const backend = h.port('resultBackend');
+      const other = h.port('resultBackend');
+      const waiting = other.waitForReady('m2', 10_000);
+      const records = Array.from({ length: 1_200 }, (_, i) => record(`m${i}`, 'SUCCESS', { result: i }));
+      await backend.storeMany([record('m1', 'STARTED'), ...records, record('m3', 'STARTED'), record('m3', 'FAILURE')], 60_000);
+      expect(await waiting).toMatchObject({ state: 'SUCCESS', result: 2 });
+      expect((await other.get('m1'))?.state).toBe('SUCCESS');
+      expect((await other.get('m3'))?.state).toBe('FAILURE');
+      expect(await other.get('m1199')).toMatchObject({ state: 'SUCCESS', result: 1199 });
+      await backend.storeMany([], 60_000);
+    });
+
     it('drops records after their TTL', async () => {
       h = portHarness(kind, 'results-ttl');
       const backend = h.port('resultBackend');

@@ -9,8 +9,8 @@
 import { Lovage } from '../../src/index.js';
 
 export interface FailoverRun {
-  /** Every task sent, in order, with the time its send returned. */
-  sent: { n: number; queue: string; at: number }[];
+  /** Every task sent, in order, with its task id and the time its send returned. */
+  sent: { n: number; id: string; queue: string; at: number }[];
   /** Tasks that ran: how often, and when first. */
   runs: Map<number, { count: number; at: number }>;
   killedAt: number;
@@ -59,8 +59,8 @@ export async function failoverUnderLoad(o: FailoverOptions): Promise<FailoverRun
   const producer = (async () => {
     for (let n = 0; producing; n++) {
       const queue = o.queues[n % o.queues.length]!;
-      await work.applyAsync([n], { queue });
-      sent.push({ n, queue, at: Date.now() });
+      const { id } = await work.applyAsync([n], { queue });
+      sent.push({ n, id, queue, at: Date.now() });
     }
   })();
   try {
@@ -85,6 +85,11 @@ export async function failoverUnderLoad(o: FailoverOptions): Promise<FailoverRun
   }
 }
 
+/** The tasks sent after the promotion that never ran: what a failing test reports, to find them in the broker. */
+export function lostAfterPromotion(run: FailoverRun): FailoverRun['sent'] {
+  return run.sent.filter((s) => s.at > run.promotedAt && !run.runs.has(s.n));
+}
+
 /** The counts a failover run is judged by. */
 export function failoverSummary(run: FailoverRun): {
   sent: number;
@@ -99,7 +104,7 @@ export function failoverSummary(run: FailoverRun): {
   return {
     sent: run.sent.length,
     lost: lost.length,
-    lostAfterPromotion: lost.filter((s) => s.at > run.promotedAt).length,
+    lostAfterPromotion: lostAfterPromotion(run).length,
     sentAfterPromotion: run.sent.filter((s) => s.at > run.promotedAt).length,
     ranTwice: [...run.runs.values()].filter((r) => r.count > 1).length,
     promotionMs: run.promotedAt - run.killedAt,

@@ -95,8 +95,6 @@ export interface ChordPart {
 
 export class CeleryResultBackend implements ResultBackend {
   private subscriber: Redis | undefined;
-  /** This turn's result writes, sent together (see store). */
-  private storing: { writes: { key: string; json: string; seconds: number }[]; promise: Promise<void> } | undefined;
   /** Listeners per result channel; the channel is subscribed while it has any. */
   private readonly listeners = new Map<string, Set<(text: string) => void>>();
 
@@ -112,38 +110,26 @@ export class CeleryResultBackend implements ResultBackend {
     return Promise.resolve();
   }
 
-  /**
-   * Stores a result. The stores of one event-loop turn go out together, in one
-   * script call (celery-store-results-n.lua: one command, each meta sent once)
-   * rather than a MULTI per task: a busy worker finishes dozens of tasks per
-   * turn. Each result's SETEX and PUBLISH still apply together, as Celery's
-   * do; the call resolves once its batch is applied.
-   */
-  async store(record: ResultRecord, ttlMs: number): Promise<void> {
-    const key = this.layout.resultKey(record.id);
-    const json = encodeResultMeta(metaOfRecord(record), this.dialect);
-    const seconds = Math.max(1, Math.round(ttlMs / 1000));
-    await this.write({ key, json, seconds });
+  store(record: ResultRecord, ttlMs: number): Promise<void> {
+    return this.storeMany([record], ttlMs);
   }
 
-  /** Adds a result write to this turn's batch; resolves once the batch is applied. */
-  private write(w: { key: string; json: string; seconds: number }): Promise<void> {
-    let batch = this.storing;
-    if (!batch) {
-      const writes: { key: string; json: string; seconds: number }[] = [];
-      const promise = new Promise<void>((resolve, reject) => {
-        setImmediate(() => {
-          if (this.storing?.writes === writes) this.storing = undefined;
-          const argv: (string | number)[] = [];
-          for (const w of writes) argv.push(w.json, w.seconds);
-          runScript(this.client, 'celery-store-results', writes.map((w) => w.key), argv).then(() => resolve(), reject);
-        });
-      });
-      batch = { writes, promise };
-      this.storing = batch;
+  /**
+   * Stores results in one script call (celery-store-results-n.lua: one
+   * command, each meta sent once) rather than a MULTI per task: the worker
+   * hands over every result of an event-loop turn at once. Each result's SETEX
+   * and PUBLISH still apply together, as Celery's do.
+   */
+  async storeMany(records: readonly ResultRecord[], ttlMs: number): Promise<void> {
+    if (records.length === 0) return;
+    const seconds = Math.max(1, Math.round(ttlMs / 1000));
+    const keys: string[] = [];
+    const argv: (string | number)[] = [];
+    for (const record of records) {
+      keys.push(this.layout.resultKey(record.id));
+      argv.push(encodeResultMeta(metaOfRecord(record), this.dialect), seconds);
     }
-    batch.writes.push(w);
-    return batch.promise;
+    await runScript(this.client, 'celery-store-results', keys, argv);
   }
 
   async storeUnlessReady(record: ResultRecord, ttlMs: number): Promise<boolean> {

@@ -30,6 +30,10 @@ export class MemoryResultBackend implements ResultBackend {
     if (READY_STATES.has(record.state)) setImmediate(() => this.s.events.emit(record.id, copy));
     return Promise.resolve();
   }
+  storeMany(records: readonly ResultRecord[], ttlMs: number): Promise<void> {
+    for (const record of records) void this.store(record, ttlMs);
+    return Promise.resolve();
+  }
   /** Reads and writes in one turn, so a record stored meanwhile is never overwritten. */
   storeUnlessReady(record: ResultRecord, ttlMs: number): Promise<boolean> {
     const current = this.live(record.id);

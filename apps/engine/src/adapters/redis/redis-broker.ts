@@ -156,13 +156,15 @@ export class RedisBroker implements Broker {
       const keys = [k.leased, k.messages, k.deliveries, k.priorities, k.rate, k.dead, k.delayed, k.ready, k.sequence, k.marker, k.limit];
       const scripts: Promise<[number, number]>[] = [];
       for (let i = 0; i < list.length; i += SETTLE_CHUNK) {
-        const argv: (string | number)[] = [now, minute];
+        // The acks' ids first (most of a batch), then five values for each other settlement.
+        const acks: string[] = [];
+        const others: (string | number)[] = [];
         for (const s of list.slice(i, i + SETTLE_CHUNK)) {
-          if (s.kind === 'ack') argv.push('a', s.delivery.id, '', '', '');
-          else if (s.kind === 'retry') argv.push('r', s.delivery.id, s.body, s.eta, s.keepDeliveries ? '1' : '0');
-          else argv.push('d', s.delivery.id, s.delivery.body, s.reason, '');
+          if (s.kind === 'ack') acks.push(s.delivery.id);
+          else if (s.kind === 'retry') others.push('r', s.delivery.id, s.body, s.eta, s.keepDeliveries ? '1' : '0');
+          else others.push('d', s.delivery.id, s.delivery.body, s.reason, '');
         }
-        scripts.push(runScript(this.client, 'settle', keys, argv) as Promise<[number, number]>);
+        scripts.push(runScript(this.client, 'settle', keys, [now, minute, acks.length, ...acks, ...others]) as Promise<[number, number]>);
       }
       // The script pushed the marker (a retry due now, or a slot freed under a concurrency limit while
       // messages wait): wake a worker on Cluster too, once the script has run.

@@ -10,11 +10,12 @@ import type { ConnectionWatch } from './connection-watch.js';
 import { resultChannel, resultKey } from './keys.js';
 import { runScript } from './scripts.js';
 
+/** Records per store-results call: bounded, so one call never holds Redis for long. */
+const STORE_CHUNK = 500;
+
 export class RedisResultBackend implements ResultBackend {
   private subscriber: RedisClient | undefined;
   private readonly waiters = new Map<string, Set<(r: ResultRecord) => void>>();
-  /** Records stored in this event-loop turn, written together by one store-results call (single-server Redis only). */
-  private batch: { keys: string[]; argv: (string | number)[]; promise: Promise<void> } | undefined;
   private readonly batched: boolean;
 
   constructor(
@@ -33,40 +34,44 @@ export class RedisResultBackend implements ResultBackend {
     return Promise.resolve();
   }
 
-  async store(record: ResultRecord, ttlMs: number): Promise<void> {
-    const json = JSON.stringify(record);
-    if (this.batched) return this.storeBatched(record, json, ttlMs);
-    // Plain commands (not an explicit pipeline) so auto-pipelining merges the
-    // writes of many tasks finishing in the same turn into one round trip.
-    const set = this.client.set(resultKey(this.prefix, record.id), json, 'PX', Math.max(1, Math.round(ttlMs)));
-    if (READY_STATES.has(record.state)) await Promise.all([set, this.client.publish(resultChannel(this.prefix, record.id), json)]);
-    else await set;
+  store(record: ResultRecord, ttlMs: number): Promise<void> {
+    return this.storeMany([record], ttlMs);
   }
 
   /**
-   * The records of one event-loop turn (a busy worker settles many tasks per
-   * turn) go out as one script call: one command and one reply for the whole
-   * batch instead of a SET and a PUBLISH per record, each record's JSON sent once.
+   * One script call per 500 records (store-results-n.lua): one command and one
+   * reply instead of a SET and a PUBLISH per record, each record's JSON sent
+   * once. The calls go out in order on one connection, so a later record for
+   * the same id still wins.
    */
-  private storeBatched(record: ResultRecord, json: string, ttlMs: number): Promise<void> {
-    let batch = this.batch;
-    if (!batch) {
+  async storeMany(records: readonly ResultRecord[], ttlMs: number): Promise<void> {
+    const px = Math.max(1, Math.round(ttlMs));
+    if (!this.batched) {
+      await Promise.all(records.map((record) => this.storeOne(record, px)));
+      return;
+    }
+    const calls: Promise<unknown>[] = [];
+    for (let i = 0; i < records.length; i += STORE_CHUNK) {
       const keys: string[] = [];
       const argv: (string | number)[] = [];
-      const promise = new Promise<void>((resolve, reject) => {
-        setImmediate(() => {
-          if (this.batch === batch) this.batch = undefined;
-          runScript(this.client, 'store-results', keys, argv).then(() => resolve(), reject);
-        });
-      });
-      batch = { keys, argv, promise };
-      this.batch = batch;
+      for (const record of records.slice(i, i + STORE_CHUNK)) {
+        keys.push(resultKey(this.prefix, record.id));
+        argv.push(px, READY_STATES.has(record.state) ? resultChannel(this.prefix, record.id) : '', JSON.stringify(record));
+      }
+      calls.push(runScript(this.client, 'store-results', keys, argv));
     }
-    batch.keys.push(resultKey(this.prefix, record.id));
-    batch.argv.push(Math.max(1, Math.round(ttlMs)), READY_STATES.has(record.state) ? resultChannel(this.prefix, record.id) : '', json);
-    // Bounded, so one call never holds Redis for long: the next record starts a new batch.
-    if (batch.keys.length >= 500) this.batch = undefined;
-    return batch.promise;
+    await Promise.all(calls);
+  }
+
+  /**
+   * On Cluster: plain commands (not an explicit pipeline), so auto-pipelining
+   * merges the writes of many records into one round trip per node.
+   */
+  private async storeOne(record: ResultRecord, px: number): Promise<void> {
+    const json = JSON.stringify(record);
+    const set = this.client.set(resultKey(this.prefix, record.id), json, 'PX', px);
+    if (READY_STATES.has(record.state)) await Promise.all([set, this.client.publish(resultChannel(this.prefix, record.id), json)]);
+    else await set;
   }
 
   /** One script, so a record written between a read and a write here is never overwritten. */

@@ -7,7 +7,9 @@
   ARGV[1] now  ARGV[2] maxDeliveries  ARGV[3] max messages to handle
 
   Invariant: a poison message (one that kills every worker that takes it) is
-  delivered at most maxDeliveries times, then parked with a reason.
+  delivered at most maxDeliveries times, then parked with a reason. KEYS[3]
+  counts each message's deliveries that ended here, unsettled (reserve-9.lua
+  adds one for the delivery it makes).
   Returns {requeued, dead}.
 ]]
 local now = tonumber(ARGV[1])
@@ -18,7 +20,8 @@ for _, id in ipairs(expired) do
   redis.call('ZREM', KEYS[1], id)
   local body = redis.call('HGET', KEYS[2], id)
   if body then
-    local n = tonumber(redis.call('HGET', KEYS[3], id) or '0')
+    -- This delivery ended unsettled: counted, so the next reserve reports the delivery after it.
+    local n = redis.call('HINCRBY', KEYS[3], id, 1)
     if n >= maxDeliveries then
       redis.call('HDEL', KEYS[2], id)
       redis.call('HDEL', KEYS[3], id)

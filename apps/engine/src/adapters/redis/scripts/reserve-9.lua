@@ -20,8 +20,12 @@
   is no counter to drift, since a slot frees itself when its lease leaves the
   set (ack, retry, dead letter, recovery) or expires. A reserve that fills the
   last slot leaves the marker alone: a woken worker would find nothing to take.
-  Returns a flat array of {id, body, deliveries or -1 when revoked}.
+  A message's delivery number is 1 plus its earlier deliveries that ended
+  unsettled (recover-8.lua counts those in KEYS[4]), so reserving writes
+  nothing there: the whole batch costs a few calls, not a few per message.
+  Returns a flat array of {id, body, delivery number or -1 when revoked}.
 ]]
+--!include bulk
 if redis.call('EXISTS', KEYS[8]) == 1 then return {} end
 local now = tonumber(ARGV[1])
 local want = tonumber(ARGV[2])
@@ -33,14 +37,20 @@ if limit then
   if free < want then want = free end
 end
 local popped = redis.call('ZPOPMIN', KEYS[1], want)
-local out = {}
-local leased = 0
+if #popped == 0 then return {} end
+local ids = {}
+for i = 1, #popped, 2 do ids[#ids + 1] = popped[i] end
+local bodies = hmgetAll(KEYS[2], ids)
+-- Earlier deliveries that ended unsettled (their lease expired): most messages have none.
+local earlier = nil
+if redis.call('EXISTS', KEYS[4]) == 1 then earlier = hmgetAll(KEYS[4], ids) end
 local checkRevoked = redis.call('EXISTS', KEYS[5]) == 1
 if checkRevoked then redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now) end
 local untilMs = now + tonumber(ARGV[3])
-for i = 1, #popped, 2 do
-  local id = popped[i]
-  local body = redis.call('HGET', KEYS[2], id)
+local out = {}
+local leases = {}
+for i, id in ipairs(ids) do
+  local body = bodies[i]
   if body then
     if checkRevoked and redis.call('ZSCORE', KEYS[5], id) then
       redis.call('HDEL', KEYS[2], id)
@@ -48,14 +58,17 @@ for i = 1, #popped, 2 do
       redis.call('HDEL', KEYS[6], id)
       table.insert(out, id); table.insert(out, body); table.insert(out, -1)
     else
-      local n = redis.call('HINCRBY', KEYS[4], id, 1)
-      redis.call('ZADD', KEYS[3], untilMs, id)
-      leased = leased + 1
+      leases[#leases + 1] = untilMs
+      leases[#leases + 1] = id
+      local n = 1
+      if earlier and earlier[i] then n = n + tonumber(earlier[i]) end
       table.insert(out, id); table.insert(out, body); table.insert(out, n)
     end
   end
 end
-if #popped > 0 and (free == nil or leased < free) and redis.call('ZCARD', KEYS[1]) > 0 then
+if #leases > 0 then callAll('ZADD', KEYS[3], leases, 2) end
+local leased = #leases / 2
+if (free == nil or leased < free) and redis.call('ZCARD', KEYS[1]) > 0 then
   redis.call('LPUSH', KEYS[7], '1')
   redis.call('LTRIM', KEYS[7], 0, 0)
 end

@@ -7,10 +7,11 @@
   KEYS[5] rate (per-minute counters)  KEYS[6] dead  KEYS[7] delayed
   KEYS[8] ready  KEYS[9] sequence  KEYS[10] marker  KEYS[11] limit
   ARGV[1] now (epoch ms)  ARGV[2] the current minute (epoch ms / 60000)
-  then 5 values per settlement: kind, id, body, x, keep
-    kind 'a' (ack):   body, x, keep unused
+  ARGV[3] how many acks follow, then their ids (most of a batch: each costs
+  one argument, and all of them a few calls together)
+  then 5 values per other settlement: kind, id, body, x, keep
     kind 'r' (retry): body = the new body, x = eta (epoch ms), keep = '1' to keep
-                      the delivery count (minus this delivery), '0' to reset it
+                      the count of earlier deliveries, '0' to reset it
     kind 'd' (dead):  body = the delivery's body (used if the hash lost it), x = reason
 
   Invariants: an acknowledged or dead-lettered message is gone from every live
@@ -24,29 +25,28 @@
   Returns {how many acknowledged leases were still held, 1 if the marker was
   pushed (the client then wakes workers on Cluster) else 0}.
 ]]
+--!include bulk
 local now = tonumber(ARGV[1])
 local minute = ARGV[2]
+local acks = tonumber(ARGV[3])
 local held = 0
 local freed = 0
 local woke = false
-for i = 3, #ARGV, 5 do
+if acks > 0 then
+  local ids = {}
+  for i = 4, 3 + acks do ids[#ids + 1] = ARGV[i] end
+  held = callAll('ZREM', KEYS[1], ids, 1)
+  freed = held
+  callAll('HDEL', KEYS[2], ids, 1)
+  if redis.call('EXISTS', KEYS[3]) == 1 then callAll('HDEL', KEYS[3], ids, 1) end
+  if redis.call('EXISTS', KEYS[4]) == 1 then callAll('HDEL', KEYS[4], ids, 1) end
+end
+for i = 4 + acks, #ARGV, 5 do
   local kind, id, body, x, keep = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  if kind == 'a' then
-    local was = redis.call('ZREM', KEYS[1], id)
-    held = held + was
-    freed = freed + was
-    redis.call('HDEL', KEYS[2], id)
-    redis.call('HDEL', KEYS[3], id)
-    redis.call('HDEL', KEYS[4], id)
-  elseif kind == 'r' then
+  if kind == 'r' then
     freed = freed + redis.call('ZREM', KEYS[1], id)
     redis.call('HSET', KEYS[2], id, body)
-    if keep == '1' then
-      local n = redis.call('HINCRBY', KEYS[3], id, -1)
-      if n <= 0 then redis.call('HDEL', KEYS[3], id) end
-    else
-      redis.call('HDEL', KEYS[3], id)
-    end
+    if keep ~= '1' then redis.call('HDEL', KEYS[3], id) end
     local eta = tonumber(x)
     if eta > now then
       redis.call('ZADD', KEYS[7], eta, id)
