@@ -84,8 +84,11 @@ type CanvasStep = { ok: true; result: unknown } | { ok: false; error: RemoteErro
 
 /** What an outcome leaves to write, in this order: its result record, its canvas step, its broker settlement. */
 interface Ending {
+  delivery: Delivery;
   /** Absent when there is none, or the task ignores results. */
   record: ResultRecord | undefined;
+  /** Set when the record could not be stored: the ending stops there, and the delivery stays leased until redelivered. */
+  storeError?: unknown;
   /** Absent when the message carries no canvas. */
   canvas: { msg: TaskMessage; step: CanvasStep } | undefined;
   /** Absent for the ack of a delivery acknowledged when it started. */
@@ -96,8 +99,9 @@ interface Ending {
 
 /** The endings of one event-loop turn. */
 interface Turn {
-  records: ResultRecord[];
-  /** Resolves once `records` are stored. */
+  /** The endings with a record to store. */
+  recorded: Ending[];
+  /** Resolves once the records are stored, or marked with the error that kept them out (never rejects). */
   stored: Promise<void>;
   /** Endings without a canvas step: settled in the broker together once the records are stored. */
   plain: Ending[];
@@ -290,6 +294,7 @@ export class SettlePipeline {
   private end(s: Settling, record: ResultRecord | undefined, settlement: Settlement, canvas?: CanvasStep, after?: () => void): Promise<void> {
     const msg = s.message;
     const ending: Ending = {
+      delivery: s.delivery,
       record: record && !this.deps.ignoresResult(s.task, msg) ? record : undefined,
       canvas: canvas && msg && carriesCanvas(msg) ? { msg, step: canvas } : undefined,
       // An early-acked delivery is gone from the broker: only a retry or a dead letter still goes there.
@@ -297,23 +302,22 @@ export class SettlePipeline {
       after,
     };
     const turn = this.turn ?? this.openTurn();
-    if (ending.record) turn.records.push(ending.record);
+    if (ending.record) turn.recorded.push(ending);
     if (ending.canvas) return this.endWithCanvas(turn.stored, ending);
     turn.plain.push(ending);
     turn.settled ??= turn.stored.then(() => this.settlePlain(turn.plain));
     return turn.settled;
   }
 
-  /** A turn's records are stored at the end of the turn, in one call. */
+  /** A turn's records are stored at the end of the turn. */
   private openTurn(): Turn {
-    const records: ResultRecord[] = [];
+    const recorded: Ending[] = [];
     const turn: Turn = {
-      records,
-      stored: new Promise<void>((resolve, reject) => {
+      recorded,
+      stored: new Promise<void>((resolve) => {
         setImmediate(() => {
           if (this.turn === turn) this.turn = undefined;
-          if (records.length === 0) resolve();
-          else this.deps.backend.storeMany(records, this.deps.resultExpiresMs).then(resolve, reject);
+          void this.storeRecords(recorded).then(resolve);
         });
       }),
       plain: [],
@@ -323,11 +327,35 @@ export class SettlePipeline {
     return turn;
   }
 
+  /**
+   * In one storeMany call; if that fails (a Redis Cluster node failing over,
+   * say), one by one, so a record that cannot be stored holds back only its
+   * own ending, as each task's own write did before writes were batched.
+   */
+  private async storeRecords(recorded: Ending[]): Promise<void> {
+    if (recorded.length === 0) return;
+    const ttl = this.deps.resultExpiresMs;
+    try {
+      await this.deps.backend.storeMany(recorded.map((e) => e.record!), ttl);
+    } catch {
+      await Promise.all(
+        recorded.map((e) =>
+          this.deps.backend.store(e.record!, ttl).catch((err: unknown) => {
+            e.storeError = err;
+          }),
+        ),
+      );
+    }
+  }
+
   private async settlePlain(endings: Ending[]): Promise<void> {
     const settlements: Settlement[] = [];
-    for (const e of endings) if (e.settlement) settlements.push(e.settlement);
+    for (const e of endings) if (e.settlement && e.storeError === undefined) settlements.push(e.settlement);
     if (settlements.length > 0) await this.deps.broker().settle(settlements);
-    for (const e of endings) e.after?.();
+    for (const e of endings) {
+      if (e.storeError === undefined) e.after?.();
+      else this.deps.logger.error({ err: e.storeError, id: e.delivery.id }, 'storing a result failed; the message stays leased and is delivered again');
+    }
   }
 
   /**
@@ -338,6 +366,7 @@ export class SettlePipeline {
    */
   private async endWithCanvas(stored: Promise<void>, ending: Ending): Promise<void> {
     await stored;
+    if (ending.storeError !== undefined) throw ending.storeError;
     await this.continueCanvas(ending.canvas!.msg, ending.canvas!.step);
     if (ending.settlement) await this.toBroker(ending.settlement);
     ending.after?.();
