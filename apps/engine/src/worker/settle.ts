@@ -88,7 +88,7 @@ interface Ending {
   /** Absent when there is none, or the task ignores results. */
   record: ResultRecord | undefined;
   /** Set when the record could not be stored: the ending stops there, and the delivery stays leased until redelivered. */
-  storeError?: unknown;
+  storeError?: Error;
   /** Absent when the message carries no canvas. */
   canvas: { msg: TaskMessage; step: CanvasStep } | undefined;
   /** Absent for the ack of a delivery acknowledged when it started. */
@@ -148,7 +148,7 @@ export class SettlePipeline {
     try {
       return this.settleOutcome(s, outcome, undefined);
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
   }
 
@@ -341,7 +341,7 @@ export class SettlePipeline {
       await Promise.all(
         recorded.map((e) =>
           this.deps.backend.store(e.record!, ttl).catch((err: unknown) => {
-            e.storeError = err;
+            e.storeError = err instanceof Error ? err : new Error(String(err));
           }),
         ),
       );

@@ -508,7 +508,7 @@ export class Worker implements PanelTarget {
     try {
       outcome = this.decide(job);
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     return outcome instanceof Promise ? outcome.then((o) => this.settler.settle(job, o)) : this.settler.settle(job, outcome);
   }
