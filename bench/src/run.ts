@@ -1,5 +1,8 @@
 // Lovage vs BullMQ on the same Redis, in the same run: no-op tasks with
 // results kept, one worker process (this one), concurrency 50 on both sides.
+// Bulk enqueue and processed/s are the median of three alternating rounds,
+// each on fresh keys (the machine is shared: one round of each swings by a
+// third); latency is measured once each, at a steady rate.
 //
 //   npm run bench                 human-readable table
 //   npm run bench -- --json       one JSON object per line
@@ -40,6 +43,8 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
 async function waitFor(check: () => boolean): Promise<void> {
   while (!check()) await sleep(5);
 }
@@ -58,43 +63,48 @@ async function steady(count: number, send: (i: number) => Promise<unknown>): Pro
   await Promise.all(inflight);
 }
 
-interface Numbers {
+interface Throughput {
   enqueuePerS: number;
   processedPerS: number;
+}
+
+interface Latency {
   p50: number;
   p99: number;
 }
 
-async function benchLovage(): Promise<Numbers> {
-  const app = new Lovage({ broker: REDIS_URL, prefix: lovagePrefix, logLevel: 'warn' });
-  const latencies: number[] = [];
-  let latencyMode = false;
-  const noop = app.task('bench.noop', (sentAt: number) => {
-    if (latencyMode) latencies.push(Date.now() - sentAt);
-    return null;
-  });
-
-  // Bulk enqueue
+/** Bulk enqueue then processing of TASKS no-op tasks on a fresh prefix. */
+async function lovageThroughput(round: number): Promise<Throughput> {
+  const app = new Lovage({ broker: REDIS_URL, prefix: `${lovagePrefix}r${round}:`, logLevel: 'warn' });
+  const noop = app.task('bench.noop', (_sentAt: number) => null);
   const t0 = performance.now();
   for (let i = 0; i < TASKS; i += BATCH) {
     await noop.bulkApply(Array.from({ length: Math.min(BATCH, TASKS - i) }, () => [0] as [number]));
   }
   const enqueueS = (performance.now() - t0) / 1000;
-
-  // Processing
   const worker = app.worker({ concurrency: CONCURRENCY, prefetch: CONCURRENCY * 4 });
   const t1 = performance.now();
   await worker.start();
   await waitFor(() => worker.stats.processed >= TASKS);
   const processS = (performance.now() - t1) / 1000;
+  await app.close();
+  return { enqueuePerS: TASKS / enqueueS, processedPerS: TASKS / processS };
+}
 
-  // Latency at a steady rate
-  latencyMode = true;
+/** Send-to-start latency at a steady rate. */
+async function lovageLatency(): Promise<Latency> {
+  const app = new Lovage({ broker: REDIS_URL, prefix: `${lovagePrefix}latency:`, logLevel: 'warn' });
+  const latencies: number[] = [];
+  const noop = app.task('bench.noop', (sentAt: number) => {
+    latencies.push(Date.now() - sentAt);
+    return null;
+  });
+  await app.worker({ concurrency: CONCURRENCY, prefetch: CONCURRENCY * 4 }).start();
   await steady(LATENCY_TASKS, () => noop.delay(Date.now()));
   await waitFor(() => latencies.length >= LATENCY_TASKS);
   await app.close();
   latencies.sort((a, b) => a - b);
-  return { enqueuePerS: TASKS / enqueueS, processedPerS: TASKS / processS, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
 /** Processed/s for TASKS no-op tasks on a fresh prefix, with events on or off. */
@@ -124,39 +134,65 @@ async function benchEventsOverhead(): Promise<{ on: number; off: number }> {
   return { on, off };
 }
 
-async function benchBull(): Promise<Numbers> {
+async function bullThroughput(round: number): Promise<Throughput> {
   const name = 'noop';
-  const queue = new Queue(name, { connection, prefix: bullPrefix });
-  const latencies: number[] = [];
-  let latencyMode = false;
-
+  const prefix = `${bullPrefix}:r${round}`;
+  const queue = new Queue(name, { connection, prefix });
   const t0 = performance.now();
   for (let i = 0; i < TASKS; i += BATCH) {
     await queue.addBulk(Array.from({ length: Math.min(BATCH, TASKS - i) }, () => ({ name, data: { sentAt: 0 } })));
   }
   const enqueueS = (performance.now() - t0) / 1000;
-
   let done = 0;
   const t1 = performance.now();
-  const worker = new BullWorker(
-    name,
-    (job) => {
-      if (latencyMode) latencies.push(Date.now() - (job.data as { sentAt: number }).sentAt);
-      return Promise.resolve(null);
-    },
-    { connection, prefix: bullPrefix, concurrency: CONCURRENCY },
-  );
+  const worker = new BullWorker(name, () => Promise.resolve(null), { connection, prefix, concurrency: CONCURRENCY });
   worker.on('completed', () => done++);
   await waitFor(() => done >= TASKS);
   const processS = (performance.now() - t1) / 1000;
+  await worker.close();
+  await queue.close();
+  return { enqueuePerS: TASKS / enqueueS, processedPerS: TASKS / processS };
+}
 
-  latencyMode = true;
+async function bullLatency(): Promise<Latency> {
+  const name = 'noop';
+  const prefix = `${bullPrefix}:latency`;
+  const queue = new Queue(name, { connection, prefix });
+  const latencies: number[] = [];
+  const worker = new BullWorker(
+    name,
+    (job) => {
+      latencies.push(Date.now() - (job.data as { sentAt: number }).sentAt);
+      return Promise.resolve(null);
+    },
+    { connection, prefix, concurrency: CONCURRENCY },
+  );
+  await worker.waitUntilReady();
   await steady(LATENCY_TASKS, () => queue.add(name, { sentAt: Date.now() }));
   await waitFor(() => latencies.length >= LATENCY_TASKS);
   await worker.close();
   await queue.close();
   latencies.sort((a, b) => a - b);
-  return { enqueuePerS: TASKS / enqueueS, processedPerS: TASKS / processS, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+const ROUNDS = 3;
+
+/** Each side's median of ROUNDS alternating rounds (the rounds on stderr). */
+async function benchThroughput(): Promise<{ lovage: Throughput; bull: Throughput }> {
+  const lv: Throughput[] = [];
+  const bq: Throughput[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    lv.push(await lovageThroughput(round));
+    bq.push(await bullThroughput(round));
+  }
+  const perS = (xs: Throughput[]): string => xs.map((x) => Math.round(x.processedPerS)).join(', ');
+  log(`processed rounds (tasks/s): lovage ${perS(lv)}; bullmq ${perS(bq)}`);
+  const medianOf = (xs: Throughput[]): Throughput => ({
+    enqueuePerS: median(xs.map((x) => x.enqueuePerS)),
+    processedPerS: median(xs.map((x) => x.processedPerS)),
+  });
+  return { lovage: medianOf(lv), bull: medianOf(bq) };
 }
 
 const CHORD_MEMBERS = 1_000;
@@ -211,8 +247,6 @@ async function bullFlow(round: number): Promise<number> {
   return ms;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-
 async function benchChord(): Promise<{ lovage: number; bull: number }> {
   const lv: number[] = [];
   const bq: number[] = [];
@@ -240,10 +274,11 @@ async function cleanup(): Promise<void> {
 async function main(): Promise<void> {
   log(`bench: ${TASKS} no-op tasks, concurrency ${CONCURRENCY}, latency at ${RATE_PER_S}/s over ${LATENCY_TASKS} tasks, ${REDIS_URL}`);
   try {
-    log('lovage…');
-    const lv = await benchLovage();
-    log('bullmq…');
-    const bq = await benchBull();
+    log(`throughput: ${ROUNDS} alternating rounds…`);
+    const tp = await benchThroughput();
+    log('latency…');
+    const lv = { ...tp.lovage, ...(await lovageLatency()) };
+    const bq = { ...tp.bull, ...(await bullLatency()) };
     log('lovage events on vs off…');
     const ev = await benchEventsOverhead();
     log(`chord of ${CHORD_MEMBERS} vs FlowProducer…`);
