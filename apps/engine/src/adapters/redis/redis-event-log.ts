@@ -24,6 +24,11 @@ export class RedisEventLog implements EventLog {
   }
 
   async append(entries: string[], maxLen: number): Promise<void> {
+    // A flush is one entry: a plain XADD, without a script's copy of it into Lua.
+    if (entries.length === 1) {
+      await this.client.xadd(this.key, 'MAXLEN', '~', maxLen, '*', 'e', entries[0]!);
+      return;
+    }
     // One script call per chunk: one reply to parse instead of one per entry.
     for (let i = 0; i < entries.length; i += 1_000) {
       await runScript(this.client, 'append-events', [this.key], [maxLen, ...entries.slice(i, i + 1_000)]);
