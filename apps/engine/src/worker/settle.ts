@@ -127,6 +127,7 @@ export class SettlePipeline {
   /** Runs per task name since the worker started. */
   readonly totals = new Map<string, number>();
   private turn: Turn | undefined;
+  /** This turn's settlements sent one by one (an early ack, a canvas step's ending): see toBroker. */
   private batch: { settlements: Settlement[]; promise: Promise<void> } | undefined;
 
   constructor(private readonly deps: SettleDeps) {}

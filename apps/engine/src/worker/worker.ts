@@ -525,11 +525,11 @@ export class Worker implements PanelTarget {
     if (msg.eta !== undefined && msg.eta > Date.now()) return { kind: 'parked', eta: msg.eta };
     const override = this.panel?.rateLimitOverride(task.name);
     const rateLimit = override === undefined ? task.options.rateLimit : override;
-    if (rateLimit) return this.startWithinRateLimit(job, msg, task, rateLimit);
+    if (rateLimit) return this.beginWithinRateLimit(job, msg, task, rateLimit);
     return this.begin(job, msg, task);
   }
 
-  private async startWithinRateLimit(job: Job, msg: TaskMessage, task: Task<never[], unknown>, rateLimit: string): Promise<Outcome> {
+  private async beginWithinRateLimit(job: Job, msg: TaskMessage, task: Task<never[], unknown>, rateLimit: string): Promise<Outcome> {
     const { perMs, capacity } = parseRateLimit(rateLimit);
     const wait = await this.broker.takeToken(task.name, perMs, capacity);
     // Over the limit: park the message in the delayed set until its token is due.
@@ -547,10 +547,10 @@ export class Worker implements PanelTarget {
     const ackEarly = task.options.acksLate === false;
     const recordStarted = (task.options.trackStarted ?? this.app.config.taskTrackStarted) && !this.ignoresResult(task, msg);
     if (!ackEarly && !recordStarted) return this.run(job, msg, task);
-    return this.startAfterWrites(job, msg, task, ackEarly, recordStarted);
+    return this.beginAfterWrites(job, msg, task, ackEarly, recordStarted);
   }
 
-  private async startAfterWrites(job: Job, msg: TaskMessage, task: Task<never[], unknown>, ackEarly: boolean, recordStarted: boolean): Promise<Outcome> {
+  private async beginAfterWrites(job: Job, msg: TaskMessage, task: Task<never[], unknown>, ackEarly: boolean, recordStarted: boolean): Promise<Outcome> {
     if (ackEarly) await this.settler.ackEarly(job);
     if (recordStarted) {
       await this.app.backend.store(
