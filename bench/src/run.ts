@@ -178,14 +178,19 @@ async function bullLatency(): Promise<Latency> {
 
 const ROUNDS = 3;
 
+/** ROUNDS rounds of each side, alternating, so the machine's swings fall on both. */
+async function alternating<T>(lovage: (round: number) => Promise<T>, bull: (round: number) => Promise<T>): Promise<{ lovage: T[]; bull: T[] }> {
+  const out: { lovage: T[]; bull: T[] } = { lovage: [], bull: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    out.lovage.push(await lovage(round));
+    out.bull.push(await bull(round));
+  }
+  return out;
+}
+
 /** Each side's median of ROUNDS alternating rounds (the rounds on stderr). */
 async function benchThroughput(): Promise<{ lovage: Throughput; bull: Throughput }> {
-  const lv: Throughput[] = [];
-  const bq: Throughput[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    lv.push(await lovageThroughput(round));
-    bq.push(await bullThroughput(round));
-  }
+  const { lovage: lv, bull: bq } = await alternating(lovageThroughput, bullThroughput);
   const perS = (xs: Throughput[]): string => xs.map((x) => Math.round(x.processedPerS)).join(', ');
   log(`processed rounds (tasks/s): lovage ${perS(lv)}; bullmq ${perS(bq)}`);
   const medianOf = (xs: Throughput[]): Throughput => ({
@@ -196,7 +201,6 @@ async function benchThroughput(): Promise<{ lovage: Throughput; bull: Throughput
 }
 
 const CHORD_MEMBERS = 1_000;
-const CHORD_ROUNDS = 3;
 
 /** Ms from applying a chord of CHORD_MEMBERS no-op members to its callback's result. */
 async function lovageChord(round: number): Promise<number> {
@@ -248,12 +252,7 @@ async function bullFlow(round: number): Promise<number> {
 }
 
 async function benchChord(): Promise<{ lovage: number; bull: number }> {
-  const lv: number[] = [];
-  const bq: number[] = [];
-  for (let round = 0; round < CHORD_ROUNDS; round++) {
-    lv.push(await lovageChord(round));
-    bq.push(await bullFlow(round));
-  }
+  const { lovage: lv, bull: bq } = await alternating(lovageChord, bullFlow);
   log(`chord rounds (ms): lovage ${lv.map(Math.round).join(', ')}; bullmq flow ${bq.map(Math.round).join(', ')}`);
   return { lovage: median(lv), bull: median(bq) };
 }

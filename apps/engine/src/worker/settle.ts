@@ -13,7 +13,7 @@
 import type { Logger } from '../app/logger.js';
 import { carriesCanvas, type CanvasRuntime } from '../canvas/canvas-runtime.js';
 import { Reject, Retry, TaskRevokedError } from '../errors.js';
-import { preview, taskEventFields, type EventProducer } from '../events/events.js';
+import { encodeMembers, preview, taskEventFields, type EventProducer } from '../events/events.js';
 import type { ResultBackend } from '../result/backend.js';
 import { errorToRemote, type AttemptRecord, type RemoteError, type ResultRecord } from '../result/record.js';
 import { applyAutoretry } from '../task/context.js';
@@ -38,6 +38,12 @@ export interface Settling {
   ackedEarly?: boolean | undefined;
   /** The attempt's `run` span (OpenTelemetry installed and the handler started): settling ends it. */
   span?: RunSpan | undefined;
+}
+
+/** The task's event fields as JSON members, encoded on first use and kept on the delivery for its other events. */
+export function eventFieldsOf(s: Settling, msg: TaskMessage): string {
+  s.fields ??= encodeMembers(taskEventFields(msg));
+  return s.fields;
 }
 
 /** How a delivery ends. `ran` outcomes come from a handler run; the others end it before (or without) a run. */
@@ -222,7 +228,7 @@ export class SettlePipeline {
         const encoded = outcome.value === undefined ? null : toJsonValue(outcome.value, 'result');
         this.stats.succeeded++;
         span?.outcome('SUCCESS');
-        if (ev) this.deps.events.emitEncoded('task-succeeded', `${this.fieldsOf(s, msg)},"runtime":${runtime},"result":${JSON.stringify(preview(encoded))}`);
+        if (ev) this.deps.events.emitEncoded('task-succeeded', `${eventFieldsOf(s, msg)},"runtime":${runtime},"result":${JSON.stringify(preview(encoded))}`);
         record = resultRecord(msg, worker, { state: 'SUCCESS', result: encoded, attempts: [...msg.attempts, attempt], dateDone: endedIso });
         return this.end(s, record, { kind: 'ack', delivery: d }, { ok: true, result: encoded });
       } catch (err) {
@@ -263,11 +269,6 @@ export class SettlePipeline {
     this.deps.logger.warn({ id: msg.id, task: msg.task, err: attempt.error }, 'task failed');
     record = resultRecord(msg, worker, { state: 'FAILURE', error: attempt.error, attempts: [...msg.attempts, attempt], dateDone: endedIso });
     return this.end(s, record, { kind: 'ack', delivery: d }, { ok: false, error: attempt.error });
-  }
-
-  private fieldsOf(s: Settling, msg: TaskMessage): string {
-    s.fields ??= JSON.stringify(taskEventFields(msg)).slice(1, -1);
-    return s.fields;
   }
 
   /** Revoked at reserve: the broker dropped it, so only its state and its canvas remain. */

@@ -17,7 +17,7 @@ import { IDENTITY_TASK } from '../canvas/planner.js';
 import { ControlPanel, type PanelTarget } from '../control/panel.js';
 import type { WorkerRegistry } from '../control/worker-registry.js';
 import { ConfigError, TaskRevokedError } from '../errors.js';
-import { encodeMembers, preview, taskEventFields, type EventProducer, type WorkerHeartbeat } from '../events/events.js';
+import { encodeMembers, preview, type EventProducer, type WorkerHeartbeat } from '../events/events.js';
 import type { ResultBackend } from '../result/backend.js';
 import type { DecodeResult, MessageCodec } from '../task/message-codec.js';
 import { toJsonValue } from '../task/serialization.js';
@@ -28,7 +28,7 @@ import { startRun, traceIdOf } from '../tracing/tracing.js';
 import type { Broker, Delivery } from './broker.js';
 import { parseRateLimit } from './rate-limit.js';
 import { runTask, type RunHandle, type RunOptions, type RunResult } from './run-task.js';
-import { SettlePipeline, type Outcome, type Settling } from './settle.js';
+import { eventFieldsOf, SettlePipeline, type Outcome, type Settling } from './settle.js';
 import { ThreadPool } from './thread-pool.js';
 
 /** What a worker needs from its app (narrow, so the worker does not import the app). */
@@ -393,11 +393,10 @@ export class Worker implements PanelTarget {
           job.task = this.app.tasks.get(parsed.message.task);
           if (this.events.enabled) {
             const m = parsed.message;
-            job.fields = encodeMembers(taskEventFields(m));
             const traceId = traceIdOf(m.headers);
             this.events.emitEncoded(
               'task-received',
-              `${job.fields},"args":${JSON.stringify(preview(m.args))},"priority":${m.priority},"deliveries":${delivery.deliveries}${traceId === undefined ? '' : `,"traceId":"${traceId}"`}`,
+              `${eventFieldsOf(job, m)},"args":${JSON.stringify(preview(m.args))},"priority":${m.priority},"deliveries":${delivery.deliveries}${traceId === undefined ? '' : `,"traceId":"${traceId}"`}`,
             );
           }
         }
@@ -541,8 +540,7 @@ export class Worker implements PanelTarget {
   private begin(job: Job, msg: TaskMessage, task: Task<never[], unknown>): Outcome | Promise<Outcome> {
     job.startedAt = Date.now();
     if (this.events.enabled) {
-      job.fields ??= encodeMembers(taskEventFields(msg));
-      this.events.emitEncoded('task-started', job.fields);
+      this.events.emitEncoded('task-started', eventFieldsOf(job, msg));
     }
     const ackEarly = task.options.acksLate === false;
     const recordStarted = (task.options.trackStarted ?? this.app.config.taskTrackStarted) && !this.ignoresResult(task, msg);
@@ -579,13 +577,11 @@ export class Worker implements PanelTarget {
         // Checked and JSON already (task-report.ts): only the envelope is added here.
         progress: (entry) => {
           if (!this.events.enabled) return;
-          job.fields ??= encodeMembers(taskEventFields(msg));
-          this.events.emitEncoded('task-progress', `${job.fields},"progress":${entry.progress}${entry.meta === undefined ? '' : `,"meta":${JSON.stringify(entry.meta)}`}`);
+          this.events.emitEncoded('task-progress', `${eventFieldsOf(job, msg)},"progress":${entry.progress}${entry.meta === undefined ? '' : `,"meta":${JSON.stringify(entry.meta)}`}`);
         },
         log: (entry) => {
           if (!this.events.enabled) return;
-          job.fields ??= encodeMembers(taskEventFields(msg));
-          this.events.emitEncoded('task-log', `${job.fields},${encodeMembers(entry)}`);
+          this.events.emitEncoded('task-log', `${eventFieldsOf(job, msg)},${encodeMembers(entry)}`);
         },
       },
       updateState: async (state, meta) => {
