@@ -6,7 +6,7 @@
 export interface StreamEntry {
   /** Entry id ("<ms>-<n>"), increasing. */
   id: string;
-  /** The JSON-encoded entry (one producer flush: an array of events). */
+  /** The JSON-encoded entry (an array of events: one producer flush, or part of a large one). */
   event: string;
 }
 

@@ -14,11 +14,11 @@ import type { ThreadPool } from './thread-pool.js';
 
 export type RunResult = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-/** What the worker keeps of a run to act on it (revoke, terminate, shutdown). */
+/** What the worker keeps of a run to act on it (revoke, terminate, shutdown); `controller` and `terminate` only while it runs. */
 export interface RunHandle {
-  controller?: LazyAbort;
+  controller?: LazyAbort | undefined;
   terminated?: boolean;
-  terminate?: () => void;
+  terminate?: (() => void) | undefined;
 }
 
 export interface RunOptions {
@@ -144,6 +144,9 @@ export function runTask(handle: RunHandle, o: RunOptions): RunResult | Promise<R
   const finish = (outcome: RunResult): void => {
     if (ended) return;
     ended = outcome;
+    // Over: the worker holds the job until its ack lands, which should not keep this run's state alive.
+    handle.controller = undefined;
+    handle.terminate = undefined;
     context?.end();
     if (soft !== undefined) clearTimeout(soft);
     if (hard !== undefined) clearTimeout(hard);

@@ -90,6 +90,15 @@ const seconds = (value: unknown): number | undefined =>
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * How many times its prefetch a worker may hold, settling messages included. A
+ * settling message waits for two round trips (its result, then its ack), which
+ * on a busy worker take as long as running a batch: at twice the prefetch the
+ * next reserve waited for them, and a worker draining no-op tasks sat idle a
+ * sixth of the time.
+ */
+const SETTLING_BOUND = 4;
+
 /** How often a worker holding prefetched messages asks whether their queues were paused. */
 const PAUSE_CHECK_MS = 500;
 
@@ -354,8 +363,9 @@ export class Worker implements PanelTarget {
       // returned is still reserved while its result and ack are written; not
       // counting it lets the next reserve overlap those writes instead of
       // waiting for them (a no-op task's worker otherwise ran dry every round).
-      // All reserved, settling ones included, stay under twice the prefetch.
-      const free = Math.min(this.prefetch - this.waiting.length - this.executing, 2 * this.prefetch - this.reserved.size);
+      // All reserved, settling ones included, stay under SETTLING_BOUND times
+      // the prefetch.
+      const free = Math.min(this.prefetch - this.waiting.length - this.executing, SETTLING_BOUND * this.prefetch - this.reserved.size);
       // Refill in batches: while at least half the prefetch is still waiting to
       // run, another reserve round trip would fetch only a few messages.
       if (free <= 0 || (this.waiting.length > 0 && free < Math.ceil(this.prefetch / 2))) {

@@ -49,13 +49,23 @@ export function resultBackendConformance(kind: Kind): void {
       h = portHarness(kind, 'results-many');
       const backend = h.port('resultBackend');
       const other = h.port('resultBackend');
-      const waiting = other.waitForReady('m2', 10_000);
-      const records = Array.from({ length: 1_200 }, (_, i) => record(`m${i}`, 'SUCCESS', { result: i }));
-      await backend.storeMany([record('m1', 'STARTED'), ...records, record('m3', 'STARTED'), record('m3', 'FAILURE')], 60_000);
-      expect(await waiting).toMatchObject({ state: 'SUCCESS', result: 2 });
-      expect((await other.get('m1'))?.state).toBe('SUCCESS');
+      // Even ids end ready, odd ones are only STARTED: a ready record far into the batch wakes its waiter, a started one never does.
+      // The waiters are subscribed before the batch is stored (the probe's subscription comes after theirs), so only announcements reach them.
+      await other.waitForReady('warm-up', 1);
+      const waiting = other.waitForReady('m1000', 10_000);
+      const laterReady = other.waitForReady('m1001', 10_000);
+      const probe = other.waitForReady('probe', 10_000);
+      await backend.store(record('probe', 'SUCCESS'), 60_000);
+      await probe;
+      const records = Array.from({ length: 1_200 }, (_, i) => (i % 2 === 0 ? record(`m${i}`, 'SUCCESS', { result: i }) : record(`m${i}`, 'STARTED')));
+      await backend.storeMany([record('m2', 'STARTED'), ...records, record('m3', 'STARTED'), record('m3', 'FAILURE')], 60_000);
+      expect(await waiting).toMatchObject({ state: 'SUCCESS', result: 1000 });
+      expect((await other.get('m1001'))?.state).toBe('STARTED');
+      await backend.store(record('m1001', 'SUCCESS', { result: 'later' }), 60_000);
+      expect(await laterReady).toMatchObject({ state: 'SUCCESS', result: 'later' });
+      expect((await other.get('m2'))?.state).toBe('SUCCESS');
       expect((await other.get('m3'))?.state).toBe('FAILURE');
-      expect(await other.get('m1199')).toMatchObject({ state: 'SUCCESS', result: 1199 });
+      expect(await other.get('m1198')).toMatchObject({ state: 'SUCCESS', result: 1198 });
       await backend.storeMany([], 60_000);
     });
 

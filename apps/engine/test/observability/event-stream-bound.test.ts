@@ -1,5 +1,6 @@
-// The event stream's byte bound on Redis: a process that appends large entries
-// keeps the stream to about eventsMaxBytes, whatever eventsMaxLen allows.
+// The event stream's bounds on Redis: a process that appends large entries
+// keeps the stream to about eventsMaxBytes, whatever eventsMaxLen allows, and a
+// large flush goes out as entries of bounded size.
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { eventsKey } from '../../src/adapters/redis/keys.js';
@@ -33,6 +34,21 @@ describe('the event stream on Redis', () => {
     expect(bounded.length).toBeGreaterThanOrEqual(400);
     expect(bounded.length).toBeLessThanOrEqual(600);
     expect(bounded.bytes).toBeLessThan(1.5 * 1_024 ** 2);
+  });
+
+  it('splits a large flush into entries of at most 32,000 characters, in order, and keeps a larger event whole', async () => {
+    h = harness('redis');
+    const app = h.app();
+    // About 150,000 characters in one flush: a busy worker's, which as one string V8 would put in its slow large-object space.
+    for (let i = 0; i < 500; i++) app.events.emit({ type: 'task-log', id: `t${i}`, name: 'split.test', queue: 'default', retries: 0, level: 'info', message: 'x'.repeat(200) });
+    app.events.emit({ type: 'task-log', id: 'big', name: 'split.test', queue: 'default', retries: 0, level: 'info', message: 'y'.repeat(40_000) });
+    await app.events.flush();
+    const entries = (await redis.xrange(eventsKey(h.prefix), '-', '+')).map(([, fields]) => fields[1]!);
+    expect(entries.length).toBeGreaterThan(4);
+    for (const entry of entries.slice(0, -1)) expect(entry.length).toBeLessThanOrEqual(32_001);
+    const events = entries.flatMap((entry) => JSON.parse(entry) as { id: string; seq: number }[]);
+    expect(events.map((e) => e.id)).toEqual([...Array.from({ length: 500 }, (_, i) => `t${i}`), 'big']);
+    expect(JSON.parse(entries.at(-1)!)).toHaveLength(1);
   });
 
   it('is bounded by eventsMaxLen alone when the bytes allow more', async () => {

@@ -75,8 +75,8 @@ export const workersInfoKey = (prefix: string): string => `${prefix}{workers}:in
 export const replyKey = (prefix: string, requestId: string): string => `${prefix}reply:${requestId}`;
 /** Result record of a task (JSON string with a TTL). */
 export const resultKey = (prefix: string, id: string): string => `${prefix}result:${id}`;
-/** Pub/sub channel announcing that a task's result became ready. */
-export const resultChannel = (prefix: string, id: string): string => `${prefix}result:${id}`;
+/** Pub/sub channel announcing that a task's result became ready: the key's own name (store-results-n.lua publishes on it). */
+export const resultChannel = resultKey;
 
 // ---------------------------------------------------------------------------
 // Schedule store (beat). Every key shares the {beat} hash tag: the store's

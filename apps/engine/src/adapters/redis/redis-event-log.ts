@@ -4,7 +4,6 @@ import type { EventLog, ReadGroupOptions, StreamEntry } from '../../events/event
 import { duplicateClient, type RedisClient } from './connection.js';
 import type { ConnectionWatch } from './connection-watch.js';
 import { eventsKey } from './keys.js';
-import { runScript } from './scripts.js';
 
 export class RedisEventLog implements EventLog {
   private readonly readers = new Map<string, RedisClient>();
@@ -23,16 +22,14 @@ export class RedisEventLog implements EventLog {
     this.readers.clear();
   }
 
+  /**
+   * One plain XADD per entry, all in one round trip (auto-pipelining). Each
+   * entry goes as a Buffer: ioredis joins the string commands of one tick into
+   * one string, which for a busy worker's flush would pass the 128 KiB that V8
+   * puts in its slow large-object space (see ENTRY_CHARS in events.ts).
+   */
   async append(entries: string[], maxLen: number): Promise<void> {
-    // A flush is one entry: a plain XADD, without a script's copy of it into Lua.
-    if (entries.length === 1) {
-      await this.client.xadd(this.key, 'MAXLEN', '~', maxLen, '*', 'e', entries[0]!);
-      return;
-    }
-    // One script call per chunk: one reply to parse instead of one per entry.
-    for (let i = 0; i < entries.length; i += 1_000) {
-      await runScript(this.client, 'append-events', [this.key], [maxLen, ...entries.slice(i, i + 1_000)]);
-    }
+    await Promise.all(entries.map((entry) => this.client.xadd(this.key, 'MAXLEN', '~', maxLen, '*', 'e', Buffer.from(entry))));
   }
 
   /** A connection of its own for each blocking reader (XREADGROUP/XREAD BLOCK hold it). */

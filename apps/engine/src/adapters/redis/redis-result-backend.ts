@@ -10,8 +10,12 @@ import type { ConnectionWatch } from './connection-watch.js';
 import { resultChannel, resultKey } from './keys.js';
 import { runScript } from './scripts.js';
 
-/** Records per store-results call: bounded, so one call never holds Redis for long. */
-const STORE_CHUNK = 500;
+/**
+ * Characters of records' JSON per store-results call: one call's command stays
+ * under the 128 KiB V8 keeps out of its slow large-object space (see
+ * ENTRY_CHARS in events.ts), and never holds Redis for long.
+ */
+const STORE_CHUNK_CHARS = 32_000;
 
 export class RedisResultBackend implements ResultBackend {
   private subscriber: RedisClient | undefined;
@@ -39,10 +43,12 @@ export class RedisResultBackend implements ResultBackend {
   }
 
   /**
-   * One script call per 500 records (store-results-n.lua): one command and one
-   * reply instead of a SET and a PUBLISH per record, each record's JSON sent
-   * once. The calls go out in order on one connection, so a later record for
-   * the same id still wins.
+   * One script call per 32,000 characters of records (store-results-n.lua):
+   * one command and one reply instead of a SET and a PUBLISH per record. The
+   * records' JSON goes as one Buffer argument: ioredis joins the string
+   * commands of one tick into one string, which for a busy worker's turn would
+   * pass V8's large-object bound. The calls go out in order on one connection,
+   * so a later record for the same id still wins.
    */
   async storeMany(records: readonly ResultRecord[], ttlMs: number): Promise<void> {
     const px = Math.max(1, Math.round(ttlMs));
@@ -51,15 +57,26 @@ export class RedisResultBackend implements ResultBackend {
       return;
     }
     const calls: Promise<unknown>[] = [];
-    for (let i = 0; i < records.length; i += STORE_CHUNK) {
-      const keys: string[] = [];
-      const argv: (string | number)[] = [];
-      for (const record of records.slice(i, i + STORE_CHUNK)) {
-        keys.push(resultKey(this.prefix, record.id));
-        argv.push(px, READY_STATES.has(record.state) ? resultChannel(this.prefix, record.id) : '', JSON.stringify(record));
-      }
-      calls.push(runScript(this.client, 'store-results', keys, argv));
+    let keys: string[] = [];
+    let ready = '';
+    let texts: string[] = [];
+    let chars = 0;
+    const send = (): void => {
+      calls.push(runScript(this.client, 'store-results', keys, [px, ready, Buffer.from(texts.join('\n'))]));
+      keys = [];
+      ready = '';
+      texts = [];
+      chars = 0;
+    };
+    for (const record of records) {
+      const text = JSON.stringify(record);
+      if (chars + text.length > STORE_CHUNK_CHARS && texts.length > 0) send();
+      keys.push(resultKey(this.prefix, record.id));
+      ready += READY_STATES.has(record.state) ? '1' : '0';
+      texts.push(text);
+      chars += text.length + 1;
     }
+    if (texts.length > 0) send();
     await Promise.all(calls);
   }
 

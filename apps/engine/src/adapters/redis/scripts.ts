@@ -17,7 +17,6 @@ export type ScriptName =
   | 'rate-limit'
   | 'requeue-dead'
   | 'drop-dead'
-  | 'append-events'
   | 'store-results'
   | 'store-unless-ready'
   | 'schedule-save'
@@ -71,7 +70,7 @@ export function defineScripts(client: RedisClient): void {
   }
 }
 
-type Arg = string | number;
+type Arg = string | number | Buffer;
 type Runner = Record<string, (...args: Arg[]) => Promise<unknown>>;
 
 /** Runs a loaded script on a client or a pipeline. */
