@@ -31,9 +31,13 @@ export interface RunOptions {
   threads: ThreadPool | undefined;
   /** The run span's context as headers, for the thread to continue it (OpenTelemetry installed). */
   traceContext?: Record<string, string> | undefined;
-  updateState: (state: string, meta: unknown) => Promise<void>;
-  /** Where `progress` and `log` reports go (the worker turns them into events). */
-  report: TaskReportSink;
+  /** Where `progress` and `log` reports go (the worker turns them into events), and custom states (stored). */
+  report: RunReports;
+}
+
+/** A run's reports and custom states: the worker's, one small object per run. */
+export interface RunReports extends TaskReportSink {
+  updateState(state: string, meta: unknown): Promise<void>;
 }
 
 /**
@@ -41,7 +45,7 @@ export interface RunOptions {
  * prototype. `progress`, `log` and `logger` (and the progress throttle behind
  * them) are made on first use, since most tasks never report; like `retry`,
  * they are getters returning functions, so a handler may also take them off
- * the context (`const { progress } = currentTask()`).
+ * the context (`const { progress } = currentTask()`). So is `updateState`.
  */
 class AsyncRunContext implements TaskContext {
   readonly id: string;
@@ -51,7 +55,6 @@ class AsyncRunContext implements TaskContext {
   readonly queue: string;
   readonly eta: Date | undefined;
   readonly headers: Readonly<Record<string, unknown>>;
-  readonly updateState: (state: string, meta?: unknown) => Promise<void>;
   /** Reports made after the run ended (a handler still going past its hard limit) are dropped. */
   private ended = false;
   private throttle: ProgressThrottle | undefined;
@@ -65,8 +68,7 @@ class AsyncRunContext implements TaskContext {
     readonly hostname: string,
     private readonly task: Task<never[], unknown>,
     private readonly controller: LazyAbort,
-    private readonly sink: TaskReportSink,
-    updateState: (state: string, meta?: unknown) => Promise<void>,
+    private readonly sink: RunReports,
   ) {
     this.id = msg.id;
     this.name = msg.task;
@@ -75,11 +77,14 @@ class AsyncRunContext implements TaskContext {
     this.queue = msg.queue;
     this.eta = msg.eta === undefined ? undefined : new Date(msg.eta);
     this.headers = msg.headers;
-    this.updateState = updateState;
   }
 
   get signal(): AbortSignal {
     return this.controller.signal;
+  }
+
+  get updateState(): (state: string, meta?: unknown) => Promise<void> {
+    return (state, meta) => this.sink.updateState(state, meta);
   }
 
   get retry(): (options?: RetryOptions) => Retry {
@@ -181,12 +186,12 @@ export function runTask(handle: RunHandle, o: RunOptions): RunResult | Promise<R
         kwargs: msg.kwargs ?? {},
         trace: o.traceContext,
       };
-      value = o.threads.run({ task: msg.task, args: callArguments(msg), context }, controller.signal, limits, { state: o.updateState, report: o.report });
+      value = o.threads.run({ task: msg.task, args: callArguments(msg), context }, controller.signal, limits, { state: (state, meta) => o.report.updateState(state, meta), report: o.report });
     } else {
       const args = fromJsonValue(callArguments(msg)) as never[];
       const kwargs = fromJsonValue(msg.kwargs ?? {}) as Record<string, unknown>;
       const ownArgs = args.length > msg.args.length ? args.slice(0, msg.args.length) : args;
-      const ctx = new AsyncRunContext(msg, ownArgs, kwargs, o.hostname, task, controller, o.report, o.updateState);
+      const ctx = new AsyncRunContext(msg, ownArgs, kwargs, o.hostname, task, controller, o.report);
       context = ctx;
       value = runWithContext(ctx, () => task.handler.apply(ctx, args));
     }

@@ -22,12 +22,13 @@ import type { ResultBackend } from '../result/backend.js';
 import type { DecodeResult, MessageCodec } from '../task/message-codec.js';
 import { toJsonValue } from '../task/serialization.js';
 import type { TaskMessage } from '../task/message.js';
+import type { TaskLogEntry, TaskProgressEntry } from '../task/task-report.js';
 import type { Task } from '../task/task.js';
 import { toMs, type Duration } from '../time/duration.js';
 import { startRun, traceIdOf } from '../tracing/tracing.js';
 import type { Broker, Delivery } from './broker.js';
 import { parseRateLimit } from './rate-limit.js';
-import { runTask, type RunHandle, type RunOptions, type RunResult } from './run-task.js';
+import { runTask, type RunHandle, type RunOptions, type RunReports, type RunResult } from './run-task.js';
 import { eventFieldsOf, SettlePipeline, type Outcome, type Settling } from './settle.js';
 import { ThreadPool } from './thread-pool.js';
 
@@ -76,6 +77,42 @@ interface Job extends Settling, RunHandle {
   /** Frees the job's concurrency slot once its handler is done (settling continues). */
   release?: () => void;
   revoked?: boolean;
+}
+
+/** Where a job's reports and custom states go (see JobReports): the worker's, one object for all its jobs. */
+interface ReportTarget {
+  readonly events: EventProducer;
+  storeState(task: Task<never[], unknown>, msg: TaskMessage, state: string, meta: unknown): Promise<void>;
+}
+
+/**
+ * A run's progress and log reports (made into events) and custom states
+ * (stored): one small object per run with its methods on the prototype. Four
+ * closures per run instead were objects every task carried until its ack.
+ */
+class JobReports implements RunReports {
+  constructor(
+    private readonly to: ReportTarget,
+    private readonly job: Job,
+    private readonly msg: TaskMessage,
+    private readonly task: Task<never[], unknown>,
+  ) {}
+
+  // Checked and JSON already (task-report.ts): only the envelope is added here.
+  progress(entry: TaskProgressEntry): void {
+    if (!this.to.events.enabled) return;
+    const meta = entry.meta === undefined ? '' : `,"meta":${JSON.stringify(entry.meta)}`;
+    this.to.events.emitEncoded('task-progress', `${eventFieldsOf(this.job, this.msg)},"progress":${entry.progress}${meta}`);
+  }
+
+  log(entry: TaskLogEntry): void {
+    if (!this.to.events.enabled) return;
+    this.to.events.emitEncoded('task-log', `${eventFieldsOf(this.job, this.msg)},${encodeMembers(entry)}`);
+  }
+
+  updateState(state: string, meta: unknown): Promise<void> {
+    return this.to.storeState(this.task, this.msg, state, meta);
+  }
 }
 
 /** What identifies a delivery among those held: the broker's receipt when it has one, else the task id. */
@@ -139,6 +176,7 @@ export class Worker implements PanelTarget {
   private readonly threads: ThreadPool | undefined;
   private readonly events: EventProducer;
   private readonly settler: SettlePipeline;
+  private readonly reportTo: ReportTarget;
   private panel: ControlPanel | undefined;
   private readonly heartbeatMs: number;
   private startedAt = 0;
@@ -177,6 +215,16 @@ export class Worker implements PanelTarget {
       if (!options.appModule) throw new ConfigError('pool: the threads pool needs `appModule`, the module that builds the app');
       this.threads = new ThreadPool(options.appModule, this.concurrency);
     }
+    this.reportTo = {
+      events: this.events,
+      storeState: async (task, msg, state, meta) => {
+        if (this.ignoresResult(task, msg)) return;
+        await app.backend.store(
+          { id: msg.id, task: msg.task, state, meta: meta === undefined ? undefined : toJsonValue(meta, 'meta'), retries: msg.retries, attempts: msg.attempts },
+          app.config.resultExpiresMs,
+        );
+      },
+    };
     this.settler = new SettlePipeline({
       hostname: this.hostname,
       logger: app.logger,
@@ -583,24 +631,7 @@ export class Worker implements PanelTarget {
       hardMs: limits ? (limits.hard ?? undefined) : (seconds(msg.headers.timeLimit) ?? optionalMs(task.options.timeLimit, 'timeLimit')),
       threads: this.threads,
       traceContext: span && this.threads ? span.carrier() : undefined,
-      report: {
-        // Checked and JSON already (task-report.ts): only the envelope is added here.
-        progress: (entry) => {
-          if (!this.events.enabled) return;
-          this.events.emitEncoded('task-progress', `${eventFieldsOf(job, msg)},"progress":${entry.progress}${entry.meta === undefined ? '' : `,"meta":${JSON.stringify(entry.meta)}`}`);
-        },
-        log: (entry) => {
-          if (!this.events.enabled) return;
-          this.events.emitEncoded('task-log', `${eventFieldsOf(job, msg)},${encodeMembers(entry)}`);
-        },
-      },
-      updateState: async (state, meta) => {
-        if (this.ignoresResult(task, msg)) return;
-        await this.app.backend.store(
-          { id: msg.id, task: msg.task, state, meta: meta === undefined ? undefined : toJsonValue(meta, 'meta'), retries: msg.retries, attempts: msg.attempts },
-          this.app.config.resultExpiresMs,
-        );
-      },
+      report: new JobReports(this.reportTo, job, msg, task),
     };
     const result = span ? span.with(() => runTask(job, options)) : runTask(job, options);
     return result instanceof Promise ? result.then((r) => this.ran(job, msg, r)) : this.ran(job, msg, result);
