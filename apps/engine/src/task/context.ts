@@ -28,23 +28,24 @@ export interface TaskContext {
   readonly headers: Readonly<Record<string, unknown>>;
   /** Fires on revoke and on the soft time limit; pass it to fetch() and friends. */
   readonly signal: AbortSignal;
+  // The functions below may be taken off the context (`const { progress } = currentTask()`).
   /**
    * Asks for another run later. It throws by itself — a Retry, or past maxRetries
    * `exc` (or MaxRetriesExceededError) — and is typed as returning the Retry so
    * that `throw currentTask().retry({ exc })` reads the way Celery's does.
    */
-  retry(options?: RetryOptions): Retry;
+  readonly retry: (options?: RetryOptions) => Retry;
   /** Stores a custom state (e.g. 'PROGRESS') with metadata for observers. */
-  updateState(state: string, meta?: unknown): Promise<void>;
+  readonly updateState: (state: string, meta?: unknown) => Promise<void>;
   /**
    * Reports how far the task is, a fraction from 0 to 1 (InvalidProgressError
    * otherwise), with optional JSON metadata: a task-progress event the monitor
    * shows as a live progress bar. At most a few per second reach the stream; the
    * last one always does.
    */
-  progress(fraction: number, meta?: unknown): void;
+  readonly progress: (fraction: number, meta?: unknown) => void;
   /** Writes one log line (level info) to the task's history: a task-log event. `fields`: JSON data. */
-  log(message: string, fields?: Record<string, unknown>): void;
+  readonly log: (message: string, fields?: Record<string, unknown>) => void;
   /** A pino-compatible logger bound to this task (trace … fatal, child), writing the same task-log events. */
   readonly logger: TaskLogger;
 }
