@@ -200,7 +200,7 @@ function entriesOf(events: string[]): string[] {
   return entries;
 }
 
-/** JSON texts as one JSON array. The brackets go on the first and last texts, so the join alone makes one flat string (no copy of it to flatten). */
+/** JSON texts as one JSON array. The brackets go onto the first and last texts (in place), so the join alone makes one flat string (no copy of it to flatten). */
 function arrayOf(texts: string[]): string {
   texts[0] = `[${texts[0]}`;
   texts[texts.length - 1] = `${texts[texts.length - 1]}]`;
@@ -373,6 +373,7 @@ export class Events {
       const batch = this.buffer;
       this.buffer = [];
       const entries = entriesOf(batch);
+      // Each entry moves the running average; the bound after the last one applies to the whole append.
       let maxLen = 0;
       for (const entry of entries) maxLen = this.boundFor(entry);
       const p = Promise.resolve()
