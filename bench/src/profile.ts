@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Lovage } from '@lovage/engine';
+import { deleteKeys } from './redis-keys.js';
 
 const argv = process.argv.slice(2);
 const tasksArg = argv.indexOf('--tasks');
@@ -28,11 +29,6 @@ await app.close();
 process.stdout.write(`${JSON.stringify({ events, tasks: TASKS, processedPerS: Math.round(TASKS / s) })}\n`);
 
 const client = new Redis(REDIS_URL);
-let cursor = '0';
-do {
-  const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-  cursor = next;
-  if (keys.length > 0) await client.unlink(...keys);
-} while (cursor !== '0');
+await deleteKeys(client, prefix);
 client.disconnect();
 process.exit(0);
