@@ -405,24 +405,44 @@ export class Worker implements PanelTarget {
     waiter?.();
   }
 
+  /**
+   * How many messages the loop should reserve now, or 0 to wait for room.
+   * `prefetch` counts running and waiting messages. One whose handler has
+   * returned is still reserved while its result and ack are written; not
+   * counting it lets the next reserve overlap those writes instead of waiting
+   * for them (a no-op task's worker otherwise ran dry every round). All
+   * reserved, settling ones included, stay under SETTLING_BOUND times the
+   * prefetch. Refills come in batches of half the prefetch: while at least half
+   * is still waiting to run, another round trip would fetch only a few.
+   */
+  private refillSize(): number {
+    const free = Math.min(this.prefetch - this.waiting.length - this.executing, SETTLING_BOUND * this.prefetch - this.reserved.size);
+    const half = Math.ceil(this.prefetch / 2);
+    if (free <= 0 || (this.waiting.length > 0 && free < half)) return 0;
+    return Math.min(free, half);
+  }
+
   private async loop(): Promise<void> {
     while (this.runningNow) {
-      // `prefetch` counts running and waiting messages. One whose handler has
-      // returned is still reserved while its result and ack are written; not
-      // counting it lets the next reserve overlap those writes instead of
-      // waiting for them (a no-op task's worker otherwise ran dry every round).
-      // All reserved, settling ones included, stay under SETTLING_BOUND times
-      // the prefetch.
-      const free = Math.min(this.prefetch - this.waiting.length - this.executing, SETTLING_BOUND * this.prefetch - this.reserved.size);
-      // Refill in batches: while at least half the prefetch is still waiting to
-      // run, another reserve round trip would fetch only a few messages.
-      if (free <= 0 || (this.waiting.length > 0 && free < Math.ceil(this.prefetch / 2))) {
+      let want = this.refillSize();
+      if (want === 0 && this.waiting.length > 0) {
+        // No room while the last batch waits: start what it can, then ask again.
+        this.pump();
+        want = this.refillSize();
+      }
+      if (want === 0) {
         await new Promise<void>((resolve) => (this.slotWaiter = resolve));
         continue;
       }
       let result;
       try {
-        result = await this.broker.reserve(this.queues, free, this.leaseMs);
+        // The next batch is asked for before the one just received runs (it runs
+        // in this turn's check phase, once the reserve is written: ioredis's
+        // auto-pipelining writes there too), so the round trip overlaps the run.
+        // A worker of quick tasks otherwise sat idle through every reserve.
+        const reserving = this.broker.reserve(this.queues, want, this.leaseMs);
+        if (this.waiting.length > 0) setImmediate(() => this.pump());
+        result = await reserving;
       } catch (err) {
         if (!this.runningNow) break;
         this.app.logger.error({ err }, 'reserve failed; retrying in 1s');
@@ -461,7 +481,7 @@ export class Worker implements PanelTarget {
         this.reserved.set(deliveryKey(delivery), job);
         this.waiting.push(job);
       }
-      this.pump();
+      // The batch runs from the top of the loop: once the next reserve is on its way, or at once if there is no room for one.
       if (result.deliveries.length === 0 && result.revoked.length === 0 && !result.deadLettered?.length) {
         // close() ends the wait at once instead of letting it run out.
         await Promise.race([this.broker.waitForWork(this.queues, 1_000), this.stopped.promise]);

@@ -441,6 +441,24 @@ export function conformance(kind: Kind): void {
       expect((await app.queues.stats('held')).paused).toBe(false);
     });
 
+    it('asks for its next batch before the one it received runs, so the round trip overlaps the run', async () => {
+      const app = setup().app();
+      const broker = app.broker();
+      const reserve = broker.reserve.bind(broker);
+      let reserves = 0;
+      broker.reserve = (...args) => {
+        reserves++;
+        return reserve(...args);
+      };
+      // How many reserves the worker had asked for when each task started.
+      const askedBefore: number[] = [];
+      const t = app.task('ahead.run', () => void askedBefore.push(reserves));
+      await t.bulkApply(Array.from({ length: 8 }, () => [] as []));
+      await h.worker(app, { concurrency: 4, prefetch: 4 });
+      await until(() => askedBefore.length === 8);
+      expect(askedBefore[0]).toBeGreaterThanOrEqual(2);
+    });
+
     it('hands back the messages it had prefetched from a queue paused since, unstarted', async () => {
       const app = setup().app();
       let release!: () => void;
