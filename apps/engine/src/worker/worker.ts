@@ -79,6 +79,29 @@ interface Job extends Settling, RunHandle {
   revoked?: boolean;
 }
 
+/**
+ * A job with every field it will ever have, so it is allocated once at its
+ * full size: fields added one by one after a two-field literal went to a
+ * property array that grew (was copied) as they came, a few allocations a task.
+ */
+function newJob(delivery: Delivery, parsed: DecodeResult): Job {
+  return {
+    delivery,
+    parsed,
+    message: undefined,
+    task: undefined,
+    fields: undefined,
+    startedAt: undefined,
+    ackedEarly: undefined,
+    span: undefined,
+    controller: undefined,
+    terminated: undefined,
+    terminate: undefined,
+    release: undefined,
+    revoked: undefined,
+  };
+}
+
 /** Where a job's reports and custom states go (see JobReports): the worker's, one object for all its jobs. */
 interface ReportTarget {
   readonly events: EventProducer;
@@ -465,7 +488,7 @@ export class Worker implements PanelTarget {
       }
       for (const delivery of result.deliveries) {
         const parsed = this.app.codec.decode(delivery.body);
-        const job: Job = { delivery, parsed };
+        const job = newJob(delivery, parsed);
         if (parsed.ok) {
           job.message = parsed.message;
           job.task = this.app.tasks.get(parsed.message.task);
