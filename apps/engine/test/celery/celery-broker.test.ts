@@ -129,7 +129,12 @@ describe('the Celery broker adapter (kombu layout on Redis)', () => {
     await push({ task: 'proj.flaky' });
     // While the first retry waits, its message is parked: in unacked, scored eta - visibility timeout.
     await until(() => runs.length === 1);
-    await until(async () => (await redis.hlen(layout.unackedKey)) === 1 && worker.stats.retried === 1);
+    // The next try is reserved (scored now) before the worker parks it (scored an hour before its eta).
+    const parkedNow = async (): Promise<boolean> => {
+      const [tag, score] = await redis.zrange(layout.unackedIndexKey, '0', '-1', 'WITHSCORES');
+      return tag !== undefined && Number(score) * 1000 < Date.now() - 60_000;
+    };
+    await until(async () => (await redis.hlen(layout.unackedKey)) === 1 && (await parkedNow()));
     const [[tag, text]] = Object.entries(await redis.hgetall(layout.unackedKey)) as [[string, string]];
     const parked = decodeTaskMessage(decodeUnackedEntry(text).envelope);
     expect(parked).toMatchObject({ retries: 1, task: 'proj.flaky' });
