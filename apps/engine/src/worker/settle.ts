@@ -124,6 +124,25 @@ function resultRecord(msg: TaskMessage, worker: string, outcome: Omit<ResultReco
   return { id: msg.id, task: msg.task, queue: msg.queue, retries: msg.retries, worker, ...outcome };
 }
 
+/**
+ * Epoch ms as an ISO string. A busy worker ends dozens of tasks in the same
+ * millisecond, and starts them in the one before: the last two answers are
+ * kept, so most tasks' two timestamps cost neither a Date nor a formatting.
+ */
+let lastMs = NaN;
+let lastIso = '';
+let previousMs = NaN;
+let previousIso = '';
+function isoOf(ms: number): string {
+  if (ms === lastMs) return lastIso;
+  if (ms === previousMs) return previousIso;
+  previousMs = lastMs;
+  previousIso = lastIso;
+  lastMs = ms;
+  lastIso = new Date(ms).toISOString();
+  return lastIso;
+}
+
 function revokedError(id: string, reason: string): RemoteError {
   return { name: 'TaskRevokedError', message: new TaskRevokedError(id, reason).message };
 }
@@ -202,13 +221,13 @@ export class SettlePipeline {
     const task = s.task;
     const startedAt = s.startedAt ?? outcome.endedAt;
     const runtime = outcome.endedAt - startedAt;
-    const endedIso = new Date(outcome.endedAt).toISOString();
+    const endedIso = isoOf(outcome.endedAt);
     this.stats.processed++;
     this.totals.set(msg.task, (this.totals.get(msg.task) ?? 0) + 1);
     const attempt: AttemptRecord = {
       attempt: msg.attempts.length + 1,
       hostname: this.deps.hostname,
-      startedAt: new Date(startedAt).toISOString(),
+      startedAt: isoOf(startedAt),
       endedAt: endedIso,
       outcome: 'SUCCESS',
     };
