@@ -83,9 +83,10 @@ interface Job extends Settling, RunHandle {
  * A job with every field it will ever have, so it is allocated once at its
  * full size: fields added one by one after a two-field literal went to a
  * property array that grew (was copied) as they came, a few allocations a task.
+ * The type lists every key of Job, so a field added to Job must be added here.
  */
 function newJob(delivery: Delivery, parsed: DecodeResult): Job {
-  return {
+  const job: { [K in keyof Required<Job>]: Job[K] } = {
     delivery,
     parsed,
     message: undefined,
@@ -100,6 +101,7 @@ function newJob(delivery: Delivery, parsed: DecodeResult): Job {
     release: undefined,
     revoked: undefined,
   };
+  return job;
 }
 
 /** Where a job's reports and custom states go (see JobReports): the worker's, one object for all its jobs. */
