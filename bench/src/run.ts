@@ -36,6 +36,7 @@ const CONCURRENCY = 50;
 const RATE_PER_S = 1_000;
 const ROUNDS = 3;
 const CHORD_MEMBERS = 1_000;
+const LATENCY_TASKS = Math.min(5_000, Math.max(500, Math.floor(TASKS / 10)));
 const sideArg = argv.indexOf('--side');
 
 const log = (msg: string): void => {
@@ -52,7 +53,7 @@ function settings(prefix: string): SideSettings {
     tasks: TASKS,
     concurrency: CONCURRENCY,
     batch: 1_000,
-    latencyTasks: Math.min(5_000, Math.max(500, Math.floor(TASKS / 10))),
+    latencyTasks: LATENCY_TASKS,
     ratePerS: RATE_PER_S,
     chordMembers: CHORD_MEMBERS,
   };
@@ -70,8 +71,9 @@ async function startSide(side: SideName, prefix: string): Promise<Side> {
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const pending = new Map<number, { resolve(value: unknown): void; reject(err: Error): void }>();
   let nextId = 0;
+  let ready: (() => void) | undefined;
   child.on('message', (reply: SideReply | 'ready') => {
-    if (reply === 'ready') return;
+    if (reply === 'ready') return ready?.();
     const waiter = pending.get(reply.id);
     pending.delete(reply.id);
     if ('error' in reply) waiter?.reject(new Error(`${side}: ${reply.error}`));
@@ -81,7 +83,7 @@ async function startSide(side: SideName, prefix: string): Promise<Side> {
     for (const waiter of pending.values()) waiter.reject(new Error(`the ${side} process exited (${code})`));
   });
   await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve());
+    ready = resolve;
     void exited.then((code) => reject(new Error(`the ${side} process exited (${code}) before it was ready`)));
   });
   return {
@@ -151,8 +153,7 @@ async function benchChord(lovage: Side, bull: Side): Promise<{ lovage: number; b
 async function main(): Promise<void> {
   const runId = randomBytes(4).toString('hex');
   const prefixes = { lovage: `lvbench:${runId}:`, bullmq: `lvbench-bull-${runId}:` };
-  const { latencyTasks } = settings('');
-  log(`bench: ${TASKS} no-op tasks, concurrency ${CONCURRENCY}, latency at ${RATE_PER_S}/s over ${latencyTasks} tasks, ${REDIS_URL}`);
+  log(`bench: ${TASKS} no-op tasks, concurrency ${CONCURRENCY}, latency at ${RATE_PER_S}/s over ${LATENCY_TASKS} tasks, ${REDIS_URL}`);
   const lovage = await startSide('lovage', prefixes.lovage);
   const bull = await startSide('bullmq', prefixes.bullmq);
   try {
