@@ -10,7 +10,6 @@ import { once, requirePort, type Adapter } from '../adapter.js';
 import { ConnectionWatch } from '../redis/connection-watch.js';
 import { createRedisClient } from '../redis/connection.js';
 import { createRedisAdapter } from '../redis/redis-adapter.js';
-import { defineScripts } from '../redis/scripts.js';
 import { CeleryBroker } from './celery-broker.js';
 import { CeleryControlBus, RedisPidboxTransport } from './celery-control-bus.js';
 import { CeleryEventLog, RedisEventSink } from './celery-event-log.js';
@@ -46,7 +45,6 @@ export function createCeleryAdapter(
   // Celery URLs are never Cluster ones (the config refuses them), so the client is a plain Redis.
   const connect = (): Redis => {
     const client = createRedisClient(url, watch) as Redis;
-    defineScripts(client);
     closers.push(() => client.quit().catch(() => undefined));
     return client;
   };

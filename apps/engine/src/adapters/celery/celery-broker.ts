@@ -40,7 +40,7 @@ import type {
   Settlement,
 } from '../../worker/broker.js';
 import { UnsupportedByAdapterError } from '../../errors.js';
-import { runScript } from '../redis/scripts.js';
+import { queueScript, runScript } from '../redis/scripts.js';
 import type { KombuLayout } from './kombu-layout.js';
 import { decodeUnackedEntry, markRedelivered } from './unacked-entry.js';
 import { isRecord, type WireRecord } from './wire-shape.js';
@@ -197,7 +197,7 @@ export class CeleryBroker implements Broker {
       } else {
         const envelope = JSON.parse(s.body) as WireRecord;
         const route = routeOf(envelope, s.delivery.queue);
-        void runScript(
+        queueScript(
           pipeline,
           'kombu-restore',
           [this.layout.unackedKey, this.layout.unackedIndexKey, this.layout.queueKey(s.delivery.queue, route.priority)],

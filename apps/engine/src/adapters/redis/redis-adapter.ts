@@ -14,7 +14,6 @@ import { RedisScheduleStore } from './redis-schedule-store.js';
 import { RedisWorkerRegistry } from './redis-worker-registry.js';
 import { RedisWorkflowStore } from './redis-workflow-store.js';
 import { parseRedisUrl } from './redis-url.js';
-import { defineScripts } from './scripts.js';
 
 /** `role` names the connection in the one warning per outage ("broker", "result backend"). */
 export function createRedisAdapter(url: string, prefix: string, logger: Logger, role: string): Adapter {
@@ -24,10 +23,7 @@ export function createRedisAdapter(url: string, prefix: string, logger: Logger, 
   const watch = new ConnectionWatch(logger, role, url);
   let opened: RedisClient | undefined;
   const client = (): RedisClient => {
-    if (!opened) {
-      opened = createRedisClient(url, watch);
-      defineScripts(opened);
-    }
+    opened ??= createRedisClient(url, watch);
     return opened;
   };
   const closers: (() => unknown)[] = [];
@@ -52,7 +48,6 @@ export function createRedisAdapter(url: string, prefix: string, logger: Logger, 
     // result writes would queue in front of reserves and settlements.
     resultBackend: port(() => {
       const own = createRedisClient(url, watch);
-      defineScripts(own);
       closers.push(() => own.quit().catch(() => undefined));
       return new RedisResultBackend(own, prefix, watch);
     }),
