@@ -164,13 +164,6 @@ const SETTLING_BOUND = 4;
 /** How often a worker holding prefetched messages asks whether their queues were paused. */
 const PAUSE_CHECK_MS = 500;
 
-/** A promise with its resolve function (Promise.withResolvers needs Node 22). */
-function resolvable(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 export class Worker implements PanelTarget {
@@ -196,6 +189,8 @@ export class Worker implements PanelTarget {
   private pumping = false;
   private readonly executingDone = new Set<Promise<void>>();
   private slotWaiter: (() => void) | undefined;
+  /** Ends the loop's wait for work on the broker (close() calls it). */
+  private endIdleWait: (() => void) | undefined;
   private timers: NodeJS.Timeout[] = [];
   private readonly closedListeners: (() => void)[] = [];
   private readonly threads: ThreadPool | undefined;
@@ -205,7 +200,6 @@ export class Worker implements PanelTarget {
   private panel: ControlPanel | undefined;
   private readonly heartbeatMs: number;
   private startedAt = 0;
-  private stopped = resolvable();
 
   get concurrency(): number {
     return this.concurrencyNow;
@@ -280,7 +274,6 @@ export class Worker implements PanelTarget {
     );
     await this.panel.start();
     this.runningNow = true;
-    this.stopped = resolvable();
     this.startedAt = Date.now();
     this.events.emit({ type: 'worker-online', ...this.heartbeatBody() });
     await this.beat();
@@ -508,10 +501,23 @@ export class Worker implements PanelTarget {
       }
       // The batch runs from the top of the loop: once the next reserve is on its way, or at once if there is no room for one.
       if (result.deliveries.length === 0 && result.revoked.length === 0 && !result.deadLettered?.length) {
-        // close() ends the wait at once instead of letting it run out.
-        await Promise.race([this.broker.waitForWork(this.queues, 1_000), this.stopped.promise]);
+        await this.idle();
       }
     }
+  }
+
+  /**
+   * Waits for work on the broker, for a second at most; close() ends the wait
+   * at once instead of letting it run out. Not Promise.race with a promise
+   * that close() resolves: each race would leave a reaction on that promise,
+   * kept until the worker stops (some 350 bytes per wait, hundreds of waits a
+   * second when tasks come one at a time).
+   */
+  private idle(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.endIdleWait = resolve;
+      this.broker.waitForWork(this.queues, 1_000).then(resolve, reject);
+    }).finally(() => (this.endIdleWait = undefined));
   }
 
   /**
@@ -698,7 +704,7 @@ export class Worker implements PanelTarget {
     this.runningNow = false;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    this.stopped.resolve();
+    this.endIdleWait?.();
     // Offline as soon as it stops taking work: out of the registry and announced at once.
     this.events.emit({ type: 'worker-offline', ...this.heartbeatBody() });
     void this.app.events.flush();
