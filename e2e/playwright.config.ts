@@ -22,10 +22,6 @@ const stackEnv: Record<string, string> = {
 // Only the engine's temporary files (thumbnails) land here; the data is in PostgreSQL.
 const demoDataDir = new URL('./test-results/demo-data', import.meta.url).pathname;
 const accountSpecs = /(auth|settings)\.spec\.ts$/;
-// What the colour scheme changes: how the pages look (screenshots) and whether they pass axe's
-// checks (contrast differs per scheme). These run in light and in dark; everything else proves
-// behaviour the scheme does not touch, so it runs once, in light.
-const schemeSpecs = /(screenshots|a11y)\.spec\.ts$/;
 
 export default defineConfig({
   testDir: './tests',
@@ -69,20 +65,15 @@ export default defineConfig({
       dependencies: ['setup'],
       use: { ...devices['Desktop Chrome'], colorScheme: 'light' },
     },
-    // The console's behaviour (live tasks, actions, schedules, queues, roles, navigation): once,
-    // signed in as the admin.
+    // The console (live tasks, actions, schedules, queues, roles, navigation, how each page looks),
+    // signed in as the admin. Pages open in light; the axe checks and the screenshots switch them
+    // to dark too (tests/axe.ts), rather than loading each page and its data once per scheme.
     {
       name: 'console',
-      testIgnore: [accountSpecs, schemeSpecs],
+      testIgnore: accountSpecs,
       dependencies: ['setup'],
       use: { ...devices['Desktop Chrome'], colorScheme: 'light', storageState: adminStorageState },
     },
-    ...(['light', 'dark'] as const).map((colorScheme) => ({
-      name: colorScheme,
-      testMatch: schemeSpecs,
-      dependencies: ['setup'],
-      use: { ...devices['Desktop Chrome'], colorScheme, storageState: adminStorageState },
-    })),
   ],
   webServer: [
     {

@@ -1,8 +1,8 @@
 // axe-core's checks over every dialog of the dashboard and the pages the screenshots spec does
-// not visit, in the project's colour scheme (this spec runs in the light and the dark project:
-// contrast differs between them). The sections' pages, a task's and a worker's page and the
-// sign-in page are checked where screenshots.spec.ts captures them. Any violation fails the
-// test, listed with its rule, impact and the elements it was found on.
+// not visit, in light and in dark (axe.ts switches the scheme: contrast differs between them).
+// The sections' pages, a task's and a worker's page and the sign-in page are checked where
+// screenshots.spec.ts captures them. Any violation fails the test, listed with its rule, impact
+// and the elements it was found on.
 import { expect, test, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { uniqueEmail } from './accounts.js';
 import { apiGet, apiPost, sendTask, unique, waitForTask } from './api.js';
