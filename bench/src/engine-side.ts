@@ -13,7 +13,7 @@ import { deleteKeys } from './redis-keys.js';
 /** What run.ts asks a side for: a scenario and its round (a number, or 'warmup'). */
 export type SideRequest =
   | { op: 'throughput'; round: number | 'warmup' }
-  | { op: 'latency' }
+  | { op: 'latency'; round: number }
   | { op: 'chord'; round: number }
   /** Lovage only: processed/s with events on or off. */
   | { op: 'events'; on: boolean; round: number };
@@ -30,10 +30,8 @@ export interface Throughput {
   processedPerS: number;
 }
 
-export interface Latency {
-  p50: number;
-  p99: number;
-}
+/** Each task's milliseconds from send to start, in the order they started. */
+export type Latencies = number[];
 
 export interface SideSettings {
   redisUrl: string;
@@ -52,10 +50,6 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 async function waitFor(check: () => boolean): Promise<void> {
   while (!check()) await sleep(5);
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 /** Sends `count` calls at a steady rate, in 10 ms ticks. */
@@ -99,8 +93,8 @@ function lovageScenarios(s: SideSettings, redis: Redis): Partial<Scenarios> {
     throughput: (r) => drain(`${s.prefix}r${r.round}:`),
     events: (r) => drain(`${s.prefix}ev${r.on ? 1 : 0}-${r.round}:`, r.on).then((t) => t.processedPerS),
     /** Send-to-start latency at a steady rate. */
-    async latency(): Promise<Latency> {
-      const prefix = `${s.prefix}latency:`;
+    async latency(r): Promise<Latencies> {
+      const prefix = `${s.prefix}latency${r.round}:`;
       const app = new Lovage({ broker: s.redisUrl, prefix, logLevel: 'warn' });
       const latencies: number[] = [];
       const noop = app.task('bench.noop', (sentAt: number) => {
@@ -112,8 +106,7 @@ function lovageScenarios(s: SideSettings, redis: Redis): Partial<Scenarios> {
       await waitFor(() => latencies.length >= s.latencyTasks);
       await app.close();
       await deleteKeys(redis, prefix);
-      latencies.sort((a, b) => a - b);
-      return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+      return latencies;
     },
     /** Ms from applying a chord of s.chordMembers no-op members to its callback's result. */
     async chord(r): Promise<number> {
@@ -160,8 +153,8 @@ function bullScenarios(s: SideSettings, redis: Redis): Partial<Scenarios> {
       await deleteKeys(redis, `${prefix}:`);
       return { enqueuePerS: s.tasks / enqueueS, processedPerS: s.tasks / processS };
     },
-    async latency(): Promise<Latency> {
-      const prefix = `${s.prefix}latency`;
+    async latency(r): Promise<Latencies> {
+      const prefix = `${s.prefix}latency${r.round}`;
       const queue = new Queue(name, { connection, prefix });
       const latencies: number[] = [];
       const worker = new BullWorker(
@@ -178,8 +171,7 @@ function bullScenarios(s: SideSettings, redis: Redis): Partial<Scenarios> {
       await worker.close();
       await queue.close();
       await deleteKeys(redis, `${prefix}:`);
-      latencies.sort((a, b) => a - b);
-      return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+      return latencies;
     },
     /** Ms from adding a flow (a parent with s.chordMembers children) to the parent's completion. */
     async chord(r): Promise<number> {

@@ -51,9 +51,7 @@ export const progress =
     if (!json) process.stderr.write(`${message}\n`);
   };
 
-export function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
+export { percentile } from './percentile.js';
 
 /** The URL of database `name` on the bench's Postgres server. */
 export function databaseUrl(name: string, serverUrl = POSTGRES_URL): string {

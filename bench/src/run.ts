@@ -8,8 +8,10 @@
 // heap sized: a worker's steady state, which is what users run for hours),
 // then the measured rounds alternate between the sides, so the machine's
 // swings fall on both. Bulk enqueue and processed/s are each side's median of
-// three alternating rounds, each on fresh keys, deleted after it; latency is
-// measured once each, at a steady rate.
+// three alternating rounds, each on fresh keys, deleted after it. Latency too
+// runs three alternating rounds a side, at a steady rate; its percentiles are
+// over the three rounds' tasks together (one round's p99 is its 50 slowest
+// tasks: five 10 ms ticks, so one garbage collection more or less moved it).
 //
 //   npm run bench                 human-readable table
 //   npm run bench -- --json       one JSON object per line
@@ -25,7 +27,8 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { deleteKeys } from './redis-keys.js';
-import { serveSide, type Latency, type SideMessage, type SideName, type SideReply, type SideRequest, type SideSettings, type Throughput } from './engine-side.js';
+import { percentile } from './percentile.js';
+import { serveSide, type Latencies, type SideMessage, type SideName, type SideReply, type SideRequest, type SideSettings, type Throughput } from './engine-side.js';
 
 const argv = process.argv.slice(2);
 const json = argv.includes('--json');
@@ -141,6 +144,26 @@ async function benchEventsOverhead(lovage: Side): Promise<{ on: number; off: num
   return { on, off };
 }
 
+interface Latency {
+  p50: number;
+  p99: number;
+}
+
+/** Send-to-start latency: ROUNDS alternating rounds a side, percentiles over every round's tasks. */
+async function benchLatency(lovage: Side, bull: Side): Promise<{ lovage: Latency; bull: Latency }> {
+  const { lovage: lv, bull: bq } = await alternating(
+    (round) => lovage.ask<Latencies>({ op: 'latency', round }),
+    (round) => bull.ask<Latencies>({ op: 'latency', round }),
+  );
+  const p99s = (rounds: Latencies[]): string => rounds.map((xs) => percentile([...xs].sort((a, b) => a - b), 99)).join(', ');
+  log(`latency rounds' own p99 (ms): lovage ${p99s(lv)}; bullmq ${p99s(bq)}`);
+  const pooled = (rounds: Latencies[]): Latency => {
+    const all = rounds.flat().sort((a, b) => a - b);
+    return { p50: percentile(all, 50), p99: percentile(all, 99) };
+  };
+  return { lovage: pooled(lv), bull: pooled(bq) };
+}
+
 async function benchChord(lovage: Side, bull: Side): Promise<{ lovage: number; bull: number }> {
   const { lovage: lv, bull: bq } = await alternating(
     (round) => lovage.ask<number>({ op: 'chord', round }),
@@ -153,15 +176,16 @@ async function benchChord(lovage: Side, bull: Side): Promise<{ lovage: number; b
 async function main(): Promise<void> {
   const runId = randomBytes(4).toString('hex');
   const prefixes = { lovage: `lvbench:${runId}:`, bullmq: `lvbench-bull-${runId}:` };
-  log(`bench: ${TASKS} no-op tasks, concurrency ${CONCURRENCY}, latency at ${RATE_PER_S}/s over ${LATENCY_TASKS} tasks, ${REDIS_URL}`);
+  log(`bench: ${TASKS} no-op tasks, concurrency ${CONCURRENCY}, latency at ${RATE_PER_S}/s over ${LATENCY_TASKS} tasks a round, ${REDIS_URL}`);
   const lovage = await startSide('lovage', prefixes.lovage);
   const bull = await startSide('bullmq', prefixes.bullmq);
   try {
     log(`throughput: a warm-up round, then ${ROUNDS} alternating rounds…`);
     const tp = await benchThroughput(lovage, bull);
-    log('latency…');
-    const lv = { ...tp.lovage, ...(await lovage.ask<Latency>({ op: 'latency' })) };
-    const bq = { ...tp.bull, ...(await bull.ask<Latency>({ op: 'latency' })) };
+    log(`latency: ${ROUNDS} alternating rounds…`);
+    const lat = await benchLatency(lovage, bull);
+    const lv = { ...tp.lovage, ...lat.lovage };
+    const bq = { ...tp.bull, ...lat.bull };
     log('lovage events on vs off…');
     const ev = await benchEventsOverhead(lovage);
     log(`chord of ${CHORD_MEMBERS} vs FlowProducer…`);
