@@ -514,6 +514,7 @@ export class Worker implements PanelTarget {
    * second when tasks come one at a time).
    */
   private idle(): Promise<void> {
+    if (!this.runningNow) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.endIdleWait = resolve;
       this.broker.waitForWork(this.queues, 1_000).then(resolve, reject);
