@@ -33,11 +33,11 @@ test('a worker that waits for work between tasks sent one at a time keeps no mem
     }
   };
   await oneAtATime(2_000);
-  const waitsBefore = worker.stats.processed;
+  const processedBefore = worker.stats.processed;
   const before = heapAfterGc();
   await oneAtATime(20_000);
   const grown = heapAfterGc() - before;
-  expect(worker.stats.processed - waitsBefore).toBe(20_000);
+  expect(worker.stats.processed - processedBefore).toBe(20_000);
   // Some 350 bytes a wait when waits leaked: 7 MB here.
   expect(grown).toBeLessThan(2_000_000);
 });
