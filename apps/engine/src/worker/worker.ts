@@ -455,8 +455,8 @@ export class Worker implements PanelTarget {
       let result;
       try {
         // The next batch is asked for before the one just received runs (it runs
-        // in this turn's check phase, once the reserve is written: ioredis's
-        // auto-pipelining writes there too), so the round trip overlaps the run.
+        // in this turn's check phase; the reserve is written at once), so the
+        // round trip overlaps the run.
         // A worker of quick tasks otherwise sat idle through every reserve.
         const reserving = this.broker.reserve(this.queues, want, this.leaseMs);
         if (this.waiting.length > 0) setImmediate(() => this.pump());

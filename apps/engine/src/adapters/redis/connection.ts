@@ -14,8 +14,19 @@ export type RedisClient = Redis | Cluster;
 const CLUSTER_FAILOVER_WAIT_MS = 60_000;
 const CLUSTER_RETRY_DELAY_MS = 250;
 
+/**
+ * Not ioredis's auto-pipelining. ioredis writes every command the moment it is
+ * called without waiting for the replies to those before it, so commands issued
+ * together share a round trip either way; auto-pipelining only merges their
+ * writes into one, through a Pipeline object per flush. Those objects and the
+ * commands they hold outlived young-generation collections: with it on, a
+ * worker taking tasks one at a time promoted twice the memory per collection
+ * (1.8 MB against 0.9 MB) and each collection paused it twice as long, which
+ * was its p99 latency. Throughput was the same either way.
+ */
+const common = { maxRetriesPerRequest: null, enableAutoPipelining: false } as const;
+
 function connect(url: string): RedisClient {
-  const common = { maxRetriesPerRequest: null, enableAutoPipelining: true } as const;
   const parsed = parseRedisUrl(url);
   if (parsed.kind === 'server') return new Redis(url, common);
   const auth: RedisOptions = {};
@@ -25,9 +36,8 @@ function connect(url: string): RedisClient {
     const tls: RedisOptions = parsed.tls ? { tls: {}, enableTLSForSentinelMode: true, sentinelTLS: {} } : {};
     return new Redis({ ...common, ...auth, ...tls, sentinels: parsed.sentinels, name: parsed.name, db: parsed.db });
   }
-  // Cluster options of their own: auto-pipelining there groups commands per node.
   return new Cluster(parsed.nodes, {
-    enableAutoPipelining: true,
+    enableAutoPipelining: false,
     // Each retry of a command counts as a redirection: by default (16 tries,
     // 100 ms apart) commands fail well before a replica can take over.
     retryDelayOnFailover: CLUSTER_RETRY_DELAY_MS,

@@ -30,8 +30,8 @@ export class RedisBroker implements Broker {
 
   /**
    * Remembers the queue name in a shared set, once per process, so revoke can
-   * reach its slot. Sent beside the enqueue (auto-pipelining puts both in one
-   * round trip on a single server); on Cluster the set lives on another node.
+   * reach its slot. Sent beside the enqueue (both in one round trip on a single
+   * server); on Cluster the set lives on another node.
    */
   private noteQueue(queue: string): Promise<unknown> | undefined {
     if (this.knownQueues.has(queue)) return undefined;
@@ -62,9 +62,9 @@ export class RedisBroker implements Broker {
 
   /**
    * Plain script calls rather than one explicit pipeline: a pipeline must stay
-   * in one slot on Cluster, and each queue has its own. Auto-pipelining still
-   * sends them in one round trip per server, in order, so a queue's chunks
-   * keep their FIFO order.
+   * in one slot on Cluster, and each queue has its own. ioredis still writes
+   * them at once, in one round trip per server and in order, so a queue's
+   * chunks keep their FIFO order.
    */
   async enqueueBulk(messages: OutgoingMessage[]): Promise<void> {
     const now = Date.now();
@@ -178,8 +178,8 @@ export class RedisBroker implements Broker {
     const queues = new Set([...this.knownQueues, ...(await this.client.smembers(queuesKey(this.prefix)))]);
     const until = Date.now() + ttlMs;
     // One command per key, not one pipeline: each queue's revoked set and each
-    // flag is in a slot of its own on Cluster. Auto-pipelining still sends them
-    // in one round trip per server.
+    // flag is in a slot of its own on Cluster. They still go in one round trip
+    // per server.
     await Promise.all([
       ...[...queues].map((queue) => runScript(this.client, 'revoke', [queueKeys(this.prefix, queue).revoked], [until, ...ids])),
       ...ids.map((id) => this.client.set(revokedFlagKey(this.prefix, id), '1', 'PX', ttlMs)),
@@ -274,7 +274,7 @@ export class RedisBroker implements Broker {
     if (Number(woke) > 0) await this.wake([queue]);
   }
 
-  /** One EXISTS per queue (each in its own slot); auto-pipelining sends them in one round trip per server. */
+  /** One EXISTS per queue (each in its own slot), all in one round trip per server. */
   async pausedQueues(queues: string[]): Promise<string[]> {
     const flags = await Promise.all(queues.map((queue) => this.client.exists(queueKeys(this.prefix, queue).paused)));
     return queues.filter((_queue, i) => flags[i] === 1);

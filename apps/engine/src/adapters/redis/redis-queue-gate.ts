@@ -12,7 +12,7 @@ export class RedisQueueGate implements QueueGate {
     private readonly prefix: string,
   ) {}
 
-  /** Three reads per queue; auto-pipelining sends them all in one round trip per server. */
+  /** Three reads per queue, all in one round trip per server. */
   states(queues: string[], now: number): Promise<GateState[]> {
     return Promise.all(
       queues.map(async (queue) => {

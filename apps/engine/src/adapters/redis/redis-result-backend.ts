@@ -81,8 +81,8 @@ export class RedisResultBackend implements ResultBackend {
   }
 
   /**
-   * On Cluster: plain commands (not an explicit pipeline), so auto-pipelining
-   * merges the writes of many records into one round trip per node.
+   * On Cluster: plain commands (not an explicit pipeline, which must stay in
+   * one slot); the writes of many records still share one round trip per node.
    */
   private async storeOne(record: ResultRecord, px: number): Promise<void> {
     const json = JSON.stringify(record);

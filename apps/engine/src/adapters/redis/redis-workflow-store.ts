@@ -62,8 +62,8 @@ export class RedisWorkflowStore implements WorkflowStore {
     if (members.length === 0) return;
     const key = workflowMembersKey(this.prefix, rootId);
     // Plain commands, not one pipeline: each member's root key is in a slot of
-    // its own on Cluster. Auto-pipelining sends them in one round trip per
-    // server, in order, so the PEXPIRE follows the HSETs.
+    // its own on Cluster. ioredis writes them at once, in one round trip per
+    // server and in order, so the PEXPIRE follows the HSETs.
     const calls: Promise<unknown>[] = [];
     for (let i = 0; i < members.length; i += 500) {
       calls.push(this.client.hset(key, ...members.slice(i, i + 500).flatMap((m) => [m.id, m.body])));

@@ -4,10 +4,10 @@
 // key count is passed on each call; the file name says how many keys a script
 // takes (`reserve-9.lua`: 9; `store-results-n.lua`: any number).
 //
-// Not ioredis's defineCommand: every pipeline ioredis builds (one per
-// auto-pipelined flush) copies each defined command onto itself, some 4 KB for
-// Lovage's 27 scripts, which a worker paid per task when tasks came one at a
-// time, in garbage that lived long enough to slow the young-generation GC.
+// Not ioredis's defineCommand: every pipeline ioredis builds copies each
+// defined command onto itself, some 4 KB for Lovage's 27 scripts, which a
+// worker paid per task when tasks came one at a time (with auto-pipelining,
+// since turned off: see connection.ts).
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
