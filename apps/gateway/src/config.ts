@@ -10,6 +10,17 @@ export class ConfigError extends Error {
   }
 }
 
+/** A whole number of milliseconds from the environment, `fallback` when unset, refused outside [min, max]. */
+export function envMilliseconds(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number): number {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min || number > max) {
+    throw new ConfigError(`${name}=${JSON.stringify(value)} is invalid: must be a whole number of milliseconds from ${min} to ${max}`);
+  }
+  return number;
+}
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(5555),
   HOST: z.string().min(1).default('0.0.0.0'),

@@ -39,6 +39,7 @@ import { registerMonitorMetrics } from './metrics/monitor-metrics.js';
 import { createMetrics, type GatewayMetrics } from './metrics/registry.js';
 import { loadRetentionConfig, loadTaskLogLimit } from './retention/config.js';
 import { Retention, type RetentionOptions } from './retention/retention.js';
+import { loadQueueSamplerConfig } from './metrics/config.js';
 import { QueueSampler, type QueueSamplerOptions } from './metrics/queue-sampler.js';
 import { readQueueDepths } from './metrics/queue-depths.js';
 import { openDatabase, type Database } from './store/database.js';
@@ -134,7 +135,11 @@ export interface GatewayOptions {
    * gateway's evaluation off (the API still edits rules and sends tests).
    */
   alerts?: (AlertEvaluatorOptions & { evaluate?: boolean }) | false;
-  /** The once-a-minute queue depth sampler (queue history); false turns it off. */
+  /**
+   * The queue depth sampler (queue history), once a minute by default. Fields
+   * left out are read from the environment (LOVAGE_QUEUE_SAMPLE_INTERVAL_MS);
+   * false turns it off.
+   */
   queueSampler?: QueueSamplerOptions | false;
 }
 
@@ -176,10 +181,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   if ('adminPassword' in given) security.adminPassword = given.adminPassword;
   if ('metricsToken' in given) security.metricsToken = given.metricsToken;
   const host = options.host ?? '0.0.0.0';
-  // Read before the database opens, so a bad LOVAGE_ALERT_* value fails the start with nothing to close.
+  // Read before the database opens, so a bad LOVAGE_ALERT_* or LOVAGE_QUEUE_SAMPLE_INTERVAL_MS value fails the start with nothing to close.
   const { evaluate: evaluateOption, ...alertOptions } = options.alerts === false ? { evaluate: false } : (options.alerts ?? {});
   const evaluateAlerts = evaluateOption !== false;
   const alertConfig = loadAlertConfig();
+  const samplerConfig = loadQueueSamplerConfig();
   const database = await openDatabase({
     databaseUrl: options.databaseUrl,
     dataDir: options.dataDir,
@@ -238,7 +244,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const queueSampler =
     options.queueSampler === false || (!engineApp && !celeryActions)
       ? null
-      : new QueueSampler(database.prisma, () => readQueueDepths(engineApp, celeryActions), logger.child({ component: 'queue-sampler' }), options.queueSampler);
+      : new QueueSampler(database.prisma, () => readQueueDepths(engineApp, celeryActions), logger.child({ component: 'queue-sampler' }), {
+          ...samplerConfig,
+          ...stripUndefined(options.queueSampler ?? {}),
+        });
   const schedules = new ScheduleSources(options.app ?? null, options.celery ?? []);
   // The live feed and the metrics follow every source of committed batches alike.
   const sources = [...(ingest ? [ingest] : []), ...celery];

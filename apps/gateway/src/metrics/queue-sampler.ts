@@ -1,6 +1,6 @@
 // Samples every queue's depth once a minute into queue_samples, so the Queues
 // page can chart depth and the oldest waiting message over days, not only since
-// the page opened.
+// the page opened. LOVAGE_QUEUE_SAMPLE_INTERVAL_MS changes how often (config.ts).
 //
 // Several gateways may sample the same broker: a row is keyed by (cluster,
 // queue, minute) and a second sample of the same minute overwrites the first
@@ -20,6 +20,8 @@ export interface QueueDepth {
   /** Seconds the oldest ready message has waited, or null when unknown. */
   oldestAgeSeconds: number | null;
 }
+
+export const DEFAULT_SAMPLE_INTERVAL_MS = 60_000;
 
 export interface QueueSamplerOptions {
   /** Time between samples. Default 60 s (one row per queue per minute). */
@@ -42,7 +44,7 @@ export class QueueSampler {
     logger: Logger,
     options: QueueSamplerOptions = {},
   ) {
-    const intervalMs = options.intervalMs ?? 60_000;
+    const intervalMs = options.intervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS;
     this.loop = new BackgroundLoop(() => this.sampleOnce(), logger, { intervalMs, firstDelayMs: Math.min(intervalMs, 1_000), what: 'queue sampler' });
   }
 
