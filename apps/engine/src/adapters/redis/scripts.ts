@@ -5,9 +5,9 @@
 // takes (`reserve-9.lua`: 9; `store-results-n.lua`: any number).
 //
 // Not ioredis's defineCommand: every pipeline ioredis builds copies each
-// defined command onto itself, some 4 KB for Lovage's 27 scripts, which a
-// worker paid per task when tasks came one at a time (with auto-pipelining,
-// since turned off: see connection.ts).
+// defined command onto itself, some 4 KB for Lovage's 27 scripts. With
+// auto-pipelining (off since: see connection.ts) ioredis built a pipeline per
+// flush, so a worker paid that per task when tasks came one at a time.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
