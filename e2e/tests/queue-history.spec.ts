@@ -28,7 +28,7 @@ test("a queue's page charts the history the gateway stored: depth it sampled and
     await page.reload();
     await page.getByRole('region', { name: 'History' }).getByText('Show the numbers').first().click();
     await expect(depthTable.getByRole('row').filter({ has: page.getByRole('cell', { name: '3', exact: true }) }).first()).toBeVisible({ timeout: 2_000 });
-  }).toPass({ timeout: 30_000, intervals: [2_000] });
+  }).toPass({ timeout: 45_000, intervals: [2_000] });
 
   // Another window redraws from the stored history.
   await page.getByRole('combobox', { name: 'Window' }).selectOption('24h');
