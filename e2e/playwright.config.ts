@@ -92,8 +92,6 @@ export default defineConfig({
         LOVAGE_DASHBOARD_URL: dashboardUrl,
         // Alert rules are checked every 2 s (default 30 s), so alerts.spec.ts sees one fire soon.
         LOVAGE_ALERT_INTERVAL_MS: '2000',
-        // Queue depths are sampled every 2 s (default a minute), so queue-history.spec.ts sees a new queue's first sample soon.
-        LOVAGE_QUEUE_SAMPLE_INTERVAL_MS: '2000',
       },
       reuseExistingServer: !process.env.CI,
       timeout: 120_000,
