@@ -191,8 +191,10 @@ test.describe('as a viewer', () => {
     // its own choosing; a navigation of ours could be interrupted by it. So: its session is refused
     // outright, and a fresh tab in that browser lands on sign-in.
     expect((await otherContext.request.get('/api/v1/auth/me')).status()).toBe(401);
-    await other.close();
+    // The fresh tab opens before the old one closes: Chromium once failed to open a tab in a
+    // context whose last page had just closed ("Target.createTarget: Failed to open a new tab").
     const freshTab = await otherContext.newPage();
+    await other.close();
     await freshTab.goto('/settings');
     await expect(freshTab.getByRole('button', { name: 'Sign in' })).toBeVisible();
     await otherContext.close();
