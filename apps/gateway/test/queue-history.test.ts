@@ -6,7 +6,7 @@
 import type { LovageEvent } from '@lovage/engine';
 import { postgresTest } from '@lovage/test-support/postgres';
 import pino from 'pino';
-import { describe, expect } from 'vitest';
+import { describe, expect, vi } from 'vitest';
 import { applyBatch } from '../src/ingest/apply-batch.js';
 import { QueueSampler } from '../src/metrics/queue-sampler.js';
 import { readQueueDepths } from '../src/metrics/queue-depths.js';
@@ -125,6 +125,32 @@ describe('queue history', () => {
       expect(metrics).toMatch(/^lovage_queue_oldest_waiting_seconds\{queue="hist-served"\} \d/m);
     } finally {
       await gateway.close();
+      await harness.close();
+    }
+  });
+
+  postgresTest('LOVAGE_QUEUE_SAMPLE_INTERVAL_MS sets how often the gateway samples, and a bad value stops the start', async ({ postgres }) => {
+    const harness = engineHarness();
+    const app = harness.app();
+    const parked = app.task('history.parked', () => null, { queue: 'hist-env' });
+    try {
+      vi.stubEnv('LOVAGE_QUEUE_SAMPLE_INTERVAL_MS', 'every minute');
+      await expect(startGateway(postgres.url, { app })).rejects.toThrow('LOVAGE_QUEUE_SAMPLE_INTERVAL_MS="every minute" is invalid');
+
+      vi.stubEnv('LOVAGE_QUEUE_SAMPLE_INTERVAL_MS', '1000');
+      const gateway = await startGateway(postgres.url, { app });
+      try {
+        await parked.delay();
+        await until(async () => (await gateway.prisma.queueSample.count({ where: { queue: 'hist-env', ready: 1 } })) > 0, 20_000, 'a first sample');
+        // The first sample comes a second after the start whatever the interval; a second one this
+        // soon comes only from the interval set (the default would take a minute).
+        await parked.delay();
+        await until(async () => (await gateway.prisma.queueSample.count({ where: { queue: 'hist-env', ready: 2 } })) > 0, 10_000, 'a later sample');
+      } finally {
+        await gateway.close();
+      }
+    } finally {
+      vi.unstubAllEnvs();
       await harness.close();
     }
   });

@@ -24,8 +24,9 @@ export class RedisEventLog implements EventLog {
 
   /**
    * One plain XADD per entry, all in one round trip (ioredis writes each at
-   * once). Each command is a string of its own, under the 128 KiB past which V8
-   * puts a string in its slow large-object space (see ENTRY_CHARS in events.ts).
+   * once). Each command is a string of its own, so only an event larger than
+   * ENTRY_CHARS alone passes the 128 KiB past which V8 puts a string in its
+   * slow large-object space (see events.ts).
    */
   async append(entries: string[], maxLen: number): Promise<void> {
     await Promise.all(entries.map((entry) => this.client.xadd(this.key, 'MAXLEN', '~', maxLen, '*', 'e', entry)));
